@@ -1,0 +1,75 @@
+import { assign, setup } from 'xstate';
+import { z } from 'zod';
+
+/** What an order row carries that the machine's guards read. */
+export interface OrderContext {
+  /** Order total, in cents. */
+  total: number;
+  /** Amount paid so far, in cents. */
+  paid: number;
+}
+
+/** Payload schemas per event: the validator refuses a payload that fails them (`invalid-payload`). */
+export const orderPayloads = {
+  PAY: z.object({ amount: z.number().int().positive() }),
+  SHIP: z.object({ carrier: z.string().min(1).max(64), trackingNumber: z.string().min(1).max(64) }),
+  CANCEL: z.object({ reason: z.string().max(500).optional() }),
+  REFUND: z.object({ reason: z.string().max(500).optional() }),
+};
+
+export type OrderEvent =
+  | { type: 'PAY'; amount: number }
+  | { type: 'SHIP'; carrier: string; trackingNumber: string }
+  | { type: 'DELIVER' }
+  | { type: 'CANCEL'; reason?: string }
+  | { type: 'REFUND'; reason?: string };
+
+/**
+ * An order's lifecycle: pending -> paid -> shipped -> delivered, with cancel and refund exits.
+ * `cancelled` and `refunded` are final: once there, the order takes no event.
+ */
+export const orderMachine = setup({
+  types: {} as { context: OrderContext; events: OrderEvent },
+  schemas: { events: orderPayloads },
+  guards: {
+    /** The payment covers what is still owed. */
+    coversBalance: ({ context, event }) =>
+      event.type === 'PAY' && event.amount >= context.total - context.paid,
+    /** Nothing is owed: shipping an unpaid order is refused even if a row says 'paid'. */
+    paidInFull: ({ context }) => context.paid >= context.total,
+  },
+}).createMachine({
+  id: 'order',
+  description: 'An order, from checkout to delivery or refund',
+  initial: 'pending',
+  context: { total: 0, paid: 0 },
+  states: {
+    pending: {
+      on: {
+        PAY: {
+          target: 'paid',
+          guard: 'coversBalance',
+          actions: assign({ paid: ({ context, event }) => context.paid + event.amount }),
+        },
+        CANCEL: 'cancelled',
+      },
+    },
+    paid: {
+      on: {
+        SHIP: { target: 'shipped', guard: 'paidInFull' },
+        CANCEL: 'cancelled',
+        REFUND: 'refunded',
+      },
+    },
+    shipped: {
+      on: { DELIVER: 'delivered' },
+    },
+    delivered: {
+      on: { REFUND: { target: 'refunded', meta: { roles: ['support'] } } },
+    },
+    cancelled: { type: 'final' },
+    refunded: { type: 'final' },
+  },
+});
+
+export default orderMachine;

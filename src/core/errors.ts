@@ -1,0 +1,66 @@
+import type { RefusedTransition, StoredState } from './types.js';
+import { describeRefusal } from './messages.js';
+import { formatState } from './state-value.js';
+
+/**
+ * Thrown by `validator.assert()` when a transition is refused. Carries the refusal as `result`,
+ * so a caller can render `reason`, `allowedEvents` and `blockedBy`.
+ */
+export class IllegalTransitionError extends Error {
+  override readonly name = 'IllegalTransitionError';
+  constructor(
+    readonly result: RefusedTransition,
+    readonly machineName: string,
+  ) {
+    super(describeRefusal(result, machineName));
+  }
+}
+
+/**
+ * A stored state that the machine does not have. This is a server-side data problem (a row
+ * written by an older machine, a typo in a migration), never the client's fault.
+ */
+export class UnknownStateError extends Error {
+  override readonly name = 'UnknownStateError';
+  constructor(
+    readonly machineId: string,
+    readonly state: unknown,
+    readonly validStates: readonly string[],
+    detail?: string,
+  ) {
+    const shown = validStates.slice(0, 20).join(', ');
+    const more = validStates.length > 20 ? `, ... (${validStates.length - 20} more)` : '';
+    super(
+      `Stored state ${formatState(state as StoredState)} is not a state of machine '${machineId}'` +
+        `${detail ? ` (${detail})` : ''} (valid: ${shown}${more}). Migrate the row or add the state.`,
+    );
+  }
+}
+
+/** A guard threw while being evaluated. The cause is kept; this is a server-side fault. */
+export class GuardEvaluationError extends Error {
+  override readonly name = 'GuardEvaluationError';
+  constructor(
+    readonly guard: string,
+    readonly event: string,
+    readonly state: StoredState,
+    options: { cause: unknown },
+  ) {
+    super(
+      `Guard '${guard}' threw while checking ${event} in state ${formatState(state)}: ` +
+        `${options.cause instanceof Error ? options.cause.message : String(options.cause)}`,
+      options,
+    );
+  }
+}
+
+/** The machine cannot be validated as given (a guard name with no implementation, for example). */
+export class MachineConfigError extends Error {
+  override readonly name = 'MachineConfigError';
+  constructor(
+    readonly machineId: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Machine '${machineId}' cannot be checked:\n- ${problems.join('\n- ')}`);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * `nestjs-transition-guard/core`: the framework-free transition validator. No NestJS imports
+ * here or below; use it from workers, CLIs and tests.
+ */
+export { createValidator, TransitionValidator } from './validator.js';
+export {
+  IllegalTransitionError,
+  UnknownStateError,
+  GuardEvaluationError,
+  MachineConfigError,
+} from './errors.js';
+export { describeRefusal } from './messages.js';
+export { toStoredState, toStateValue, formatState } from './state-value.js';
+export { matchesEventDescriptor } from './event-descriptor.js';
+export type {
+  StoredState,
+  StateInput,
+  EventInput,
+  EventTypeOf,
+  RefusalReason,
+  PayloadIssue,
+  PayloadSchema,
+  AllowedTransition,
+  RefusedTransition,
+  TransitionResult,
+  EventExplanation,
+  ValidatorOptions,
+} from './types.js';
