@@ -26,6 +26,7 @@ export type OrderEvent =
 
 /**
  * An order's lifecycle: pending -> paid -> shipped -> delivered, with cancel and refund exits.
+ * Partial payments are recorded while the order stays pending.
  * `cancelled` and `refunded` are final: once there, the order takes no event.
  */
 export const orderMachine = setup({
@@ -38,6 +39,11 @@ export const orderMachine = setup({
     /** Nothing is owed: shipping an unpaid order is refused even if a row says 'paid'. */
     paidInFull: ({ context }) => context.paid >= context.total,
   },
+  actions: {
+    recordPayment: assign({
+      paid: ({ context, event }) => context.paid + (event.type === 'PAY' ? event.amount : 0),
+    }),
+  },
 }).createMachine({
   id: 'order',
   description: 'An order, from checkout to delivery or refund',
@@ -46,11 +52,12 @@ export const orderMachine = setup({
   states: {
     pending: {
       on: {
-        PAY: {
-          target: 'paid',
-          guard: 'coversBalance',
-          actions: assign({ paid: ({ context, event }) => context.paid + event.amount }),
-        },
+        // A payment that covers the balance moves the order to paid; a partial one is recorded
+        // and the order stays pending (a targetless transition).
+        PAY: [
+          { target: 'paid', guard: 'coversBalance', actions: 'recordPayment' },
+          { actions: 'recordPayment' },
+        ],
         CANCEL: 'cancelled',
       },
     },

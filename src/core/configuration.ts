@@ -23,24 +23,27 @@ export class Configuration implements GuardScope {
   readonly done: boolean;
   readonly tree: ActiveNode;
   readonly plans = new Map<string, Plan>();
-  /** Allowed events when they cannot depend on context (no guard was consulted); else null. */
-  staticAllowed: readonly string[] | null | undefined = undefined;
+  /** Allowed events, once known not to depend on context (no context-reading guard was consulted). */
+  staticAllowed: readonly string[] | undefined = undefined;
+  /** Per event: settled as allowed (its type) or refused (null), or a plan to evaluate per call. */
+  allowedEntries: readonly (string | null | Plan)[] | undefined = undefined;
   private snap: unknown;
 
   constructor(
     readonly index: MachineIndex,
     readonly value: StateValue,
-    snapshot: { _nodes: AnyStateNode[]; status: string },
+    nodes: ReadonlySet<AnyStateNode>,
+    done: boolean,
   ) {
-    this.snap = snapshot;
     this.from = toStoredState(value);
-    this.nodes = new Set(snapshot._nodes);
-    this.done = snapshot.status === 'done';
+    this.nodes = nodes;
+    this.done = done;
     this.tree = activeTree(index.root, value);
   }
 
+  /** An XState snapshot of this configuration, for guards this package does not compile itself. */
   snapshot(): unknown {
-    return this.snap;
+    return (this.snap ??= this.index.machine.resolveState({ value: this.value, context: {} } as never));
   }
 }
 
@@ -74,17 +77,12 @@ export class ConfigurationCache {
       const hit = this.byObject.get(stored);
       if (hit) return hit;
     }
-    const value = this.parse(stored);
-    const snapshot = this.index.machine.resolveState({ value, context: {} } as never) as unknown as {
-      value: StateValue;
-      _nodes: AnyStateNode[];
-      status: string;
-    };
-    const key = stateKey(snapshot.value);
+    const resolved = resolveConfiguration(this.index.root, this.parse(stored));
+    const key = stateKey(resolved.value);
     let config = this.byKey.get(key);
     if (!config) {
       if (this.byKey.size >= CACHE_LIMIT) this.byKey.clear();
-      config = new Configuration(this.index, snapshot.value, snapshot);
+      config = new Configuration(this.index, resolved.value, resolved.nodes, resolved.done);
       this.byKey.set(key, config);
     }
     if (typeof stored === 'string') {
@@ -139,6 +137,71 @@ export class ConfigurationCache {
   private fail(stored: unknown, detail: string): never {
     throw new UnknownStateError(this.index.id, stored, this.index.statePaths, detail);
   }
+}
+
+/**
+ * XState's `resolveState` without building a snapshot (whose cost grows with the machine): the
+ * nodes the value names, completed with initial states (XState's `getAllStateNodes`), the
+ * completed state value (`getStateValue`), and whether the machine is done (`isInFinalState`).
+ */
+export function resolveConfiguration(
+  root: AnyStateNode,
+  value: StateValue,
+): { value: StateValue; nodes: Set<AnyStateNode>; done: boolean } {
+  const nodes = new Set<AnyStateNode>([root]);
+  (function walk(node: AnyStateNode, v: StateValue) {
+    if (typeof v === 'string') {
+      nodes.add(node.states[v]);
+      return;
+    }
+    for (const key of Object.keys(v)) {
+      const child = node.states[key];
+      nodes.add(child);
+      walk(child, (v as Record<string, StateValue>)[key]);
+    }
+  })(root, value);
+  // As XState: a compound state counts as having an active child only if the given value named one.
+  const named = new Set<AnyStateNode>();
+  for (const n of nodes) if (n.parent) named.add(n.parent);
+  const addInitial = (node: AnyStateNode) => {
+    for (const target of node.initial?.target ?? []) {
+      for (let m: AnyStateNode | undefined = target; m && m !== node; m = m.parent) nodes.add(m);
+    }
+  };
+  for (const n of nodes) {
+    if (n.type === 'compound' && !named.has(n)) addInitial(n);
+    else if (n.type === 'parallel') {
+      for (const region of Object.values(n.states as Record<string, AnyStateNode>)) {
+        if (region.type === 'history' || nodes.has(region)) continue;
+        nodes.add(region);
+      }
+    }
+  }
+  const children = new Map<AnyStateNode, AnyStateNode[]>();
+  for (const n of nodes) {
+    if (!n.parent) continue;
+    const list = children.get(n.parent);
+    if (list) list.push(n);
+    else children.set(n.parent, [n]);
+  }
+  const valueOf = (node: AnyStateNode): StateValue => {
+    const kids = children.get(node) ?? [];
+    if (node.type === 'compound' && kids.length && (kids[0].type === 'atomic' || kids[0].type === 'final')) {
+      return kids[0].key;
+    }
+    return Object.fromEntries(kids.map((k) => [k.key, valueOf(k)]));
+  };
+  const isDone = (node: AnyStateNode): boolean => {
+    const kids = children.get(node) ?? [];
+    if (node.type === 'compound') return kids.some((k) => k.type === 'final');
+    if (node.type === 'parallel') {
+      return Object.values(node.states as Record<string, AnyStateNode>)
+        .filter((r) => r.type !== 'history')
+        .every((r) => isDone(r));
+    }
+    return node.type === 'final';
+  };
+  return { value: valueOf(root), nodes, done: isDone(root) };
 }
 
 function childOf(node: AnyStateNode, key: string): AnyStateNode | undefined {

@@ -33,10 +33,11 @@ export interface Plan {
   readonly allowed: Map<string, TransitionResult>;
 }
 
-/** The outcome of selecting transitions: what was selected, which guards refused, whether any guard ran. */
+/** The outcome of selecting transitions: what was selected, which guards refused, whether it can vary. */
 export interface Selection {
   selected: CompiledTransition[];
   blocked: string[] | undefined;
+  /** A guard that reads context or event ran: the outcome may differ for another context. */
   guardsRan: boolean;
   /** When true (explain, allowedEvents), a guard that throws counts as refusing instead of throwing. */
   lenient: boolean;
@@ -123,7 +124,7 @@ function pick(
   for (const candidate of candidates) {
     const guard = candidate.guard;
     if (!guard) return candidate;
-    sel.guardsRan = true;
+    if (!guard.configOnly) sel.guardsRan = true;
     let passed: boolean;
     try {
       passed = guard.test(context, event, config);

@@ -65,7 +65,8 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
     let object: EventObject | undefined;
     if (event !== null && typeof event === 'object') {
       object = event as EventObject;
-      type = object.type;
+      // Only an own `type`: nothing is ever found through a prototype.
+      type = Object.hasOwn(object, 'type') ? object.type : undefined;
     }
     if (typeof type !== 'string') return this.unknownEvent(config, context, describeType(type));
     const plan = this.planFor(config, type);
@@ -217,15 +218,29 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
   private allowedFor(config: Configuration, context: unknown): readonly string[] {
     if (config.done) return NONE;
     if (config.staticAllowed) return config.staticAllowed;
-    const out: string[] = [];
-    let guardsRan = false;
-    for (const type of this.events) {
-      const plan = this.planFor(config, type)!;
-      const sel = select(plan, config, context, plan.bareEvent, true);
-      guardsRan ||= sel.guardsRan;
-      if (sel.selected.some((t) => !t.inert)) out.push(type);
+    // First time: answer every event once; events whose answer read no context are settled for
+    // good, the others (plans) are re-evaluated per call.
+    let entries = config.allowedEntries;
+    if (!entries) {
+      entries = this.events.map((type) => {
+        const plan = this.planFor(config, type)!;
+        const sel = select(plan, config, context, plan.bareEvent, true);
+        if (sel.guardsRan) return plan;
+        return sel.selected.some((t) => !t.inert) ? type : null;
+      });
+      if (entries.every((e) => typeof e !== 'object' || e === null)) {
+        return (config.staticAllowed = Object.freeze(entries.filter((e): e is string => e !== null)));
+      }
+      config.allowedEntries = entries;
     }
-    if (config.staticAllowed === undefined) config.staticAllowed = guardsRan ? null : Object.freeze(out);
+    const out: string[] = [];
+    for (const entry of entries) {
+      if (entry === null) continue;
+      if (typeof entry === 'string') out.push(entry);
+      else if (select(entry, config, context, entry.bareEvent, true).selected.some((t) => !t.inert)) {
+        out.push(entry.type);
+      }
+    }
     return out;
   }
 
