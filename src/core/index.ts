@@ -26,3 +26,4 @@ export type {
   EventExplanation,
   ValidatorOptions,
 } from './types.js';
+export * from './definition/index.js';

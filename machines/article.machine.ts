@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { loadMachineDefinitionFile, type MachineImplementations } from 'nestjs-transition-guard/core';
+
+/** What an article row carries that the article machine's guards read. */
+export interface ArticleContext {
+  wordCount: number;
+  legalHold: boolean;
+}
+
+/** Implementations of the guard names `article.machine.json` uses. */
+export const articleImplementations = {
+  guards: {
+    hasContent: ({ context }: { context: ArticleContext }) => context.wordCount > 0,
+    underLegalHold: ({ context }: { context: ArticleContext }) => context.legalHold,
+  },
+} satisfies MachineImplementations;
+
+/** The article machine, loaded from its JSON definition beside this file. */
+export const articleMachine = loadMachineDefinitionFile(
+  fileURLToPath(new URL('./article.machine.json', import.meta.url)),
+  articleImplementations,
+).machine;
+
+export default articleMachine;
