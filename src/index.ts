@@ -1,0 +1,5 @@
+/**
+ * `nestjs-transition-guard`: the NestJS module, decorator and guard, plus everything from
+ * `nestjs-transition-guard/core`.
+ */
+export * from './core/index.js';
