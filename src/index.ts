@@ -3,3 +3,4 @@
  * `nestjs-transition-guard/core`.
  */
 export * from './core/index.js';
+export * from './nest/index.js';

@@ -10,6 +10,7 @@ export {
   MachineConfigError,
 } from './errors.js';
 export { describeRefusal } from './messages.js';
+export type { MachineDescription } from './machine-description.js';
 export { toStoredState, toStateValue, formatState } from './state-value.js';
 export { matchesEventDescriptor } from './event-descriptor.js';
 export type {

@@ -30,6 +30,9 @@ export class MachineIndex {
   readonly dynamicTarget: boolean;
   readonly defaultContext: unknown;
 
+  /** Roles declared in `meta.roles` on the transitions of each event type (their union). */
+  readonly rolesByEvent = new Map<string, readonly string[]>();
+
   private readonly exact = new Set<string>();
   private readonly wildcards: string[] = [];
   private readonly compiled = new Map<AnyTransition, CompiledTransition>();
@@ -56,6 +59,11 @@ export class MachineIndex {
           if (!isInternalEventType(descriptor)) events.push(descriptor);
         }
         for (const def of defs) {
+          const roles = (def as { meta?: { roles?: unknown } }).meta?.roles;
+          if (Array.isArray(roles)) {
+            const known = this.rolesByEvent.get(descriptor) ?? [];
+            this.rolesByEvent.set(descriptor, [...new Set([...known, ...roles.filter((r) => typeof r === 'string')])]);
+          }
           const t = this.compile(def, problems);
           // Done events are raised inside the macrostep; a guard on a transition that catches
           // one (onDone, or a wildcard) makes where the macrostep ends depend on context.

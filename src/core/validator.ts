@@ -6,6 +6,7 @@ import { collectPayloadSchemas, validatePayload } from './payload.js';
 import { MAX_EVENT_TYPE_LENGTH } from './event-descriptor.js';
 import { IllegalTransitionError } from './errors.js';
 import { toStoredState } from './state-value.js';
+import { describeMachine, type MachineDescription } from './machine-description.js';
 import type {
   AllowedTransition,
   EventExplanation,
@@ -36,6 +37,7 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
   private readonly index: MachineIndex;
   private readonly configs: ConfigurationCache;
   private readonly payloads: Map<string, PayloadSchema>;
+  private description: MachineDescription | undefined;
 
   constructor(
     readonly machine: M,
@@ -160,6 +162,25 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
   /** Whether some state of the machine accepts this event type. */
   hasEvent(type: string): boolean {
     return typeof type === 'string' && this.index.isKnownEvent(type);
+  }
+
+  /**
+   * The roles declared in `meta.roles` on this event's transitions, anywhere in the machine (their
+   * union): a caller needs one of them. Empty when the event needs no role.
+   *
+   * @example
+   * createValidator(articleMachine).rolesFor('APPROVE'); // ['editor']
+   */
+  rolesFor(type: string): readonly string[] {
+    return (this.index.isDeclaredEvent(type) && this.index.rolesByEvent.get(type)) || NONE;
+  }
+
+  /**
+   * The machine as data: states, events, transitions (with guard names and roles) and payload
+   * JSON Schemas. What `GET /machines/:id` serves.
+   */
+  describe(): MachineDescription {
+    return (this.description ??= describeMachine(this.index, this.payloads));
   }
 
   /** The payload schema declared for an event type, if any. */

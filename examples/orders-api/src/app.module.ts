@@ -1,0 +1,33 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { TransitionGuardModule } from 'nestjs-transition-guard';
+import { ArticlesModule } from './articles/articles.module.js';
+import { databaseOptions, type DatabaseConfig } from './database.js';
+import { MachinesController } from './machines/machines.controller.js';
+import { OrdersModule } from './orders/orders.module.js';
+
+export interface AppOptions {
+  database: DatabaseConfig;
+  /** RFC 9457 problem+json bodies instead of plain JSON. */
+  problemDetails?: boolean;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot(databaseOptions(options.database)),
+        TransitionGuardModule.forRoot({
+          problemDetails: options.problemDetails ?? false,
+          // Demo only: the caller's role comes from a header. A real app reads request.user.
+          getRoles: (request) => request.headers?.['x-user-role'],
+        }),
+        OrdersModule,
+        ArticlesModule,
+      ],
+      controllers: [MachinesController],
+    };
+  }
+}

@@ -1,0 +1,24 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { Article } from './articles/article.entity.js';
+import { Order } from './orders/order.entity.js';
+
+/** SQLite (a file, or ':memory:') by default; PostgreSQL when a postgres:// URL is given. */
+export type DatabaseConfig = { sqlite: string } | { postgres: string };
+
+/** From the environment: DATABASE_URL=postgres://... for PostgreSQL, else SQLite in .data/. */
+export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  const url = env.DATABASE_URL;
+  if (url?.startsWith('postgres://') || url?.startsWith('postgresql://')) return { postgres: url };
+  return { sqlite: env.SQLITE_FILE ?? '.data/orders-api.sqlite' };
+}
+
+export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
+  const entities = [Order, Article];
+  if ('postgres' in config) {
+    return { type: 'postgres', url: config.postgres, entities, synchronize: true, retryAttempts: 2, retryDelay: 500 };
+  }
+  if (config.sqlite !== ':memory:') mkdirSync(dirname(config.sqlite), { recursive: true });
+  return { type: 'better-sqlite3', database: config.sqlite, entities, synchronize: true, retryAttempts: 1 };
+}

@@ -1,0 +1,34 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+/** An order row. `status` holds the order machine's state; `version` counts committed transitions. */
+@Entity({ name: 'orders' })
+export class Order {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column({ type: 'varchar', length: 64, default: 'pending' })
+  status!: string;
+
+  /** In cents. */
+  @Column({ type: 'integer', default: 0 })
+  total!: number;
+
+  /** In cents. */
+  @Column({ type: 'integer', default: 0 })
+  paid!: number;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  carrier!: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  trackingNumber!: string | null;
+
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
+
+  @CreateDateColumn()
+  createdAt!: Date;
+
+  @UpdateDateColumn()
+  updatedAt!: Date;
+}

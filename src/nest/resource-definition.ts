@@ -1,0 +1,27 @@
+import type { Type } from '@nestjs/common';
+import type { AnyStateMachine } from 'xstate';
+import type { PayloadSchema } from '../core/index.js';
+import type { StateLoader } from './state-loader.interface.js';
+
+/** A resource whose transitions the guard checks: its name, its machine, and how to load it. */
+export interface TransitionResource<M extends AnyStateMachine = AnyStateMachine> {
+  /** The name `@Transition()` uses and error bodies show ('order'). */
+  readonly resource: string;
+  readonly machine: M;
+  /** An injectable class implementing `StateLoader`. */
+  readonly loader: Type<StateLoader>;
+  /** Payload schemas by event type, over those the machine declares. */
+  readonly payloads?: Readonly<Record<string, PayloadSchema>>;
+}
+
+/**
+ * Declares a resource once, typed by its machine, so that `@Transition(order, 'SHIP')` type-checks
+ * the event name against the machine's events (machines typed with `setup({ types })`).
+ *
+ * @example
+ * export const order = defineResource({ resource: 'order', machine: orderMachine, loader: OrderStateLoader });
+ * TransitionGuardModule.forFeature([order]);
+ */
+export function defineResource<M extends AnyStateMachine>(resource: TransitionResource<M>): TransitionResource<M> {
+  return resource;
+}

@@ -1,0 +1,79 @@
+import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import type { TransitionResource } from './resource-definition.js';
+import type { StateLoader } from './state-loader.interface.js';
+import { TransitionExplorer } from './transition-explorer.js';
+import {
+  TRANSITION_GUARD_MODULE_OPTIONS,
+  TRANSITION_GUARD_OPTIONS,
+  TransitionGuardConfigurableModule,
+} from './transition-guard.module-definition.js';
+import { resolveOptions, type TransitionGuardOptions } from './transition-guard.options.js';
+import { TransitionRegistry } from './transition-registry.js';
+
+/** The registry and the bootstrap check, once per application whatever imports it. */
+@Global()
+@Module({
+  imports: [DiscoveryModule],
+  providers: [TransitionRegistry, TransitionExplorer],
+  exports: [TransitionRegistry],
+})
+export class TransitionGuardCoreModule {}
+
+/** Where `forFeature()` registers its resources. */
+@Module({})
+export class TransitionGuardFeatureModule {}
+
+/**
+ * The NestJS module: `forRoot(options)` / `forRootAsync(...)` once (options validated at
+ * bootstrap), `forFeature([...resources])` in each module that owns resources.
+ *
+ * @example
+ * @Module({
+ *   imports: [
+ *     TransitionGuardModule.forRoot({ problemDetails: false }),
+ *     TransitionGuardModule.forFeature(
+ *       [{ resource: 'order', machine: orderMachine, loader: OrderStateLoader }],
+ *       { imports: [TypeOrmModule.forFeature([Order])] },
+ *     ),
+ *   ],
+ * })
+ * export class OrdersModule {}
+ */
+@Module({
+  imports: [TransitionGuardCoreModule],
+  providers: [
+    {
+      provide: TRANSITION_GUARD_OPTIONS,
+      useFactory: (options: TransitionGuardOptions) => resolveOptions(options),
+      inject: [TRANSITION_GUARD_MODULE_OPTIONS],
+    },
+  ],
+  exports: [TRANSITION_GUARD_OPTIONS],
+})
+export class TransitionGuardModule extends TransitionGuardConfigurableModule {
+  /**
+   * Registers resources: each machine is compiled at bootstrap (a broken one stops the app) and
+   * its loader, an injectable class, is provided here. `imports` are the modules the loaders'
+   * dependencies come from (`TypeOrmModule.forFeature([Order])` for a repository).
+   */
+  static forFeature(
+    resources: readonly TransitionResource[],
+    options: { imports?: NonNullable<DynamicModule['imports']> } = {},
+  ): DynamicModule {
+    const providers: Provider[] = [];
+    for (const r of resources) {
+      providers.push(r.loader, {
+        provide: Symbol.for(`transition-guard:resource:${r.resource}`),
+        useFactory: (registry: TransitionRegistry, loader: StateLoader) => registry.register(r, loader),
+        inject: [TransitionRegistry, r.loader],
+      });
+    }
+    return {
+      module: TransitionGuardFeatureModule,
+      imports: [TransitionGuardCoreModule, ...(options.imports ?? [])],
+      providers,
+      exports: resources.map((r) => r.loader),
+    };
+  }
+}

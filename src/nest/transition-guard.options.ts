@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** Options of `TransitionGuardModule.forRoot()`. Every field is optional. */
+export interface TransitionGuardOptions {
+  /**
+   * Answer refusals as RFC 9457 `application/problem+json` (type, title, status, detail, instance,
+   * plus the same fields as the default body). Default false.
+   */
+  problemDetails?: boolean;
+  /** Prefix of problem `type` URIs. Default `'urn:transition-guard:'` (`urn:transition-guard:illegal-transition`). */
+  problemTypeBase?: string;
+  /**
+   * The caller's roles, for transitions that declare `meta: { roles: [...] }`. Default: the
+   * `roles` array (or `role` string) of `request.user`, as an auth guard leaves it.
+   */
+  getRoles?: (request: any) => readonly string[] | string | undefined | null;
+  /** Resource ids must match this. Default: 1 to 128 letters, digits, `_` or `-`. */
+  idPattern?: RegExp;
+}
+
+export const DEFAULT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+const fn = (name: string) =>
+  z.custom<(...args: any[]) => any>((v) => typeof v === 'function', `${name} must be a function`);
+
+const optionsSchema = z.strictObject({
+  problemDetails: z.boolean().optional(),
+  problemTypeBase: z.string().min(1).optional(),
+  getRoles: fn('getRoles').optional(),
+  idPattern: z.instanceof(RegExp, { message: 'idPattern must be a RegExp' }).optional(),
+});
+
+/** Options with defaults filled in. */
+export type ResolvedTransitionGuardOptions = Required<TransitionGuardOptions>;
+
+/** Validates options at bootstrap; a wrong option stops the application with the field and the fix. */
+export function resolveOptions(options: TransitionGuardOptions | undefined): ResolvedTransitionGuardOptions {
+  const parsed = optionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `- ${i.path.join('.') || '(options)'}: ${i.message}`);
+    throw new Error(`TransitionGuardModule.forRoot(): invalid options:\n${lines.join('\n')}`);
+  }
+  return {
+    problemDetails: parsed.data.problemDetails ?? false,
+    problemTypeBase: parsed.data.problemTypeBase ?? 'urn:transition-guard:',
+    getRoles: parsed.data.getRoles ?? defaultRoles,
+    idPattern: parsed.data.idPattern ?? DEFAULT_ID_PATTERN,
+  };
+}
+
+function defaultRoles(request: { user?: { roles?: unknown; role?: unknown } }): readonly string[] {
+  const user = request?.user;
+  if (Array.isArray(user?.roles)) return user.roles.filter((r): r is string => typeof r === 'string');
+  return typeof user?.role === 'string' ? [user.role] : [];
+}

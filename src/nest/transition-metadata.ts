@@ -1,0 +1,15 @@
+/** Where the guard reads the resource id: a route param, a header, a query param, or a function. */
+export type IdSource =
+  | string
+  | { readonly param: string }
+  | { readonly header: string }
+  | { readonly query: string }
+  | ((request: any) => unknown);
+
+/** What `@Transition()` records on a handler or a class. */
+export interface TransitionMetadata {
+  readonly resource: string;
+  /** The fixed event, or undefined when it comes from the request body's `type`. */
+  readonly event: string | undefined;
+  readonly id: IdSource;
+}
