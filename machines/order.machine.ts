@@ -9,12 +9,16 @@ export interface OrderContext {
   paid: number;
 }
 
-/** Payload schemas per event: the validator refuses a payload that fails them (`invalid-payload`). */
+/**
+ * Payload schemas per event: the validator refuses a payload that fails them (`invalid-payload`).
+ * Strict: an unexpected field is refused too, not silently dropped.
+ */
 export const orderPayloads = {
-  PAY: z.object({ amount: z.number().int().positive() }),
-  SHIP: z.object({ carrier: z.string().min(1).max(64), trackingNumber: z.string().min(1).max(64) }),
-  CANCEL: z.object({ reason: z.string().max(500).optional() }),
-  REFUND: z.object({ reason: z.string().max(500).optional() }),
+  PAY: z.strictObject({ amount: z.number().int().positive() }),
+  SHIP: z.strictObject({ carrier: z.string().min(1).max(64), trackingNumber: z.string().min(1).max(64) }),
+  DELIVER: z.strictObject({}),
+  CANCEL: z.strictObject({ reason: z.string().max(500).optional() }),
+  REFUND: z.strictObject({ reason: z.string().max(500).optional() }),
 };
 
 export type OrderEvent =

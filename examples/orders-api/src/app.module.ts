@@ -21,6 +21,8 @@ export class AppModule {
         TypeOrmModule.forRoot(databaseOptions(options.database)),
         TransitionGuardModule.forRoot({
           problemDetails: options.problemDetails ?? false,
+          // Ids are the tables' integer keys.
+          idPattern: /^[0-9]{1,15}$/,
           // Demo only: the caller's role comes from a header. A real app reads request.user.
           getRoles: (request) => request.headers?.['x-user-role'],
         }),
