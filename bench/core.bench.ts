@@ -27,7 +27,8 @@ function measure(ops: Record<string, Op>): Record<string, number> {
   for (const [name, op] of Object.entries(ops)) {
     // Warm up (first calls compile caches and JIT), then calibrate: how many calls take TARGET_MS.
     const warmUntil = performance.now() + TARGET_MS * 5;
-    for (let i = 0; performance.now() < warmUntil; i++) for (let j = 0; j < 256; j++) sink = op(i * 256 + j);
+    for (let i = 0; performance.now() < warmUntil; i++)
+      for (let j = 0; j < 256; j++) sink = op(i * 256 + j);
     let n = 256;
     for (;;) {
       const t = performance.now();
@@ -40,7 +41,9 @@ function measure(ops: Record<string, Op>): Record<string, number> {
       n *= 4;
     }
   }
-  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(ops).map((k) => [k, []]));
+  const samples: Record<string, number[]> = Object.fromEntries(
+    Object.keys(ops).map((k) => [k, []]),
+  );
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, op] of Object.entries(ops)) {
       const n = iterations[name];
@@ -54,7 +57,10 @@ function measure(ops: Record<string, Op>): Record<string, number> {
   );
 }
 
-function flatMachine(states: number): { machine: AnyStateMachine; table: Record<string, Record<string, string>> } {
+function flatMachine(states: number): {
+  machine: AnyStateMachine;
+  table: Record<string, Record<string, string>>;
+} {
   const config: Record<string, { on: Record<string, string> }> = {};
   const table: Record<string, Record<string, string>> = Object.create(null);
   for (let i = 0; i < states; i++) {
@@ -69,7 +75,7 @@ function flatMachine(states: number): { machine: AnyStateMachine; table: Record<
 /** A fixed list of (state, event) pairs, a third of them refused, cycled by every contender. */
 function workload(states: string[], events: string[], size = 256) {
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   return Array.from({ length: size }, () => ({
     state: states[Math.floor(rnd() * states.length)],
     event: events[Math.floor(rnd() * events.length)],
@@ -93,7 +99,10 @@ function heapAfterGc(): number {
 }
 
 /** Compile time (createValidator) and retained heap per validator once every state has been seen. */
-function compileCost(machine: AnyStateMachine, warm: (v: ReturnType<typeof createValidator>) => void) {
+function compileCost(
+  machine: AnyStateMachine,
+  warm: (v: ReturnType<typeof createValidator>) => void,
+) {
   const copies = QUICK ? 3 : 10;
   const before = heapAfterGc();
   const kept: unknown[] = [];
@@ -125,11 +134,24 @@ for (const size of [10, 100, 1000, 10_000]) {
       const row = table[w.state];
       return row !== undefined && row[w.event] !== undefined;
     },
-    resolveCan: (i) => machine.resolveState({ value: work[i & 255].state, context: {} }).can({ type: work[i & 255].event }),
-    transition: (i) => transition(machine, snapshots[i & 255], { type: work[i & 255].event })[0].value,
+    resolveCan: (i) =>
+      machine
+        .resolveState({ value: work[i & 255].state, context: {} })
+        .can({ type: work[i & 255].event }),
+    transition: (i) =>
+      transition(machine, snapshots[i & 255], { type: work[i & 255].event })[0].value,
   });
   const { ms, kb } = compileCost(machine, (c) => states.forEach((s) => c.normalizeState(s)));
-  rows.push({ machine: 'flat', states: size, ...results, validator: results.validator, resolveCan: results.resolveCan, transition: results.transition, compileMs: ms, kbPerMachine: kb } as Row);
+  rows.push({
+    machine: 'flat',
+    states: size,
+    ...results,
+    validator: results.validator,
+    resolveCan: results.resolveCan,
+    transition: results.transition,
+    compileMs: ms,
+    kbPerMachine: kb,
+  } as Row);
 }
 
 // Nested, parallel, guarded: the ticket machine (parallel regions, nested states, stateIn and
@@ -141,7 +163,15 @@ const ticketStates = [
   { status: { open: 'waiting' }, sla: 'warning' },
   { status: 'resolved', sla: 'paused' },
 ];
-const ticketEvents = ['ASSIGN', 'REPLY', 'RESOLVE', 'CLOSE', 'SLA_WARN', 'SLA_PAUSE', 'WAIT_FOR_CUSTOMER'];
+const ticketEvents = [
+  'ASSIGN',
+  'REPLY',
+  'RESOLVE',
+  'CLOSE',
+  'SLA_WARN',
+  'SLA_PAUSE',
+  'WAIT_FOR_CUSTOMER',
+];
 const orderStates = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'];
 const orderEvents = [
   { type: 'CANCEL' },
@@ -150,23 +180,52 @@ const orderEvents = [
   { type: 'REFUND' },
 ];
 for (const [name, machine, statesList, events, context] of [
-  ['ticket (parallel, nested, guarded)', ticketMachine, ticketStates, ticketEvents.map((type) => ({ type })), { minutesLeft: 10, replies: 0 }],
-  ['order (guarded, payload schemas)', orderMachine, orderStates, orderEvents, { total: 100, paid: 100 }],
+  [
+    'ticket (parallel, nested, guarded)',
+    ticketMachine,
+    ticketStates,
+    ticketEvents.map((type) => ({ type })),
+    { minutesLeft: 10, replies: 0 },
+  ],
+  [
+    'order (guarded, payload schemas)',
+    orderMachine,
+    orderStates,
+    orderEvents,
+    { total: 100, paid: 100 },
+  ],
 ] as const) {
   const m = machine as AnyStateMachine;
   const v = createValidator(m);
-  const work = workload(statesList as unknown as string[], events as unknown as string[]) as unknown as { state: never; event: never }[];
+  const work = workload(
+    statesList as unknown as string[],
+    events as unknown as string[],
+  ) as unknown as { state: never; event: never }[];
   const snapshots = work.map((w) => m.resolveState({ value: w.state, context }));
   const results = measure({
     validator: (i) => v.check({ state: work[i & 255].state, context }, work[i & 255].event).allowed,
-    resolveCan: (i) => m.resolveState({ value: work[i & 255].state, context }).can(work[i & 255].event),
+    resolveCan: (i) =>
+      m.resolveState({ value: work[i & 255].state, context }).can(work[i & 255].event),
     transition: (i) => transition(m, snapshots[i & 255], work[i & 255].event)[0].value,
   });
-  const { ms, kb } = compileCost(m, (c) => (statesList as readonly unknown[]).forEach((s) => c.allowedEvents({ state: s as never, context })));
-  rows.push({ machine: name, states: v.states.length, validator: results.validator, resolveCan: results.resolveCan, transition: results.transition, compileMs: ms, kbPerMachine: kb });
+  const { ms, kb } = compileCost(m, (c) =>
+    (statesList as readonly unknown[]).forEach((s) =>
+      c.allowedEvents({ state: s as never, context }),
+    ),
+  );
+  rows.push({
+    machine: name,
+    states: v.states.length,
+    validator: results.validator,
+    resolveCan: results.resolveCan,
+    transition: results.transition,
+    compileMs: ms,
+    kbPerMachine: kb,
+  });
 }
 
-const f = (n: number | undefined) => (n === undefined ? 'n/a' : n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US'));
+const f = (n: number | undefined) =>
+  n === undefined ? 'n/a' : n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US');
 const x = (a: number, b: number) => `${(b / a).toFixed(1)}x`;
 const lines = [
   '| machine | states | validator ns/op | hand-written table ns/op | `resolveState().can()` ns/op | `transition()` ns/op | validator vs table | faster than `can()` | compile ms | heap KiB/machine |',
@@ -185,8 +244,13 @@ const meta = {
   quick: QUICK,
   xstate: (await import('xstate/package.json', { with: { type: 'json' } })).default.version,
 };
-console.log(`bench:core ${meta.date} node ${meta.node} xstate ${meta.xstate} ${meta.cpu} x${meta.cores}${QUICK ? ' (quick)' : ''}\n`);
+console.log(
+  `bench:core ${meta.date} node ${meta.node} xstate ${meta.xstate} ${meta.cpu} x${meta.cores}${QUICK ? ' (quick)' : ''}\n`,
+);
 console.log(lines.join('\n'));
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL(`./results/core${QUICK ? '.quick' : ''}.json`, import.meta.url), JSON.stringify({ meta, rows }, null, 2) + '\n');
+writeFileSync(
+  new URL(`./results/core${QUICK ? '.quick' : ''}.json`, import.meta.url),
+  JSON.stringify({ meta, rows }, null, 2) + '\n',
+);
 void sink;

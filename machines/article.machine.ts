@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { loadMachineDefinitionFile, type MachineImplementations } from 'nestjs-transition-guard/core';
+import {
+  loadMachineDefinitionFile,
+  type MachineImplementations,
+} from 'nestjs-transition-guard/core';
 
 /** What an article row carries that the article machine's guards read. */
 export interface ArticleContext {

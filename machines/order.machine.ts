@@ -15,7 +15,10 @@ export interface OrderContext {
  */
 export const orderPayloads = {
   PAY: z.strictObject({ amount: z.number().int().positive() }),
-  SHIP: z.strictObject({ carrier: z.string().min(1).max(64), trackingNumber: z.string().min(1).max(64) }),
+  SHIP: z.strictObject({
+    carrier: z.string().min(1).max(64),
+    trackingNumber: z.string().min(1).max(64),
+  }),
   DELIVER: z.strictObject({}),
   CANCEL: z.strictObject({ reason: z.string().max(500).optional() }),
   REFUND: z.strictObject({ reason: z.string().max(500).optional() }),

@@ -43,7 +43,10 @@ export class Configuration implements GuardScope {
 
   /** An XState snapshot of this configuration, for guards this package does not compile itself. */
   snapshot(): unknown {
-    return (this.snap ??= this.index.machine.resolveState({ value: this.value, context: {} } as never));
+    return (this.snap ??= this.index.machine.resolveState({
+      value: this.value,
+      context: {},
+    } as never));
   }
 }
 
@@ -101,7 +104,8 @@ export class ConfigurationCache {
       let node = this.index.root;
       for (const segment of segments) {
         const child = childOf(node, segment);
-        if (!child) this.fail(stored, `no state '${segment}' in '${node.path.join('.') || '(root)'}'`);
+        if (!child)
+          this.fail(stored, `no state '${segment}' in '${node.path.join('.') || '(root)'}'`);
         node = child;
       }
       return segments.length === 1 ? stored : pathToStateValue(segments);
@@ -116,7 +120,8 @@ export class ConfigurationCache {
   private checkObject(node: AnyStateNode, value: unknown, stored: unknown, depth: number): void {
     if (depth > 64) this.fail(stored, 'nested too deep');
     if (typeof value === 'string') {
-      if (!childOf(node, value)) this.fail(stored, `no state '${value}' in '${node.path.join('.') || '(root)'}'`);
+      if (!childOf(node, value))
+        this.fail(stored, `no state '${value}' in '${node.path.join('.') || '(root)'}'`);
       return;
     }
     if (!isPlainObject(value)) this.fail(stored, 'expected a string or an object at every level');
@@ -125,7 +130,10 @@ export class ConfigurationCache {
       this.fail(stored, `'${node.path.join('.')}' names no active child`);
     }
     if (keys.length > 1 && node.type !== 'parallel') {
-      this.fail(stored, `'${node.path.join('.') || '(root)'}' is not parallel but has ${keys.length} active children`);
+      this.fail(
+        stored,
+        `'${node.path.join('.') || '(root)'}' is not parallel but has ${keys.length} active children`,
+      );
     }
     for (const key of keys) {
       const child = childOf(node, key);
@@ -186,7 +194,11 @@ export function resolveConfiguration(
   }
   const valueOf = (node: AnyStateNode): StateValue => {
     const kids = children.get(node) ?? [];
-    if (node.type === 'compound' && kids.length && (kids[0].type === 'atomic' || kids[0].type === 'final')) {
+    if (
+      node.type === 'compound' &&
+      kids.length &&
+      (kids[0].type === 'atomic' || kids[0].type === 'final')
+    ) {
       return kids[0].key;
     }
     return Object.fromEntries(kids.map((k) => [k.key, valueOf(k)]));

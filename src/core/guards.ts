@@ -1,4 +1,10 @@
-import { matchesState, type AnyStateMachine, type AnyStateNode, type EventObject, type StateValue } from 'xstate';
+import {
+  matchesState,
+  type AnyStateMachine,
+  type AnyStateNode,
+  type EventObject,
+  type StateValue,
+} from 'xstate';
 
 /** What a guard can see of the current configuration (for `stateIn`). */
 export interface GuardScope {
@@ -45,10 +51,15 @@ export function compileGuard(
     return { name: 'cycle', test: () => false, configOnly: true };
   }
   if (typeof guard === 'function') {
-    if ('check' in guard) return compileBuiltin(guard as BuiltinGuard, machine, problems, where, depth);
+    if ('check' in guard)
+      return compileBuiltin(guard as BuiltinGuard, machine, problems, where, depth);
     const fn = guard;
     const name = fn.name && fn.name !== 'guard' ? fn.name : 'inline';
-    return { name, test: (context, event) => !!fn({ context, event }, undefined), configOnly: false };
+    return {
+      name,
+      test: (context, event) => !!fn({ context, event }, undefined),
+      configOnly: false,
+    };
   }
   const type = typeof guard === 'string' ? guard : guard?.type;
   if (typeof type !== 'string') {
@@ -98,7 +109,8 @@ function compileBuiltin(
       const only = tests[0];
       return { name, test: (c, e, s) => !only(c, e, s), configOnly };
     }
-    if (kind === 'and') return { name, test: (c, e, s) => tests.every((t) => t(c, e, s)), configOnly };
+    if (kind === 'and')
+      return { name, test: (c, e, s) => tests.every((t) => t(c, e, s)), configOnly };
     return { name, test: (c, e, s) => tests.some((t) => t(c, e, s)), configOnly };
   }
   if (kind === 'stateIn' && guard.stateValue !== undefined) {
@@ -111,7 +123,11 @@ function compileBuiltin(
       } catch {
         problems.push(`${where}: ${name} names no state of the machine`);
       }
-      return { name, test: (_c, _e, s) => node !== undefined && s.nodes.has(node), configOnly: true };
+      return {
+        name,
+        test: (_c, _e, s) => node !== undefined && s.nodes.has(node),
+        configOnly: true,
+      };
     }
     return { name, test: (_c, _e, s) => matchesState(target, s.value), configOnly: true };
   }

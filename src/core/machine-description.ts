@@ -8,7 +8,11 @@ export interface MachineDescription {
   readonly id: string;
   readonly type: string;
   readonly initial: string | undefined;
-  readonly states: readonly { readonly path: string; readonly type: string; readonly initial?: string }[];
+  readonly states: readonly {
+    readonly path: string;
+    readonly type: string;
+    readonly initial?: string;
+  }[];
   readonly events: readonly string[];
   readonly transitions: readonly {
     readonly from: string;
@@ -24,7 +28,10 @@ export interface MachineDescription {
 
 const pathOf = (node: AnyStateNode) => node.path.join('.') || '(root)';
 
-export function describeMachine(index: MachineIndex, payloads: ReadonlyMap<string, PayloadSchema>): MachineDescription {
+export function describeMachine(
+  index: MachineIndex,
+  payloads: ReadonlyMap<string, PayloadSchema>,
+): MachineDescription {
   const nodes = allNodes(index.root);
   const transitions: MachineDescription['transitions'][number][] = [];
   for (const node of nodes) {
@@ -38,7 +45,9 @@ export function describeMachine(index: MachineIndex, payloads: ReadonlyMap<strin
         to: (def.target ?? []).map(pathOf),
         ...(compiled?.guard ? { guard: compiled.guard.name } : {}),
         ...(Array.isArray(meta?.roles) ? { roles: meta.roles } : {}),
-        ...((def as { description?: string }).description ? { description: (def as { description?: string }).description } : {}),
+        ...((def as { description?: string }).description
+          ? { description: (def as { description?: string }).description }
+          : {}),
       });
     }
   }
@@ -60,7 +69,9 @@ export function describeMachine(index: MachineIndex, payloads: ReadonlyMap<strin
       .map((n) => ({
         path: pathOf(n),
         type: n.type,
-        ...(n.type === 'compound' && n.initial?.target?.[0] ? { initial: pathOf(n.initial.target[0]) } : {}),
+        ...(n.type === 'compound' && n.initial?.target?.[0]
+          ? { initial: pathOf(n.initial.target[0]) }
+          : {}),
       })),
     events: index.events,
     transitions,

@@ -1,6 +1,10 @@
 import type { AnyStateMachine, AnyStateNode, TransitionDefinition } from 'xstate';
 import { compileGuard, type CompiledGuard } from './guards.js';
-import { isInternalEventType, isWildcardDescriptor, matchesEventDescriptor } from './event-descriptor.js';
+import {
+  isInternalEventType,
+  isWildcardDescriptor,
+  matchesEventDescriptor,
+} from './event-descriptor.js';
 import { MachineConfigError } from './errors.js';
 
 type AnyTransition = TransitionDefinition<any, any>;
@@ -36,7 +40,10 @@ export class MachineIndex {
   private readonly exact = new Set<string>();
   private readonly wildcards: string[] = [];
   private readonly compiled = new Map<AnyTransition, CompiledTransition>();
-  private readonly candidateMemo = new Map<AnyStateNode, Map<string, readonly CompiledTransition[]>>();
+  private readonly candidateMemo = new Map<
+    AnyStateNode,
+    Map<string, readonly CompiledTransition[]>
+  >();
 
   constructor(readonly machine: AnyStateMachine) {
     this.id = machine.id;
@@ -47,7 +54,11 @@ export class MachineIndex {
     let dynamic = false;
     const nodes = allNodes(this.root);
     const doneEvents = nodes
-      .filter((n) => n.type === 'parallel' || Object.values(n.states).some((c) => (c as AnyStateNode).type === 'final'))
+      .filter(
+        (n) =>
+          n.type === 'parallel' ||
+          Object.values(n.states).some((c) => (c as AnyStateNode).type === 'final'),
+      )
       .map((n) => `xstate.done.state.${n.id}`);
     for (const node of nodes) {
       if (node !== this.root && node.type !== 'history') paths.push(node.path.join('.'));
@@ -62,12 +73,18 @@ export class MachineIndex {
           const roles = (def as { meta?: { roles?: unknown } }).meta?.roles;
           if (Array.isArray(roles)) {
             const known = this.rolesByEvent.get(descriptor) ?? [];
-            this.rolesByEvent.set(descriptor, [...new Set([...known, ...roles.filter((r) => typeof r === 'string')])]);
+            this.rolesByEvent.set(descriptor, [
+              ...new Set([...known, ...roles.filter((r) => typeof r === 'string')]),
+            ]);
           }
           const t = this.compile(def, problems);
           // Done events are raised inside the macrostep; a guard on a transition that catches
           // one (onDone, or a wildcard) makes where the macrostep ends depend on context.
-          if (t.guard && !t.guard.configOnly && doneEvents.some((e) => matchesEventDescriptor(e, descriptor))) {
+          if (
+            t.guard &&
+            !t.guard.configOnly &&
+            doneEvents.some((e) => matchesEventDescriptor(e, descriptor))
+          ) {
             dynamic = true;
           }
           if (def.actions.some((a) => this.raises(a))) dynamic = true;
@@ -115,7 +132,9 @@ export class MachineIndex {
       .filter((d) => d !== type && matchesEventDescriptor(type, d))
       .sort((a, b) => b.length - a.length)
       .flatMap((d) => node.transitions.get(d) ?? []);
-    const result = [...exact, ...wild].map((def) => this.compiled.get(def) ?? this.compile(def, []));
+    const result = [...exact, ...wild].map(
+      (def) => this.compiled.get(def) ?? this.compile(def, []),
+    );
     if (this.isDeclaredEvent(type)) {
       if (!memo) this.candidateMemo.set(node, (memo = new Map()));
       memo.set(type, result);
@@ -130,7 +149,10 @@ export class MachineIndex {
     const compiled: CompiledTransition = {
       def,
       id: this.compiled.size,
-      guard: def.guard === undefined ? undefined : compileGuard(def.guard as never, this.machine, problems, where),
+      guard:
+        def.guard === undefined
+          ? undefined
+          : compileGuard(def.guard as never, this.machine, problems, where),
       inert: def.target === undefined && def.actions.length === 0,
     };
     this.compiled.set(def, compiled);

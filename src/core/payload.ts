@@ -44,7 +44,9 @@ export function validatePayload(
   try {
     outcome = schema.safeParse(payloadOf(event));
   } catch (err) {
-    return [{ code: 'custom', path: [], message: `payload could not be validated: ${String(err)}` }];
+    return [
+      { code: 'custom', path: [], message: `payload could not be validated: ${String(err)}` },
+    ];
   }
   if (outcome.success) return undefined;
   return (outcome.error?.issues ?? []).map((i) => ({

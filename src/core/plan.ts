@@ -129,7 +129,8 @@ function pick(
     try {
       passed = guard.test(context, event, config);
     } catch (cause) {
-      if (!sel.lenient) throw new GuardEvaluationError(guard.name, event.type, config.from, { cause });
+      if (!sel.lenient)
+        throw new GuardEvaluationError(guard.name, event.type, config.from, { cause });
       passed = false;
     }
     if (passed) return candidate;

@@ -21,7 +21,9 @@ export function toStoredState(value: StateValue): StoredState {
 
 /** The XState state value of a stored state: dotted paths become nested objects. */
 export function toStateValue(stored: StoredState): StateValue {
-  return typeof stored === 'string' && stored.includes('.') ? pathToStateValue(stored.split('.')) : stored;
+  return typeof stored === 'string' && stored.includes('.')
+    ? pathToStateValue(stored.split('.'))
+    : stored;
 }
 
 /** A key equal for equal state values whatever their key order. */

@@ -121,7 +121,10 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
    */
   allowedEvents(input: StateInput<ContextFrom<M>>): readonly string[] {
     const config = this.configs.resolve(input?.state);
-    return this.allowedFor(config, input.context === undefined ? this.index.defaultContext : input.context);
+    return this.allowedFor(
+      config,
+      input.context === undefined ? this.index.defaultContext : input.context,
+    );
   }
 
   /**
@@ -198,7 +201,12 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
     return plan;
   }
 
-  private decide(plan: Plan, config: Configuration, context: unknown, event: EventObject): TransitionResult {
+  private decide(
+    plan: Plan,
+    config: Configuration,
+    context: unknown,
+    event: EventObject,
+  ): TransitionResult {
     const sel = select(plan, config, context, event, false);
     if (sel.selected.some((t) => !t.inert)) {
       const result = this.allowedResult(plan, config, sel, context, event);
@@ -218,7 +226,10 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
     event: EventObject,
   ): AllowedTransition {
     const memo = !this.index.dynamicTarget;
-    const key = sel.selected.length === 1 ? String(sel.selected[0].id) : sel.selected.map((t) => t.id).join(',');
+    const key =
+      sel.selected.length === 1
+        ? String(sel.selected[0].id)
+        : sel.selected.map((t) => t.id).join(',');
     if (memo) {
       const hit = plan.allowed.get(key);
       if (hit) return hit as AllowedTransition;
@@ -250,7 +261,9 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
         return sel.selected.some((t) => !t.inert) ? type : null;
       });
       if (entries.every((e) => typeof e !== 'object' || e === null)) {
-        return (config.staticAllowed = Object.freeze(entries.filter((e): e is string => e !== null)));
+        return (config.staticAllowed = Object.freeze(
+          entries.filter((e): e is string => e !== null),
+        ));
       }
       config.allowedEntries = entries;
     }
@@ -258,7 +271,9 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
     for (const entry of entries) {
       if (entry === null) continue;
       if (typeof entry === 'string') out.push(entry);
-      else if (select(entry, config, context, entry.bareEvent, true).selected.some((t) => !t.inert)) {
+      else if (
+        select(entry, config, context, entry.bareEvent, true).selected.some((t) => !t.inert)
+      ) {
         out.push(entry.type);
       }
     }

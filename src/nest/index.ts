@@ -3,7 +3,10 @@ export {
   TRANSITION_GUARD_MODULE_OPTIONS,
   TRANSITION_GUARD_OPTIONS,
 } from './transition-guard.module-definition.js';
-export type { TransitionGuardOptions, ResolvedTransitionGuardOptions } from './transition-guard.options.js';
+export type {
+  TransitionGuardOptions,
+  ResolvedTransitionGuardOptions,
+} from './transition-guard.options.js';
 export { Transition, type TransitionDecoratorOptions } from './transition.decorator.js';
 export { CurrentTransition } from './current-transition.decorator.js';
 export { TransitionGuard, type RequestedEvent } from './transition.guard.js';
@@ -13,7 +16,10 @@ export { defineResource, type TransitionResource } from './resource-definition.j
 export type { StateLoader, LoadedState, StateLoadContext } from './state-loader.interface.js';
 export type { IdSource, TransitionMetadata } from './transition-metadata.js';
 export { TRANSITION_METADATA, CURRENT_TRANSITION } from './constants.js';
-export { IllegalTransitionException, type IllegalTransitionBody } from './exceptions/illegal-transition.exception.js';
+export {
+  IllegalTransitionException,
+  type IllegalTransitionBody,
+} from './exceptions/illegal-transition.exception.js';
 export {
   InvalidTransitionRequestException,
   type InvalidTransitionRequestBody,

@@ -22,6 +22,8 @@ export interface TransitionResource<M extends AnyStateMachine = AnyStateMachine>
  * export const order = defineResource({ resource: 'order', machine: orderMachine, loader: OrderStateLoader });
  * TransitionGuardModule.forFeature([order]);
  */
-export function defineResource<M extends AnyStateMachine>(resource: TransitionResource<M>): TransitionResource<M> {
+export function defineResource<M extends AnyStateMachine>(
+  resource: TransitionResource<M>,
+): TransitionResource<M> {
   return resource;
 }

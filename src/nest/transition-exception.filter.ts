@@ -1,4 +1,11 @@
-import { Catch, HttpException, Inject, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  Inject,
+  Optional,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { IllegalTransitionException } from './exceptions/illegal-transition.exception.js';
 import { InvalidTransitionRequestException } from './exceptions/invalid-transition-request.exception.js';
@@ -12,7 +19,12 @@ import { resolveOptions, type ResolvedTransitionGuardOptions } from './transitio
  * Renders this package's 4xx answers: the JSON body as is, or an RFC 9457
  * `application/problem+json` body when `problemDetails` is on. Attached by `@Transition()`.
  */
-@Catch(IllegalTransitionException, InvalidTransitionRequestException, ResourceNotFoundException, TransitionForbiddenException)
+@Catch(
+  IllegalTransitionException,
+  InvalidTransitionRequestException,
+  ResourceNotFoundException,
+  TransitionForbiddenException,
+)
 export class TransitionExceptionFilter implements ExceptionFilter {
   private readonly options: ResolvedTransitionGuardOptions;
 
@@ -25,7 +37,10 @@ export class TransitionExceptionFilter implements ExceptionFilter {
 
   catch(exception: HttpException, host: ArgumentsHost): void {
     const adapter = this.adapterHost.httpAdapter;
-    const { request, response } = { request: host.switchToHttp().getRequest(), response: host.switchToHttp().getResponse() };
+    const { request, response } = {
+      request: host.switchToHttp().getRequest(),
+      response: host.switchToHttp().getResponse(),
+    };
     const body = exception.getResponse() as Record<string, unknown>;
     const status = exception.getStatus();
     if (!this.options.problemDetails) {
@@ -35,6 +50,10 @@ export class TransitionExceptionFilter implements ExceptionFilter {
     const instance = String(adapter.getRequestUrl(request) ?? '').split('?')[0];
     adapter.setHeader(response, 'Content-Type', 'application/problem+json; charset=utf-8');
     // A string body: the adapters keep the content type set above for it.
-    adapter.reply(response, JSON.stringify(toProblemDetails(body, this.options.problemTypeBase, instance)), status);
+    adapter.reply(
+      response,
+      JSON.stringify(toProblemDetails(body, this.options.problemTypeBase, instance)),
+      status,
+    );
   }
 }

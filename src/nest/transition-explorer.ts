@@ -22,15 +22,23 @@ export class TransitionExplorer implements OnModuleInit {
     for (const wrapper of this.discovery.getControllers()) {
       const { metatype, instance } = wrapper;
       if (!metatype || !instance) continue;
-      const onClass = this.reflector.get<TransitionMetadata | undefined>(TRANSITION_METADATA, metatype as never);
+      const onClass = this.reflector.get<TransitionMetadata | undefined>(
+        TRANSITION_METADATA,
+        metatype as never,
+      );
       if (onClass) this.validate(onClass, `${metatype.name} (class)`, problems);
       for (const method of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-        const meta = this.reflector.get<TransitionMetadata | undefined>(TRANSITION_METADATA, instance[method]);
+        const meta = this.reflector.get<TransitionMetadata | undefined>(
+          TRANSITION_METADATA,
+          instance[method],
+        );
         if (meta && meta !== onClass) this.validate(meta, `${metatype.name}.${method}`, problems);
       }
     }
     if (problems.length) {
-      throw new Error(`TransitionGuardModule: ${problems.length} invalid @Transition() declaration(s):\n- ${problems.join('\n- ')}`);
+      throw new Error(
+        `TransitionGuardModule: ${problems.length} invalid @Transition() declaration(s):\n- ${problems.join('\n- ')}`,
+      );
     }
   }
 

@@ -13,7 +13,10 @@ export const {
 } = new ConfigurableModuleBuilder<TransitionGuardOptions>({ moduleName: 'TransitionGuard' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createTransitionGuardOptions')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras({ isGlobal: true }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+  }))
   .build();
 
 /** Injection token of the validated options (defaults filled in). */

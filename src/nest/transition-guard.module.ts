@@ -65,7 +65,8 @@ export class TransitionGuardModule extends TransitionGuardConfigurableModule {
     for (const r of resources) {
       providers.push(r.loader, {
         provide: Symbol.for(`transition-guard:resource:${r.resource}`),
-        useFactory: (registry: TransitionRegistry, loader: StateLoader) => registry.register(r, loader),
+        useFactory: (registry: TransitionRegistry, loader: StateLoader) =>
+          registry.register(r, loader),
         inject: [TransitionRegistry, r.loader],
       });
     }

@@ -34,10 +34,14 @@ const optionsSchema = z.strictObject({
 export type ResolvedTransitionGuardOptions = Required<TransitionGuardOptions>;
 
 /** Validates options at bootstrap; a wrong option stops the application with the field and the fix. */
-export function resolveOptions(options: TransitionGuardOptions | undefined): ResolvedTransitionGuardOptions {
+export function resolveOptions(
+  options: TransitionGuardOptions | undefined,
+): ResolvedTransitionGuardOptions {
   const parsed = optionsSchema.safeParse(options ?? {});
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `- ${i.path.join('.') || '(options)'}: ${i.message}`);
+    const lines = parsed.error.issues.map(
+      (i) => `- ${i.path.join('.') || '(options)'}: ${i.message}`,
+    );
     throw new Error(`TransitionGuardModule.forRoot(): invalid options:\n${lines.join('\n')}`);
   }
   return {
@@ -50,6 +54,7 @@ export function resolveOptions(options: TransitionGuardOptions | undefined): Res
 
 function defaultRoles(request: { user?: { roles?: unknown; role?: unknown } }): readonly string[] {
   const user = request?.user;
-  if (Array.isArray(user?.roles)) return user.roles.filter((r): r is string => typeof r === 'string');
+  if (Array.isArray(user?.roles))
+    return user.roles.filter((r): r is string => typeof r === 'string');
   return typeof user?.role === 'string' ? [user.role] : [];
 }

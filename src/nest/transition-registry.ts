@@ -34,7 +34,10 @@ export class TransitionRegistry {
     const entry: RegisteredResource = {
       resource: resource.resource,
       machine: resource.machine,
-      validator: createValidator(resource.machine, { name: resource.resource, payloads: resource.payloads }),
+      validator: createValidator(resource.machine, {
+        name: resource.resource,
+        payloads: resource.payloads,
+      }),
       loader,
     };
     this.entries.set(resource.resource, entry);

@@ -8,7 +8,12 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { formatState, GuardEvaluationError, UnknownStateError, type TransitionResult } from '../core/index.js';
+import {
+  formatState,
+  GuardEvaluationError,
+  UnknownStateError,
+  type TransitionResult,
+} from '../core/index.js';
 import { CURRENT_TRANSITION, TRANSITION_METADATA } from './constants.js';
 import type { CurrentTransition } from './current-transition.decorator.js';
 import { IllegalTransitionException } from './exceptions/illegal-transition.exception.js';
@@ -50,17 +55,19 @@ export class TransitionGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const meta = this.reflector.getAllAndOverride<TransitionMetadata | undefined>(TRANSITION_METADATA, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const meta = this.reflector.getAllAndOverride<TransitionMetadata | undefined>(
+      TRANSITION_METADATA,
+      [context.getHandler(), context.getClass()],
+    );
     if (!meta) return true;
     const request = this.getRequest(context);
     // Registered both globally (APP_GUARD) and by @Transition(): check once.
     if (request[CURRENT_TRANSITION]) return true;
     const entry = this.registry.get(meta.resource);
     if (!entry) {
-      throw new Error(`@Transition('${meta.resource}'): no such resource is registered (checked at bootstrap; was the registry replaced?)`);
+      throw new Error(
+        `@Transition('${meta.resource}'): no such resource is registered (checked at bootstrap; was the registry replaced?)`,
+      );
     }
     const id = this.validId(entry, this.getId(request, meta));
     const event = this.getEvent(request, meta, entry);
@@ -68,7 +75,9 @@ export class TransitionGuard implements CanActivate {
     if (required.length) {
       const roles = this.getRoles(request);
       if (!required.some((r) => roles.includes(r))) {
-        this.throwException(new TransitionForbiddenException(entry.resource, id, event.type, required));
+        this.throwException(
+          new TransitionForbiddenException(entry.resource, id, event.type, required),
+        );
       }
     }
     const loaded = await this.load(entry, id, event, request);
@@ -127,11 +136,19 @@ export class TransitionGuard implements CanActivate {
    * The event: fixed by the decorator (the body is the payload), or the body's own `type`. A body
    * that is not a JSON object is refused with 400.
    */
-  protected getEvent(request: Record<string, any>, meta: TransitionMetadata, entry: RegisteredResource): RequestedEvent {
+  protected getEvent(
+    request: Record<string, any>,
+    meta: TransitionMetadata,
+    entry: RegisteredResource,
+  ): RequestedEvent {
     const body: unknown = request.body;
     const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
     if (body !== undefined && body !== null && !isObject && body !== '') {
-      throw InvalidTransitionRequestException.of('INVALID_EVENT', entry.resource, 'The request body must be a JSON object');
+      throw InvalidTransitionRequestException.of(
+        'INVALID_EVENT',
+        entry.resource,
+        'The request body must be a JSON object',
+      );
     }
     const { type, ...payload } = (isObject ? body : {}) as Record<string, unknown>;
     const hasType = isObject && Object.hasOwn(body as object, 'type');
@@ -190,16 +207,29 @@ export class TransitionGuard implements CanActivate {
     return id;
   }
 
-  private async load(entry: RegisteredResource, id: string, event: RequestedEvent, request: unknown): Promise<LoadedState | null> {
+  private async load(
+    entry: RegisteredResource,
+    id: string,
+    event: RequestedEvent,
+    request: unknown,
+  ): Promise<LoadedState | null> {
     try {
       return await entry.loader.load(id, { resource: entry.resource, event: event.type, request });
     } catch (err) {
-      this.logger.error(`Loading ${entry.resource} ${id} failed: ${(err as Error)?.message ?? err}`, (err as Error)?.stack);
+      this.logger.error(
+        `Loading ${entry.resource} ${id} failed: ${(err as Error)?.message ?? err}`,
+        (err as Error)?.stack,
+      );
       throw new InternalServerErrorException();
     }
   }
 
-  private check(entry: RegisteredResource, id: string, loaded: LoadedState, event: RequestedEvent): TransitionResult {
+  private check(
+    entry: RegisteredResource,
+    id: string,
+    loaded: LoadedState,
+    event: RequestedEvent,
+  ): TransitionResult {
     try {
       return entry.validator.check(
         { state: loaded.state, context: loaded.context },
@@ -214,7 +244,10 @@ export class TransitionGuard implements CanActivate {
       } else if (err instanceof GuardEvaluationError) {
         this.logger.error(`${entry.resource} ${id}: ${err.message}`, (err.cause as Error)?.stack);
       } else {
-        this.logger.error(`Checking ${event.type} on ${entry.resource} ${id} failed: ${(err as Error)?.message}`, (err as Error)?.stack);
+        this.logger.error(
+          `Checking ${event.type} on ${entry.resource} ${id} failed: ${(err as Error)?.message}`,
+          (err as Error)?.stack,
+        );
       }
       throw new InternalServerErrorException();
     }

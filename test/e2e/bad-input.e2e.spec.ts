@@ -35,7 +35,10 @@ describe.each(PLATFORMS)('bad input on %s', (platform) => {
   });
 
   it('refuses an id too long for the router or the pattern with a 4xx', async () => {
-    const res = await demo.http().post(`/orders/${'1'.repeat(5000)}/cancel`).send({});
+    const res = await demo
+      .http()
+      .post(`/orders/${'1'.repeat(5000)}/cancel`)
+      .send({});
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
   });
@@ -52,14 +55,26 @@ describe.each(PLATFORMS)('bad input on %s', (platform) => {
     });
   });
 
-  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'TELEPORT', 'xstate.done.state.order', '*'])(
-    'refuses event type %p with 400 UNKNOWN_EVENT',
-    async (type) => {
-      const res = await demo.http().post(`/orders/${id}/events`).set('content-type', 'application/json').send(`{"type": ${JSON.stringify(type)}}`);
-      expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ code: 'UNKNOWN_EVENT', events: ['PAY', 'CANCEL', 'SHIP', 'REFUND', 'DELIVER'] });
-    },
-  );
+  it.each([
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    'TELEPORT',
+    'xstate.done.state.order',
+    '*',
+  ])('refuses event type %p with 400 UNKNOWN_EVENT', async (type) => {
+    const res = await demo
+      .http()
+      .post(`/orders/${id}/events`)
+      .set('content-type', 'application/json')
+      .send(`{"type": ${JSON.stringify(type)}}`);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      code: 'UNKNOWN_EVENT',
+      events: ['PAY', 'CANCEL', 'SHIP', 'REFUND', 'DELIVER'],
+    });
+  });
 
   it.each([
     ['a number type', { type: 42 }],
@@ -68,7 +83,10 @@ describe.each(PLATFORMS)('bad input on %s', (platform) => {
     ['no type', { carrier: 'UPS' }],
     ['an array body', [1, 2]],
   ])('refuses %s on the events route with 400 INVALID_EVENT', async (_label, body) => {
-    const res = await demo.http().post(`/orders/${id}/events`).send(body as object);
+    const res = await demo
+      .http()
+      .post(`/orders/${id}/events`)
+      .send(body as object);
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('INVALID_EVENT');
   });
@@ -82,33 +100,60 @@ describe.each(PLATFORMS)('bad input on %s', (platform) => {
     ['wrong-typed fields', { carrier: 42, trackingNumber: true }, ['carrier', 'trackingNumber']],
     ['a missing field', { carrier: 'UPS' }, ['trackingNumber']],
     ['an extra field', { carrier: 'UPS', trackingNumber: '1Z', priority: 'high' }, []],
-  ])('refuses a payload with %s with 400 INVALID_PAYLOAD and the zod issues', async (_label, body, paths) => {
-    const res = await demo.http().post(`/orders/${id}/ship`).set('content-type', 'application/json').send(JSON.stringify(body)).expect(400);
-    expect(res.body).toMatchObject({ code: 'INVALID_PAYLOAD', event: 'SHIP', id: String(id) });
-    expect(res.body.issues.length).toBeGreaterThan(0);
-    for (const p of paths) expect(res.body.issues.map((i: { path: string[] }) => i.path.join('.'))).toContain(p);
-  });
+  ])(
+    'refuses a payload with %s with 400 INVALID_PAYLOAD and the zod issues',
+    async (_label, body, paths) => {
+      const res = await demo
+        .http()
+        .post(`/orders/${id}/ship`)
+        .set('content-type', 'application/json')
+        .send(JSON.stringify(body))
+        .expect(400);
+      expect(res.body).toMatchObject({ code: 'INVALID_PAYLOAD', event: 'SHIP', id: String(id) });
+      expect(res.body.issues.length).toBeGreaterThan(0);
+      for (const p of paths)
+        expect(res.body.issues.map((i: { path: string[] }) => i.path.join('.'))).toContain(p);
+    },
+  );
 
   it('refuses a payload with a __proto__ key with 400 (Fastify refuses it while parsing)', async () => {
-    const res = await demo.http().post(`/orders/${id}/ship`).set('content-type', 'application/json')
+    const res = await demo
+      .http()
+      .post(`/orders/${id}/ship`)
+      .set('content-type', 'application/json')
       .send('{"carrier":"UPS","trackingNumber":"1Z","__proto__":{"admin":true}}')
       .expect(400);
-    if (platform === 'express') expect(res.body).toMatchObject({ code: 'INVALID_PAYLOAD', issues: [{ code: 'unrecognized_keys' }] });
+    if (platform === 'express')
+      expect(res.body).toMatchObject({
+        code: 'INVALID_PAYLOAD',
+        issues: [{ code: 'unrecognized_keys' }],
+      });
   });
 
   it('refuses malformed JSON with 400', async () => {
-    const res = await demo.http().post(`/orders/${id}/events`).set('content-type', 'application/json').send('{"type": "CANCEL",');
+    const res = await demo
+      .http()
+      .post(`/orders/${id}/events`)
+      .set('content-type', 'application/json')
+      .send('{"type": "CANCEL",');
     expect(res.status).toBe(400);
   });
 
   it('refuses a non-JSON body with a 4xx', async () => {
-    const res = await demo.http().post(`/orders/${id}/events`).set('content-type', 'text/plain').send('type=CANCEL');
+    const res = await demo
+      .http()
+      .post(`/orders/${id}/events`)
+      .set('content-type', 'text/plain')
+      .send('type=CANCEL');
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
   });
 
   it('refuses an oversized body with 413', async () => {
-    const res = await demo.http().post(`/orders/${id}/events`).send({ type: 'CANCEL', reason: 'x'.repeat(200_000) });
+    const res = await demo
+      .http()
+      .post(`/orders/${id}/events`)
+      .send({ type: 'CANCEL', reason: 'x'.repeat(200_000) });
     expect(res.status).toBe(413);
   });
 });
@@ -127,11 +172,20 @@ describe.each(PLATFORMS)('server-side faults on %s', (platform) => {
     await db.query(`INSERT INTO orders (status, total, paid, version) VALUES ('shiped', 0, 0, 1)`);
     const [{ id }] = await db.query(`SELECT max(id) AS id FROM orders`);
     const logged: string[] = [];
-    const logger = { error: (m: string) => logged.push(m), log() {}, warn() {}, debug() {}, verbose() {}, fatal() {} };
+    const logger = {
+      error: (m: string) => logged.push(m),
+      log() {},
+      warn() {},
+      debug() {},
+      verbose() {},
+      fatal() {},
+    };
     demo.app.useLogger(logger);
     const res = await demo.http().post(`/orders/${id}/deliver`).send({}).expect(500);
     expect(res.body).toEqual({ statusCode: 500, message: 'Internal Server Error' });
-    expect(logged.join('\n')).toMatch(/order \d+ has stored state 'shiped' which machine 'order' does not have \(valid: pending, paid, shipped/);
+    expect(logged.join('\n')).toMatch(
+      /order \d+ has stored state 'shiped' which machine 'order' does not have \(valid: pending, paid, shipped/,
+    );
     expect((await db.query(`SELECT status FROM orders WHERE id = ${id}`))[0].status).toBe('shiped');
   });
 });

@@ -16,10 +16,16 @@ export interface Demo {
 }
 
 /** The demo app listening on a loopback port, on a fresh SQLite file. */
-export async function startDemo(platform: Platform, options: { problemDetails?: boolean } = {}): Promise<Demo> {
+export async function startDemo(
+  platform: Platform,
+  options: { problemDetails?: boolean } = {},
+): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-e2e-'));
   process.env.LOG_LEVEL ??= 'silent';
-  const app = await createApp(platform, { database: { sqlite: join(dir, 'demo.sqlite') }, ...options });
+  const app = await createApp(platform, {
+    database: { sqlite: join(dir, 'demo.sqlite') },
+    ...options,
+  });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {

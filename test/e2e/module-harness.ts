@@ -11,7 +11,10 @@ export { PLATFORMS } from './demo-harness.js';
 
 /** A small machine for module tests: a door. */
 export const doorMachine = setup({
-  types: {} as { context: { locked: boolean }; events: { type: 'OPEN' } | { type: 'CLOSE' } | { type: 'LOCK' } },
+  types: {} as {
+    context: { locked: boolean };
+    events: { type: 'OPEN' } | { type: 'CLOSE' } | { type: 'LOCK' };
+  },
   guards: {
     unlocked: ({ context }) => !context.locked,
     explodes: () => {
@@ -23,7 +26,12 @@ export const doorMachine = setup({
   initial: 'closed',
   context: { locked: false },
   states: {
-    closed: { on: { OPEN: { target: 'open', guard: 'unlocked' }, LOCK: { target: 'closed', guard: 'explodes' } } },
+    closed: {
+      on: {
+        OPEN: { target: 'open', guard: 'unlocked' },
+        LOCK: { target: 'closed', guard: 'explodes' },
+      },
+    },
     open: { on: { CLOSE: 'closed' } },
   },
 });
@@ -46,8 +54,15 @@ export class DoorLoader implements StateLoader {
   }
 }
 
-export async function listen(module: unknown, platform: 'express' | 'fastify'): Promise<{ app: INestApplication; http: () => ReturnType<typeof request> }> {
-  const app = await NestFactory.create(module as never, platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), { logger: false });
+export async function listen(
+  module: unknown,
+  platform: 'express' | 'fastify',
+): Promise<{ app: INestApplication; http: () => ReturnType<typeof request> }> {
+  const app = await NestFactory.create(
+    module as never,
+    platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
+    { logger: false },
+  );
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, http: () => request(url) };

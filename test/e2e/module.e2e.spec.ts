@@ -1,4 +1,16 @@
-import { Controller, Header, HttpCode, Inject, Injectable, Module, Post, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  Controller,
+  Header,
+  HttpCode,
+  Inject,
+  Injectable,
+  Module,
+  Post,
+  UseInterceptors,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { APP_GUARD, NestFactory, Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import {
@@ -19,7 +31,11 @@ class InjectableDoorLoader extends DoorLoader {
   }
 }
 
-const door = defineResource({ resource: 'door', machine: doorMachine, loader: InjectableDoorLoader });
+const door = defineResource({
+  resource: 'door',
+  machine: doorMachine,
+  loader: InjectableDoorLoader,
+});
 
 @Module({ providers: [DoorStore], exports: [DoorStore] })
 class StoreModule {}
@@ -75,7 +91,11 @@ class ClassGuardedController {
 
 function appModule(root: ReturnType<typeof TransitionGuardModule.forRoot>, extra: object[] = []) {
   @Module({
-    imports: [root, StoreModule, TransitionGuardModule.forFeature([door], { imports: [StoreModule] })],
+    imports: [
+      root,
+      StoreModule,
+      TransitionGuardModule.forFeature([door], { imports: [StoreModule] }),
+    ],
     controllers: [DoorsController, ClassGuardedController],
     providers: extra as never,
   })
@@ -89,12 +109,25 @@ describe.each(PLATFORMS)('TransitionGuardModule on %s', (platform) => {
     try {
       const ok = await http().post('/doors/1/open').expect(200);
       expect(ok.headers['x-door']).toBe('yes');
-      expect(ok.body).toEqual({ resource: 'door', id: '1', event: 'OPEN', from: 'closed', to: 'open', payload: {}, context: { locked: false }, version: 1 });
+      expect(ok.body).toEqual({
+        resource: 'door',
+        id: '1',
+        event: 'OPEN',
+        from: 'closed',
+        to: 'open',
+        payload: {},
+        context: { locked: false },
+        version: 1,
+      });
       await http().post('/doors/3/open').expect(409);
-      expect((await http().post('/doors/by-header/close').set('X-Door-Id', '2').expect(200)).body.from).toBe('open');
+      expect(
+        (await http().post('/doors/by-header/close').set('X-Door-Id', '2').expect(200)).body.from,
+      ).toBe('open');
       expect((await http().post('/doors/by-query/close?door=2').expect(200)).body.id).toBe('2');
       await http().post('/doors/by-query/close').expect(400);
-      expect((await http().post('/class-guarded/2/events').send({ type: 'CLOSE' }).expect(200)).body).toEqual({ event: 'CLOSE', to: 'closed' });
+      expect(
+        (await http().post('/class-guarded/2/events').send({ type: 'CLOSE' }).expect(200)).body,
+      ).toEqual({ event: 'CLOSE', to: 'closed' });
       await http().post('/class-guarded/1/events').send({ type: 'CLOSE' }).expect(409);
     } finally {
       await app.close();
@@ -103,7 +136,9 @@ describe.each(PLATFORMS)('TransitionGuardModule on %s', (platform) => {
 
   it('runs the check once when the guard is also registered globally as APP_GUARD', async () => {
     const { app, http } = await listen(
-      appModule(TransitionGuardModule.forRoot({}), [{ provide: APP_GUARD, useClass: TransitionGuard }]),
+      appModule(TransitionGuardModule.forRoot({}), [
+        { provide: APP_GUARD, useClass: TransitionGuard },
+      ]),
       platform,
     );
     try {
@@ -144,10 +179,23 @@ describe('forRootAsync', () => {
   class OptionsModule {}
 
   it.each([
-    ['useFactory', TransitionGuardModule.forRootAsync({ useFactory: () => ({ problemDetails: true }) })],
-    ['useFactory with inject', TransitionGuardModule.forRootAsync({ imports: [OptionsModule], inject: [OptionsFactory], useFactory: (f: OptionsFactory) => f.createTransitionGuardOptions() })],
+    [
+      'useFactory',
+      TransitionGuardModule.forRootAsync({ useFactory: () => ({ problemDetails: true }) }),
+    ],
+    [
+      'useFactory with inject',
+      TransitionGuardModule.forRootAsync({
+        imports: [OptionsModule],
+        inject: [OptionsFactory],
+        useFactory: (f: OptionsFactory) => f.createTransitionGuardOptions(),
+      }),
+    ],
     ['useClass', TransitionGuardModule.forRootAsync({ useClass: OptionsFactory })],
-    ['useExisting', TransitionGuardModule.forRootAsync({ imports: [OptionsModule], useExisting: OptionsFactory })],
+    [
+      'useExisting',
+      TransitionGuardModule.forRootAsync({ imports: [OptionsModule], useExisting: OptionsFactory }),
+    ],
   ])('takes options from %s', async (_label, root) => {
     const { app, http } = await listen(appModule(root), 'express');
     try {
@@ -162,7 +210,11 @@ describe('forRootAsync', () => {
 describe('fail fast at bootstrap', () => {
   const boot = async (controller: new () => unknown, options: TransitionGuardOptions = {}) => {
     @Module({
-      imports: [TransitionGuardModule.forRoot(options), StoreModule, TransitionGuardModule.forFeature([door], { imports: [StoreModule] })],
+      imports: [
+        TransitionGuardModule.forRoot(options),
+        StoreModule,
+        TransitionGuardModule.forFeature([door], { imports: [StoreModule] }),
+      ],
       controllers: [controller],
     })
     class BrokenModule {}
@@ -201,7 +253,9 @@ describe('fail fast at bootstrap', () => {
   it('stops on invalid options, naming the field', async () => {
     @Controller('z')
     class FineController {}
-    await expect(boot(FineController, { idPattern: 'digits' as never })).rejects.toThrow(/idPattern: idPattern must be a RegExp/);
+    await expect(boot(FineController, { idPattern: 'digits' as never })).rejects.toThrow(
+      /idPattern: idPattern must be a RegExp/,
+    );
   });
 });
 

@@ -9,7 +9,8 @@ describe.each(PLATFORMS)('orders API on %s', (platform) => {
     await demo.close();
   });
 
-  const createOrder = async (total = 1000) => (await demo.http().post('/orders').send({ total }).expect(201)).body;
+  const createOrder = async (total = 1000) =>
+    (await demo.http().post('/orders').send({ total }).expect(201)).body;
 
   it('creates an order with defaults from an empty body', async () => {
     const res = await demo.http().post('/orders').expect(201);
@@ -19,20 +20,49 @@ describe.each(PLATFORMS)('orders API on %s', (platform) => {
 
   it('walks an order through its lifecycle', async () => {
     const { id } = await createOrder(1000);
-    await demo.http().post(`/orders/${id}/pay`).send({ amount: 400 }).expect(200, { id, state: 'pending', version: 2, total: 1000, paid: 400, carrier: null, trackingNumber: null });
+    await demo
+      .http()
+      .post(`/orders/${id}/pay`)
+      .send({ amount: 400 })
+      .expect(200, {
+        id,
+        state: 'pending',
+        version: 2,
+        total: 1000,
+        paid: 400,
+        carrier: null,
+        trackingNumber: null,
+      });
     await demo.http().post(`/orders/${id}/pay`).send({ amount: 600 }).expect(200);
-    const shipped = await demo.http().post(`/orders/${id}/ship`).send({ carrier: 'UPS', trackingNumber: '1Z999' }).expect(200);
-    expect(shipped.body).toMatchObject({ state: 'shipped', version: 4, carrier: 'UPS', trackingNumber: '1Z999' });
+    const shipped = await demo
+      .http()
+      .post(`/orders/${id}/ship`)
+      .send({ carrier: 'UPS', trackingNumber: '1Z999' })
+      .expect(200);
+    expect(shipped.body).toMatchObject({
+      state: 'shipped',
+      version: 4,
+      carrier: 'UPS',
+      trackingNumber: '1Z999',
+    });
     await demo.http().post(`/orders/${id}/events`).send({ type: 'DELIVER' }).expect(200);
     const got = await demo.http().get(`/orders/${id}`).expect(200);
     expect(got.body).toMatchObject({ state: 'delivered', version: 5 });
-    expect(got.body.transitions).toContainEqual({ event: 'DELIVER', allowed: false, reason: 'no-transition' });
+    expect(got.body.transitions).toContainEqual({
+      event: 'DELIVER',
+      allowed: false,
+      reason: 'no-transition',
+    });
   });
 
   it('answers 409 with the reason when shipping a cancelled order, and changes nothing', async () => {
     const { id } = await createOrder();
     await demo.http().post(`/orders/${id}/cancel`).expect(200);
-    const res = await demo.http().post(`/orders/${id}/ship`).send({ carrier: 'UPS', trackingNumber: '1Z' }).expect(409);
+    const res = await demo
+      .http()
+      .post(`/orders/${id}/ship`)
+      .send({ carrier: 'UPS', trackingNumber: '1Z' })
+      .expect(409);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.body).toEqual({
       statusCode: 409,
@@ -46,14 +76,25 @@ describe.each(PLATFORMS)('orders API on %s', (platform) => {
       reason: 'final-state',
       allowedEvents: [],
     });
-    expect((await demo.http().get(`/orders/${id}`)).body).toMatchObject({ state: 'cancelled', version: 2 });
+    expect((await demo.http().get(`/orders/${id}`)).body).toMatchObject({
+      state: 'cancelled',
+      version: 2,
+    });
   });
 
   it('names the guard that refused', async () => {
     const { id } = await createOrder(1000);
     await demo.http().post(`/orders/${id}/pay`).send({ amount: 400 }).expect(200);
     // Still pending: SHIP has no transition from pending.
-    const early = await demo.http().post(`/orders/${id}/ship`).send({ carrier: 'UPS', trackingNumber: '1Z' }).expect(409);
-    expect(early.body).toMatchObject({ reason: 'no-transition', currentState: 'pending', allowedEvents: ['PAY', 'CANCEL'] });
+    const early = await demo
+      .http()
+      .post(`/orders/${id}/ship`)
+      .send({ carrier: 'UPS', trackingNumber: '1Z' })
+      .expect(409);
+    expect(early.body).toMatchObject({
+      reason: 'no-transition',
+      currentState: 'pending',
+      allowedEvents: ['PAY', 'CANCEL'],
+    });
   });
 });

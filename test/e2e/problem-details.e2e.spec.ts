@@ -12,7 +12,11 @@ describe.each(PLATFORMS)('RFC 9457 problem details on %s', (platform) => {
   it('answers a refused transition as application/problem+json', async () => {
     const { id } = (await demo.http().post('/orders').send({}).expect(201)).body;
     await demo.http().post(`/orders/${id}/cancel`).expect(200);
-    const res = await demo.http().post(`/orders/${id}/ship`).send({ carrier: 'UPS', trackingNumber: '1Z' }).expect(409);
+    const res = await demo
+      .http()
+      .post(`/orders/${id}/ship`)
+      .send({ carrier: 'UPS', trackingNumber: '1Z' })
+      .expect(409);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(res.text)).toEqual({
       type: 'urn:transition-guard:illegal-transition',
@@ -33,8 +37,14 @@ describe.each(PLATFORMS)('RFC 9457 problem details on %s', (platform) => {
   it('answers 400 and 404 as problems too', async () => {
     const bad = await demo.http().post('/orders/abc/cancel').expect(400);
     expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(JSON.parse(bad.text)).toMatchObject({ type: 'urn:transition-guard:invalid-resource-id', status: 400 });
+    expect(JSON.parse(bad.text)).toMatchObject({
+      type: 'urn:transition-guard:invalid-resource-id',
+      status: 400,
+    });
     const missing = await demo.http().post('/orders/424242/cancel?x=1').expect(404);
-    expect(JSON.parse(missing.text)).toMatchObject({ title: 'Resource not found', instance: '/orders/424242/cancel' });
+    expect(JSON.parse(missing.text)).toMatchObject({
+      title: 'Resource not found',
+      instance: '/orders/424242/cancel',
+    });
   });
 });

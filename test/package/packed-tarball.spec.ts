@@ -1,5 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +16,8 @@ import { fileURLToPath } from 'node:url';
  * own package.json and node_modules, from the npm registry or its cache), and run a 409 there.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const versionOf = (name: string) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+const versionOf = (name: string) =>
+  JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
 
 describe('the packed tarball in a fresh NestJS 12 app', () => {
   let dir: string;
@@ -22,26 +30,47 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
 
   it('installs, imports both entry points, and answers 409', () => {
     const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+      execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     )[0];
     const files: string[] = packed.files.map((f: { path: string }) => f.path);
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/core/index.d.ts');
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
-    const deps = ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', 'reflect-metadata', 'rxjs', 'xstate', 'zod'];
+    const deps = [
+      '@nestjs/common',
+      '@nestjs/core',
+      '@nestjs/platform-express',
+      'reflect-metadata',
+      'rxjs',
+      'xstate',
+      'zod',
+    ];
     writeFileSync(
       join(dir, 'package.json'),
       JSON.stringify({
         name: 'fresh-nest-app',
         private: true,
         type: 'module',
-        dependencies: { 'nestjs-transition-guard': `file:./${tarball}`, ...Object.fromEntries(deps.map((d) => [d, versionOf(d)])) },
+        dependencies: {
+          'nestjs-transition-guard': `file:./${tarball}`,
+          ...Object.fromEntries(deps.map((d) => [d, versionOf(d)])),
+        },
       }),
     );
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: 'pipe' });
+    execFileSync(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+      { cwd: dir, stdio: 'pipe' },
+    );
     copyFileSync(join(root, 'test/package/fresh-app.mjs'), join(dir, 'app.mjs'));
-    const out = JSON.parse(execFileSync(process.execPath, ['app.mjs'], { cwd: dir, encoding: 'utf8' }));
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['app.mjs'], { cwd: dir, encoding: 'utf8' }),
+    );
     expect(out.refused.status).toBe(409);
     expect(out.refused.body).toMatchObject({
       code: 'ILLEGAL_TRANSITION',

@@ -1,4 +1,14 @@
-import { and, assign, not, or, raise, setup, stateIn, type AnyStateMachine, type StateValue } from 'xstate';
+import {
+  and,
+  assign,
+  not,
+  or,
+  raise,
+  setup,
+  stateIn,
+  type AnyStateMachine,
+  type StateValue,
+} from 'xstate';
 
 /**
  * Random XState machines for the property test: nested and parallel states, final states,
@@ -43,7 +53,13 @@ export function randomMachine(seed: number): RandomCase {
   const all: Node[] = [];
 
   function grow(depth: number, parent?: Node, inParallel = false): Node {
-    const node: Node = { id: `s${counter++}`, type: 'atomic', children: [], parent, order: all.length };
+    const node: Node = {
+      id: `s${counter++}`,
+      type: 'atomic',
+      children: [],
+      parent,
+      order: all.length,
+    };
     all.push(node);
     const roll = r();
     if (depth < 3 && roll < 0.35) {
@@ -67,7 +83,12 @@ export function randomMachine(seed: number): RandomCase {
     return node;
   }
 
-  const root: Node = { id: 'root', type: chance(0.25) ? 'parallel' : 'compound', children: [], order: -1 };
+  const root: Node = {
+    id: 'root',
+    type: chance(0.25) ? 'parallel' : 'compound',
+    children: [],
+    order: -1,
+  };
   const top = 2 + int(4);
   for (let i = 0; i < top; i++) root.children.push(grow(1, root, root.type === 'parallel'));
   if (root.type === 'parallel') {
@@ -112,7 +133,10 @@ export function randomMachine(seed: number): RandomCase {
       default:
         return chance(0.5)
           ? stateIn(`#${pickId()}`)
-          : { type: 'gt', params: ({ context }: { context: { b: number } }) => ({ key: 'a', n: context.b }) };
+          : {
+              type: 'gt',
+              params: ({ context }: { context: { b: number } }) => ({ key: 'a', n: context.b }),
+            };
     }
   }
 
@@ -153,7 +177,8 @@ export function randomMachine(seed: number): RandomCase {
     if (node.type !== 'final') {
       const on: Record<string, unknown> = {};
       for (const d of DESCRIPTORS) {
-        if (chance(d === '*' ? 0.05 : 0.18)) on[d] = chance(0.08) ? {} : transitions(undefined, !d.includes('*') && d !== 'E');
+        if (chance(d === '*' ? 0.05 : 0.18))
+          on[d] = chance(0.08) ? {} : transitions(undefined, !d.includes('*') && d !== 'E');
       }
       if (Object.keys(on).length) c.on = on;
       if (node.type === 'atomic' && node.parent && chance(0.15)) {
@@ -163,7 +188,10 @@ export function randomMachine(seed: number): RandomCase {
       if (node.type === 'compound' && node.parent && chance(0.2)) {
         const siblings = node.parent.children.filter((s) => s.order > node.order);
         if (siblings.length && node.parent.type === 'compound') {
-          c.onDone = { target: `#${siblings[int(siblings.length)].id}`, ...(chance(0.5) ? { guard: guard(0) } : {}) };
+          c.onDone = {
+            target: `#${siblings[int(siblings.length)].id}`,
+            ...(chance(0.5) ? { guard: guard(0) } : {}),
+          };
         }
       }
     }

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { transition, type AnyMachineSnapshot } from 'xstate';
-import { createValidator, toStateValue, toStoredState, type StoredState } from '../../src/core/index.js';
+import {
+  createValidator,
+  toStateValue,
+  toStoredState,
+  type StoredState,
+} from '../../src/core/index.js';
 import { stateKey } from '../../src/core/state-value.js';
 import { EVENT_TYPES, randomMachine, randomStateValue } from './random-machine.js';
 
@@ -20,7 +25,8 @@ const caseArb = fc.record({
   asObject: fc.boolean(),
 });
 
-const same = (a: StoredState, b: StoredState) => stateKey(toStateValue(a)) === stateKey(toStateValue(b));
+const same = (a: StoredState, b: StoredState) =>
+  stateKey(toStateValue(a)) === stateKey(toStateValue(b));
 
 describe('check() agrees with XState on random machines', () => {
   it(`holds on ${RUNS * CASES_PER_MACHINE} cases`, () => {
@@ -29,67 +35,83 @@ describe('check() agrees with XState on random machines', () => {
     let loops = 0;
     const reasons = new Map<string, number>();
     fc.assert(
-      fc.property(fc.integer(), fc.array(caseArb, { minLength: CASES_PER_MACHINE, maxLength: CASES_PER_MACHINE }), (seed, list) => {
-        const { machine } = randomMachine(seed);
-        const validator = createValidator(machine);
-        for (const c of list) {
-          cases++;
-          const value = randomStateValue(machine, c.picks);
-          const snapshot = machine.resolveState({ value, context: c.context }) as AnyMachineSnapshot;
-          const event = c.flag === undefined ? { type: c.type } : { type: c.type, flag: c.flag };
-          const stored = toStoredState(snapshot.value);
-          const input = { state: stored, context: c.context };
-          const expectedAllowed = snapshot.status !== 'done' && snapshot.can(event);
-          let expectedTo: StoredState | undefined;
-          let xstateThrew = false;
-          if (expectedAllowed) {
-            try {
-              expectedTo = toStoredState(transition(machine, snapshot, event)[0].value);
-            } catch {
-              xstateThrew = true;
+      fc.property(
+        fc.integer(),
+        fc.array(caseArb, { minLength: CASES_PER_MACHINE, maxLength: CASES_PER_MACHINE }),
+        (seed, list) => {
+          const { machine } = randomMachine(seed);
+          const validator = createValidator(machine);
+          for (const c of list) {
+            cases++;
+            const value = randomStateValue(machine, c.picks);
+            const snapshot = machine.resolveState({
+              value,
+              context: c.context,
+            }) as AnyMachineSnapshot;
+            const event = c.flag === undefined ? { type: c.type } : { type: c.type, flag: c.flag };
+            const stored = toStoredState(snapshot.value);
+            const input = { state: stored, context: c.context };
+            const expectedAllowed = snapshot.status !== 'done' && snapshot.can(event);
+            let expectedTo: StoredState | undefined;
+            let xstateThrew = false;
+            if (expectedAllowed) {
+              try {
+                expectedTo = toStoredState(transition(machine, snapshot, event)[0].value);
+              } catch {
+                xstateThrew = true;
+              }
             }
-          }
-          if (xstateThrew) {
-            loops++;
-            expect(() => validator.check(input, event)).toThrow();
-            continue;
-          }
-          const result = validator.check(input, c.asObject || c.flag !== undefined ? event : c.type);
-          expect(same(result.from, stored)).toBe(true);
-          if (result.allowed !== expectedAllowed) {
-            throw new Error(
-              `seed ${seed}: ${JSON.stringify(stored)} + ${JSON.stringify(event)} ctx ${JSON.stringify(c.context)}: ` +
-                `xstate says ${expectedAllowed}, validator ${JSON.stringify(result)}`,
+            if (xstateThrew) {
+              loops++;
+              expect(() => validator.check(input, event)).toThrow();
+              continue;
+            }
+            const result = validator.check(
+              input,
+              c.asObject || c.flag !== undefined ? event : c.type,
             );
-          }
-          if (result.allowed) {
-            allowed++;
-            if (!same(result.to, expectedTo!)) {
+            expect(same(result.from, stored)).toBe(true);
+            if (result.allowed !== expectedAllowed) {
               throw new Error(
                 `seed ${seed}: ${JSON.stringify(stored)} + ${JSON.stringify(event)} ctx ${JSON.stringify(c.context)}: ` +
-                  `xstate goes to ${JSON.stringify(expectedTo)}, validator to ${JSON.stringify(result.to)}`,
+                  `xstate says ${expectedAllowed}, validator ${JSON.stringify(result)}`,
               );
             }
-          } else {
-            reasons.set(result.reason, (reasons.get(result.reason) ?? 0) + 1);
-            if (snapshot.status === 'done' && result.reason !== 'unknown-event') {
-              expect(result.reason).toBe('final-state');
+            if (result.allowed) {
+              allowed++;
+              if (!same(result.to, expectedTo!)) {
+                throw new Error(
+                  `seed ${seed}: ${JSON.stringify(stored)} + ${JSON.stringify(event)} ctx ${JSON.stringify(c.context)}: ` +
+                    `xstate goes to ${JSON.stringify(expectedTo)}, validator to ${JSON.stringify(result.to)}`,
+                );
+              }
+            } else {
+              reasons.set(result.reason, (reasons.get(result.reason) ?? 0) + 1);
+              if (snapshot.status === 'done' && result.reason !== 'unknown-event') {
+                expect(result.reason).toBe('final-state');
+              }
+              // allowedEvents lists exactly the declared events XState accepts (bare events).
+              const accepted =
+                snapshot.status === 'done'
+                  ? []
+                  : validator.events.filter((e) => snapshot.can({ type: e }));
+              expect([...result.allowedEvents]).toEqual(accepted);
             }
-            // allowedEvents lists exactly the declared events XState accepts (bare events).
-            const accepted =
-              snapshot.status === 'done'
-                ? []
-                : validator.events.filter((e) => snapshot.can({ type: e }));
-            expect([...result.allowedEvents]).toEqual(accepted);
           }
-        }
-      }),
+        },
+      ),
       { numRuns: RUNS },
     );
     // The generator must exercise both outcomes and every structural reason, or it proves little.
     expect(cases).toBeGreaterThanOrEqual(10_000);
     expect(allowed).toBeGreaterThan(cases * 0.1);
-    for (const reason of ['unknown-event', 'no-transition', 'guard-rejected', 'forbidden', 'final-state']) {
+    for (const reason of [
+      'unknown-event',
+      'no-transition',
+      'guard-rejected',
+      'forbidden',
+      'final-state',
+    ]) {
       expect(reasons.get(reason) ?? 0).toBeGreaterThan(0);
     }
     console.log(

@@ -7,8 +7,12 @@ import { AppModule, type AppOptions } from './app.module.js';
 export type Platform = 'express' | 'fastify';
 
 /** The demo app on Express or Fastify (both serve the same routes; the e2e suites run on both). */
-export async function createApp(platform: Platform, options: AppOptions): Promise<INestApplication> {
-  const adapter = platform === 'fastify' ? new FastifyAdapter({ bodyLimit: 64 * 1024 }) : new ExpressAdapter();
+export async function createApp(
+  platform: Platform,
+  options: AppOptions,
+): Promise<INestApplication> {
+  const adapter =
+    platform === 'fastify' ? new FastifyAdapter({ bodyLimit: 64 * 1024 }) : new ExpressAdapter();
   const app = await NestFactory.create(AppModule.forRoot(options), adapter, {
     logger: process.env.LOG_LEVEL === 'silent' ? false : ['error', 'warn', 'log'],
     ...(platform === 'express' ? { bodyParser: true, rawBody: false } : {}),

@@ -17,8 +17,21 @@ export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseC
 export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
   const entities = [Order, Article];
   if ('postgres' in config) {
-    return { type: 'postgres', url: config.postgres, entities, synchronize: true, retryAttempts: 2, retryDelay: 500 };
+    return {
+      type: 'postgres',
+      url: config.postgres,
+      entities,
+      synchronize: true,
+      retryAttempts: 2,
+      retryDelay: 500,
+    };
   }
   if (config.sqlite !== ':memory:') mkdirSync(dirname(config.sqlite), { recursive: true });
-  return { type: 'better-sqlite3', database: config.sqlite, entities, synchronize: true, retryAttempts: 1 };
+  return {
+    type: 'better-sqlite3',
+    database: config.sqlite,
+    entities,
+    synchronize: true,
+    retryAttempts: 1,
+  };
 }

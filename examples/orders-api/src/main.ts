@@ -5,7 +5,10 @@ import { databaseFromEnv } from './database.js';
 const platform = (process.env.PLATFORM === 'fastify' ? 'fastify' : 'express') as Platform;
 const port = Number(process.env.PORT ?? 3000);
 const database = databaseFromEnv();
-const app = await createApp(platform, { database, problemDetails: process.env.PROBLEM_DETAILS === '1' });
+const app = await createApp(platform, {
+  database,
+  problemDetails: process.env.PROBLEM_DETAILS === '1',
+});
 await app.listen(port, '127.0.0.1');
 console.log(
   `orders-api on http://127.0.0.1:${port} (${platform}, ${'postgres' in database ? 'PostgreSQL' : `SQLite ${database.sqlite}`})`,

@@ -22,12 +22,20 @@ export interface DefinitionNode {
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Keys that would reach an object's prototype if any code indexed with them. Refused anywhere. */
-export function findForbiddenKeys(value: unknown, path: Path = [], out: DefinitionIssue[] = []): DefinitionIssue[] {
+export function findForbiddenKeys(
+  value: unknown,
+  path: Path = [],
+  out: DefinitionIssue[] = [],
+): DefinitionIssue[] {
   if (Array.isArray(value)) value.forEach((v, i) => findForbiddenKeys(v, [...path, i], out));
   else if (value !== null && typeof value === 'object') {
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) {
-        out.push({ path: [...path, key], code: 'forbidden-key', message: `the key '${key}' is not allowed; rename it` });
+        out.push({
+          path: [...path, key],
+          code: 'forbidden-key',
+          message: `the key '${key}' is not allowed; rename it`,
+        });
       } else findForbiddenKeys((value as Record<string, unknown>)[key], [...path, key], out);
     }
   }
@@ -38,7 +46,13 @@ export function findForbiddenKeys(value: unknown, path: Path = [], out: Definiti
 export function buildTree(def: MachineDefinition, issues: DefinitionIssue[]) {
   const byId = new Map<string, DefinitionNode>();
   const all: DefinitionNode[] = [];
-  const visit = (key: string, d: StateDefinition, parent: DefinitionNode | undefined, path: string[], jsonPath: Path) => {
+  const visit = (
+    key: string,
+    d: StateDefinition,
+    parent: DefinitionNode | undefined,
+    path: string[],
+    jsonPath: Path,
+  ) => {
     const id = d.id ?? [def.id, ...path].join('.');
     const node: DefinitionNode = { key, id, def: d, parent, children: new Map(), jsonPath };
     const clash = byId.get(id);
@@ -60,7 +74,9 @@ export function buildTree(def: MachineDefinition, issues: DefinitionIssue[]) {
 }
 
 /** Every transition of a state, with its JSON path: `on`, `always`, `onDone`. */
-export function transitionsOf(node: DefinitionNode): { t: TransitionObjectDefinition; path: Path; event: string }[] {
+export function transitionsOf(
+  node: DefinitionNode,
+): { t: TransitionObjectDefinition; path: Path; event: string }[] {
   const out: { t: TransitionObjectDefinition; path: Path; event: string }[] = [];
   const add = (value: TransitionDefinition | undefined, path: Path, event: string) => {
     if (value === undefined) return;
@@ -70,7 +86,8 @@ export function transitionsOf(node: DefinitionNode): { t: TransitionObjectDefini
       out.push({ t, path: Array.isArray(value) ? [...path, i] : path, event });
     });
   };
-  for (const [event, value] of Object.entries(node.def.on ?? {})) add(value, [...node.jsonPath, 'on', event], event);
+  for (const [event, value] of Object.entries(node.def.on ?? {}))
+    add(value, [...node.jsonPath, 'on', event], event);
   add(node.def.always, [...node.jsonPath, 'always'], '(always)');
   add(node.def.onDone, [...node.jsonPath, 'onDone'], '(onDone)');
   return out;
@@ -83,10 +100,14 @@ export function resolveTarget(
   byId: Map<string, DefinitionNode>,
 ): DefinitionNode | string {
   if (target.startsWith('#')) {
-    return byId.get(target.slice(1)) ?? `no state has id '${target.slice(1)}' (ids: ${[...byId.keys()].slice(0, 15).join(', ')})`;
+    return (
+      byId.get(target.slice(1)) ??
+      `no state has id '${target.slice(1)}' (ids: ${[...byId.keys()].slice(0, 15).join(', ')})`
+    );
   }
   if (target.startsWith('.')) return byPath(source, target.slice(1));
-  if (!source.parent) return `'${target}' is not a valid target from the root; did you mean '.${target}'?`;
+  if (!source.parent)
+    return `'${target}' is not a valid target from the root; did you mean '.${target}'?`;
   return byPath(source.parent, target);
 }
 
@@ -120,7 +141,8 @@ export function checkReferences(
   actions: ReadonlySet<string>,
   issues: DefinitionIssue[],
 ): void {
-  const actionNames = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const actionNames = (v: string | string[] | undefined) =>
+    v === undefined ? [] : Array.isArray(v) ? v : [v];
   for (const node of tree.all) {
     const d = node.def;
     const compound = node.children.size > 0 && d.type !== 'parallel';
@@ -137,15 +159,26 @@ export function checkReferences(
         message: `compound state '${node.id}' has no initial state; add { "initial": "${[...node.children.keys()][0]}" }`,
       });
     }
-    for (const [field, value] of [['entry', d.entry], ['exit', d.exit]] as const) {
+    for (const [field, value] of [
+      ['entry', d.entry],
+      ['exit', d.exit],
+    ] as const) {
       actionNames(value).forEach((name) => {
         if (!actions.has(name)) {
-          issues.push({ path: [...node.jsonPath, field], code: 'unknown-action', message: unknownImpl('action', name, actions) });
+          issues.push({
+            path: [...node.jsonPath, field],
+            code: 'unknown-action',
+            message: unknownImpl('action', name, actions),
+          });
         }
       });
     }
     for (const { t, path } of transitionsOf(node)) {
-      for (const target of t.target === undefined ? [] : Array.isArray(t.target) ? t.target : [t.target]) {
+      for (const target of t.target === undefined
+        ? []
+        : Array.isArray(t.target)
+          ? t.target
+          : [t.target]) {
         const resolved = resolveTarget(node, target, tree.byId);
         if (typeof resolved === 'string') {
           issues.push({
@@ -156,10 +189,20 @@ export function checkReferences(
         }
       }
       for (const name of t.guard === undefined ? [] : guardNames(t.guard)) {
-        if (!guards.has(name)) issues.push({ path: [...path, 'guard'], code: 'unknown-guard', message: unknownImpl('guard', name, guards) });
+        if (!guards.has(name))
+          issues.push({
+            path: [...path, 'guard'],
+            code: 'unknown-guard',
+            message: unknownImpl('guard', name, guards),
+          });
       }
       for (const name of actionNames(t.actions)) {
-        if (!actions.has(name)) issues.push({ path: [...path, 'actions'], code: 'unknown-action', message: unknownImpl('action', name, actions) });
+        if (!actions.has(name))
+          issues.push({
+            path: [...path, 'actions'],
+            code: 'unknown-action',
+            message: unknownImpl('action', name, actions),
+          });
       }
     }
   }

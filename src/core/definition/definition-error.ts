@@ -19,9 +19,7 @@ export interface DefinitionIssue {
 /** `states.paid.on.SHIP[0].target` */
 export function formatPath(path: readonly (string | number)[]): string {
   if (!path.length) return '(root)';
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 /**

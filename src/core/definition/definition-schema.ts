@@ -25,9 +25,7 @@ export interface TransitionObjectDefinition {
 }
 
 export type TransitionDefinition =
-  | string
-  | TransitionObjectDefinition
-  | (string | TransitionObjectDefinition)[];
+  string | TransitionObjectDefinition | (string | TransitionObjectDefinition)[];
 
 export interface StateDefinition {
   id?: string;
@@ -64,19 +62,28 @@ const stateKey = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a state key is letters, digits, _ and -, not starting with a digit');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_-]*$/,
+    'a state key is letters, digits, _ and -, not starting with a digit',
+  );
 const eventName = z
   .string()
   .min(1)
   .max(256)
   .regex(/^[A-Za-z0-9_.*:-]+$/, 'an event type is letters, digits and _ . * : -')
-  .refine((s) => !s.startsWith('xstate.'), 'xstate.* events are XState internals; use onDone or after');
+  .refine(
+    (s) => !s.startsWith('xstate.'),
+    'xstate.* events are XState internals; use onDone or after',
+  );
 const names = z.union([z.string().min(1), z.array(z.string().min(1))]);
 
 export const guardDefinitionSchema: z.ZodType<GuardDefinition> = z.lazy(() =>
   z.union([
     z.string().min(1),
-    z.strictObject({ type: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }),
+    z.strictObject({
+      type: z.string().min(1),
+      params: z.record(z.string(), z.unknown()).optional(),
+    }),
     z.strictObject({ and: z.array(guardDefinitionSchema).min(1) }),
     z.strictObject({ or: z.array(guardDefinitionSchema).min(1) }),
     z.strictObject({ not: guardDefinitionSchema }),

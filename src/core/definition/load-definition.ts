@@ -14,7 +14,9 @@ import {
 
 /** Guard and action implementations for the names a JSON definition uses. */
 export interface MachineImplementations {
-  readonly guards?: Readonly<Record<string, (args: { context: any; event: any }, params?: any) => boolean>>;
+  readonly guards?: Readonly<
+    Record<string, (args: { context: any; event: any }, params?: any) => boolean>
+  >;
   readonly actions?: Readonly<Record<string, unknown>>;
 }
 
@@ -87,7 +89,9 @@ export function machineFromDefinition(
     // XState resolves targets lazily; touch every transition so its errors surface now.
     for (const node of allNodes(machine.root)) void [node.transitions, node.always, node.initial];
   } catch (err) {
-    throw new MachineDefinitionError(source, [{ path: [], code: 'xstate', message: (err as Error).message }]);
+    throw new MachineDefinitionError(source, [
+      { path: [], code: 'xstate', message: (err as Error).message },
+    ]);
   }
   return { machine, definition, source };
 }
@@ -99,14 +103,21 @@ export function machineFromDefinition(
  * @example
  * const { machine } = loadMachineDefinitionFile('machines/article.machine.json', { guards });
  */
-export function loadMachineDefinitionFile(file: string, implementations: MachineImplementations = {}): LoadedMachine {
+export function loadMachineDefinitionFile(
+  file: string,
+  implementations: MachineImplementations = {},
+): LoadedMachine {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const message =
-      code === 'ENOENT' ? 'file not found' : err instanceof SyntaxError ? `not valid JSON: ${err.message}` : String(err);
+      code === 'ENOENT'
+        ? 'file not found'
+        : err instanceof SyntaxError
+          ? `not valid JSON: ${err.message}`
+          : String(err);
     throw new MachineDefinitionError(file, [{ path: [], code: 'invalid-json', message }]);
   }
   return machineFromDefinition(json, implementations, file);
@@ -120,10 +131,14 @@ function toXStateConfig(def: MachineDefinition): Record<string, unknown> {
 function convertState(state: StateDefinition): Record<string, unknown> {
   const out: Record<string, unknown> = { ...state };
   if (state.states) {
-    out.states = Object.fromEntries(Object.entries(state.states).map(([k, s]) => [k, convertState(s)]));
+    out.states = Object.fromEntries(
+      Object.entries(state.states).map(([k, s]) => [k, convertState(s)]),
+    );
   }
   if (state.on) {
-    out.on = Object.fromEntries(Object.entries(state.on).map(([k, t]) => [k, convertTransition(t)]));
+    out.on = Object.fromEntries(
+      Object.entries(state.on).map(([k, t]) => [k, convertTransition(t)]),
+    );
   }
   if (state.always) out.always = convertTransition(state.always);
   if (state.onDone) out.onDone = convertTransition(state.onDone);

@@ -29,7 +29,11 @@ export class IllegalTransitionException extends ConflictException {
   }
 
   /** Builds the exception from the validator's refusal. */
-  static fromRefusal(resource: string, id: string, result: RefusedTransition): IllegalTransitionException {
+  static fromRefusal(
+    resource: string,
+    id: string,
+    result: RefusedTransition,
+  ): IllegalTransitionException {
     const state = typeof result.from === 'string' ? result.from : JSON.stringify(result.from);
     const message =
       result.reason === 'final-state'

@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 
-export type InvalidTransitionRequestCode = 'INVALID_RESOURCE_ID' | 'INVALID_EVENT' | 'UNKNOWN_EVENT' | 'INVALID_PAYLOAD';
+export type InvalidTransitionRequestCode =
+  'INVALID_RESOURCE_ID' | 'INVALID_EVENT' | 'UNKNOWN_EVENT' | 'INVALID_PAYLOAD';
 
 /** The body of a 400 about a transition request. */
 export interface InvalidTransitionRequestBody {

@@ -6,7 +6,15 @@ const orders = createValidator(orderMachine);
 const tickets = createValidator(ticketMachine);
 
 describe('hostile or malformed events', () => {
-  const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '', 'x'.repeat(100_000), 'SHIP '];
+  const names = [
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    '',
+    'x'.repeat(100_000),
+    'SHIP ',
+  ];
   it.each(names.map((n) => [n.slice(0, 20)]))('refuses event %p as unknown-event', (short) => {
     const type = names.find((n) => n.slice(0, 20) === short)!;
     const result = orders.check({ state: 'paid' }, type as never);
@@ -14,16 +22,27 @@ describe('hostile or malformed events', () => {
     expect(result.event.length).toBeLessThanOrEqual(256);
   });
 
-  it.each([[42], [null], [undefined], [{}], [{ type: 7 }], [[1, 2]], [{ type: { toString: () => 'SHIP' } }]])(
-    'refuses a non-string event type %p without throwing',
-    (event) => {
-      expect(orders.check({ state: 'paid' }, event as never)).toMatchObject({ allowed: false, reason: 'unknown-event' });
-    },
-  );
+  it.each([
+    [42],
+    [null],
+    [undefined],
+    [{}],
+    [{ type: 7 }],
+    [[1, 2]],
+    [{ type: { toString: () => 'SHIP' } }],
+  ])('refuses a non-string event type %p without throwing', (event) => {
+    expect(orders.check({ state: 'paid' }, event as never)).toMatchObject({
+      allowed: false,
+      reason: 'unknown-event',
+    });
+  });
 
   it('does not find events through the prototype chain of the event object', () => {
     const event = Object.create({ type: 'CANCEL' });
-    expect(orders.check({ state: 'paid' }, event)).toMatchObject({ allowed: false, reason: 'unknown-event' });
+    expect(orders.check({ state: 'paid' }, event)).toMatchObject({
+      allowed: false,
+      reason: 'unknown-event',
+    });
   });
 });
 
@@ -65,6 +84,9 @@ describe('hostile or malformed stored states', () => {
 
   it('keeps no state for a throwing lookup: a valid call after it still works', () => {
     expect(() => orders.check({ state: '__proto__' }, 'CANCEL')).toThrow(UnknownStateError);
-    expect(orders.check({ state: 'paid' }, 'CANCEL')).toMatchObject({ allowed: true, to: 'cancelled' });
+    expect(orders.check({ state: 'paid' }, 'CANCEL')).toMatchObject({
+      allowed: true,
+      to: 'cancelled',
+    });
   });
 });

@@ -27,15 +27,24 @@ describe('JSON machine definitions', () => {
   it('loads the article workflow with payload schemas from JSON Schema', () => {
     const articles = createValidator(articleMachine);
     expect(articles.events).toContain('REQUEST_CHANGES');
-    expect(articles.check({ state: 'review.in_review' }, { type: 'REQUEST_CHANGES' } as never)).toMatchObject({
+    expect(
+      articles.check({ state: 'review.in_review' }, { type: 'REQUEST_CHANGES' } as never),
+    ).toMatchObject({
       reason: 'invalid-payload',
       issues: [{ path: ['comment'] }],
     });
-    expect(articles.check({ state: 'review.in_review' }, { type: 'REQUEST_CHANGES', comment: 'tighten' } as never)).toMatchObject({
+    expect(
+      articles.check({ state: 'review.in_review' }, {
+        type: 'REQUEST_CHANGES',
+        comment: 'tighten',
+      } as never),
+    ).toMatchObject({
       allowed: true,
       to: 'review.changes_requested',
     });
-    expect(articles.check({ state: 'draft', context: { wordCount: 0, legalHold: false } }, 'SUBMIT')).toMatchObject({
+    expect(
+      articles.check({ state: 'draft', context: { wordCount: 0, legalHold: false } }, 'SUBMIT'),
+    ).toMatchObject({
       reason: 'guard-rejected',
       blockedBy: ['hasContent'],
     });
@@ -44,15 +53,23 @@ describe('JSON machine definitions', () => {
   it('refuses an unknown target with its JSON path and the fix', () => {
     const e = issuesOf('unknown-target.machine.json');
     expect(e.issues).toEqual([
-      expect.objectContaining({ code: 'unknown-target', path: ['states', 'a', 'on', 'GO', 'target'] }),
+      expect.objectContaining({
+        code: 'unknown-target',
+        path: ['states', 'a', 'on', 'GO', 'target'],
+      }),
     ]);
-    expect(e.message).toMatch(/states\.a\.on\.GO\.target: unknown target 'shiped'.*states there: a, b.*Fix the target or add the state/);
+    expect(e.message).toMatch(
+      /states\.a\.on\.GO\.target: unknown target 'shiped'.*states there: a, b.*Fix the target or add the state/,
+    );
   });
 
   it('refuses a guard name with no implementation, inside composite guards too', () => {
     const e = issuesOf('unknown-guard.machine.json');
     expect(e.issues).toEqual([
-      expect.objectContaining({ code: 'unknown-guard', path: ['states', 'a', 'on', 'GO', 0, 'guard'] }),
+      expect.objectContaining({
+        code: 'unknown-guard',
+        path: ['states', 'a', 'on', 'GO', 0, 'guard'],
+      }),
     ]);
     expect(e.message).toMatch(/guard 'paidInFul' has no implementation \(known: known\)/);
   });
@@ -67,9 +84,9 @@ describe('JSON machine definitions', () => {
     expect(issuesOf('proto-key.machine.json').issues).toEqual([
       expect.objectContaining({ code: 'forbidden-key', path: ['states', 'a', 'on', '__proto__'] }),
     ]);
-    expect(() => machineFromDefinition({ id: 'x', initial: 'a', states: { a: { meta: { constructor: 1 } } } })).toThrow(
-      /states\.a\.meta\.constructor: the key 'constructor' is not allowed/,
-    );
+    expect(() =>
+      machineFromDefinition({ id: 'x', initial: 'a', states: { a: { meta: { constructor: 1 } } } }),
+    ).toThrow(/states\.a\.meta\.constructor: the key 'constructor' is not allowed/);
   });
 
   it('refuses wrong types with the path', () => {
@@ -78,12 +95,17 @@ describe('JSON machine definitions', () => {
   });
 
   it('refuses a compound state without initial and says what to add', () => {
-    expect(issuesOf('missing-initial.machine.json').message).toMatch(/has no initial state; add \{ "initial": "a" \}/);
+    expect(issuesOf('missing-initial.machine.json').message).toMatch(
+      /has no initial state; add \{ "initial": "a" \}/,
+    );
   });
 
   it('refuses a file that does not parse or does not exist, naming it', () => {
     expect(issuesOf('syntax.machine.json').issues[0]).toMatchObject({ code: 'invalid-json' });
-    expect(issuesOf('nope.machine.json').issues[0]).toMatchObject({ code: 'invalid-json', message: 'file not found' });
+    expect(issuesOf('nope.machine.json').issues[0]).toMatchObject({
+      code: 'invalid-json',
+      message: 'file not found',
+    });
   });
 
   it('turns composite guards into XState guards', () => {
@@ -91,11 +113,19 @@ describe('JSON machine definitions', () => {
       {
         id: 'c',
         initial: 'a',
-        states: { a: { on: { GO: { target: 'b', guard: { or: [{ not: 'known' }, { stateIn: '#c.a' }] } } } }, b: {} },
+        states: {
+          a: {
+            on: { GO: { target: 'b', guard: { or: [{ not: 'known' }, { stateIn: '#c.a' }] } } },
+          },
+          b: {},
+        },
       },
       impl,
     );
-    expect(createValidator(machine).check({ state: 'a' }, 'GO')).toMatchObject({ allowed: true, to: 'b' });
+    expect(createValidator(machine).check({ state: 'a' }, 'GO')).toMatchObject({
+      allowed: true,
+      to: 'b',
+    });
   });
 
   it('keeps the implementations given for the file', () => {

@@ -7,7 +7,12 @@ const ctx = { minutesLeft: 60, replies: 0 };
 
 describe('parallel regions (ticket)', () => {
   it('takes state value objects and answers per region', () => {
-    expect(tickets.check({ state: { status: 'new', sla: 'running' }, context: ctx }, { type: 'ASSIGN', agent: 'ann' })).toEqual({
+    expect(
+      tickets.check(
+        { state: { status: 'new', sla: 'running' }, context: ctx },
+        { type: 'ASSIGN', agent: 'ann' },
+      ),
+    ).toEqual({
       allowed: true,
       event: 'ASSIGN',
       from: { status: 'new', sla: 'running' },
@@ -16,7 +21,9 @@ describe('parallel regions (ticket)', () => {
   });
 
   it('reports a forbidden transition: it stops the event bubbling to the root', () => {
-    expect(tickets.check({ state: { status: 'new', sla: 'running' }, context: ctx }, 'REPLY')).toMatchObject({
+    expect(
+      tickets.check({ state: { status: 'new', sla: 'running' }, context: ctx }, 'REPLY'),
+    ).toMatchObject({
       allowed: false,
       reason: 'forbidden',
     });
@@ -24,32 +31,50 @@ describe('parallel regions (ticket)', () => {
 
   it('allows a targetless transition and keeps the state', () => {
     const state = { status: { open: 'working' }, sla: 'running' };
-    expect(tickets.check({ state, context: ctx }, 'REPLY')).toMatchObject({ allowed: true, to: state });
+    expect(tickets.check({ state, context: ctx }, 'REPLY')).toMatchObject({
+      allowed: true,
+      to: state,
+    });
   });
 
   it('lets events bubble to the root and checks stateIn guards across regions', () => {
     const resolved = { state: { status: 'resolved', sla: 'running' }, context: ctx };
-    expect(tickets.check(resolved, 'CLOSE')).toMatchObject({ allowed: true, to: { status: 'closed', sla: 'running' } });
+    expect(tickets.check(resolved, 'CLOSE')).toMatchObject({
+      allowed: true,
+      to: { status: 'closed', sla: 'running' },
+    });
     const open = { state: { status: { open: 'working' }, sla: 'running' }, context: ctx };
     expect(tickets.check(open, 'CLOSE')).toMatchObject({
       reason: 'guard-rejected',
       blockedBy: ['stateIn({"status":"resolved"})'],
     });
-    expect(tickets.check(open, 'SLA_PAUSE')).toMatchObject({ blockedBy: ['stateIn(#ticket.status.open.waiting)'] });
+    expect(tickets.check(open, 'SLA_PAUSE')).toMatchObject({
+      blockedBy: ['stateIn(#ticket.status.open.waiting)'],
+    });
     const waiting = { state: { status: { open: 'waiting' }, sla: 'running' }, context: ctx };
     expect(tickets.check(waiting, 'SLA_PAUSE')).toMatchObject({ allowed: true });
   });
 
   it('fills partial values and compound states as XState resolves them', () => {
-    expect(tickets.normalizeState({ status: 'open' })).toEqual({ status: { open: 'working' }, sla: 'running' });
-    expect(tickets.normalizeState('status.open.waiting')).toEqual({ status: { open: 'waiting' }, sla: 'running' });
+    expect(tickets.normalizeState({ status: 'open' })).toEqual({
+      status: { open: 'working' },
+      sla: 'running',
+    });
+    expect(tickets.normalizeState('status.open.waiting')).toEqual({
+      status: { open: 'waiting' },
+      sla: 'running',
+    });
   });
 
   it('is not done until every region is final', () => {
-    expect(tickets.check({ state: { status: 'closed', sla: 'running' }, context: ctx }, 'SLA_BREACH')).toMatchObject({
+    expect(
+      tickets.check({ state: { status: 'closed', sla: 'running' }, context: ctx }, 'SLA_BREACH'),
+    ).toMatchObject({
       allowed: true,
     });
-    expect(tickets.check({ state: { status: 'closed', sla: 'breached' }, context: ctx }, 'REOPEN')).toMatchObject({
+    expect(
+      tickets.check({ state: { status: 'closed', sla: 'breached' }, context: ctx }, 'REOPEN'),
+    ).toMatchObject({
       reason: 'final-state',
     });
   });
@@ -81,21 +106,32 @@ describe('nested states', () => {
       from: 'shipping.in_transit',
       to: 'delivered',
     });
-    expect(v.check({ state: 'shipping.preparing' }, 'DISPATCH')).toMatchObject({ to: 'shipping.in_transit' });
+    expect(v.check({ state: 'shipping.preparing' }, 'DISPATCH')).toMatchObject({
+      to: 'shipping.in_transit',
+    });
   });
 
   it('bubbles events to ancestors', () => {
-    expect(v.check({ state: 'shipping.in_transit' }, 'LOSE')).toMatchObject({ allowed: true, to: 'lost' });
+    expect(v.check({ state: 'shipping.in_transit' }, 'LOSE')).toMatchObject({
+      allowed: true,
+      to: 'lost',
+    });
   });
 
   it('resolves a compound state to its initial child', () => {
-    expect(v.check({ state: 'shipping' }, 'DISPATCH')).toMatchObject({ from: 'shipping.preparing', allowed: true });
+    expect(v.check({ state: 'shipping' }, 'DISPATCH')).toMatchObject({
+      from: 'shipping.preparing',
+      allowed: true,
+    });
   });
 });
 
 describe('guards', () => {
   const machine = setup({
-    types: {} as { context: { n: number; vip: boolean }; events: { type: 'GO' } | { type: 'STOP' } },
+    types: {} as {
+      context: { n: number; vip: boolean };
+      events: { type: 'GO' } | { type: 'STOP' };
+    },
     guards: {
       big: ({ context }) => context.n > 10,
       vip: ({ context }) => context.vip,
@@ -138,9 +174,17 @@ describe('guards', () => {
   });
 
   it('uses guard params and falls through to the first guard that passes', () => {
-    expect(v.check({ state: 'outer.inner', context: { n: 70, vip: false } }, 'GO')).toMatchObject({ allowed: true, to: 'done' });
-    expect(v.check({ state: 'outer.inner', context: { n: 7, vip: false } }, 'GO')).toMatchObject({ allowed: true, to: 'done' });
-    expect(v.check({ state: 'outer.inner', context: { n: 20, vip: true } }, 'GO')).toMatchObject({ allowed: true });
+    expect(v.check({ state: 'outer.inner', context: { n: 70, vip: false } }, 'GO')).toMatchObject({
+      allowed: true,
+      to: 'done',
+    });
+    expect(v.check({ state: 'outer.inner', context: { n: 7, vip: false } }, 'GO')).toMatchObject({
+      allowed: true,
+      to: 'done',
+    });
+    expect(v.check({ state: 'outer.inner', context: { n: 20, vip: true } }, 'GO')).toMatchObject({
+      allowed: true,
+    });
   });
 
   it('turns a throwing guard into a GuardEvaluationError in check, and a refusal in explain', () => {
@@ -156,8 +200,14 @@ describe('guards', () => {
   });
 
   it('refuses at creation a guard name that has no implementation', () => {
-    const broken = createMachine({ id: 'b', initial: 'a', states: { a: { on: { GO: { target: 'a', guard: 'missing' } } } } });
-    expect(() => createValidator(broken)).toThrow(/guard 'missing' is not implemented\. Provide it in setup\(\{ guards/);
+    const broken = createMachine({
+      id: 'b',
+      initial: 'a',
+      states: { a: { on: { GO: { target: 'a', guard: 'missing' } } } },
+    });
+    expect(() => createValidator(broken)).toThrow(
+      /guard 'missing' is not implemented\. Provide it in setup\(\{ guards/,
+    );
   });
 });
 
@@ -180,8 +230,12 @@ describe('eventless transitions, wildcards', () => {
   const v = createValidator(machine);
 
   it('follows eventless transitions to the end of the macrostep', () => {
-    expect(v.check({ state: 'idle', context: { score: 9 } }, 'order.placed')).toMatchObject({ to: 'fast' });
-    expect(v.check({ state: 'idle', context: { score: 1 } }, 'order.placed')).toMatchObject({ to: 'slow' });
+    expect(v.check({ state: 'idle', context: { score: 9 } }, 'order.placed')).toMatchObject({
+      to: 'fast',
+    });
+    expect(v.check({ state: 'idle', context: { score: 1 } }, 'order.placed')).toMatchObject({
+      to: 'slow',
+    });
   });
 
   it('matches partial and full wildcards as XState does', () => {
@@ -191,6 +245,8 @@ describe('eventless transitions, wildcards', () => {
   });
 
   it('never lets a client send XState internal events', () => {
-    expect(v.check({ state: 'idle' }, 'xstate.done.state.w')).toMatchObject({ reason: 'unknown-event' });
+    expect(v.check({ state: 'idle' }, 'xstate.done.state.w')).toMatchObject({
+      reason: 'unknown-event',
+    });
   });
 });

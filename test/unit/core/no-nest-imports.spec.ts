@@ -8,16 +8,20 @@ import { fileURLToPath } from 'node:url';
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const entry = resolve(here, '../../../src/core/index.ts');
-const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+const importRe =
+  /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 
 function graph(file: string, seen = new Set<string>(), bare = new Set<string>()) {
   if (seen.has(file)) return { seen, bare };
   seen.add(file);
   // Comments hold @example imports of the public package; only code counts.
-  const source = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const source = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   for (const m of source.matchAll(importRe)) {
     const spec = m[1] ?? m[2] ?? m[3];
-    if (spec.startsWith('.')) graph(resolve(dirname(file), spec.replace(/\.js$/, '.ts')), seen, bare);
+    if (spec.startsWith('.'))
+      graph(resolve(dirname(file), spec.replace(/\.js$/, '.ts')), seen, bare);
     else bare.add(spec);
   }
   return { seen, bare };
@@ -28,6 +32,8 @@ describe('core has no NestJS dependency', () => {
     const { seen, bare } = graph(entry);
     expect(seen.size).toBeGreaterThan(5);
     expect([...bare].filter((s) => s.startsWith('@nestjs/'))).toEqual([]);
-    expect([...bare].filter((s) => !['xstate', 'zod'].includes(s) && !s.startsWith('node:'))).toEqual([]);
+    expect(
+      [...bare].filter((s) => !['xstate', 'zod'].includes(s) && !s.startsWith('node:')),
+    ).toEqual([]);
   });
 });

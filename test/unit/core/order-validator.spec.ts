@@ -22,7 +22,12 @@ describe('order machine', () => {
 
   it('refuses every event on a final state, with a message a person can act on', () => {
     const result = orders.check({ state: 'cancelled' }, 'SHIP') as RefusedTransition;
-    expect(result).toMatchObject({ allowed: false, reason: 'final-state', from: 'cancelled', allowedEvents: [] });
+    expect(result).toMatchObject({
+      allowed: false,
+      reason: 'final-state',
+      from: 'cancelled',
+      allowedEvents: [],
+    });
     expect(() => orders.assert({ state: 'cancelled' }, 'SHIP')).toThrow(
       "Cannot SHIP order: state 'cancelled' is final",
     );
@@ -46,19 +51,32 @@ describe('order machine', () => {
 
   it('names the guard that refused', () => {
     const result = orders.check({ state: 'paid', context: { total: 100, paid: 40 } }, ship);
-    expect(result).toMatchObject({ allowed: false, reason: 'guard-rejected', blockedBy: ['paidInFull'] });
+    expect(result).toMatchObject({
+      allowed: false,
+      reason: 'guard-rejected',
+      blockedBy: ['paidInFull'],
+    });
     expect(result.allowed || result.allowedEvents).toEqual(['CANCEL', 'REFUND']);
   });
 
   it('evaluates guards on the event payload and runs assign for `to`', () => {
     const pending = { state: 'pending', context: { total: 100, paid: 0 } } as const;
-    expect(orders.check(pending, { type: 'PAY', amount: 100 })).toMatchObject({ allowed: true, to: 'paid' });
+    expect(orders.check(pending, { type: 'PAY', amount: 100 })).toMatchObject({
+      allowed: true,
+      to: 'paid',
+    });
     // A partial payment is a targetless transition: allowed, the order stays pending.
-    expect(orders.check(pending, { type: 'PAY', amount: 99 })).toMatchObject({ allowed: true, to: 'pending' });
+    expect(orders.check(pending, { type: 'PAY', amount: 99 })).toMatchObject({
+      allowed: true,
+      to: 'pending',
+    });
   });
 
   it('refuses an invalid payload with zod issues as data, without throwing', () => {
-    const result = orders.check({ state: 'paid', context: paidUp }, { type: 'SHIP', carrier: 42 } as never);
+    const result = orders.check({ state: 'paid', context: paidUp }, {
+      type: 'SHIP',
+      carrier: 42,
+    } as never);
     expect(result).toMatchObject({ allowed: false, reason: 'invalid-payload' });
     const issues = (result as RefusedTransition).issues!;
     expect(issues.map((i) => i.path.join('.'))).toEqual(['carrier', 'trackingNumber']);
@@ -68,7 +86,9 @@ describe('order machine', () => {
   it('checks state before payload: a final state is reported even when the payload is missing', () => {
     expect(orders.check({ state: 'cancelled' }, 'SHIP')).toMatchObject({ reason: 'final-state' });
     expect(orders.check({ state: 'pending' }, 'SHIP')).toMatchObject({ reason: 'no-transition' });
-    expect(orders.check({ state: 'paid', context: paidUp }, 'SHIP')).toMatchObject({ reason: 'invalid-payload' });
+    expect(orders.check({ state: 'paid', context: paidUp }, 'SHIP')).toMatchObject({
+      reason: 'invalid-payload',
+    });
   });
 
   it('explains every event, for a UI to grey out buttons', () => {
@@ -79,7 +99,11 @@ describe('order machine', () => {
       { event: 'REFUND', allowed: true, to: 'refunded' },
       { event: 'DELIVER', allowed: false, reason: 'no-transition' },
     ]);
-    expect(orders.allowedEvents({ state: 'paid', context: paidUp })).toEqual(['CANCEL', 'SHIP', 'REFUND']);
+    expect(orders.allowedEvents({ state: 'paid', context: paidUp })).toEqual([
+      'CANCEL',
+      'SHIP',
+      'REFUND',
+    ]);
     expect(orders.can({ state: 'shipped' }, 'DELIVER')).toBe(true);
   });
 

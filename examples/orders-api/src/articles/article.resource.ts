@@ -11,9 +11,19 @@ export class ArticleStateLoader implements StateLoader<ArticleContext> {
 
   async load(id: string): Promise<LoadedState<ArticleContext> | null> {
     const row = await this.articles.findOneBy({ id: Number(id) });
-    return row && { state: row.status, context: { wordCount: row.wordCount, legalHold: row.legalHold }, version: row.version };
+    return (
+      row && {
+        state: row.status,
+        context: { wordCount: row.wordCount, legalHold: row.legalHold },
+        version: row.version,
+      }
+    );
   }
 }
 
 /** The article resource: the JSON-defined workflow with roles on its transitions. */
-export const article = defineResource({ resource: 'article', machine: articleMachine, loader: ArticleStateLoader });
+export const article = defineResource({
+  resource: 'article',
+  machine: articleMachine,
+  loader: ArticleStateLoader,
+});

@@ -1,4 +1,14 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { CurrentTransition, TransitionRegistry, Transition } from 'nestjs-transition-guard';
@@ -29,19 +39,46 @@ export class ArticlesController {
   @Post()
   async create(@Body() body: unknown) {
     const b = (body ?? {}) as { title?: unknown; text?: unknown };
-    if (typeof b.title !== 'string' || b.title.length < 1 || b.title.length > 200 || (b.text !== undefined && typeof b.text !== 'string')) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'INVALID_BODY', message: 'title (1 to 200 characters) is required; text is a string' });
+    if (
+      typeof b.title !== 'string' ||
+      b.title.length < 1 ||
+      b.title.length > 200 ||
+      (b.text !== undefined && typeof b.text !== 'string')
+    ) {
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'INVALID_BODY',
+        message: 'title (1 to 200 characters) is required; text is a string',
+      });
     }
     const wordCount = typeof b.text === 'string' ? b.text.split(/\s+/).filter(Boolean).length : 0;
-    return view(await this.articles.save(this.articles.create({ title: b.title, wordCount, status: 'draft', version: 1 })));
+    return view(
+      await this.articles.save(
+        this.articles.create({ title: b.title, wordCount, status: 'draft', version: 1 }),
+      ),
+    );
   }
 
   @Get(':id')
   async get(@Param('id') id: string) {
     const row = /^[0-9]{1,15}$/.test(id) ? await this.articles.findOneBy({ id: Number(id) }) : null;
-    if (!row) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RESOURCE_NOT_FOUND', message: `article ${id.slice(0, 40)} does not exist`, resource: 'article' });
+    if (!row)
+      throw new NotFoundException({
+        statusCode: 404,
+        error: 'Not Found',
+        code: 'RESOURCE_NOT_FOUND',
+        message: `article ${id.slice(0, 40)} does not exist`,
+        resource: 'article',
+      });
     const validator = this.registry.get('article')!.validator;
-    return { ...view(row), transitions: validator.explain({ state: row.status, context: { wordCount: row.wordCount, legalHold: row.legalHold } }) };
+    return {
+      ...view(row),
+      transitions: validator.explain({
+        state: row.status,
+        context: { wordCount: row.wordCount, legalHold: row.legalHold },
+      }),
+    };
   }
 
   /** `{ "type": "SUBMIT" }`, `{ "type": "REQUEST_CHANGES", "comment": "..." }`, ... */
@@ -55,9 +92,19 @@ export class ArticlesController {
       .createQueryBuilder()
       .update(Article)
       .set({ ...changes, version: () => 'version + 1' })
-      .where('id = :id AND status = :from AND version = :version', { id: Number(t.id), from: t.from, version: t.version })
+      .where('id = :id AND status = :from AND version = :version', {
+        id: Number(t.id),
+        from: t.from,
+        version: t.version,
+      })
       .execute();
-    if (!result.affected) throw new ConflictException({ statusCode: 409, code: 'ILLEGAL_TRANSITION', reason: 'stale-state', message: `article ${t.id} changed meanwhile; refetch and retry` });
+    if (!result.affected)
+      throw new ConflictException({
+        statusCode: 409,
+        code: 'ILLEGAL_TRANSITION',
+        reason: 'stale-state',
+        message: `article ${t.id} changed meanwhile; refetch and retry`,
+      });
     return view((await this.articles.findOneBy({ id: Number(t.id) }))!);
   }
 }

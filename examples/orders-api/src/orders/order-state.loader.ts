@@ -12,6 +12,12 @@ export class OrderStateLoader implements StateLoader<OrderContext> {
 
   async load(id: string): Promise<LoadedState<OrderContext> | null> {
     const row = await this.orders.findOneBy({ id: Number(id) });
-    return row && { state: row.status, context: { total: row.total, paid: row.paid }, version: row.version };
+    return (
+      row && {
+        state: row.status,
+        context: { total: row.total, paid: row.paid },
+        version: row.version,
+      }
+    );
   }
 }

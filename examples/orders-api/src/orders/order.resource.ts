@@ -3,4 +3,8 @@ import { orderMachine } from '../../../../machines/order.machine.js';
 import { OrderStateLoader } from './order-state.loader.js';
 
 /** The order resource: its machine and its loader, declared once. */
-export const order = defineResource({ resource: 'order', machine: orderMachine, loader: OrderStateLoader });
+export const order = defineResource({
+  resource: 'order',
+  machine: orderMachine,
+  loader: OrderStateLoader,
+});

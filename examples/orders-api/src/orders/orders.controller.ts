@@ -13,9 +13,15 @@ export class OrdersController {
   /** Creates a pending order. An empty body gives a total of 0. */
   @Post()
   async create(@Body() body: unknown) {
-    const total = body && typeof body === 'object' && 'total' in body ? (body as { total: unknown }).total : 0;
+    const total =
+      body && typeof body === 'object' && 'total' in body ? (body as { total: unknown }).total : 0;
     if (!Number.isSafeInteger(total) || (total as number) < 0) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'INVALID_BODY', message: 'total must be a non-negative integer (cents)' });
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'INVALID_BODY',
+        message: 'total must be a non-negative integer (cents)',
+      });
     }
     return orderView(await this.orders.create(total as number));
   }
@@ -23,7 +29,12 @@ export class OrdersController {
   @Get(':id')
   get(@Param('id') id: string) {
     if (!/^[0-9]{1,15}$/.test(id)) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'INVALID_RESOURCE_ID', message: `Invalid order id ${JSON.stringify(id.slice(0, 40))}` });
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'INVALID_RESOURCE_ID',
+        message: `Invalid order id ${JSON.stringify(id.slice(0, 40))}`,
+      });
     }
     return this.orders.get(Number(id));
   }

@@ -31,11 +31,22 @@ export class OrdersService {
 
   async get(id: number) {
     const row = await this.orders.findOneBy({ id });
-    if (!row) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RESOURCE_NOT_FOUND', message: `order ${id} does not exist`, resource: 'order', id: String(id) });
+    if (!row)
+      throw new NotFoundException({
+        statusCode: 404,
+        error: 'Not Found',
+        code: 'RESOURCE_NOT_FOUND',
+        message: `order ${id} does not exist`,
+        resource: 'order',
+        id: String(id),
+      });
     const validator = this.registry.get('order')!.validator;
     return {
       ...orderView(row),
-      transitions: validator.explain({ state: row.status, context: { total: row.total, paid: row.paid } }),
+      transitions: validator.explain({
+        state: row.status,
+        context: { total: row.total, paid: row.paid },
+      }),
     };
   }
 
@@ -54,7 +65,11 @@ export class OrdersService {
       .createQueryBuilder()
       .update(Order)
       .set({ ...changes, version: () => 'version + 1' })
-      .where('id = :id AND status = :from AND version = :version', { id: Number(t.id), from: t.from, version: t.version })
+      .where('id = :id AND status = :from AND version = :version', {
+        id: Number(t.id),
+        from: t.from,
+        version: t.version,
+      })
       .execute();
     if (!result.affected) {
       throw new ConflictException({
