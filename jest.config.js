@@ -7,6 +7,7 @@ export default {
   moduleNameMapper: {
     '^nestjs-transition-guard/core$': '<rootDir>/src/core/index.ts',
     '^nestjs-transition-guard$': '<rootDir>/src/index.ts',
+    '^nestjs-transition-guard/typeorm$': '<rootDir>/src/store/typeorm/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

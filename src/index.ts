@@ -4,3 +4,4 @@
  */
 export * from './core/index.js';
 export * from './nest/index.js';
+export * from './store/index.js';

@@ -13,6 +13,8 @@ export interface CurrentTransition<TContext = unknown, TPayload = Record<string,
   readonly payload: TPayload;
   readonly context: TContext;
   readonly version: number | string | undefined;
+  /** Who asked, by the `getActor` option (for the transition log). */
+  readonly actor: string | null;
 }
 
 /**

@@ -28,3 +28,11 @@ export {
 export { ResourceNotFoundException } from './exceptions/resource-not-found.exception.js';
 export { TransitionForbiddenException } from './exceptions/transition-forbidden.exception.js';
 export { toProblemDetails } from './exceptions/problem-details.js';
+export {
+  TransitionService,
+  type CommittedTransition,
+  type TransitionChanges,
+  type TransitionListener,
+  type CommitBase,
+} from './transition.service.js';
+export { StoreUnavailableException } from './exceptions/store-unavailable.exception.js';

@@ -11,6 +11,7 @@ import { IllegalTransitionException } from './exceptions/illegal-transition.exce
 import { InvalidTransitionRequestException } from './exceptions/invalid-transition-request.exception.js';
 import { ResourceNotFoundException } from './exceptions/resource-not-found.exception.js';
 import { TransitionForbiddenException } from './exceptions/transition-forbidden.exception.js';
+import { StoreUnavailableException } from './exceptions/store-unavailable.exception.js';
 import { toProblemDetails } from './exceptions/problem-details.js';
 import { TRANSITION_GUARD_OPTIONS } from './transition-guard.module-definition.js';
 import { resolveOptions, type ResolvedTransitionGuardOptions } from './transition-guard.options.js';
@@ -24,6 +25,7 @@ import { resolveOptions, type ResolvedTransitionGuardOptions } from './transitio
   InvalidTransitionRequestException,
   ResourceNotFoundException,
   TransitionForbiddenException,
+  StoreUnavailableException,
 )
 export class TransitionExceptionFilter implements ExceptionFilter {
   private readonly options: ResolvedTransitionGuardOptions;

@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule, type Provider } from '@nestjs/commo
 import { DiscoveryModule } from '@nestjs/core';
 import type { TransitionResource } from './resource-definition.js';
 import type { StateLoader } from './state-loader.interface.js';
+import type { TransitionStore } from '../store/index.js';
 import { TransitionExplorer } from './transition-explorer.js';
 import {
   TRANSITION_GUARD_MODULE_OPTIONS,
@@ -10,13 +11,14 @@ import {
 } from './transition-guard.module-definition.js';
 import { resolveOptions, type TransitionGuardOptions } from './transition-guard.options.js';
 import { TransitionRegistry } from './transition-registry.js';
+import { TransitionService } from './transition.service.js';
 
 /** The registry and the bootstrap check, once per application whatever imports it. */
 @Global()
 @Module({
   imports: [DiscoveryModule],
-  providers: [TransitionRegistry, TransitionExplorer],
-  exports: [TransitionRegistry],
+  providers: [TransitionRegistry, TransitionExplorer, TransitionService],
+  exports: [TransitionRegistry, TransitionService],
 })
 export class TransitionGuardCoreModule {}
 
@@ -63,18 +65,28 @@ export class TransitionGuardModule extends TransitionGuardConfigurableModule {
   ): DynamicModule {
     const providers: Provider[] = [];
     for (const r of resources) {
-      providers.push(r.loader, {
+      const classes = [r.loader, r.store].filter((c): c is NonNullable<typeof c> => c !== undefined);
+      if (!classes.length) {
+        throw new Error(
+          `TransitionGuardModule.forFeature(): resource '${r.resource}' needs a loader or a store: ` +
+            `{ resource: '${r.resource}', machine, store: OrderStore } or { ..., loader: OrderStateLoader }.`,
+        );
+      }
+      providers.push(...classes, {
         provide: Symbol.for(`transition-guard:resource:${r.resource}`),
-        useFactory: (registry: TransitionRegistry, loader: StateLoader) =>
-          registry.register(r, loader),
-        inject: [TransitionRegistry, r.loader],
+        useFactory: (registry: TransitionRegistry, ...instances: unknown[]) =>
+          registry.register(r, {
+            loader: r.loader ? (instances[0] as StateLoader) : undefined,
+            store: r.store ? (instances[classes.length - 1] as TransitionStore) : undefined,
+          }),
+        inject: [TransitionRegistry, ...classes],
       });
     }
     return {
       module: TransitionGuardFeatureModule,
       imports: [TransitionGuardCoreModule, ...(options.imports ?? [])],
       providers,
-      exports: resources.map((r) => r.loader),
+      exports: resources.flatMap((r) => [r.loader, r.store].filter((c) => c !== undefined)),
     };
   }
 }

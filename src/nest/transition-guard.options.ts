@@ -16,6 +16,16 @@ export interface TransitionGuardOptions {
   getRoles?: (request: any) => readonly string[] | string | undefined | null;
   /** Resource ids must match this. Default: 1 to 128 letters, digits, `_` or `-`. */
   idPattern?: RegExp;
+  /** Who is acting, for the transition log. Default: `request.user.id` (or `sub`), else null. */
+  getActor?: (request: any) => string | number | null | undefined;
+  /**
+   * How `TransitionService.commit()` handles a lost race (the row moved between check and write):
+   * it reloads and re-checks the event. Still legal: it retries, up to `maxRetries` times, when
+   * `retryWhen` allows: `'same-state'` (default: only the version moved, the state is the one
+   * checked) or `'still-legal'` (any state from which the event is still legal). Else: 409
+   * `stale-state`.
+   */
+  commit?: { maxRetries?: number; retryWhen?: 'same-state' | 'still-legal' };
 }
 
 export const DEFAULT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -28,10 +38,19 @@ const optionsSchema = z.strictObject({
   problemTypeBase: z.string().min(1).optional(),
   getRoles: fn('getRoles').optional(),
   idPattern: z.instanceof(RegExp, { message: 'idPattern must be a RegExp' }).optional(),
+  getActor: fn('getActor').optional(),
+  commit: z
+    .strictObject({
+      maxRetries: z.number().int().min(0).max(100).optional(),
+      retryWhen: z.enum(['same-state', 'still-legal']).optional(),
+    })
+    .optional(),
 });
 
 /** Options with defaults filled in. */
-export type ResolvedTransitionGuardOptions = Required<TransitionGuardOptions>;
+export type ResolvedTransitionGuardOptions = Required<Omit<TransitionGuardOptions, 'commit'>> & {
+  commit: { maxRetries: number; retryWhen: 'same-state' | 'still-legal' };
+};
 
 /** Validates options at bootstrap; a wrong option stops the application with the field and the fix. */
 export function resolveOptions(
@@ -49,7 +68,17 @@ export function resolveOptions(
     problemTypeBase: parsed.data.problemTypeBase ?? 'urn:transition-guard:',
     getRoles: parsed.data.getRoles ?? defaultRoles,
     idPattern: parsed.data.idPattern ?? DEFAULT_ID_PATTERN,
+    getActor: parsed.data.getActor ?? defaultActor,
+    commit: {
+      maxRetries: parsed.data.commit?.maxRetries ?? 3,
+      retryWhen: parsed.data.commit?.retryWhen ?? 'same-state',
+    },
   };
+}
+
+function defaultActor(request: { user?: { id?: unknown; sub?: unknown } }): string | null {
+  const id = request?.user?.id ?? request?.user?.sub;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
 }
 
 function defaultRoles(request: { user?: { roles?: unknown; role?: unknown } }): readonly string[] {

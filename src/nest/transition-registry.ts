@@ -3,6 +3,7 @@ import type { AnyStateMachine } from 'xstate';
 import { createValidator, type TransitionValidator } from '../core/index.js';
 import type { TransitionResource } from './resource-definition.js';
 import type { StateLoader } from './state-loader.interface.js';
+import type { TransitionStore } from '../store/index.js';
 
 /** A registered resource: its machine compiled once, and its loader instance. */
 export interface RegisteredResource {
@@ -10,6 +11,8 @@ export interface RegisteredResource {
   readonly machine: AnyStateMachine;
   readonly validator: TransitionValidator;
   readonly loader: StateLoader;
+  /** Where `TransitionService.commit()` writes; absent for loader-only resources. */
+  readonly store: TransitionStore<any, any> | undefined;
 }
 
 /** The resources registered with `TransitionGuardModule.forFeature()`, by name. */
@@ -18,7 +21,9 @@ export class TransitionRegistry {
   private readonly entries = new Map<string, RegisteredResource>();
 
   /** Compiles the machine (failing at bootstrap on a broken one) and keeps the entry. */
-  register(resource: TransitionResource, loader: StateLoader): RegisteredResource {
+  register(resource: TransitionResource, source: { loader?: StateLoader; store?: TransitionStore<any, any> }): RegisteredResource {
+    const store = source.store;
+    const loader: StateLoader | undefined = source.loader ?? (store && { load: (id) => store.load(id) });
     if (this.entries.has(resource.resource)) {
       throw new Error(
         `TransitionGuardModule.forFeature(): resource '${resource.resource}' is registered twice. ` +
@@ -27,8 +32,13 @@ export class TransitionRegistry {
     }
     if (typeof loader?.load !== 'function') {
       throw new Error(
-        `TransitionGuardModule.forFeature(): the loader of '${resource.resource}' has no load(id, context) method. ` +
-          `Give a class implementing StateLoader.`,
+        `TransitionGuardModule.forFeature(): resource '${resource.resource}' has no loader with a load(id, context) method. ` +
+          `Give { loader: a class implementing StateLoader } or { store: a class implementing TransitionStore }.`,
+      );
+    }
+    if (store && (typeof store.compareAndSet !== 'function' || typeof store.load !== 'function')) {
+      throw new Error(
+        `TransitionGuardModule.forFeature(): the store of '${resource.resource}' must implement TransitionStore (load, compareAndSet).`,
       );
     }
     const entry: RegisteredResource = {
@@ -39,6 +49,7 @@ export class TransitionRegistry {
         payloads: resource.payloads,
       }),
       loader,
+      store,
     };
     this.entries.set(resource.resource, entry);
     return entry;

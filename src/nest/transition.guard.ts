@@ -20,6 +20,8 @@ import { IllegalTransitionException } from './exceptions/illegal-transition.exce
 import { InvalidTransitionRequestException } from './exceptions/invalid-transition-request.exception.js';
 import { ResourceNotFoundException } from './exceptions/resource-not-found.exception.js';
 import { TransitionForbiddenException } from './exceptions/transition-forbidden.exception.js';
+import { StoreUnavailableException } from './exceptions/store-unavailable.exception.js';
+import { StoreUnavailableError } from '../store/index.js';
 import type { LoadedState } from './state-loader.interface.js';
 import type { TransitionMetadata } from './transition-metadata.js';
 import { TRANSITION_GUARD_OPTIONS } from './transition-guard.module-definition.js';
@@ -104,6 +106,7 @@ export class TransitionGuard implements CanActivate {
       payload: event.payload,
       context: loaded.context,
       version: loaded.version,
+      actor: this.getActor(request),
     };
     request[CURRENT_TRANSITION] = current;
     return true;
@@ -187,6 +190,12 @@ export class TransitionGuard implements CanActivate {
     return typeof roles === 'string' ? [roles] : (roles ?? []);
   }
 
+  /** Who is acting, by the module option `getActor` (default: `request.user.id`). */
+  protected getActor(request: Record<string, any>): string | null {
+    const actor = this.options.getActor(request);
+    return actor === null || actor === undefined ? null : String(actor).slice(0, 256);
+  }
+
   /** Throws what the guard decided. Override to map to another transport's errors. */
   protected throwException(exception: Error): never {
     throw exception;
@@ -220,6 +229,7 @@ export class TransitionGuard implements CanActivate {
         `Loading ${entry.resource} ${id} failed: ${(err as Error)?.message ?? err}`,
         (err as Error)?.stack,
       );
+      if (err instanceof StoreUnavailableError) throw new StoreUnavailableException(entry.resource);
       throw new InternalServerErrorException();
     }
   }

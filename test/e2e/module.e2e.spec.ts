@@ -118,6 +118,7 @@ describe.each(PLATFORMS)('TransitionGuardModule on %s', (platform) => {
         payload: {},
         context: { locked: false },
         version: 1,
+        actor: null,
       });
       await http().post('/doors/3/open').expect(409);
       expect(
@@ -267,7 +268,7 @@ describe('non-HTTP contexts', () => {
     return ctx;
   };
   const registry = new TransitionRegistry();
-  registry.register(door, new DoorLoader(new DoorStore()));
+  registry.register(door, { loader: new DoorLoader(new DoorStore()) });
 
   it('gets a clear error naming the handler and the fix', async () => {
     const guard = new TransitionGuard(new Reflector(), registry);

@@ -28,6 +28,32 @@ export class IllegalTransitionException extends ConflictException {
     super(body, options);
   }
 
+  /**
+   * The 409 of a lost race: the row moved between the check and the write, and the event is no
+   * longer legal from where it is now (or kept moving past the retry budget).
+   */
+  static stale(
+    resource: string,
+    id: string,
+    event: string,
+    currentState: StoredState,
+    allowedEvents: readonly string[],
+    message: string,
+  ): IllegalTransitionException {
+    return new IllegalTransitionException({
+      statusCode: 409,
+      error: 'Conflict',
+      code: 'ILLEGAL_TRANSITION',
+      message,
+      resource,
+      id,
+      currentState,
+      event,
+      reason: 'stale-state',
+      allowedEvents,
+    });
+  }
+
   /** Builds the exception from the validator's refusal. */
   static fromRefusal(
     resource: string,

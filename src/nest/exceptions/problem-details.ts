@@ -6,6 +6,7 @@ const TITLES: Record<string, string> = {
   INVALID_PAYLOAD: 'Invalid event payload',
   RESOURCE_NOT_FOUND: 'Resource not found',
   TRANSITION_FORBIDDEN: 'Transition forbidden',
+  STORE_UNAVAILABLE: 'Store unavailable',
 };
 
 /**

@@ -29,7 +29,8 @@ export class Order {
   @Column({ type: 'varchar', length: 64, nullable: true })
   trackingNumber!: string | null;
 
-  @Column({ type: 'integer', default: 1 })
+  /** Committed transitions so far: 0 for a new order. */
+  @Column({ type: 'integer', default: 0 })
   version!: number;
 
   @CreateDateColumn()

@@ -9,8 +9,7 @@ import { OrdersService } from './orders.service.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Order]),
-    // The loader's repository comes from TypeOrmModule.forFeature: import it for the loader too.
-    TransitionGuardModule.forFeature([order], { imports: [TypeOrmModule.forFeature([Order])] }),
+    TransitionGuardModule.forFeature([order]),
   ],
   controllers: [OrdersController],
   providers: [OrdersService],

@@ -1,7 +1,7 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { TransitionRegistry, type CurrentTransition } from 'nestjs-transition-guard';
+import { TransitionRegistry, TransitionService, type CurrentTransition } from 'nestjs-transition-guard';
 import type { OrderContext } from '../../../../machines/order.machine.js';
 import { Order } from './order.entity.js';
 
@@ -23,10 +23,11 @@ export class OrdersService {
   constructor(
     @InjectRepository(Order) private readonly orders: Repository<Order>,
     private readonly registry: TransitionRegistry,
+    private readonly transitions: TransitionService,
   ) {}
 
   async create(total: number): Promise<Order> {
-    return this.orders.save(this.orders.create({ status: 'pending', total, paid: 0, version: 1 }));
+    return this.orders.save(this.orders.create({ status: 'pending', total, paid: 0, version: 0 }));
   }
 
   async get(id: number) {
@@ -51,38 +52,25 @@ export class OrdersService {
   }
 
   /**
-   * Writes a checked transition: the new state plus what the event changes, only if the row is
-   * still in the state the guard checked (else another request moved it first: 409).
+   * Commits a checked transition with compare-and-set: the new state plus what the event changes,
+   * in one statement, only if the row is still as the guard saw it (else reload, re-check, retry
+   * or 409 stale-state: TransitionService does it).
    */
   async apply(t: CurrentTransition<OrderContext>) {
-    const changes: Partial<Order> = { status: String(t.to) };
-    if (t.event === 'PAY') changes.paid = t.context.paid + Number(t.payload.amount);
-    if (t.event === 'SHIP') {
-      changes.carrier = String(t.payload.carrier);
-      changes.trackingNumber = String(t.payload.trackingNumber);
-    }
-    const result = await this.orders
-      .createQueryBuilder()
-      .update(Order)
-      .set({ ...changes, version: () => 'version + 1' })
-      .where('id = :id AND status = :from AND version = :version', {
-        id: Number(t.id),
-        from: t.from,
-        version: t.version,
-      })
-      .execute();
-    if (!result.affected) {
-      throw new ConflictException({
-        statusCode: 409,
-        error: 'Conflict',
-        code: 'ILLEGAL_TRANSITION',
-        message: `Cannot ${t.event} order ${t.id}: it changed while this request was checked; refetch and retry`,
-        resource: 'order',
-        id: t.id,
-        event: t.event,
-        reason: 'stale-state',
-      });
-    }
-    return orderView((await this.orders.findOneBy({ id: Number(t.id) }))!);
+    const committed = await this.transitions.commit(t, (base) => changesFor(t, base.context));
+    const row = await this.orders.findOneBy({ id: Number(t.id) });
+    return { ...orderView(row!), transition: committed };
+  }
+}
+
+/** The fields an event changes besides the state. */
+function changesFor(t: CurrentTransition<OrderContext>, context: OrderContext): Partial<Order> {
+  switch (t.event) {
+    case 'PAY':
+      return { paid: context.paid + Number(t.payload.amount) };
+    case 'SHIP':
+      return { carrier: String(t.payload.carrier), trackingNumber: String(t.payload.trackingNumber) };
+    default:
+      return {};
   }
 }

@@ -1,0 +1,59 @@
+import type { StoredState } from '../core/index.js';
+
+/** A resource as a store holds it. */
+export interface StoredResource<TContext = unknown> {
+  readonly state: StoredState;
+  readonly context?: TContext;
+  /** Counts committed transitions; compared and incremented by `compareAndSet`. */
+  readonly version?: number;
+}
+
+/** What the check was made against: the write happens only if the row still matches it. */
+export interface ExpectedState {
+  readonly state: StoredState;
+  /** Compared too when the store keeps a version. */
+  readonly version?: number;
+}
+
+/** The transition to record, atomically with the state change, when the store keeps a log. */
+export interface TransitionRecord {
+  readonly resource: string;
+  readonly resourceId: string;
+  readonly event: string;
+  readonly from: StoredState;
+  readonly to: StoredState;
+  /** The version after this transition. */
+  readonly version: number | undefined;
+  readonly actor: string | null;
+  readonly at: Date;
+}
+
+export interface CompareAndSetOptions {
+  readonly record: TransitionRecord;
+  /**
+   * Runs after the row matched and was updated, before the change is committed, inside the same
+   * transaction where the store has transactions (`tx` is then its handle, e.g. a TypeORM
+   * EntityManager). Throwing rolls the whole change back.
+   */
+  readonly beforeCommit?: (tx: unknown) => Promise<void> | void;
+}
+
+/**
+ * Where resources live, with the one write that closes the check-then-write gap: compare-and-set.
+ * Implementations: `MemoryTransitionStore` (tests, examples) and `TypeOrmTransitionStore`
+ * (`nestjs-transition-guard/typeorm`, SQLite and PostgreSQL).
+ */
+export interface TransitionStore<TContext = unknown, TChanges extends object = Record<string, unknown>> {
+  load(id: string): Promise<StoredResource<TContext> | null>;
+  /**
+   * Writes `next` (the new state plus the handler's other changes, in one statement) only if the
+   * row still is in `expected` state (and version); increments the version in the same statement.
+   * Returns whether the row matched. Refuses `changes` that try to set the state, version or id.
+   */
+  compareAndSet(
+    id: string,
+    expected: ExpectedState,
+    next: { readonly state: StoredState; readonly changes?: TChanges },
+    options: CompareAndSetOptions,
+  ): Promise<boolean>;
+}

@@ -1,0 +1,178 @@
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { StoredState } from '../../core/index.js';
+import { assertChangesAllowed, StoreUnavailableError } from '../store-errors.js';
+import type {
+  CompareAndSetOptions,
+  ExpectedState,
+  StoredResource,
+  TransitionStore,
+} from '../transition-store.interface.js';
+import { TransitionLogEntry } from './transition-log.entity.js';
+import { decodeState, encodeState } from '../state-encoding.js';
+
+export interface TypeOrmTransitionStoreOptions<E extends ObjectLiteral, TContext> {
+  /** The entity whose rows are the resources. */
+  readonly entity: EntityTarget<E>;
+  /** Property holding the state. Parallel state values are stored as JSON. */
+  readonly stateProperty: keyof E & string;
+  /** Property holding the version (an integer the write increments); omit if the table has none. */
+  readonly versionProperty?: keyof E & string;
+  /** Primary key property. Default `'id'`. */
+  readonly idProperty?: keyof E & string;
+  /** Ids are numbers in the table (default) or strings. */
+  readonly idType?: 'number' | 'string';
+  /** What the machine's guards read, from a row. Default: the whole row. */
+  readonly context?: (row: E) => TContext;
+  /** Write a `TransitionLogEntry` in the same transaction as each state change. */
+  readonly log?: boolean;
+  /** Name for messages ('order'). Default: the entity's table name. */
+  readonly name?: string;
+}
+
+/** Error codes meaning "the database is not reachable / not taking writes now", by driver. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300', // too_many_connections
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  'SQLITE_READONLY',
+]);
+const UNAVAILABLE_NAMES = new Set(['CannotExecuteNotConnectedError', 'ConnectionIsNotSetError', 'ConnectionNotFoundError']);
+
+/** Whether an error from TypeORM or its driver means the database is unavailable. */
+export function isUnavailable(err: unknown): boolean {
+  for (let e: any = err, depth = 0; e && depth < 4; e = e.cause ?? e.driverError, depth++) {
+    if (UNAVAILABLE_CODES.has(e.code) || UNAVAILABLE_NAMES.has(e.name)) return true;
+    if (typeof e.message === 'string' && /not (been )?initialized|Connection terminated|connection is not established/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * A `TransitionStore` on a TypeORM entity, for SQLite and PostgreSQL. `compareAndSet` is one
+ * `UPDATE ... SET state = :to, version = version + 1, ... WHERE id = :id AND state = :from [AND
+ * version = :version]` in a transaction, with the transition log row and the `beforeCommit`
+ * hook in the same transaction.
+ *
+ * @example
+ * @Injectable()
+ * export class OrderStore extends TypeOrmTransitionStore<Order, OrderContext> {
+ *   constructor(dataSource: DataSource) {
+ *     super(dataSource, { entity: Order, stateProperty: 'status', versionProperty: 'version', log: true,
+ *       context: (o) => ({ total: o.total, paid: o.paid }) });
+ *   }
+ * }
+ */
+export class TypeOrmTransitionStore<E extends ObjectLiteral, TContext = E>
+  implements TransitionStore<TContext, Partial<E>>
+{
+  private readonly idProperty: string;
+  private readonly name: string;
+
+  constructor(
+    protected readonly dataSource: DataSource,
+    protected readonly options: TypeOrmTransitionStoreOptions<E, TContext>,
+  ) {
+    this.idProperty = options.idProperty ?? 'id';
+    this.name = options.name ?? String((options.entity as { name?: string }).name ?? 'resource');
+  }
+
+  async load(id: string): Promise<StoredResource<TContext> | null> {
+    const row = await this.guard(() =>
+      this.dataSource.getRepository(this.options.entity).findOneBy({ [this.idProperty]: this.idValue(id) } as never),
+    );
+    if (!row) return null;
+    const version = this.options.versionProperty ? Number(row[this.options.versionProperty]) : undefined;
+    return {
+      state: decodeState(row[this.options.stateProperty]),
+      context: this.options.context ? this.options.context(row) : (row as unknown as TContext),
+      ...(version === undefined ? {} : { version }),
+    };
+  }
+
+  async compareAndSet(
+    id: string,
+    expected: ExpectedState,
+    next: { state: StoredState; changes?: Partial<E> },
+    options: CompareAndSetOptions,
+  ): Promise<boolean> {
+    const { stateProperty, versionProperty } = this.options;
+    assertChangesAllowed(next.changes, [stateProperty, this.idProperty, ...(versionProperty ? [versionProperty] : [])]);
+    return this.guard(() =>
+      this.dataSource.transaction(async (manager: EntityManager) => {
+        const set: Record<string, unknown> = { ...next.changes, [stateProperty]: encodeState(next.state) };
+        let where = `${this.column(this.idProperty)} = :id AND ${this.column(stateProperty)} = :from`;
+        if (versionProperty) {
+          const col = this.column(versionProperty);
+          set[versionProperty] = () => `${col} + 1`;
+          if (expected.version !== undefined) where += ` AND ${col} = :version`;
+        }
+        const result = await manager
+          .createQueryBuilder()
+          .update(this.options.entity)
+          .set(set as never)
+          .where(where, { id: this.idValue(id), from: encodeState(expected.state), version: expected.version })
+          .execute();
+        if (result.affected !== 1) return false;
+        if (this.options.log) {
+          const r = options.record;
+          await manager.insert(TransitionLogEntry, {
+            resource: r.resource,
+            resourceId: r.resourceId,
+            event: r.event,
+            from: encodeState(r.from),
+            to: encodeState(r.to),
+            version: r.version ?? null,
+            actor: r.actor,
+            at: r.at.toISOString(),
+          });
+        }
+        await options.beforeCommit?.(manager);
+        return true;
+      }),
+    );
+  }
+
+  /** The transition log of one resource, oldest first (when `log: true`). */
+  async history(resource: string, id: string): Promise<TransitionLogEntry[]> {
+    return this.guard(() =>
+      this.dataSource.getRepository(TransitionLogEntry).find({ where: { resource, resourceId: id }, order: { id: 'ASC' } }),
+    );
+  }
+
+  private column(property: string): string {
+    const meta = this.dataSource.getMetadata(this.options.entity);
+    const column = meta.findColumnWithPropertyName(property);
+    if (!column) throw new Error(`TypeOrmTransitionStore: entity ${meta.name} has no property '${property}'`);
+    return this.dataSource.driver.escape(column.databaseName);
+  }
+
+  private idValue(id: string): string | number {
+    return this.options.idType === 'string' ? id : Number(id);
+  }
+
+  /** Runs a database call; maps "database unavailable" errors to `StoreUnavailableError`. */
+  private async guard<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (isUnavailable(err)) throw new StoreUnavailableError(this.name, { cause: err });
+      throw err;
+    }
+  }
+}
