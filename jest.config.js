@@ -4,6 +4,8 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
+  // Each suite starts its own servers; a race suite may run for a while.
+  testTimeout: 60_000,
   moduleNameMapper: {
     '^nestjs-transition-guard/core$': '<rootDir>/src/core/index.ts',
     '^nestjs-transition-guard$': '<rootDir>/src/index.ts',

@@ -16,6 +16,8 @@ export interface CompiledTransition {
   readonly guard: CompiledGuard | undefined;
   /** XState's "forbidden" transition: no target and no actions. It stops bubbling; `can()` is false. */
   readonly inert: boolean;
+  /** Roles declared in the transition's `meta.roles` (a caller needs one of them), if any. */
+  readonly roles: readonly string[] | undefined;
 }
 
 /**
@@ -34,8 +36,8 @@ export class MachineIndex {
   readonly dynamicTarget: boolean;
   readonly defaultContext: unknown;
 
-  /** Roles declared in `meta.roles` on the transitions of each event type (their union). */
-  readonly rolesByEvent = new Map<string, readonly string[]>();
+  /** Per event type: the roles declared on its transitions, and whether one of them needs none. */
+  private readonly roleTally = new Map<string, { roles: Set<string>; open: boolean }>();
 
   private readonly exact = new Set<string>();
   private readonly wildcards: string[] = [];
@@ -70,14 +72,11 @@ export class MachineIndex {
           if (!isInternalEventType(descriptor)) events.push(descriptor);
         }
         for (const def of defs) {
-          const roles = (def as { meta?: { roles?: unknown } }).meta?.roles;
-          if (Array.isArray(roles)) {
-            const known = this.rolesByEvent.get(descriptor) ?? [];
-            this.rolesByEvent.set(descriptor, [
-              ...new Set([...known, ...roles.filter((r) => typeof r === 'string')]),
-            ]);
-          }
           const t = this.compile(def, problems);
+          const all = this.roleTally.get(descriptor) ?? { roles: new Set<string>(), open: false };
+          if (t.roles) t.roles.forEach((r) => all.roles.add(r));
+          else all.open = true;
+          this.roleTally.set(descriptor, all);
           // Done events are raised inside the macrostep; a guard on a transition that catches
           // one (onDone, or a wildcard) makes where the macrostep ends depend on context.
           if (
@@ -112,6 +111,15 @@ export class MachineIndex {
     if (this.exact.has(type)) return true;
     for (const w of this.wildcards) if (matchesEventDescriptor(type, w)) return true;
     return false;
+  }
+
+  /**
+   * Roles needed for an event whatever the state: the union of its transitions' `meta.roles` when
+   * every transition of the event declares some; empty when one of them needs no role.
+   */
+  rolesAlwaysRequired(type: string): readonly string[] {
+    const tally = this.roleTally.get(type);
+    return tally && !tally.open && this.isDeclaredEvent(type) ? [...tally.roles] : [];
   }
 
   /** Whether this event type is one the machine names itself (plans for these are cached). */
@@ -154,6 +162,7 @@ export class MachineIndex {
           ? undefined
           : compileGuard(def.guard as never, this.machine, problems, where),
       inert: def.target === undefined && def.actions.length === 0,
+      roles: rolesOf(def),
     };
     this.compiled.set(def, compiled);
     return compiled;
@@ -174,6 +183,13 @@ export class MachineIndex {
     }
     return false;
   }
+}
+
+function rolesOf(def: AnyTransition): readonly string[] | undefined {
+  const roles = (def as { meta?: { roles?: unknown } }).meta?.roles;
+  if (!Array.isArray(roles)) return undefined;
+  const names = roles.filter((r): r is string => typeof r === 'string');
+  return names.length ? names : undefined;
 }
 
 /** Every state node, parents before children, in document order. */

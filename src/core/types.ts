@@ -53,6 +53,8 @@ export interface AllowedTransition {
   readonly from: StoredState;
   /** The state after the whole macrostep, eventless (`always`) transitions included. */
   readonly to: StoredState;
+  /** Roles declared (`meta.roles`) on the transition taken: a caller needs one of them. */
+  readonly roles?: readonly string[];
 }
 
 export interface RefusedTransition {

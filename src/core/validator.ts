@@ -168,14 +168,15 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
   }
 
   /**
-   * The roles declared in `meta.roles` on this event's transitions, anywhere in the machine (their
-   * union): a caller needs one of them. Empty when the event needs no role.
+   * The roles an event needs whatever the state: when every transition of the event declares
+   * `meta.roles`, their union (a caller needs one of them); else empty. Roles of the transition
+   * actually taken are on the allowed result (`roles`).
    *
    * @example
    * createValidator(articleMachine).rolesFor('APPROVE'); // ['editor']
    */
   rolesFor(type: string): readonly string[] {
-    return (this.index.isDeclaredEvent(type) && this.index.rolesByEvent.get(type)) || NONE;
+    return typeof type === 'string' ? this.index.rolesAlwaysRequired(type) : NONE;
   }
 
   /**
@@ -237,11 +238,13 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
     const machine: AnyStateMachine = this.machine;
     const snapshot = machine.resolveState({ value: config.value, context: context as never });
     const [next] = transition(machine, snapshot, event);
+    const roles = [...new Set(sel.selected.flatMap((t) => t.roles ?? []))];
     const result: AllowedTransition = Object.freeze({
       allowed: true,
       event: plan.type,
       from: config.from,
       to: toStoredState(next.value),
+      ...(roles.length ? { roles } : {}),
     });
     if (memo) plan.allowed.set(key, result);
     return result;

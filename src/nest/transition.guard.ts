@@ -73,14 +73,10 @@ export class TransitionGuard implements CanActivate {
     }
     const id = this.validId(entry, this.getId(request, meta));
     const event = this.getEvent(request, meta, entry);
+    // Roles every transition of the event needs: checked before loading, so a 403 reveals nothing.
     const required = entry.validator.rolesFor(event.type);
-    if (required.length) {
-      const roles = this.getRoles(request);
-      if (!required.some((r) => roles.includes(r))) {
-        this.throwException(
-          new TransitionForbiddenException(entry.resource, id, event.type, required),
-        );
-      }
+    if (required.length && !this.hasRole(request, required)) {
+      this.throwException(new TransitionForbiddenException(entry.resource, id, event.type, required));
     }
     const loaded = await this.load(entry, id, event, request);
     if (!loaded) this.throwException(new ResourceNotFoundException(entry.resource, id));
@@ -96,6 +92,10 @@ export class TransitionGuard implements CanActivate {
             )
           : IllegalTransitionException.fromRefusal(entry.resource, id, result),
       );
+    }
+    // Roles of the transition actually taken (an event may need a role from one state only).
+    if (result.roles && !this.hasRole(request, result.roles)) {
+      this.throwException(new TransitionForbiddenException(entry.resource, id, event.type, result.roles));
     }
     const current: CurrentTransition = {
       resource: entry.resource,
@@ -188,6 +188,11 @@ export class TransitionGuard implements CanActivate {
   protected getRoles(request: Record<string, any>): readonly string[] {
     const roles = this.options.getRoles(request);
     return typeof roles === 'string' ? [roles] : (roles ?? []);
+  }
+
+  private hasRole(request: Record<string, any>, required: readonly string[]): boolean {
+    const roles = this.getRoles(request);
+    return required.some((r) => roles.includes(r));
   }
 
   /** Who is acting, by the module option `getActor` (default: `request.user.id`). */

@@ -189,3 +189,25 @@ describe.each(PLATFORMS)('server-side faults on %s', (platform) => {
     expect((await db.query(`SELECT status FROM orders WHERE id = ${id}`))[0].status).toBe('shiped');
   });
 });
+
+describe.each(PLATFORMS)('an unavailable database on %s', (platform) => {
+  it('answers 503 with a clear body and changes nothing', async () => {
+    const demo = await startDemo(platform);
+    try {
+      const { id } = (await demo.http().post('/orders').send({}).expect(201)).body;
+      await demo.app.get(DataSource).destroy();
+      const res = await demo.http().post(`/orders/${id}/cancel`).send({}).expect(503);
+      expect(res.body).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        code: 'STORE_UNAVAILABLE',
+        message: 'The order store is unavailable; nothing was changed. Retry later.',
+        resource: 'order',
+      });
+      await demo.app.get(DataSource).initialize();
+      expect((await demo.http().get(`/orders/${id}`).expect(200)).body).toMatchObject({ state: 'pending', version: 0 });
+    } finally {
+      await demo.close();
+    }
+  });
+});

@@ -18,7 +18,7 @@ export interface Demo {
 /** The demo app listening on a loopback port, on a fresh SQLite file. */
 export async function startDemo(
   platform: Platform,
-  options: { problemDetails?: boolean } = {},
+  options: { problemDetails?: boolean; gatewayLatencyMs?: number } = {},
 ): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-e2e-'));
   process.env.LOG_LEVEL ??= 'silent';

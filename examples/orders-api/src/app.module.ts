@@ -10,6 +10,8 @@ export interface AppOptions {
   database: DatabaseConfig;
   /** RFC 9457 problem+json bodies instead of plain JSON. */
   problemDetails?: boolean;
+  /** Latency of the stand-in carrier/payment gateway, called between check and write. Default 0. */
+  gatewayLatencyMs?: number;
 }
 
 @Module({})
@@ -26,7 +28,7 @@ export class AppModule {
           // Demo only: the caller's role comes from a header. A real app reads request.user.
           getRoles: (request) => request.headers?.['x-user-role'],
         }),
-        OrdersModule,
+        OrdersModule.withGatewayLatency(options.gatewayLatencyMs ?? 0),
         ArticlesModule,
       ],
       controllers: [MachinesController],

@@ -58,7 +58,7 @@ const UNAVAILABLE_NAMES = new Set(['CannotExecuteNotConnectedError', 'Connection
 export function isUnavailable(err: unknown): boolean {
   for (let e: any = err, depth = 0; e && depth < 4; e = e.cause ?? e.driverError, depth++) {
     if (UNAVAILABLE_CODES.has(e.code) || UNAVAILABLE_NAMES.has(e.name)) return true;
-    if (typeof e.message === 'string' && /not (been )?initialized|Connection terminated|connection is not established/i.test(e.message)) return true;
+    if (typeof e.message === 'string' && /not (been )?initialized|Connection terminated|Connection ended|connection is not (established|open)/i.test(e.message)) return true;
   }
   return false;
 }

@@ -4,6 +4,7 @@ import type { Repository } from 'typeorm';
 import { TransitionRegistry, TransitionService, type CurrentTransition } from 'nestjs-transition-guard';
 import type { OrderContext } from '../../../../machines/order.machine.js';
 import { Order } from './order.entity.js';
+import { GatewayService } from './gateway.service.js';
 
 /** What the API shows of an order. */
 export function orderView(row: Order) {
@@ -24,6 +25,7 @@ export class OrdersService {
     @InjectRepository(Order) private readonly orders: Repository<Order>,
     private readonly registry: TransitionRegistry,
     private readonly transitions: TransitionService,
+    private readonly gateway: GatewayService,
   ) {}
 
   async create(total: number): Promise<Order> {
@@ -57,6 +59,7 @@ export class OrdersService {
    * or 409 stale-state: TransitionService does it).
    */
   async apply(t: CurrentTransition<OrderContext>) {
+    await this.gateway.call(t.event);
     const committed = await this.transitions.commit(t, (base) => changesFor(t, base.context));
     const row = await this.orders.findOneBy({ id: Number(t.id) });
     return { ...orderView(row!), transition: committed };
