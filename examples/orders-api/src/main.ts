@@ -8,8 +8,8 @@ const database = databaseFromEnv();
 const app = await createApp(platform, {
   database,
   problemDetails: process.env.PROBLEM_DETAILS === '1',
+  gatewayLatencyMs: Number(process.env.GATEWAY_LATENCY_MS ?? 0),
 });
 await app.listen(port, '127.0.0.1');
-console.log(
-  `orders-api on http://127.0.0.1:${port} (${platform}, ${'postgres' in database ? 'PostgreSQL' : `SQLite ${database.sqlite}`})`,
-);
+const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+console.log(`orders-api on ${url} (${platform}, ${'postgres' in database ? 'PostgreSQL' : `SQLite ${database.sqlite}`})`);

@@ -1,0 +1,111 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { request, type Agent } from 'node:http';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The PostgreSQL server for the multi-process races: the one `.ci/run` started
+ * (`TG_POSTGRES_URL`), else a throwaway cluster started here with scripts/pg-cluster.sh when the
+ * server binaries are installed. Returns undefined when neither is possible, with the reason.
+ */
+export function postgres(): { url: string; stop: () => void } | { skip: string } {
+  if (process.env.TG_POSTGRES_URL) return { url: process.env.TG_POSTGRES_URL, stop: () => undefined };
+  const parent = mkdtempSync(join(tmpdir(), 'tg-pg-'));
+  chmodSync(parent, 0o755); // the server runs as 'postgres' when the tests run as root
+  const dir = join(parent, 'cluster');
+  try {
+    const out = execFileSync(join(root, 'scripts/pg-cluster.sh'), ['start', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = out.trim().split('\n').pop()!;
+    return { url, stop: () => execFileSync(join(root, 'scripts/pg-cluster.sh'), ['stop', dir]) };
+  } catch (err) {
+    return { skip: `no PostgreSQL server: TG_POSTGRES_URL is unset and scripts/pg-cluster.sh failed (${String((err as { stderr?: unknown }).stderr ?? err).trim()})` };
+  }
+}
+
+/** Builds the package and the demo (the processes run the compiled demo, as `npm start` does). */
+export function buildDemo(): void {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'pipe' });
+  execFileSync('npm', ['run', '--silent', 'demo:build'], { cwd: root, stdio: 'pipe' });
+}
+
+export interface DemoProcess {
+  url: string;
+  child: ChildProcess;
+}
+
+/** Starts one demo process on a free port; resolves with its URL once it listens. */
+export function startDemoProcess(env: Record<string, string>): Promise<DemoProcess> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['examples/orders-api/dist/examples/orders-api/src/main.js'], {
+      cwd: root,
+      env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`demo did not start in 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /orders-api on (http:\/\/\S+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({ url: m[1], child });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`demo exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+export async function stopDemoProcess(p: DemoProcess): Promise<void> {
+  if (p.child.exitCode !== null) return;
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+  clearTimeout(timer);
+  if (p.child.exitCode === null) p.child.kill('SIGKILL');
+}
+
+/** Runs `tasks` with at most `concurrency` in flight. */
+export async function pool<T>(tasks: (() => Promise<T>)[], concurrency: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        results[i] = await tasks[i]();
+      }
+    }),
+  );
+  return results;
+}
+
+/** POSTs JSON over a given agent (closed by the caller, so no socket outlives the test). */
+export function postJson(agent: Agent, url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  return new Promise((resolvePromise, reject) => {
+    const data = JSON.stringify(body);
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => {
+        try {
+          resolvePromise({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+        } catch (err) {
+          reject(new Error(`${url}: ${res.statusCode} ${text.slice(0, 200)}`));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
