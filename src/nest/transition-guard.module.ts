@@ -65,7 +65,9 @@ export class TransitionGuardModule extends TransitionGuardConfigurableModule {
   ): DynamicModule {
     const providers: Provider[] = [];
     for (const r of resources) {
-      const classes = [r.loader, r.store].filter((c): c is NonNullable<typeof c> => c !== undefined);
+      const classes = [r.loader, r.store].filter(
+        (c): c is NonNullable<typeof c> => c !== undefined,
+      );
       if (!classes.length) {
         throw new Error(
           `TransitionGuardModule.forFeature(): resource '${r.resource}' needs a loader or a store: ` +

@@ -21,9 +21,13 @@ export class TransitionRegistry {
   private readonly entries = new Map<string, RegisteredResource>();
 
   /** Compiles the machine (failing at bootstrap on a broken one) and keeps the entry. */
-  register(resource: TransitionResource, source: { loader?: StateLoader; store?: TransitionStore<any, any> }): RegisteredResource {
+  register(
+    resource: TransitionResource,
+    source: { loader?: StateLoader; store?: TransitionStore<any, any> },
+  ): RegisteredResource {
     const store = source.store;
-    const loader: StateLoader | undefined = source.loader ?? (store && { load: (id) => store.load(id) });
+    const loader: StateLoader | undefined =
+      source.loader ?? (store && { load: (id) => store.load(id) });
     if (this.entries.has(resource.resource)) {
       throw new Error(
         `TransitionGuardModule.forFeature(): resource '${resource.resource}' is registered twice. ` +

@@ -76,7 +76,9 @@ export class TransitionGuard implements CanActivate {
     // Roles every transition of the event needs: checked before loading, so a 403 reveals nothing.
     const required = entry.validator.rolesFor(event.type);
     if (required.length && !this.hasRole(request, required)) {
-      this.throwException(new TransitionForbiddenException(entry.resource, id, event.type, required));
+      this.throwException(
+        new TransitionForbiddenException(entry.resource, id, event.type, required),
+      );
     }
     const loaded = await this.load(entry, id, event, request);
     if (!loaded) this.throwException(new ResourceNotFoundException(entry.resource, id));
@@ -95,7 +97,9 @@ export class TransitionGuard implements CanActivate {
     }
     // Roles of the transition actually taken (an event may need a role from one state only).
     if (result.roles && !this.hasRole(request, result.roles)) {
-      this.throwException(new TransitionForbiddenException(entry.resource, id, event.type, result.roles));
+      this.throwException(
+        new TransitionForbiddenException(entry.resource, id, event.type, result.roles),
+      );
     }
     const current: CurrentTransition = {
       resource: entry.resource,

@@ -23,8 +23,7 @@ export interface CommitBase<TContext = unknown> {
  * depends on the row: `paid: base.context.paid + amount`).
  */
 export type TransitionChanges<TContext = unknown> =
-  | Record<string, unknown>
-  | ((base: CommitBase<TContext>) => Record<string, unknown> | undefined);
+  Record<string, unknown> | ((base: CommitBase<TContext>) => Record<string, unknown> | undefined);
 
 export interface CommittedTransition {
   readonly resource: string;
@@ -81,7 +80,10 @@ export class TransitionService {
     };
   }
 
-  async commit<TContext>(t: CurrentTransition<TContext>, changes?: TransitionChanges<TContext>): Promise<CommittedTransition> {
+  async commit<TContext>(
+    t: CurrentTransition<TContext>,
+    changes?: TransitionChanges<TContext>,
+  ): Promise<CommittedTransition> {
     const entry = this.registry.get(t.resource);
     const store = entry?.store;
     if (!entry || !store) {
@@ -91,7 +93,11 @@ export class TransitionService {
       );
     }
     const { maxRetries, retryWhen } = this.options.commit;
-    let base: CommitBase<TContext> = { state: t.from, context: t.context, version: asVersion(t.version) };
+    let base: CommitBase<TContext> = {
+      state: t.from,
+      context: t.context,
+      version: asVersion(t.version),
+    };
     let to = t.to;
     for (let attempt = 1; ; attempt++) {
       const record: TransitionRecord = {
@@ -125,25 +131,50 @@ export class TransitionService {
       );
       if (written) {
         for (const l of listeners) await this.runAfter(l, record);
-        return { resource: t.resource, id: t.id, event: t.event, from: base.state, to, version: record.version, attempts: attempt };
+        return {
+          resource: t.resource,
+          id: t.id,
+          event: t.event,
+          from: base.state,
+          to,
+          version: record.version,
+          attempts: attempt,
+        };
       }
       // Lost the race: the row is not in the state (or version) the check saw. Reload, re-check.
       const fresh = await this.unavailableAs503(entry, () => store.load(t.id));
       if (!fresh) throw new ResourceNotFoundException(t.resource, t.id);
-      const result = entry.validator.check({ state: fresh.state, context: fresh.context }, { ...(t.payload as object), type: t.event });
+      const result = entry.validator.check(
+        { state: fresh.state, context: fresh.context },
+        { ...(t.payload as object), type: t.event },
+      );
       const current = result.from;
       const moved = encodeState(current) !== encodeState(base.state);
       if (!result.allowed) {
-        throw IllegalTransitionException.stale(t.resource, t.id, t.event, current, result.allowedEvents,
-          `Cannot ${t.event} ${t.resource} ${t.id}: it became ${show(current)} while this request was being checked`);
+        throw IllegalTransitionException.stale(
+          t.resource,
+          t.id,
+          t.event,
+          current,
+          result.allowedEvents,
+          `Cannot ${t.event} ${t.resource} ${t.id}: it became ${show(current)} while this request was being checked`,
+        );
       }
       if (attempt > maxRetries || (retryWhen === 'same-state' && moved)) {
-        throw IllegalTransitionException.stale(t.resource, t.id, t.event, current, entry.validator.allowedEvents({ state: fresh.state, context: fresh.context }),
+        throw IllegalTransitionException.stale(
+          t.resource,
+          t.id,
+          t.event,
+          current,
+          entry.validator.allowedEvents({ state: fresh.state, context: fresh.context }),
           moved
             ? `Cannot ${t.event} ${t.resource} ${t.id}: it moved to ${show(current)} while this request was being checked; refetch and retry`
-            : `Cannot ${t.event} ${t.resource} ${t.id}: it kept changing (${attempt} attempts); refetch and retry`);
+            : `Cannot ${t.event} ${t.resource} ${t.id}: it kept changing (${attempt} attempts); refetch and retry`,
+        );
       }
-      this.logger.debug(`${t.resource} ${t.id}: ${t.event} lost a race (attempt ${attempt}); retrying from ${show(current)}`);
+      this.logger.debug(
+        `${t.resource} ${t.id}: ${t.event} lost a race (attempt ${attempt}); retrying from ${show(current)}`,
+      );
       base = { state: current, context: fresh.context as TContext, version: fresh.version };
       to = result.to;
     }
@@ -153,7 +184,10 @@ export class TransitionService {
     try {
       await listener.afterCommit?.(record);
     } catch (err) {
-      this.logger.error(`afterCommit hook failed for ${record.resource} ${record.resourceId} ${record.event}: ${(err as Error)?.message}`, (err as Error)?.stack);
+      this.logger.error(
+        `afterCommit hook failed for ${record.resource} ${record.resourceId} ${record.event}: ${(err as Error)?.message}`,
+        (err as Error)?.stack,
+      );
     }
   }
 
@@ -166,7 +200,10 @@ export class TransitionService {
         throw new StoreUnavailableException(entry.resource, { cause: err });
       }
       if (err instanceof Error && err.name === 'ForbiddenChangesError') throw err;
-      this.logger.error(`Committing to the ${entry.resource} store failed: ${(err as Error)?.message}`, (err as Error)?.stack);
+      this.logger.error(
+        `Committing to the ${entry.resource} store failed: ${(err as Error)?.message}`,
+        (err as Error)?.stack,
+      );
       throw new InternalServerErrorException();
     }
   }

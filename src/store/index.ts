@@ -6,4 +6,8 @@ export type {
   CompareAndSetOptions,
 } from './transition-store.interface.js';
 export { MemoryTransitionStore } from './memory-transition-store.js';
-export { StoreUnavailableError, ForbiddenChangesError, assertChangesAllowed } from './store-errors.js';
+export {
+  StoreUnavailableError,
+  ForbiddenChangesError,
+  assertChangesAllowed,
+} from './store-errors.js';

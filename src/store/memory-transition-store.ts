@@ -26,9 +26,9 @@ const sameState = (a: StoredState, b: StoredState) => encodeState(a) === encodeS
  * const store = new MemoryTransitionStore<OrderContext>();
  * store.insert('42', { state: 'paid', context: { total: 10, paid: 10 } });
  */
-export class MemoryTransitionStore<TContext extends object = Record<string, unknown>>
-  implements TransitionStore<TContext, Partial<TContext>>
-{
+export class MemoryTransitionStore<
+  TContext extends object = Record<string, unknown>,
+> implements TransitionStore<TContext, Partial<TContext>> {
   readonly rows = new Map<string, Row<TContext>>();
   readonly log: TransitionRecord[] = [];
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -54,12 +54,19 @@ export class MemoryTransitionStore<TContext extends object = Record<string, unkn
       if (!row || !sameState(row.state, expected.state)) return false;
       if (expected.version !== undefined && row.version !== expected.version) return false;
       await options.beforeCommit?.(undefined);
-      this.rows.set(id, { state: next.state, version: row.version + 1, context: { ...row.context, ...next.changes } });
+      this.rows.set(id, {
+        state: next.state,
+        version: row.version + 1,
+        context: { ...row.context, ...next.changes },
+      });
       this.log.push(options.record);
       return true;
     };
     const result = (this.queues.get(id) ?? Promise.resolve()).then(run, run);
-    this.queues.set(id, result.catch(() => undefined));
+    this.queues.set(
+      id,
+      result.catch(() => undefined),
+    );
     return result;
   }
 }

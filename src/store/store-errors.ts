@@ -8,7 +8,10 @@ export class StoreUnavailableError extends Error {
     readonly store: string,
     options: { cause: unknown },
   ) {
-    super(`The ${store} store is unavailable: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
+    super(
+      `The ${store} store is unavailable: ${(options.cause as Error)?.message ?? String(options.cause)}`,
+      options,
+    );
   }
 }
 

@@ -43,7 +43,10 @@ export interface CompareAndSetOptions {
  * Implementations: `MemoryTransitionStore` (tests, examples) and `TypeOrmTransitionStore`
  * (`nestjs-transition-guard/typeorm`, SQLite and PostgreSQL).
  */
-export interface TransitionStore<TContext = unknown, TChanges extends object = Record<string, unknown>> {
+export interface TransitionStore<
+  TContext = unknown,
+  TChanges extends object = Record<string, unknown>,
+> {
   load(id: string): Promise<StoredResource<TContext> | null>;
   /**
    * Writes `next` (the new state plus the handler's other changes, in one statement) only if the

@@ -205,7 +205,10 @@ describe.each(PLATFORMS)('an unavailable database on %s', (platform) => {
         resource: 'order',
       });
       await demo.app.get(DataSource).initialize();
-      expect((await demo.http().get(`/orders/${id}`).expect(200)).body).toMatchObject({ state: 'pending', version: 0 });
+      expect((await demo.http().get(`/orders/${id}`).expect(200)).body).toMatchObject({
+        state: 'pending',
+        version: 0,
+      });
     } finally {
       await demo.close();
     }

@@ -32,7 +32,15 @@ describe.each(PLATFORMS)('orders API on %s', (platform) => {
         paid: 400,
         carrier: null,
         trackingNumber: null,
-        transition: { resource: 'order', id: String(id), event: 'PAY', from: 'pending', to: 'pending', version: 1, attempts: 1 },
+        transition: {
+          resource: 'order',
+          id: String(id),
+          event: 'PAY',
+          from: 'pending',
+          to: 'pending',
+          version: 1,
+          attempts: 1,
+        },
       });
     await demo.http().post(`/orders/${id}/pay`).send({ amount: 600 }).expect(200);
     const shipped = await demo

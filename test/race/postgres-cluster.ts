@@ -13,16 +13,22 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  * server binaries are installed. Returns undefined when neither is possible, with the reason.
  */
 export function postgres(): { url: string; stop: () => void } | { skip: string } {
-  if (process.env.TG_POSTGRES_URL) return { url: process.env.TG_POSTGRES_URL, stop: () => undefined };
+  if (process.env.TG_POSTGRES_URL)
+    return { url: process.env.TG_POSTGRES_URL, stop: () => undefined };
   const parent = mkdtempSync(join(tmpdir(), 'tg-pg-'));
   chmodSync(parent, 0o755); // the server runs as 'postgres' when the tests run as root
   const dir = join(parent, 'cluster');
   try {
-    const out = execFileSync(join(root, 'scripts/pg-cluster.sh'), ['start', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(join(root, 'scripts/pg-cluster.sh'), ['start', dir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const url = out.trim().split('\n').pop()!;
     return { url, stop: () => execFileSync(join(root, 'scripts/pg-cluster.sh'), ['stop', dir]) };
   } catch (err) {
-    return { skip: `no PostgreSQL server: TG_POSTGRES_URL is unset and scripts/pg-cluster.sh failed (${String((err as { stderr?: unknown }).stderr ?? err).trim()})` };
+    return {
+      skip: `no PostgreSQL server: TG_POSTGRES_URL is unset and scripts/pg-cluster.sh failed (${String((err as { stderr?: unknown }).stderr ?? err).trim()})`,
+    };
   }
 }
 
@@ -40,13 +46,20 @@ export interface DemoProcess {
 /** Starts one demo process on a free port; resolves with its URL once it listens. */
 export function startDemoProcess(env: Record<string, string>): Promise<DemoProcess> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['examples/orders-api/dist/examples/orders-api/src/main.js'], {
-      cwd: root,
-      env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['examples/orders-api/dist/examples/orders-api/src/main.js'],
+      {
+        cwd: root,
+        env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`demo did not start in 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`demo did not start in 60 s:\n${output}`)),
+      60_000,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /orders-api on (http:\/\/\S+)/.exec(output);
@@ -90,21 +103,41 @@ export async function pool<T>(tasks: (() => Promise<T>)[], concurrency: number):
 }
 
 /** POSTs JSON over a given agent (closed by the caller, so no socket outlives the test). */
-export function postJson(agent: Agent, url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+export function postJson(
+  agent: Agent,
+  url: string,
+  body: object,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
   return new Promise((resolvePromise, reject) => {
     const data = JSON.stringify(body);
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => {
-        try {
-          resolvePromise({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
-        } catch (err) {
-          reject(new Error(`${url}: ${res.statusCode} ${text.slice(0, 200)}`));
-        }
-      });
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(data),
+          ...headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => {
+          try {
+            resolvePromise({
+              status: res.statusCode ?? 0,
+              body: text ? JSON.parse(text) : undefined,
+            });
+          } catch (err) {
+            reject(new Error(`${url}: ${res.statusCode} ${text.slice(0, 200)}`));
+          }
+        });
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });

@@ -2,7 +2,15 @@ import { DataSource } from 'typeorm';
 import { createValidator } from '../../src/core/index.js';
 import { orderMachine } from '../../machines/order.machine.js';
 import { Agent } from 'node:http';
-import { buildDemo, pool, postgres, postJson, startDemoProcess, stopDemoProcess, type DemoProcess } from './postgres-cluster.js';
+import {
+  buildDemo,
+  pool,
+  postgres,
+  postJson,
+  startDemoProcess,
+  stopDemoProcess,
+  type DemoProcess,
+} from './postgres-cluster.js';
 
 /**
  * The check-then-write race across processes: 4 demo processes (2 Express, 2 Fastify) on one
@@ -47,13 +55,19 @@ suite('PostgreSQL, several processes, racing transitions', () => {
   });
 
   it(`keeps ${ORDERS} orders consistent under ${REQUESTS.toLocaleString('en-US')} racing requests from ${PROCESSES} processes`, async () => {
-    const post = (base: string, path: string, body: object) => postJson(agent, `${base}${path}`, body, { 'x-user-role': 'support' });
+    const post = (base: string, path: string, body: object) =>
+      postJson(agent, `${base}${path}`, body, { 'x-user-role': 'support' });
     const ids: number[] = [];
     for (let i = 0; i < ORDERS; i++) {
       const created = await post(processes[i % PROCESSES].url, '/orders', { total: 100 });
       ids.push(created.body.id);
     }
-    await pool(ids.map((id, i) => () => post(processes[i % PROCESSES].url, `/orders/${id}/pay`, { amount: 100 })), 16);
+    await pool(
+      ids.map(
+        (id, i) => () => post(processes[i % PROCESSES].url, `/orders/${id}/pay`, { amount: 100 }),
+      ),
+      16,
+    );
 
     let seed = 7;
     const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
@@ -66,23 +80,40 @@ suite('PostgreSQL, several processes, racing transitions', () => {
     }).sort((a, b) => a.id - b.id);
     const started = Date.now();
     const responses = await pool(
-      sent.map((s) => () =>
-        post(processes[s.process].url, `/orders/${s.id}/${s.event.toLowerCase()}`, s.event === 'SHIP' ? { carrier: 'UPS', trackingNumber: `1Z${s.id}` } : {}).then((r) => ({ ...s, ...r })),
+      sent.map(
+        (s) => () =>
+          post(
+            processes[s.process].url,
+            `/orders/${s.id}/${s.event.toLowerCase()}`,
+            s.event === 'SHIP' ? { carrier: 'UPS', trackingNumber: `1Z${s.id}` } : {},
+          ).then((r) => ({ ...s, ...r })),
       ),
       CONCURRENCY,
     );
     const seconds = (Date.now() - started) / 1000;
 
-    const statuses = responses.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+    const statuses = responses.reduce<Record<number, number>>(
+      (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
+      {},
+    );
     expect(Object.keys(statuses).sort()).toEqual(['200', '409']);
 
     const validator = createValidator(orderMachine);
-    const log: { resourceId: string; event: string; from_state: string; to_state: string; version: number }[] = await db.query(
+    const log: {
+      resourceId: string;
+      event: string;
+      from_state: string;
+      to_state: string;
+      version: number;
+    }[] = await db.query(
       `SELECT "resourceId", event, from_state, to_state, version FROM transition_log WHERE resource = 'order' ORDER BY id`,
     );
-    const rows: { id: number; status: string; version: number }[] = await db.query('SELECT id, status, version FROM orders');
+    const rows: { id: number; status: string; version: number }[] = await db.query(
+      'SELECT id, status, version FROM orders',
+    );
     const byOrder = new Map<string, typeof log>();
-    for (const entry of log) byOrder.set(entry.resourceId, [...(byOrder.get(entry.resourceId) ?? []), entry]);
+    for (const entry of log)
+      byOrder.set(entry.resourceId, [...(byOrder.get(entry.resourceId) ?? []), entry]);
 
     let lostUpdates = 0;
     for (const row of rows) {
@@ -93,8 +124,16 @@ suite('PostgreSQL, several processes, racing transitions', () => {
         expect(entry.from_state).toBe(state);
         expect(entry.version).toBe(i + 1);
         const context = entry.event === 'PAY' ? { total: 100, paid: 0 } : { total: 100, paid: 100 };
-        const payload = entry.event === 'PAY' ? { amount: 100 } : entry.event === 'SHIP' ? { carrier: 'UPS', trackingNumber: '1Z' } : {};
-        const check = validator.check({ state, context }, { type: entry.event, ...payload } as never);
+        const payload =
+          entry.event === 'PAY'
+            ? { amount: 100 }
+            : entry.event === 'SHIP'
+              ? { carrier: 'UPS', trackingNumber: '1Z' }
+              : {};
+        const check = validator.check({ state, context }, {
+          type: entry.event,
+          ...payload,
+        } as never);
         expect(check).toMatchObject({ allowed: true, to: entry.to_state });
         state = entry.to_state;
       });
@@ -105,13 +144,17 @@ suite('PostgreSQL, several processes, racing transitions', () => {
     // Every 2xx is in the log, exactly once; and the log holds nothing else but the setup payments.
     const wins = responses.filter((r) => r.status === 200);
     const logged = new Set(log.map((l) => `${l.resourceId}:${l.version}:${l.event}`));
-    for (const w of wins) expect(logged.has(`${w.id}:${w.body.transition.version}:${w.event}`)).toBe(true);
+    for (const w of wins)
+      expect(logged.has(`${w.id}:${w.body.transition.version}:${w.event}`)).toBe(true);
     expect(log.length).toBe(ORDERS + wins.length);
 
     // Every 409 names a state the order really was in.
     const conflicts = responses.filter((r) => r.status === 409);
-    const states = new Map([...byOrder].map(([id, h]) => [id, new Set(h.flatMap((e) => [e.from_state, e.to_state]))]));
-    for (const c of conflicts) expect(states.get(String(c.id))!.has(c.body.currentState)).toBe(true);
+    const states = new Map(
+      [...byOrder].map(([id, h]) => [id, new Set(h.flatMap((e) => [e.from_state, e.to_state]))]),
+    );
+    for (const c of conflicts)
+      expect(states.get(String(c.id))!.has(c.body.currentState)).toBe(true);
     const stale = conflicts.filter((c) => c.body.reason === 'stale-state').length;
     const retried = wins.filter((w) => w.body.transition.attempts > 1).length;
 

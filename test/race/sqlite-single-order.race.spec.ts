@@ -23,17 +23,25 @@ describe.each(PLATFORMS)('SQLite race on one order (%s)', (platform) => {
     const requests = Array.from({ length: 200 }, (_, i) => {
       const kind = i % 3;
       const req = demo.http().post(`/orders/${id}/${['ship', 'cancel', 'refund'][kind]}`);
-      return (kind === 0 ? req.send({ carrier: 'UPS', trackingNumber: `1Z${i}` }) : req.send({})).then((r) => r);
+      return (
+        kind === 0 ? req.send({ carrier: 'UPS', trackingNumber: `1Z${i}` }) : req.send({})
+      ).then((r) => r);
     });
     const responses = await Promise.all(requests);
     const wins = responses.filter((r) => r.status === 200);
     const conflicts = responses.filter((r) => r.status === 409);
     const stale = conflicts.filter((r) => r.body.reason === 'stale-state');
-    const statuses = responses.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+    const statuses = responses.reduce<Record<number, number>>(
+      (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
+      {},
+    );
     expect(statuses).toEqual({ 200: 1, 409: 199 });
     const winner = wins[0].body.transition;
     const db = demo.app.get(DataSource);
-    const log = await db.query(`SELECT event, from_state, to_state, version FROM transition_log WHERE "resourceId" = ? ORDER BY id`, [String(id)]);
+    const log = await db.query(
+      `SELECT event, from_state, to_state, version FROM transition_log WHERE "resourceId" = ? ORDER BY id`,
+      [String(id)],
+    );
     expect(log.map((l: { event: string }) => l.event)).toEqual(['PAY', winner.event]);
     const row = (await demo.http().get(`/orders/${id}`).expect(200)).body;
     expect(row).toMatchObject({ state: winner.to, version: 2 });

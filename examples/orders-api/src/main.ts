@@ -12,4 +12,6 @@ const app = await createApp(platform, {
 });
 await app.listen(port, '127.0.0.1');
 const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-console.log(`orders-api on ${url} (${platform}, ${'postgres' in database ? 'PostgreSQL' : `SQLite ${database.sqlite}`})`);
+console.log(
+  `orders-api on ${url} (${platform}, ${'postgres' in database ? 'PostgreSQL' : `SQLite ${database.sqlite}`})`,
+);

@@ -52,13 +52,23 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_FULL',
   'SQLITE_READONLY',
 ]);
-const UNAVAILABLE_NAMES = new Set(['CannotExecuteNotConnectedError', 'ConnectionIsNotSetError', 'ConnectionNotFoundError']);
+const UNAVAILABLE_NAMES = new Set([
+  'CannotExecuteNotConnectedError',
+  'ConnectionIsNotSetError',
+  'ConnectionNotFoundError',
+]);
 
 /** Whether an error from TypeORM or its driver means the database is unavailable. */
 export function isUnavailable(err: unknown): boolean {
   for (let e: any = err, depth = 0; e && depth < 4; e = e.cause ?? e.driverError, depth++) {
     if (UNAVAILABLE_CODES.has(e.code) || UNAVAILABLE_NAMES.has(e.name)) return true;
-    if (typeof e.message === 'string' && /not (been )?initialized|Connection terminated|Connection ended|connection is not (established|open)/i.test(e.message)) return true;
+    if (
+      typeof e.message === 'string' &&
+      /not (been )?initialized|Connection terminated|Connection ended|connection is not (established|open)/i.test(
+        e.message,
+      )
+    )
+      return true;
   }
   return false;
 }
@@ -78,9 +88,10 @@ export function isUnavailable(err: unknown): boolean {
  *   }
  * }
  */
-export class TypeOrmTransitionStore<E extends ObjectLiteral, TContext = E>
-  implements TransitionStore<TContext, Partial<E>>
-{
+export class TypeOrmTransitionStore<
+  E extends ObjectLiteral,
+  TContext = E,
+> implements TransitionStore<TContext, Partial<E>> {
   private readonly idProperty: string;
   private readonly name: string;
 
@@ -94,10 +105,14 @@ export class TypeOrmTransitionStore<E extends ObjectLiteral, TContext = E>
 
   async load(id: string): Promise<StoredResource<TContext> | null> {
     const row = await this.guard(() =>
-      this.dataSource.getRepository(this.options.entity).findOneBy({ [this.idProperty]: this.idValue(id) } as never),
+      this.dataSource
+        .getRepository(this.options.entity)
+        .findOneBy({ [this.idProperty]: this.idValue(id) } as never),
     );
     if (!row) return null;
-    const version = this.options.versionProperty ? Number(row[this.options.versionProperty]) : undefined;
+    const version = this.options.versionProperty
+      ? Number(row[this.options.versionProperty])
+      : undefined;
     return {
       state: decodeState(row[this.options.stateProperty]),
       context: this.options.context ? this.options.context(row) : (row as unknown as TContext),
@@ -112,10 +127,17 @@ export class TypeOrmTransitionStore<E extends ObjectLiteral, TContext = E>
     options: CompareAndSetOptions,
   ): Promise<boolean> {
     const { stateProperty, versionProperty } = this.options;
-    assertChangesAllowed(next.changes, [stateProperty, this.idProperty, ...(versionProperty ? [versionProperty] : [])]);
+    assertChangesAllowed(next.changes, [
+      stateProperty,
+      this.idProperty,
+      ...(versionProperty ? [versionProperty] : []),
+    ]);
     return this.guard(() =>
       this.dataSource.transaction(async (manager: EntityManager) => {
-        const set: Record<string, unknown> = { ...next.changes, [stateProperty]: encodeState(next.state) };
+        const set: Record<string, unknown> = {
+          ...next.changes,
+          [stateProperty]: encodeState(next.state),
+        };
         let where = `${this.column(this.idProperty)} = :id AND ${this.column(stateProperty)} = :from`;
         if (versionProperty) {
           const col = this.column(versionProperty);
@@ -126,7 +148,11 @@ export class TypeOrmTransitionStore<E extends ObjectLiteral, TContext = E>
           .createQueryBuilder()
           .update(this.options.entity)
           .set(set as never)
-          .where(where, { id: this.idValue(id), from: encodeState(expected.state), version: expected.version })
+          .where(where, {
+            id: this.idValue(id),
+            from: encodeState(expected.state),
+            version: expected.version,
+          })
           .execute();
         if (result.affected !== 1) return false;
         if (this.options.log) {
@@ -151,14 +177,17 @@ export class TypeOrmTransitionStore<E extends ObjectLiteral, TContext = E>
   /** The transition log of one resource, oldest first (when `log: true`). */
   async history(resource: string, id: string): Promise<TransitionLogEntry[]> {
     return this.guard(() =>
-      this.dataSource.getRepository(TransitionLogEntry).find({ where: { resource, resourceId: id }, order: { id: 'ASC' } }),
+      this.dataSource
+        .getRepository(TransitionLogEntry)
+        .find({ where: { resource, resourceId: id }, order: { id: 'ASC' } }),
     );
   }
 
   private column(property: string): string {
     const meta = this.dataSource.getMetadata(this.options.entity);
     const column = meta.findColumnWithPropertyName(property);
-    if (!column) throw new Error(`TypeOrmTransitionStore: entity ${meta.name} has no property '${property}'`);
+    if (!column)
+      throw new Error(`TypeOrmTransitionStore: entity ${meta.name} has no property '${property}'`);
     return this.dataSource.driver.escape(column.databaseName);
   }
 

@@ -31,8 +31,21 @@ function setup(commit?: { maxRetries?: number; retryWhen?: 'same-state' | 'still
   const registry = new TransitionRegistry();
   registry.register({ resource: 'order', machine }, { store });
   const service = new TransitionService(registry, resolveOptions({ commit }));
-  const checked = (event: string, from = 'paid', to = 'shipped', version = 0): CurrentTransition<Ctx> => ({
-    resource: 'order', id: '1', event, from, to, payload: {}, context: { notes: 0 }, version, actor: 'ann',
+  const checked = (
+    event: string,
+    from = 'paid',
+    to = 'shipped',
+    version = 0,
+  ): CurrentTransition<Ctx> => ({
+    resource: 'order',
+    id: '1',
+    event,
+    from,
+    to,
+    payload: {},
+    context: { notes: 0 },
+    version,
+    actor: 'ann',
   });
   return { store, service, checked };
 }
@@ -41,9 +54,29 @@ describe('TransitionService.commit', () => {
   it('writes the state, the changes and the log in one compare-and-set', async () => {
     const { store, service, checked } = setup();
     const done = await service.commit(checked('SHIP'), { carrier: 'UPS' });
-    expect(done).toEqual({ resource: 'order', id: '1', event: 'SHIP', from: 'paid', to: 'shipped', version: 1, attempts: 1 });
-    expect(store.rows.get('1')).toEqual({ state: 'shipped', version: 1, context: { notes: 0, carrier: 'UPS' } });
-    expect(store.log).toEqual([expect.objectContaining({ event: 'SHIP', from: 'paid', to: 'shipped', version: 1, actor: 'ann' })]);
+    expect(done).toEqual({
+      resource: 'order',
+      id: '1',
+      event: 'SHIP',
+      from: 'paid',
+      to: 'shipped',
+      version: 1,
+      attempts: 1,
+    });
+    expect(store.rows.get('1')).toEqual({
+      state: 'shipped',
+      version: 1,
+      context: { notes: 0, carrier: 'UPS' },
+    });
+    expect(store.log).toEqual([
+      expect.objectContaining({
+        event: 'SHIP',
+        from: 'paid',
+        to: 'shipped',
+        version: 1,
+        actor: 'ann',
+      }),
+    ]);
   });
 
   it('answers 409 stale-state when the row moved to a state where the event is illegal', async () => {
@@ -78,9 +111,16 @@ describe('TransitionService.commit', () => {
       const { store, service, checked } = setup({ retryWhen });
       const note = checked('NOTE', 'paid', 'paid');
       await service.commit(checked('SHIP'));
-      const outcome = await service.commit(note).then((r) => r, (e) => e);
+      const outcome = await service.commit(note).then(
+        (r) => r,
+        (e) => e,
+      );
       if (retryWhen === 'same-state') {
-        expect(outcome.getResponse()).toMatchObject({ reason: 'stale-state', currentState: 'shipped', allowedEvents: ['NOTE'] });
+        expect(outcome.getResponse()).toMatchObject({
+          reason: 'stale-state',
+          currentState: 'shipped',
+          allowedEvents: ['NOTE'],
+        });
         expect(store.rows.get('1')!.version).toBe(1);
       } else {
         expect(outcome).toMatchObject({ from: 'shipped', to: 'shipped', attempts: 2, version: 2 });
@@ -100,7 +140,10 @@ describe('TransitionService.commit', () => {
       return original(id, expected, next, options);
     };
     const err = await service.commit(checked('NOTE', 'paid', 'paid')).catch((e) => e);
-    expect(err.getResponse()).toMatchObject({ reason: 'stale-state', message: expect.stringContaining('kept changing (3 attempts)') });
+    expect(err.getResponse()).toMatchObject({
+      reason: 'stale-state',
+      message: expect.stringContaining('kept changing (3 attempts)'),
+    });
     expect(attempts).toBe(3);
     expect(store.log).toHaveLength(0);
   });
@@ -129,14 +172,17 @@ describe('TransitionService.commit', () => {
   it('refuses changes that set the state or the version', async () => {
     const { store, service, checked } = setup();
     for (const changes of [{ state: 'shipped' }, { version: 9 }, { id: '2' }]) {
-      await expect(service.commit(checked('SHIP'), changes as never)).rejects.toBeInstanceOf(ForbiddenChangesError);
+      await expect(service.commit(checked('SHIP'), changes as never)).rejects.toBeInstanceOf(
+        ForbiddenChangesError,
+      );
     }
     expect(store.rows.get('1')).toMatchObject({ state: 'paid', version: 0 });
   });
 
   it('answers 503 when the store is unavailable', async () => {
     const { store, service, checked } = setup();
-    store.compareAndSet = () => Promise.reject(new StoreUnavailableError('order', { cause: new Error('ECONNREFUSED') }));
+    store.compareAndSet = () =>
+      Promise.reject(new StoreUnavailableError('order', { cause: new Error('ECONNREFUSED') }));
     await expect(service.commit(checked('SHIP'))).rejects.toBeInstanceOf(StoreUnavailableException);
   });
 
@@ -144,6 +190,8 @@ describe('TransitionService.commit', () => {
     const registry = new TransitionRegistry();
     registry.register({ resource: 'doc', machine }, { loader: { load: async () => null } });
     const service = new TransitionService(registry);
-    await expect(service.commit({ resource: 'doc' } as CurrentTransition)).rejects.toThrow(/resource 'doc' has no store/);
+    await expect(service.commit({ resource: 'doc' } as CurrentTransition)).rejects.toThrow(
+      /resource 'doc' has no store/,
+    );
   });
 });

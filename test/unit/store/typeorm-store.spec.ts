@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { StoreUnavailableError } from '../../../src/index.js';
-import { encodeState, TransitionLogEntry, TypeOrmTransitionStore } from '../../../src/store/typeorm/index.js';
+import {
+  encodeState,
+  TransitionLogEntry,
+  TypeOrmTransitionStore,
+} from '../../../src/store/typeorm/index.js';
 
 @Entity({ name: 'tickets' })
 class Ticket {
@@ -15,7 +19,14 @@ class Ticket {
 }
 
 const record = (from: unknown, to: unknown, version: number) => ({
-  resource: 'ticket', resourceId: '1', event: 'GO', from: from as string, to: to as string, version, actor: null, at: new Date(0),
+  resource: 'ticket',
+  resourceId: '1',
+  event: 'GO',
+  from: from as string,
+  to: to as string,
+  version,
+  actor: null,
+  at: new Date(0),
 });
 
 describe('TypeOrmTransitionStore on a SQLite file', () => {
@@ -24,11 +35,24 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
   let store: TypeOrmTransitionStore<Ticket, { owner: string | null }>;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tg-store-'));
-    ds = new DataSource({ type: 'better-sqlite3', database: join(dir, 'db.sqlite'), entities: [Ticket, TransitionLogEntry], synchronize: true });
+    ds = new DataSource({
+      type: 'better-sqlite3',
+      database: join(dir, 'db.sqlite'),
+      entities: [Ticket, TransitionLogEntry],
+      synchronize: true,
+    });
     await ds.initialize();
-    store = new TypeOrmTransitionStore(ds, { entity: Ticket, stateProperty: 'state', versionProperty: 'version', log: true, context: (t) => ({ owner: t.owner }) });
+    store = new TypeOrmTransitionStore(ds, {
+      entity: Ticket,
+      stateProperty: 'state',
+      versionProperty: 'version',
+      log: true,
+      context: (t) => ({ owner: t.owner }),
+    });
     // Parallel values are stored as JSON with sorted keys, as the store writes them.
-    await ds.getRepository(Ticket).insert({ state: encodeState({ status: 'open', sla: 'running' }), version: 0, owner: null });
+    await ds
+      .getRepository(Ticket)
+      .insert({ state: encodeState({ status: 'open', sla: 'running' }), version: 0, owner: null });
   });
   afterEach(async () => {
     if (ds.isInitialized) await ds.destroy();
@@ -36,32 +60,66 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
   });
 
   it('loads parallel state values stored as JSON, with version and context', async () => {
-    expect(await store.load('1')).toEqual({ state: { status: 'open', sla: 'running' }, context: { owner: null }, version: 0 });
+    expect(await store.load('1')).toEqual({
+      state: { status: 'open', sla: 'running' },
+      context: { owner: null },
+      version: 0,
+    });
     expect(await store.load('2')).toBeNull();
   });
 
   it('writes only when state and version match, increments the version, logs in the same transaction', async () => {
     const from = { sla: 'running', status: 'open' }; // key order differs from the stored JSON: still equal
     const to = { status: 'closed', sla: 'running' };
-    expect(await store.compareAndSet('1', { state: from, version: 0 }, { state: to, changes: { owner: 'ann' } }, { record: record(from, to, 1) })).toBe(true);
-    expect(await store.compareAndSet('1', { state: from, version: 0 }, { state: to }, { record: record(from, to, 1) })).toBe(false);
-    expect(await store.compareAndSet('1', { state: to, version: 0 }, { state: from }, { record: record(to, from, 1) })).toBe(false);
+    expect(
+      await store.compareAndSet(
+        '1',
+        { state: from, version: 0 },
+        { state: to, changes: { owner: 'ann' } },
+        { record: record(from, to, 1) },
+      ),
+    ).toBe(true);
+    expect(
+      await store.compareAndSet(
+        '1',
+        { state: from, version: 0 },
+        { state: to },
+        { record: record(from, to, 1) },
+      ),
+    ).toBe(false);
+    expect(
+      await store.compareAndSet(
+        '1',
+        { state: to, version: 0 },
+        { state: from },
+        { record: record(to, from, 1) },
+      ),
+    ).toBe(false);
     expect(await store.load('1')).toEqual({ state: to, context: { owner: 'ann' }, version: 1 });
     const log = await store.history('ticket', '1');
     expect(log).toHaveLength(1);
-    expect(log[0]).toMatchObject({ event: 'GO', version: 1, to: '{"sla":"running","status":"closed"}' });
+    expect(log[0]).toMatchObject({
+      event: 'GO',
+      version: 1,
+      to: '{"sla":"running","status":"closed"}',
+    });
   });
 
   it('rolls back the state change and the log when beforeCommit throws', async () => {
     const s = { status: 'open', sla: 'running' };
     await expect(
-      store.compareAndSet('1', { state: s, version: 0 }, { state: 'x' }, {
-        record: record(s, 'x', 1),
-        beforeCommit: async (tx) => {
-          expect(tx).toBeDefined();
-          throw new Error('refused');
+      store.compareAndSet(
+        '1',
+        { state: s, version: 0 },
+        { state: 'x' },
+        {
+          record: record(s, 'x', 1),
+          beforeCommit: async (tx) => {
+            expect(tx).toBeDefined();
+            throw new Error('refused');
+          },
         },
-      }),
+      ),
     ).rejects.toThrow('refused');
     expect(await store.load('1')).toMatchObject({ state: s, version: 0 });
     expect(await store.history('ticket', '1')).toEqual([]);
@@ -69,7 +127,14 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
 
   it('refuses changes to the state, version or id columns', async () => {
     for (const changes of [{ state: 'x' }, { version: 3 }, { id: 9 }]) {
-      await expect(store.compareAndSet('1', { state: 'a' }, { state: 'b', changes: changes as never }, { record: record('a', 'b', 1) })).rejects.toThrow(/may not set/);
+      await expect(
+        store.compareAndSet(
+          '1',
+          { state: 'a' },
+          { state: 'b', changes: changes as never },
+          { record: record('a', 'b', 1) },
+        ),
+      ).rejects.toThrow(/may not set/);
     }
   });
 

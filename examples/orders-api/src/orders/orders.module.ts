@@ -8,10 +8,7 @@ import { OrdersService } from './orders.service.js';
 import { GATEWAY_LATENCY_MS, GatewayService } from './gateway.service.js';
 
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([Order]),
-    TransitionGuardModule.forFeature([order]),
-  ],
+  imports: [TypeOrmModule.forFeature([Order]), TransitionGuardModule.forFeature([order])],
   controllers: [OrdersController],
   providers: [OrdersService, GatewayService],
 })

@@ -1,7 +1,11 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { TransitionRegistry, TransitionService, type CurrentTransition } from 'nestjs-transition-guard';
+import {
+  TransitionRegistry,
+  TransitionService,
+  type CurrentTransition,
+} from 'nestjs-transition-guard';
 import type { OrderContext } from '../../../../machines/order.machine.js';
 import { Order } from './order.entity.js';
 import { GatewayService } from './gateway.service.js';
@@ -72,7 +76,10 @@ function changesFor(t: CurrentTransition<OrderContext>, context: OrderContext): 
     case 'PAY':
       return { paid: context.paid + Number(t.payload.amount) };
     case 'SHIP':
-      return { carrier: String(t.payload.carrier), trackingNumber: String(t.payload.trackingNumber) };
+      return {
+        carrier: String(t.payload.carrier),
+        trackingNumber: String(t.payload.trackingNumber),
+      };
     default:
       return {};
   }
