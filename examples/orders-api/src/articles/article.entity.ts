@@ -21,6 +21,7 @@ export class Article {
   @Column({ type: 'varchar', length: 2000, nullable: true })
   lastComment!: string | null;
 
-  @Column({ type: 'integer', default: 1 })
+  /** Committed transitions so far. */
+  @Column({ type: 'integer', default: 0 })
   version!: number;
 }

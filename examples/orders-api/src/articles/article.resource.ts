@@ -1,23 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
-import { defineResource, type LoadedState, type StateLoader } from 'nestjs-transition-guard';
+import { DataSource } from 'typeorm';
+import { defineResource } from 'nestjs-transition-guard';
+import { TypeOrmTransitionStore } from 'nestjs-transition-guard/typeorm';
 import { articleMachine, type ArticleContext } from '../../../../machines/article.machine.js';
 import { Article } from './article.entity.js';
 
+/** Articles in TypeORM: loaded and committed (compare-and-set, logged) through this store. */
 @Injectable()
-export class ArticleStateLoader implements StateLoader<ArticleContext> {
-  constructor(@InjectRepository(Article) private readonly articles: Repository<Article>) {}
-
-  async load(id: string): Promise<LoadedState<ArticleContext> | null> {
-    const row = await this.articles.findOneBy({ id: Number(id) });
-    return (
-      row && {
-        state: row.status,
-        context: { wordCount: row.wordCount, legalHold: row.legalHold },
-        version: row.version,
-      }
-    );
+export class ArticleStore extends TypeOrmTransitionStore<Article, ArticleContext> {
+  constructor(dataSource: DataSource) {
+    super(dataSource, {
+      entity: Article,
+      name: 'article',
+      stateProperty: 'status',
+      versionProperty: 'version',
+      log: true,
+      context: (a) => ({ wordCount: a.wordCount, legalHold: a.legalHold }),
+    });
   }
 }
 
@@ -25,5 +24,5 @@ export class ArticleStateLoader implements StateLoader<ArticleContext> {
 export const article = defineResource({
   resource: 'article',
   machine: articleMachine,
-  loader: ArticleStateLoader,
+  store: ArticleStore,
 });

@@ -1,7 +1,6 @@
 import {
   BadRequestException,
   Body,
-  ConflictException,
   Controller,
   Get,
   HttpCode,
@@ -11,7 +10,12 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { CurrentTransition, TransitionRegistry, Transition } from 'nestjs-transition-guard';
+import {
+  CurrentTransition,
+  Transition,
+  TransitionRegistry,
+  TransitionService,
+} from 'nestjs-transition-guard';
 import type { ArticleContext } from '../../../../machines/article.machine.js';
 import { Article } from './article.entity.js';
 import { article } from './article.resource.js';
@@ -34,6 +38,7 @@ export class ArticlesController {
   constructor(
     @InjectRepository(Article) private readonly articles: Repository<Article>,
     private readonly registry: TransitionRegistry,
+    private readonly transitions: TransitionService,
   ) {}
 
   @Post()
@@ -55,7 +60,7 @@ export class ArticlesController {
     const wordCount = typeof b.text === 'string' ? b.text.split(/\s+/).filter(Boolean).length : 0;
     return view(
       await this.articles.save(
-        this.articles.create({ title: b.title, wordCount, status: 'draft', version: 1 }),
+        this.articles.create({ title: b.title, wordCount, status: 'draft', version: 0 }),
       ),
     );
   }
@@ -86,25 +91,11 @@ export class ArticlesController {
   @HttpCode(200)
   @Transition(article)
   async send(@CurrentTransition() t: CurrentTransition<ArticleContext>) {
-    const changes: Partial<Article> = { status: String(t.to) };
-    if (t.event === 'REQUEST_CHANGES') changes.lastComment = String(t.payload.comment);
-    const result = await this.articles
-      .createQueryBuilder()
-      .update(Article)
-      .set({ ...changes, version: () => 'version + 1' })
-      .where('id = :id AND status = :from AND version = :version', {
-        id: Number(t.id),
-        from: t.from,
-        version: t.version,
-      })
-      .execute();
-    if (!result.affected)
-      throw new ConflictException({
-        statusCode: 409,
-        code: 'ILLEGAL_TRANSITION',
-        reason: 'stale-state',
-        message: `article ${t.id} changed meanwhile; refetch and retry`,
-      });
-    return view((await this.articles.findOneBy({ id: Number(t.id) }))!);
+    const changes = t.event === 'REQUEST_CHANGES' ? { lastComment: String(t.payload.comment) } : {};
+    const committed = await this.transitions.commit(t, changes);
+    return {
+      ...view((await this.articles.findOneBy({ id: Number(t.id) }))!),
+      transition: committed,
+    };
   }
 }

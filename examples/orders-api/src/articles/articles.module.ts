@@ -6,10 +6,7 @@ import { article } from './article.resource.js';
 import { ArticlesController } from './articles.controller.js';
 
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([Article]),
-    TransitionGuardModule.forFeature([article], { imports: [TypeOrmModule.forFeature([Article])] }),
-  ],
+  imports: [TypeOrmModule.forFeature([Article]), TransitionGuardModule.forFeature([article])],
   controllers: [ArticlesController],
 })
 export class ArticlesModule {}
