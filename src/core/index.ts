@@ -28,3 +28,7 @@ export type {
   ValidatorOptions,
 } from './types.js';
 export * from './definition/index.js';
+export { toMermaid, type DiagramOptions } from './diagram/mermaid.js';
+export { toDot } from './diagram/dot.js';
+export { toMarkdownTable } from './diagram/table.js';
+export * from './lint/index.js';

@@ -21,6 +21,8 @@ export interface MachineDescription {
     readonly guard?: string;
     readonly roles?: readonly string[];
     readonly description?: string;
+    /** A forbidden transition: no target, no actions; it stops the event bubbling. */
+    readonly forbidden?: true;
   }[];
   /** JSON Schemas of the payloads, by event type (zod schemas only). */
   readonly payloads: Readonly<Record<string, unknown>>;
@@ -44,6 +46,7 @@ export function describeMachine(
         event: def.eventType || '(always)',
         to: (def.target ?? []).map(pathOf),
         ...(compiled?.guard ? { guard: compiled.guard.name } : {}),
+        ...(compiled?.inert ? { forbidden: true as const } : {}),
         ...(Array.isArray(meta?.roles) ? { roles: meta.roles } : {}),
         ...((def as { description?: string }).description
           ? { description: (def as { description?: string }).description }

@@ -16,7 +16,7 @@ import {
   TransitionRegistry,
   TransitionService,
 } from 'nestjs-transition-guard';
-import type { ArticleContext } from '../../../../machines/article.machine.js';
+import type { ArticleContext } from '../../../../machines/article.implementations.js';
 import { Article } from './article.entity.js';
 import { article } from './article.resource.js';
 

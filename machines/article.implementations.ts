@@ -10,7 +10,10 @@ export interface ArticleContext {
   legalHold: boolean;
 }
 
-/** Implementations of the guard names `article.machine.json` uses. */
+/**
+ * Implementations of the guard names `article.machine.json` uses. The CLI finds them here: for
+ * `X.machine.json` it loads `X.implementations.ts` and reads its `implementations` export.
+ */
 export const articleImplementations = {
   guards: {
     hasContent: ({ context }: { context: ArticleContext }) => context.wordCount > 0,
@@ -18,10 +21,11 @@ export const articleImplementations = {
   },
 } satisfies MachineImplementations;
 
+export const implementations = articleImplementations;
+
 /** The article machine, loaded from its JSON definition beside this file. */
 export const articleMachine = loadMachineDefinitionFile(
   fileURLToPath(new URL('./article.machine.json', import.meta.url)),
   articleImplementations,
 ).machine;
 
-export default articleMachine;

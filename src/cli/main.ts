@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * `transition-guard`: check, draw and tabulate machine definition files (`*.machine.ts`,
+ * `*.machine.json`). Exit codes: 0 fine, 1 errors (or warnings with --strict), 2 bad input.
+ */
+import { Command, Option } from 'commander';
+import { createValidator, toDot, toMarkdownTable, toMermaid } from '../core/index.js';
+import { checkMachines, formatReport } from './check-command.js';
+import { CliInputError, loadMachineFile } from './load-machine-file.js';
+
+const program = new Command()
+  .name('transition-guard')
+  .description('Check, draw and tabulate XState machine definition files (*.machine.ts, *.machine.json)')
+  .option('--verbose', 'print stack traces of unexpected errors')
+  .showHelpAfterError();
+
+program
+  .command('check')
+  .description('lint machines: schema, unknown targets, unreachable states, dead ends, unused events, missing implementations, duplicate ids, orphan payload schemas')
+  .argument('<paths...>', 'machine files or folders of them')
+  .option('--strict', 'exit 1 on warnings too')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(async (paths: string[], opts: { strict?: boolean; format: string }) => {
+    const report = await checkMachines(paths);
+    console.log(opts.format === 'json' ? JSON.stringify(report, null, 2) : formatReport(report));
+    process.exitCode = report.errors > 0 || (opts.strict && report.warnings > 0) ? 1 : 0;
+  });
+
+async function describeFile(file: string) {
+  const loaded = await loadMachineFile(file);
+  if (!loaded.machines.length) {
+    throw new CliInputError(`${file}: cannot be drawn, it has errors (run: transition-guard check ${file})`);
+  }
+  return createValidator(loaded.machines[0]).describe();
+}
+
+program
+  .command('graph')
+  .description('draw a machine as a Mermaid stateDiagram-v2 or a Graphviz DOT graph')
+  .argument('<file>', 'a machine file')
+  .addOption(new Option('--format <format>', 'diagram format').choices(['mermaid', 'dot']).default('mermaid'))
+  .option('--exclude-event <event...>', 'leave out transitions on these events')
+  .option('--highlight <state>', 'highlight a state (dotted path), e.g. where an order is now')
+  .action(async (file: string, opts: { format: string; excludeEvent?: string[]; highlight?: string }) => {
+    const description = await describeFile(file);
+    if (opts.highlight && !description.states.some((s) => s.path === opts.highlight)) {
+      throw new CliInputError(`--highlight ${opts.highlight}: not a state of '${description.id}' (states: ${description.states.map((s) => s.path).join(', ')})`);
+    }
+    const options = { excludeEvents: opts.excludeEvent, highlight: opts.highlight };
+    console.log(opts.format === 'dot' ? toDot(description, options) : toMermaid(description, options));
+  });
+
+program
+  .command('table')
+  .description('print a Markdown table, states by events, each cell the target')
+  .argument('<file>', 'a machine file')
+  .action(async (file: string) => {
+    console.log(toMarkdownTable(await describeFile(file)));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const verbose = process.argv.includes('--verbose');
+  if (err instanceof CliInputError) console.error(`transition-guard: ${err.message}`);
+  else console.error(`transition-guard: ${(err as Error)?.message ?? String(err)}`);
+  if (verbose && err instanceof Error) console.error(err.stack);
+  process.exitCode = 2;
+}

@@ -1,0 +1,1 @@
+export { lintMachine, finding, nodePath, type Finding, type FindingCode } from './lint-machine.js';
