@@ -23,9 +23,18 @@ export async function checkMachines(paths: readonly string[]): Promise<CheckRepo
     const loaded = await loadMachineFile(file);
     const findings = [...loaded.findings];
     for (const machine of loaded.machines as AnyStateMachine[]) {
-      findings.push(...lintMachine(machine, { checkImplementations: !loaded.implementationsChecked }));
+      findings.push(
+        ...lintMachine(machine, { checkImplementations: !loaded.implementationsChecked }),
+      );
       const other = seen.get(machine.id);
-      if (other) findings.push(finding('duplicate-id', 'id', `machine id '${machine.id}' is also the id of a machine in ${other}; ids must be unique: rename one`));
+      if (other)
+        findings.push(
+          finding(
+            'duplicate-id',
+            'id',
+            `machine id '${machine.id}' is also the id of a machine in ${other}; ids must be unique: rename one`,
+          ),
+        );
       else seen.set(machine.id, file);
     }
     reports.push({ file, machines: loaded.machines.map((m) => m.id), findings });
@@ -42,10 +51,15 @@ export async function checkMachines(paths: readonly string[]): Promise<CheckRepo
 export function formatReport(report: CheckReport): string {
   const lines: string[] = [];
   for (const r of report.files) {
-    lines.push(`${r.file}${r.machines.length ? ` (${r.machines.join(', ')})` : ''}: ${r.findings.length ? '' : 'ok'}`.trimEnd());
-    for (const f of r.findings) lines.push(`  ${f.severity.padEnd(7)} ${f.path}: ${f.message} [${f.code}]`);
+    lines.push(
+      `${r.file}${r.machines.length ? ` (${r.machines.join(', ')})` : ''}: ${r.findings.length ? '' : 'ok'}`.trimEnd(),
+    );
+    for (const f of r.findings)
+      lines.push(`  ${f.severity.padEnd(7)} ${f.path}: ${f.message} [${f.code}]`);
   }
   const n = report.files.length;
-  lines.push(`${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'} in ${n} file${n === 1 ? '' : 's'}`);
+  lines.push(
+    `${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'} in ${n} file${n === 1 ? '' : 's'}`,
+  );
   return lines.join('\n');
 }

@@ -32,11 +32,17 @@ const MACHINE_FILE = /\.machine\.(ts|mts|js|mjs|json)$/;
 export function findMachineFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
-    if (!existsSync(p)) throw new CliInputError(`${p}: no such file or folder (expected a *.machine.ts or *.machine.json file, or a folder of them)`);
+    if (!existsSync(p))
+      throw new CliInputError(
+        `${p}: no such file or folder (expected a *.machine.ts or *.machine.json file, or a folder of them)`,
+      );
     if (statSync(p).isDirectory()) {
       const walk = (dir: string) => {
-        for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-          if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
+        for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+          a.name.localeCompare(b.name),
+        )) {
+          if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.'))
+            continue;
           const full = join(dir, entry.name);
           if (entry.isDirectory()) walk(full);
           else if (MACHINE_FILE.test(entry.name)) out.push(full);
@@ -49,7 +55,13 @@ export function findMachineFiles(paths: readonly string[]): string[] {
 }
 
 function isMachine(value: unknown): value is AnyStateMachine {
-  return !!value && typeof value === 'object' && 'root' in value && 'config' in value && typeof (value as { transition?: unknown }).transition === 'function';
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    'root' in value &&
+    'config' in value &&
+    typeof (value as { transition?: unknown }).transition === 'function'
+  );
 }
 
 /** Imports a module; `.ts` files go through tsx, so they need no build step. */
@@ -60,9 +72,19 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
     try {
       ({ tsImport } = (await import('tsx/esm/api')) as never);
     } catch {
-      throw new CliInputError(`${file}: loading TypeScript machine files needs tsx (npm install --save-dev tsx)`);
+      throw new CliInputError(
+        `${file}: loading TypeScript machine files needs tsx (npm install --save-dev tsx)`,
+      );
     }
-    return tsImport(url, import.meta.url);
+    try {
+      return await tsImport(url, import.meta.url);
+    } catch (err) {
+      // Where loader hooks cannot be registered (a test runner with its own TypeScript transform),
+      // the host already imports TypeScript: let it.
+      if (/module\.register\(\) is not supported/.test(String((err as Error)?.message)))
+        return import(url);
+      throw err;
+    }
   }
   return import(url);
 }
@@ -70,7 +92,12 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
 /** The implementations for `X.machine.json`: the exports of a sibling `X.implementations.{ts,js}`. */
 async function implementationsFor(file: string): Promise<MachineImplementations | undefined> {
   const base = join(dirname(file), basename(file).replace(/\.machine\.json$/, ''));
-  for (const ext of ['.implementations.ts', '.implementations.mts', '.implementations.js', '.implementations.mjs']) {
+  for (const ext of [
+    '.implementations.ts',
+    '.implementations.mts',
+    '.implementations.js',
+    '.implementations.mjs',
+  ]) {
     if (!existsSync(base + ext)) continue;
     const mod = await importModule(base + ext);
     return (mod.implementations ?? mod.default) as MachineImplementations;
@@ -80,28 +107,58 @@ async function implementationsFor(file: string): Promise<MachineImplementations 
 
 /** Loads one machine file; throws `CliInputError` for input that is not a machine file at all. */
 export async function loadMachineFile(file: string): Promise<LoadedMachineFile> {
-  if (!existsSync(file)) throw new CliInputError(`${file}: no such file (expected a *.machine.ts or *.machine.json file)`);
+  if (!existsSync(file))
+    throw new CliInputError(
+      `${file}: no such file (expected a *.machine.ts or *.machine.json file)`,
+    );
   if (file.endsWith('.json')) {
     let json: unknown;
     try {
       json = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new CliInputError(`${file}: does not parse as JSON (${(err as Error).message}); expected a machine definition`);
+      throw new CliInputError(
+        `${file}: does not parse as JSON (${(err as Error).message}); expected a machine definition`,
+      );
     }
-    if (!json || typeof json !== 'object' || Array.isArray(json) || !('states' in json || 'id' in json)) {
-      throw new CliInputError(`${file}: is not a machine definition (expected an object with "id" and "states")`);
+    if (
+      !json ||
+      typeof json !== 'object' ||
+      Array.isArray(json) ||
+      !('states' in json || 'id' in json)
+    ) {
+      throw new CliInputError(
+        `${file}: is not a machine definition (expected an object with "id" and "states")`,
+      );
     }
     const implementations = await implementationsFor(file);
     try {
-      return { file, machines: [machineFromDefinition(json, implementations ?? {}, file).machine], findings: [], implementationsChecked: true };
+      return {
+        file,
+        machines: [machineFromDefinition(json, implementations ?? {}, file).machine],
+        findings: [],
+        implementationsChecked: true,
+      };
     } catch (err) {
       if (!(err instanceof MachineDefinitionError)) throw err;
-      const findings = err.issues.map((i) => finding(i.code === 'invalid-json' || i.code === 'xstate' ? 'load-error' : i.code, formatPath(i.path), i.message));
+      const findings = err.issues.map((i) =>
+        finding(
+          i.code === 'invalid-json' || i.code === 'xstate' ? 'load-error' : i.code,
+          formatPath(i.path),
+          i.message,
+        ),
+      );
       // Only names without implementations: build with stand-ins to run the structural checks too.
-      const onlyNames = err.issues.every((i) => i.code === 'unknown-guard' || i.code === 'unknown-action');
+      const onlyNames = err.issues.every(
+        (i) => i.code === 'unknown-guard' || i.code === 'unknown-action',
+      );
       if (!onlyNames) return { file, machines: [], findings, implementationsChecked: true };
       const stub = stubImplementations(json);
-      return { file, machines: [machineFromDefinition(json, stub, file).machine], findings, implementationsChecked: true };
+      return {
+        file,
+        machines: [machineFromDefinition(json, stub, file).machine],
+        findings,
+        implementationsChecked: true,
+      };
     }
   }
   let mod: Record<string, unknown>;
@@ -109,11 +166,32 @@ export async function loadMachineFile(file: string): Promise<LoadedMachineFile> 
     mod = await importModule(file);
   } catch (err) {
     if (err instanceof CliInputError) throw err;
-    throw new CliInputError(`${file}: could not be loaded (${String((err as Error).message ?? err).split('\n')[0]}); expected a module exporting an XState machine`);
+    const message = String((err as Error).message ?? err)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .slice(0, 3)
+      .join(' ');
+    // XState checks targets when the machine is created, so a bad target fails the import itself.
+    if (/Invalid transition definition|is not a valid target|does not exist on/.test(message)) {
+      return {
+        file,
+        machines: [],
+        findings: [
+          finding('unknown-target', '(root)', `${message}. Fix the target or add the state`),
+        ],
+        implementationsChecked: false,
+      };
+    }
+    throw new CliInputError(
+      `${file}: could not be loaded (${message}); expected a module exporting an XState machine`,
+    );
   }
   const machines = [...new Set(Object.values(mod).filter(isMachine))];
   if (!machines.length) {
-    throw new CliInputError(`${file}: exports no XState machine (expected a default or named export of createMachine() or setup().createMachine())`);
+    throw new CliInputError(
+      `${file}: exports no XState machine (expected a default or named export of createMachine() or setup().createMachine())`,
+    );
   }
   return { file, machines, findings: [], implementationsChecked: false };
 }
@@ -137,7 +215,8 @@ function stubImplementations(json: unknown): MachineImplementations {
     for (const [k, x] of Object.entries(v)) {
       if (k === 'guard') guard(x);
       else if (k === 'actions' || k === 'entry' || k === 'exit') {
-        for (const name of Array.isArray(x) ? x : [x]) if (typeof name === 'string') actions[name] = () => undefined;
+        for (const name of Array.isArray(x) ? x : [x])
+          if (typeof name === 'string') actions[name] = () => undefined;
       } else walk(x);
     }
   };

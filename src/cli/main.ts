@@ -10,16 +10,22 @@ import { CliInputError, loadMachineFile } from './load-machine-file.js';
 
 const program = new Command()
   .name('transition-guard')
-  .description('Check, draw and tabulate XState machine definition files (*.machine.ts, *.machine.json)')
+  .description(
+    'Check, draw and tabulate XState machine definition files (*.machine.ts, *.machine.json)',
+  )
   .option('--verbose', 'print stack traces of unexpected errors')
   .showHelpAfterError();
 
 program
   .command('check')
-  .description('lint machines: schema, unknown targets, unreachable states, dead ends, unused events, missing implementations, duplicate ids, orphan payload schemas')
+  .description(
+    'lint machines: schema, unknown targets, unreachable states, dead ends, unused events, missing implementations, duplicate ids, orphan payload schemas',
+  )
   .argument('<paths...>', 'machine files or folders of them')
   .option('--strict', 'exit 1 on warnings too')
-  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .addOption(
+    new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'),
+  )
   .action(async (paths: string[], opts: { strict?: boolean; format: string }) => {
     const report = await checkMachines(paths);
     console.log(opts.format === 'json' ? JSON.stringify(report, null, 2) : formatReport(report));
@@ -29,7 +35,9 @@ program
 async function describeFile(file: string) {
   const loaded = await loadMachineFile(file);
   if (!loaded.machines.length) {
-    throw new CliInputError(`${file}: cannot be drawn, it has errors (run: transition-guard check ${file})`);
+    throw new CliInputError(
+      `${file}: cannot be drawn, it has errors (run: transition-guard check ${file})`,
+    );
   }
   return createValidator(loaded.machines[0]).describe();
 }
@@ -38,17 +46,27 @@ program
   .command('graph')
   .description('draw a machine as a Mermaid stateDiagram-v2 or a Graphviz DOT graph')
   .argument('<file>', 'a machine file')
-  .addOption(new Option('--format <format>', 'diagram format').choices(['mermaid', 'dot']).default('mermaid'))
+  .addOption(
+    new Option('--format <format>', 'diagram format')
+      .choices(['mermaid', 'dot'])
+      .default('mermaid'),
+  )
   .option('--exclude-event <event...>', 'leave out transitions on these events')
   .option('--highlight <state>', 'highlight a state (dotted path), e.g. where an order is now')
-  .action(async (file: string, opts: { format: string; excludeEvent?: string[]; highlight?: string }) => {
-    const description = await describeFile(file);
-    if (opts.highlight && !description.states.some((s) => s.path === opts.highlight)) {
-      throw new CliInputError(`--highlight ${opts.highlight}: not a state of '${description.id}' (states: ${description.states.map((s) => s.path).join(', ')})`);
-    }
-    const options = { excludeEvents: opts.excludeEvent, highlight: opts.highlight };
-    console.log(opts.format === 'dot' ? toDot(description, options) : toMermaid(description, options));
-  });
+  .action(
+    async (file: string, opts: { format: string; excludeEvent?: string[]; highlight?: string }) => {
+      const description = await describeFile(file);
+      if (opts.highlight && !description.states.some((s) => s.path === opts.highlight)) {
+        throw new CliInputError(
+          `--highlight ${opts.highlight}: not a state of '${description.id}' (states: ${description.states.map((s) => s.path).join(', ')})`,
+        );
+      }
+      const options = { excludeEvents: opts.excludeEvent, highlight: opts.highlight };
+      console.log(
+        opts.format === 'dot' ? toDot(description, options) : toMermaid(description, options),
+      );
+    },
+  );
 
 program
   .command('table')

@@ -106,4 +106,29 @@ describe.each(PLATFORMS)('orders API on %s', (platform) => {
       allowedEvents: ['PAY', 'CANCEL'],
     });
   });
+
+  it('serves the machine as data and as a Mermaid or DOT diagram', async () => {
+    const json = await demo.http().get('/machines/order').expect(200);
+    expect(json.body).toMatchObject({
+      id: 'order',
+      initial: 'pending',
+      events: ['PAY', 'CANCEL', 'SHIP', 'REFUND', 'DELIVER'],
+    });
+    expect(json.body.payloads.SHIP).toMatchObject({
+      type: 'object',
+      required: ['carrier', 'trackingNumber'],
+    });
+    const mermaid = await demo
+      .http()
+      .get('/machines/order?format=mermaid&highlight=paid')
+      .expect(200);
+    expect(mermaid.headers['content-type']).toMatch(/^text\/plain/);
+    expect(mermaid.text).toMatch(/^stateDiagram-v2/);
+    expect(mermaid.text).toContain('class paid highlight');
+    expect((await demo.http().get('/machines/order?format=dot').expect(200)).text).toMatch(
+      /^digraph "order"/,
+    );
+    await demo.http().get('/machines/order?format=png').expect(400);
+    await demo.http().get('/machines/nope').expect(404);
+  });
 });

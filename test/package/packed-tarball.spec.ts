@@ -39,6 +39,8 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
     const files: string[] = packed.files.map((f: { path: string }) => f.path);
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/core/index.d.ts');
+    expect(files).toContain('dist/cli/main.js');
+    expect(files).toContain('dist/store/typeorm/index.js');
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
     const deps = [

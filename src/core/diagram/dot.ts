@@ -13,13 +13,19 @@ const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
  */
 export function toDot(description: MachineDescription, options: DiagramOptions = {}): string {
   const exclude = new Set(options.excludeEvents ?? []);
-  const lines = [`digraph ${q(description.id)} {`, '  compound=true;', '  node [shape=box, style=rounded];'];
+  const lines = [
+    `digraph ${q(description.id)} {`,
+    '  compound=true;',
+    '  node [shape=box, style=rounded];',
+  ];
   const anchor = new Map<string, string>();
   const emit = (node: StateTreeNode, indent: string) => {
     for (const child of node.children) {
       if (child.children.length) {
         lines.push(`${indent}subgraph ${q(`cluster_${child.path}`)} {`);
-        lines.push(`${indent}  label=${q(child.type === 'parallel' ? `${child.key} (parallel)` : child.key)};`);
+        lines.push(
+          `${indent}  label=${q(child.type === 'parallel' ? `${child.key} (parallel)` : child.key)};`,
+        );
         if (child.type === 'parallel') lines.push(`${indent}  style=dashed;`);
         emit(child, `${indent}  `);
         lines.push(`${indent}}`);
@@ -28,7 +34,8 @@ export function toDot(description: MachineDescription, options: DiagramOptions =
       } else {
         const attrs = [`label=${q(child.key)}`];
         if (child.type === 'final') attrs.push('shape=doublecircle');
-        if (options.highlight === child.path) attrs.push('style="rounded,filled"', 'fillcolor="#ffd54f"');
+        if (options.highlight === child.path)
+          attrs.push('style="rounded,filled"', 'fillcolor="#ffd54f"');
         lines.push(`${indent}${q(child.path)} [${attrs.join(', ')}];`);
         anchor.set(child.path, child.path);
       }
@@ -45,7 +52,9 @@ export function toDot(description: MachineDescription, options: DiagramOptions =
       const attrs = [`label=${q(edgeLabel(t))}`];
       if (anchor.get(t.from) !== t.from) attrs.push(`ltail=${q(`cluster_${t.from}`)}`);
       if (anchor.get(target) !== target) attrs.push(`lhead=${q(`cluster_${target}`)}`);
-      lines.push(`  ${q(anchor.get(t.from) ?? t.from)} -> ${q(anchor.get(target) ?? target)} [${attrs.join(', ')}];`);
+      lines.push(
+        `  ${q(anchor.get(t.from) ?? t.from)} -> ${q(anchor.get(target) ?? target)} [${attrs.join(', ')}];`,
+      );
     }
   }
   lines.push('}');

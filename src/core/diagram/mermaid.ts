@@ -61,9 +61,12 @@ export function toMermaid(description: MachineDescription, options: DiagramOptio
     if (exclude.has(t.event) || t.forbidden) continue;
     // Transitions on the root apply from any state: drawn from the machine's own box.
     const from = t.from === '(root)' ? (root.type === 'parallel' ? ROOT : ANY) : id(t.from);
-    if (from === ANY && !lines.includes(`  state "(any state)" as ${ANY}`)) lines.push(`  state "(any state)" as ${ANY}`);
+    if (from === ANY && !lines.includes(`  state "(any state)" as ${ANY}`))
+      lines.push(`  state "(any state)" as ${ANY}`);
     for (const target of t.to.length ? t.to : [t.from]) {
-      lines.push(`  ${from} --> ${target === '(root)' ? from : id(target)} : ${label(edgeLabel(t))}`);
+      lines.push(
+        `  ${from} --> ${target === '(root)' ? from : id(target)} : ${label(edgeLabel(t))}`,
+      );
     }
   }
   if (options.highlight) {

@@ -20,7 +20,13 @@ export function stateTree(description: MachineDescription): StateTreeNode {
   };
   const byPath = new Map<string, StateTreeNode>([['(root)', root]]);
   for (const s of description.states) {
-    const node: StateTreeNode = { path: s.path, key: s.path.split('.').pop()!, type: s.type, initial: s.initial, children: [] };
+    const node: StateTreeNode = {
+      path: s.path,
+      key: s.path.split('.').pop()!,
+      type: s.type,
+      initial: s.initial,
+      children: [],
+    };
     byPath.set(s.path, node);
     const parent = s.path.includes('.') ? s.path.slice(0, s.path.lastIndexOf('.')) : '(root)';
     byPath.get(parent)?.children.push(node);

@@ -14,11 +14,18 @@ export function toMarkdownTable(description: MachineDescription): string {
     const cells = events.map((event) =>
       description.transitions
         .filter((t) => t.from === s.path && t.event === event)
-        .map((t) => `${t.forbidden ? '(forbidden)' : t.to.length ? t.to.join(', ') : '(stays)'}${t.guard ? ` [${t.guard}]` : ''}`)
+        .map(
+          (t) =>
+            `${t.forbidden ? '(forbidden)' : t.to.length ? t.to.join(', ') : '(stays)'}${t.guard ? ` [${t.guard}]` : ''}`,
+        )
         .join(' / '),
     );
     const name = s.type === 'final' ? `${s.path} (final)` : s.path;
     return `| ${cell(name)} | ${cells.map(cell).join(' | ')} |`;
   });
-  return [`| state | ${events.map(cell).join(' | ')} |`, `|---|${events.map(() => '---').join('|')}|`, ...rows].join('\n');
+  return [
+    `| state | ${events.map(cell).join(' | ')} |`,
+    `|---|${events.map(() => '---').join('|')}|`,
+    ...rows,
+  ].join('\n');
 }

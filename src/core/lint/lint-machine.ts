@@ -51,7 +51,10 @@ const children = (n: AnyStateNode) =>
  * @example
  * lintMachine(orderMachine).filter((f) => f.severity === 'error');
  */
-export function lintMachine(machine: AnyStateMachine, options: { checkImplementations?: boolean } = {}): Finding[] {
+export function lintMachine(
+  machine: AnyStateMachine,
+  options: { checkImplementations?: boolean } = {},
+): Finding[] {
   const out: Finding[] = [];
   let nodes: AnyStateNode[];
   try {
@@ -85,12 +88,25 @@ export function lintMachine(machine: AnyStateMachine, options: { checkImplementa
   for (const node of nodes) {
     if (node === machine.root || node.type === 'history') continue;
     if (!reached.has(node)) {
-      out.push(finding('unreachable-state', nodePath(node), `state '${node.path.join('.')}' is unreachable from the initial state: no transition or initial state leads to it. Add a transition to it or remove it`));
+      out.push(
+        finding(
+          'unreachable-state',
+          nodePath(node),
+          `state '${node.path.join('.')}' is unreachable from the initial state: no transition or initial state leads to it. Add a transition to it or remove it`,
+        ),
+      );
     } else if (node.type === 'atomic') {
       let exits = false;
-      for (let m: AnyStateNode | undefined = node; m && !exits; m = m.parent) exits = m.transitions.size > 0 || !!m.always?.length;
+      for (let m: AnyStateNode | undefined = node; m && !exits; m = m.parent)
+        exits = m.transitions.size > 0 || !!m.always?.length;
       if (!exits) {
-        out.push(finding('dead-end', nodePath(node), `state '${node.path.join('.')}' is not final but nothing leads out of it (no transition here or on an ancestor). Mark it { type: 'final' } or add a way out`));
+        out.push(
+          finding(
+            'dead-end',
+            nodePath(node),
+            `state '${node.path.join('.')}' is not final but nothing leads out of it (no transition here or on an ancestor). Mark it { type: 'final' } or add a way out`,
+          ),
+        );
       }
     }
   }
@@ -109,31 +125,67 @@ export function lintMachine(machine: AnyStateMachine, options: { checkImplementa
     }
   }
   for (const [event, e] of byEvent) {
-    if (!e.reachable) out.push(finding('unused-event', `on.${event}`, `event '${event}' is handled only by unreachable states: no state the machine can be in accepts it`));
-    else if (!e.moves) out.push(finding('unused-event', `on.${event}`, `event '${event}' is only ever forbidden: no state accepts it`));
+    if (!e.reachable)
+      out.push(
+        finding(
+          'unused-event',
+          `on.${event}`,
+          `event '${event}' is handled only by unreachable states: no state the machine can be in accepts it`,
+        ),
+      );
+    else if (!e.moves)
+      out.push(
+        finding(
+          'unused-event',
+          `on.${event}`,
+          `event '${event}' is only ever forbidden: no state accepts it`,
+        ),
+      );
   }
-  const payloads = (machine.schemas as { events?: Record<string, unknown> } | undefined)?.events ?? {};
+  const payloads =
+    (machine.schemas as { events?: Record<string, unknown> } | undefined)?.events ?? {};
   for (const event of Object.keys(payloads)) {
     if (!byEvent.has(event)) {
-      out.push(finding('orphan-payload', `schemas.events.${event}`, `a payload schema is declared for '${event}', which no state of the machine accepts (events: ${[...byEvent.keys()].join(', ')}). Fix the event name or remove the schema`));
+      out.push(
+        finding(
+          'orphan-payload',
+          `schemas.events.${event}`,
+          `a payload schema is declared for '${event}', which no state of the machine accepts (events: ${[...byEvent.keys()].join(', ')}). Fix the event name or remove the schema`,
+        ),
+      );
     }
   }
 
   if (options.checkImplementations !== false) {
     const actions = (machine.implementations.actions ?? {}) as Record<string, unknown>;
     for (const node of nodes) {
-      for (const [descriptor, defs] of [...node.transitions, ['(always)', node.always ?? []] as const]) {
+      for (const [descriptor, defs] of [
+        ...node.transitions,
+        ['(always)', node.always ?? []] as const,
+      ]) {
         (defs as typeof node.always & object).forEach((def) => {
           const where = `${nodePath(node)}.on.${descriptor}`;
           if (def.guard !== undefined) {
             const problems: string[] = [];
             compileGuard(def.guard as never, machine, problems, where);
-            for (const p of problems) out.push(finding('unknown-guard', where, p.slice(where.length + 2)));
+            for (const p of problems)
+              out.push(finding('unknown-guard', where, p.slice(where.length + 2)));
           }
           for (const a of def.actions) {
-            const name = typeof a === 'string' ? a : typeof a === 'object' && a && 'type' in a ? String((a as { type: unknown }).type) : undefined;
+            const name =
+              typeof a === 'string'
+                ? a
+                : typeof a === 'object' && a && 'type' in a
+                  ? String((a as { type: unknown }).type)
+                  : undefined;
             if (name && !name.startsWith('xstate.') && !Object.hasOwn(actions, name)) {
-              out.push(finding('unknown-action', where, `action '${name}' is not implemented. Provide it in setup({ actions }) or fix the name`));
+              out.push(
+                finding(
+                  'unknown-action',
+                  where,
+                  `action '${name}' is not implemented. Provide it in setup({ actions }) or fix the name`,
+                ),
+              );
             }
           }
         });

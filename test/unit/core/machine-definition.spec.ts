@@ -6,7 +6,10 @@ import {
   machineFromDefinition,
   MachineDefinitionError,
 } from '../../../src/core/index.js';
-import { articleImplementations, articleMachine } from '../../../machines/article.implementations.js';
+import {
+  articleImplementations,
+  articleMachine,
+} from '../../../machines/article.implementations.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/machines');
 const impl = { guards: { known: () => true } };

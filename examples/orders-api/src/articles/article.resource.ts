@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { defineResource } from 'nestjs-transition-guard';
 import { TypeOrmTransitionStore } from 'nestjs-transition-guard/typeorm';
-import { articleMachine, type ArticleContext } from '../../../../machines/article.implementations.js';
+import {
+  articleMachine,
+  type ArticleContext,
+} from '../../../../machines/article.implementations.js';
 import { Article } from './article.entity.js';
 
 /** Articles in TypeORM: loaded and committed (compare-and-set, logged) through this store. */

@@ -1,5 +1,13 @@
-import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
-import { TransitionRegistry } from 'nestjs-transition-guard';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { toDot, toMermaid, TransitionRegistry } from 'nestjs-transition-guard';
 
 /** Serves the machines the API enforces, as data: states, events, transitions, payload schemas. */
 @Controller('machines')
@@ -13,8 +21,14 @@ export class MachinesController {
       .map((r) => ({ resource: r, machine: this.registry.get(r)!.machine.id }));
   }
 
+  /** The machine as JSON; `?format=mermaid` or `?format=dot` for a diagram (`&highlight=paid`). */
   @Get(':id')
-  get(@Param('id') id: string) {
+  get(
+    @Param('id') id: string,
+    @Query('format') format: string | undefined,
+    @Query('highlight') highlight: string | undefined,
+    @Res({ passthrough: true }) res: any,
+  ) {
     const entry = this.registry
       .resources()
       .map((r) => this.registry.get(r)!)
@@ -27,6 +41,28 @@ export class MachinesController {
         message: `No machine '${id.slice(0, 60)}' (machines: ${this.registry.resources().join(', ')})`,
       });
     }
-    return entry.validator.describe();
+    const description = entry.validator.describe();
+    if (format === undefined || format === 'json') return description;
+    if (format !== 'mermaid' && format !== 'dot') {
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'INVALID_FORMAT',
+        message: 'format is json, mermaid or dot',
+      });
+    }
+    if (highlight !== undefined && !description.states.some((s) => s.path === highlight)) {
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'INVALID_HIGHLIGHT',
+        message: `highlight must be a state of ${description.id}`,
+      });
+    }
+    const text =
+      format === 'dot' ? toDot(description, { highlight }) : toMermaid(description, { highlight });
+    // Express and Fastify replies both have header(); the text is sent as is.
+    res.header('Content-Type', 'text/plain; charset=utf-8');
+    return text;
   }
 }
