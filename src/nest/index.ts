@@ -36,3 +36,12 @@ export {
   type CommitBase,
 } from './transition.service.js';
 export { StoreUnavailableException } from './exceptions/store-unavailable.exception.js';
+export { IdempotencyInterceptor } from './idempotency.interceptor.js';
+export {
+  PreconditionFailedException,
+  PreconditionRequiredException,
+} from './exceptions/precondition.exceptions.js';
+export {
+  IdempotencyKeyReusedException,
+  RequestInProgressException,
+} from './exceptions/idempotency.exceptions.js';

@@ -12,6 +12,14 @@ import { InvalidTransitionRequestException } from './exceptions/invalid-transiti
 import { ResourceNotFoundException } from './exceptions/resource-not-found.exception.js';
 import { TransitionForbiddenException } from './exceptions/transition-forbidden.exception.js';
 import { StoreUnavailableException } from './exceptions/store-unavailable.exception.js';
+import {
+  PreconditionFailedException,
+  PreconditionRequiredException,
+} from './exceptions/precondition.exceptions.js';
+import {
+  IdempotencyKeyReusedException,
+  RequestInProgressException,
+} from './exceptions/idempotency.exceptions.js';
 import { toProblemDetails } from './exceptions/problem-details.js';
 import { TRANSITION_GUARD_OPTIONS } from './transition-guard.module-definition.js';
 import { resolveOptions, type ResolvedTransitionGuardOptions } from './transition-guard.options.js';
@@ -26,6 +34,10 @@ import { resolveOptions, type ResolvedTransitionGuardOptions } from './transitio
   ResourceNotFoundException,
   TransitionForbiddenException,
   StoreUnavailableException,
+  PreconditionFailedException,
+  PreconditionRequiredException,
+  IdempotencyKeyReusedException,
+  RequestInProgressException,
 )
 export class TransitionExceptionFilter implements ExceptionFilter {
   private readonly options: ResolvedTransitionGuardOptions;

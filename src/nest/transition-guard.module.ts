@@ -1,5 +1,6 @@
-import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { Global, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import { DiscoveryModule, ModuleRef } from '@nestjs/core';
+import { IDEMPOTENCY_STORE, MemoryIdempotencyStore, type IdempotencyStore } from '../http/index.js';
 import type { TransitionResource } from './resource-definition.js';
 import type { StateLoader } from './state-loader.interface.js';
 import type { TransitionStore } from '../store/index.js';
@@ -9,7 +10,11 @@ import {
   TRANSITION_GUARD_OPTIONS,
   TransitionGuardConfigurableModule,
 } from './transition-guard.module-definition.js';
-import { resolveOptions, type TransitionGuardOptions } from './transition-guard.options.js';
+import {
+  resolveOptions,
+  type ResolvedTransitionGuardOptions,
+  type TransitionGuardOptions,
+} from './transition-guard.options.js';
 import { TransitionRegistry } from './transition-registry.js';
 import { TransitionService } from './transition.service.js';
 
@@ -50,8 +55,17 @@ export class TransitionGuardFeatureModule {}
       useFactory: (options: TransitionGuardOptions) => resolveOptions(options),
       inject: [TRANSITION_GUARD_MODULE_OPTIONS],
     },
+    {
+      // The class named in options.idempotency.store, built with DI; else one in memory.
+      provide: IDEMPOTENCY_STORE,
+      useFactory: async (options: ResolvedTransitionGuardOptions, moduleRef: ModuleRef) =>
+        options.idempotency.store
+          ? moduleRef.create(options.idempotency.store as Type<IdempotencyStore>)
+          : new MemoryIdempotencyStore(),
+      inject: [TRANSITION_GUARD_OPTIONS, ModuleRef],
+    },
   ],
-  exports: [TRANSITION_GUARD_OPTIONS],
+  exports: [TRANSITION_GUARD_OPTIONS, IDEMPOTENCY_STORE],
 })
 export class TransitionGuardModule extends TransitionGuardConfigurableModule {
   /**

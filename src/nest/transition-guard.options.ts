@@ -26,6 +26,14 @@ export interface TransitionGuardOptions {
    * `stale-state`.
    */
   commit?: { maxRetries?: number; retryWhen?: 'same-state' | 'still-legal' };
+  /** Require `If-Match` on every transition route (428 without it). Per route: `@Transition(..., { ifMatch: 'required' })`. */
+  requireIfMatch?: boolean;
+  /**
+   * `Idempotency-Key` on routes that enable it (`@Transition(..., { idempotency: true })`): keys
+   * expire after `ttlSeconds` (default 86,400); `store` is an injectable class implementing
+   * `IdempotencyStore` (default: in memory, one process).
+   */
+  idempotency?: { ttlSeconds?: number; store?: new (...args: any[]) => unknown };
 }
 
 export const DEFAULT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -45,11 +53,21 @@ const optionsSchema = z.strictObject({
       retryWhen: z.enum(['same-state', 'still-legal']).optional(),
     })
     .optional(),
+  requireIfMatch: z.boolean().optional(),
+  idempotency: z
+    .strictObject({
+      ttlSeconds: z.number().int().min(1).max(31_536_000).optional(),
+      store: fn('idempotency.store').optional(),
+    })
+    .optional(),
 });
 
 /** Options with defaults filled in. */
-export type ResolvedTransitionGuardOptions = Required<Omit<TransitionGuardOptions, 'commit'>> & {
+export type ResolvedTransitionGuardOptions = Required<
+  Omit<TransitionGuardOptions, 'commit' | 'idempotency'>
+> & {
   commit: { maxRetries: number; retryWhen: 'same-state' | 'still-legal' };
+  idempotency: { ttlSeconds: number; store: (new (...args: any[]) => unknown) | undefined };
 };
 
 /** Validates options at bootstrap; a wrong option stops the application with the field and the fix. */
@@ -72,6 +90,12 @@ export function resolveOptions(
     commit: {
       maxRetries: parsed.data.commit?.maxRetries ?? 3,
       retryWhen: parsed.data.commit?.retryWhen ?? 'same-state',
+    },
+    requireIfMatch: parsed.data.requireIfMatch ?? false,
+    idempotency: {
+      ttlSeconds: parsed.data.idempotency?.ttlSeconds ?? 86_400,
+      store: parsed.data.idempotency
+        ?.store as ResolvedTransitionGuardOptions['idempotency']['store'],
     },
   };
 }

@@ -12,4 +12,8 @@ export interface TransitionMetadata {
   /** The fixed event, or undefined when it comes from the request body's `type`. */
   readonly event: string | undefined;
   readonly id: IdSource;
+  /** `'required'`: 428 without `If-Match`. Default: the module's `requireIfMatch`. */
+  readonly ifMatch?: 'optional' | 'required';
+  /** Honour `Idempotency-Key` on this route. */
+  readonly idempotency?: boolean;
 }

@@ -1,4 +1,10 @@
-import { applyDecorators, SetMetadata, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  SetMetadata,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import type { AnyStateMachine } from 'xstate';
 import type { EventTypeOf } from '../core/index.js';
 import { TRANSITION_METADATA } from './constants.js';
@@ -6,6 +12,7 @@ import type { TransitionResource } from './resource-definition.js';
 import type { IdSource, TransitionMetadata } from './transition-metadata.js';
 import { TransitionGuard } from './transition.guard.js';
 import { TransitionExceptionFilter } from './transition-exception.filter.js';
+import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 
 export interface TransitionDecoratorOptions {
   /**
@@ -13,6 +20,10 @@ export interface TransitionDecoratorOptions {
    * param; `{ header }`, `{ query }` or a function of the request are also accepted.
    */
   readonly id?: IdSource;
+  /** `'required'`: answer 428 to a request without `If-Match`. Default: the module option. */
+  readonly ifMatch?: 'optional' | 'required';
+  /** Honour `Idempotency-Key`: a repeated request gets the first one's response replayed. */
+  readonly idempotency?: boolean;
 }
 
 /**
@@ -42,10 +53,13 @@ export function Transition<M extends AnyStateMachine>(
     resource: typeof resource === 'string' ? resource : resource.resource,
     event: event as string | undefined,
     id: options.id ?? 'id',
+    ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}),
+    ...(options.idempotency ? { idempotency: true } : {}),
   };
   return applyDecorators(
     SetMetadata(TRANSITION_METADATA, metadata),
     UseGuards(TransitionGuard),
     UseFilters(TransitionExceptionFilter),
+    UseInterceptors(IdempotencyInterceptor),
   );
 }

@@ -14,7 +14,41 @@ import {
   UnknownStateError,
   type TransitionResult,
 } from '../core/index.js';
-import { CURRENT_TRANSITION, TRANSITION_METADATA } from './constants.js';
+import {
+  CURRENT_TRANSITION,
+  IDEMPOTENCY_PENDING,
+  IDEMPOTENCY_REPLAY,
+  TRANSITION_METADATA,
+} from './constants.js';
+import {
+  etagFor,
+  ifMatchHolds,
+  IDEMPOTENCY_STORE,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  MemoryIdempotencyStore,
+  parseIdempotencyKey,
+  parseIfMatch,
+  requestFingerprint,
+  type IdempotencyStore,
+  type IfMatch,
+} from '../http/index.js';
+import { attachCommitContext } from './commit-context.js';
+import {
+  PreconditionFailedException,
+  PreconditionRequiredException,
+} from './exceptions/precondition.exceptions.js';
+import {
+  IdempotencyKeyReusedException,
+  RequestInProgressException,
+} from './exceptions/idempotency.exceptions.js';
+
+/** Used when no module provides IDEMPOTENCY_STORE (forRoot not imported): one per process. */
+const fallbackIdempotencyStore = new MemoryIdempotencyStore();
+
+function setHeader(response: any, name: string, value: string): void {
+  if (typeof response?.header === 'function') response.header(name, value);
+  else response?.setHeader?.(name, value);
+}
 import type { CurrentTransition } from './current-transition.decorator.js';
 import { IllegalTransitionException } from './exceptions/illegal-transition.exception.js';
 import { InvalidTransitionRequestException } from './exceptions/invalid-transition-request.exception.js';
@@ -48,12 +82,16 @@ export class TransitionGuard implements CanActivate {
   protected readonly logger = new Logger('TransitionGuard');
   protected readonly options: ResolvedTransitionGuardOptions;
 
+  protected readonly idempotencyStore: IdempotencyStore;
+
   constructor(
     protected readonly reflector: Reflector,
     protected readonly registry: TransitionRegistry,
     @Optional() @Inject(TRANSITION_GUARD_OPTIONS) options?: ResolvedTransitionGuardOptions,
+    @Optional() @Inject(IDEMPOTENCY_STORE) idempotencyStore?: IdempotencyStore,
   ) {
     this.options = options ?? resolveOptions({});
+    this.idempotencyStore = idempotencyStore ?? fallbackIdempotencyStore;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -72,7 +110,7 @@ export class TransitionGuard implements CanActivate {
       );
     }
     const id = this.validId(entry, this.getId(request, meta));
-    const event = this.getEvent(request, meta, entry);
+    let event = this.getEvent(request, meta, entry);
     // Roles every transition of the event needs: checked before loading, so a 403 reveals nothing.
     const required = entry.validator.rolesFor(event.type);
     if (required.length && !this.hasRole(request, required)) {
@@ -80,8 +118,37 @@ export class TransitionGuard implements CanActivate {
         new TransitionForbiddenException(entry.resource, id, event.type, required),
       );
     }
+    const ifMatch = this.ifMatchOf(request, meta, entry, id);
+    const idempotency = meta.idempotency ? await this.idempotencyOf(request, entry) : undefined;
+    if (idempotency?.replay) {
+      request[IDEMPOTENCY_REPLAY] = idempotency.replay;
+      return true;
+    }
     const loaded = await this.load(entry, id, event, request);
     if (!loaded) this.throwException(new ResourceNotFoundException(entry.resource, id));
+    // Preconditions: If-Match (412), or a version carried in the body (409 version-mismatch).
+    const etag = etagFor(loaded.version);
+    const response = this.getResponse(context);
+    if (ifMatch && !ifMatchHolds(ifMatch, etag)) {
+      if (etag) setHeader(response, 'ETag', etag);
+      this.throwException(new PreconditionFailedException(entry.resource, id, loaded.state, etag));
+    }
+    const { expectedVersion, ...payload } = event.payload;
+    if (expectedVersion !== undefined && String(expectedVersion) !== String(loaded.version)) {
+      const current = entry.validator.normalizeState(loaded.state);
+      this.throwException(
+        IllegalTransitionException.stale(
+          entry.resource,
+          id,
+          event.type,
+          current,
+          entry.validator.allowedEvents({ state: loaded.state, context: loaded.context }),
+          `Cannot ${event.type} ${entry.resource} ${id}: expected version ${String(expectedVersion)}, it is at version ${String(loaded.version)}; refetch and retry`,
+          'version-mismatch',
+        ),
+      );
+    }
+    if (expectedVersion !== undefined) event = { type: event.type, payload };
     const result = this.check(entry, id, loaded, event);
     if (!result.allowed) {
       this.throwException(
@@ -112,8 +179,119 @@ export class TransitionGuard implements CanActivate {
       version: loaded.version,
       actor: this.getActor(request),
     };
+    if (idempotency) {
+      await this.beginIdempotency(request, entry, idempotency);
+      if (request[IDEMPOTENCY_REPLAY]) return true;
+    }
+    attachCommitContext(current, {
+      pinned:
+        ifMatch && !ifMatch.any
+          ? 'if-match'
+          : expectedVersion !== undefined
+            ? 'expected-version'
+            : undefined,
+      idempotency: request[IDEMPOTENCY_PENDING],
+      setEtag: (tag) => setHeader(response, 'ETag', tag),
+    });
     request[CURRENT_TRANSITION] = current;
     return true;
+  }
+
+  /** The platform response (for ETag headers). */
+  protected getResponse(context: ExecutionContext): any {
+    return context.switchToHttp().getResponse();
+  }
+
+  /** `If-Match`, parsed; 400 when malformed, 428 when required and missing. */
+  private ifMatchOf(
+    request: Record<string, any>,
+    meta: TransitionMetadata,
+    entry: RegisteredResource,
+    id: string,
+  ): IfMatch | undefined {
+    const header = request.headers?.['if-match'];
+    if (header === undefined) {
+      const required = meta.ifMatch ? meta.ifMatch === 'required' : this.options.requireIfMatch;
+      if (required) this.throwException(new PreconditionRequiredException(entry.resource, id));
+      return undefined;
+    }
+    const parsed = parseIfMatch(header);
+    if (!parsed) {
+      this.throwException(
+        InvalidTransitionRequestException.of(
+          'INVALID_PRECONDITION',
+          entry.resource,
+          'If-Match must be * or a list of quoted entity tags ("v3")',
+        ),
+      );
+    }
+    return parsed;
+  }
+
+  /** The Idempotency-Key lookup: a replay, a 409/422, or what to begin once the checks pass. */
+  private async idempotencyOf(request: Record<string, any>, entry: RegisteredResource) {
+    const key = parseIdempotencyKey(request.headers?.['idempotency-key']);
+    if (key === undefined) return undefined;
+    if (key === null) {
+      this.throwException(
+        InvalidTransitionRequestException.of(
+          'INVALID_IDEMPOTENCY_KEY',
+          entry.resource,
+          `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} letters, digits or -_.: characters`,
+        ),
+      );
+    }
+    const store = this.idempotencyStore;
+    const caller = this.getActor(request) ?? 'anonymous';
+    const path = String(request.originalUrl ?? request.url ?? '').split('?')[0];
+    const fingerprint = requestFingerprint(String(request.method), path, request.body);
+    const replay = await this.idempotencyRecord(entry, store, caller, key, fingerprint);
+    return { store, caller, key, fingerprint, replay };
+  }
+
+  private async idempotencyRecord(
+    entry: RegisteredResource,
+    store: IdempotencyStore,
+    caller: string,
+    key: string,
+    fingerprint: string,
+  ) {
+    const record = await this.storeCall(entry, () => store.get(caller, key));
+    if (!record) return undefined;
+    if (record.fingerprint !== fingerprint)
+      this.throwException(new IdempotencyKeyReusedException(entry.resource, key));
+    if (record.status === 'in-progress')
+      this.throwException(new RequestInProgressException(entry.resource, key));
+    return record;
+  }
+
+  private async beginIdempotency(
+    request: Record<string | symbol, any>,
+    entry: RegisteredResource,
+    i: { store: IdempotencyStore; caller: string; key: string; fingerprint: string },
+  ): Promise<void> {
+    const expires = new Date(Date.now() + this.options.idempotency.ttlSeconds * 1000);
+    if (await this.storeCall(entry, () => i.store.begin(i.caller, i.key, i.fingerprint, expires))) {
+      request[IDEMPOTENCY_PENDING] = { store: i.store, caller: i.caller, key: i.key };
+      return;
+    }
+    // A concurrent request with the same key began first: replay it, or say it is running.
+    const replay = await this.idempotencyRecord(entry, i.store, i.caller, i.key, i.fingerprint);
+    if (replay) request[IDEMPOTENCY_REPLAY] = replay;
+    else this.throwException(new RequestInProgressException(entry.resource, i.key));
+  }
+
+  private async storeCall<T>(entry: RegisteredResource, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      this.logger.error(
+        `Idempotency store failed: ${(err as Error)?.message}`,
+        (err as Error)?.stack,
+      );
+      if (err instanceof StoreUnavailableError) throw new StoreUnavailableException(entry.resource);
+      throw new InternalServerErrorException();
+    }
   }
 
   /** The platform request. HTTP only: override for RPC, WebSocket or GraphQL contexts. */

@@ -9,6 +9,9 @@ import { StoreUnavailableException } from './exceptions/store-unavailable.except
 import { TRANSITION_GUARD_OPTIONS } from './transition-guard.module-definition.js';
 import { resolveOptions, type ResolvedTransitionGuardOptions } from './transition-guard.options.js';
 import { TransitionRegistry, type RegisteredResource } from './transition-registry.js';
+import { commitContextOf } from './commit-context.js';
+import { etagFor } from '../http/index.js';
+import { PreconditionFailedException } from './exceptions/precondition.exceptions.js';
 
 /** The row as a commit attempt sees it, for changes computed from it. */
 export interface CommitBase<TContext = unknown> {
@@ -93,6 +96,7 @@ export class TransitionService {
       );
     }
     const { maxRetries, retryWhen } = this.options.commit;
+    const context = commitContextOf(t);
     let base: CommitBase<TContext> = {
       state: t.from,
       context: t.context,
@@ -114,6 +118,16 @@ export class TransitionService {
         (l) => (l.resource ?? t.resource) === t.resource && (l.event ?? t.event) === t.event,
       );
       const before = listeners.filter((l) => l.beforeCommit);
+      const committed: CommittedTransition = {
+        resource: t.resource,
+        id: t.id,
+        event: t.event,
+        from: base.state,
+        to,
+        version: record.version,
+        attempts: attempt,
+      };
+      const idempotency = context?.idempotency;
       const written = await this.unavailableAs503(entry, () =>
         store.compareAndSet(
           t.id,
@@ -121,29 +135,51 @@ export class TransitionService {
           { state: to, changes: typeof changes === 'function' ? changes(base) : changes },
           {
             record,
-            beforeCommit: before.length
-              ? async (tx) => {
-                  for (const l of before) await l.beforeCommit!(record, tx);
-                }
-              : undefined,
+            beforeCommit:
+              before.length || idempotency
+                ? async (tx) => {
+                    for (const l of before) await l.beforeCommit!(record, tx);
+                    // The key is marked committed in the same transaction as the state change.
+                    await idempotency?.store.markCommitted(
+                      idempotency.caller,
+                      idempotency.key,
+                      committed,
+                      tx,
+                    );
+                  }
+                : undefined,
           },
         ),
       );
       if (written) {
+        const etag = etagFor(record.version);
+        if (etag) context?.setEtag?.(etag);
         for (const l of listeners) await this.runAfter(l, record);
-        return {
-          resource: t.resource,
-          id: t.id,
-          event: t.event,
-          from: base.state,
-          to,
-          version: record.version,
-          attempts: attempt,
-        };
+        return committed;
       }
       // Lost the race: the row is not in the state (or version) the check saw. Reload, re-check.
       const fresh = await this.unavailableAs503(entry, () => store.load(t.id));
       if (!fresh) throw new ResourceNotFoundException(t.resource, t.id);
+      // The client named the version (If-Match, expectedVersion): it moved, so no retry.
+      if (context?.pinned === 'if-match') {
+        throw new PreconditionFailedException(
+          t.resource,
+          t.id,
+          fresh.state,
+          etagFor(fresh.version),
+        );
+      }
+      if (context?.pinned === 'expected-version') {
+        throw IllegalTransitionException.stale(
+          t.resource,
+          t.id,
+          t.event,
+          fresh.state,
+          entry.validator.allowedEvents({ state: fresh.state, context: fresh.context }),
+          `Cannot ${t.event} ${t.resource} ${t.id}: it moved to version ${String(fresh.version)} while this request was being checked; refetch and retry`,
+          'version-mismatch',
+        );
+      }
       const result = entry.validator.check(
         { state: fresh.state, context: fresh.context },
         { ...(t.payload as object), type: t.event },

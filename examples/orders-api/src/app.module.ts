@@ -5,6 +5,7 @@ import { ArticlesModule } from './articles/articles.module.js';
 import { databaseOptions, type DatabaseConfig } from './database.js';
 import { MachinesController } from './machines/machines.controller.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { DemoIdempotencyStore } from './idempotency.store.js';
 
 export interface AppOptions {
   database: DatabaseConfig;
@@ -27,6 +28,8 @@ export class AppModule {
           idPattern: /^[0-9]{1,15}$/,
           // Demo only: the caller's role comes from a header. A real app reads request.user.
           getRoles: (request) => request.headers?.['x-user-role'],
+          // Idempotency-Key records live in the database, next to the orders.
+          idempotency: { store: DemoIdempotencyStore },
         }),
         OrdersModule.withGatewayLatency(options.gatewayLatencyMs ?? 0),
         ArticlesModule,

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { Article } from './articles/article.entity.js';
 import { Order } from './orders/order.entity.js';
-import { TransitionLogEntry } from 'nestjs-transition-guard/typeorm';
+import { IdempotencyKeyEntry, TransitionLogEntry } from 'nestjs-transition-guard/typeorm';
 
 /** SQLite (a file, or ':memory:') by default; PostgreSQL when a postgres:// URL is given. */
 export type DatabaseConfig = { sqlite: string } | { postgres: string };
@@ -16,7 +16,7 @@ export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseC
 }
 
 export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
-  const entities = [Order, Article, TransitionLogEntry];
+  const entities = [Order, Article, TransitionLogEntry, IdempotencyKeyEntry];
   if ('postgres' in config) {
     return {
       type: 'postgres',

@@ -11,7 +11,7 @@ export interface IllegalTransitionBody {
   readonly id: string;
   readonly currentState: StoredState;
   readonly event: string;
-  readonly reason: RefusedTransition['reason'] | 'stale-state';
+  readonly reason: RefusedTransition['reason'] | 'stale-state' | 'version-mismatch';
   readonly allowedEvents: readonly string[];
   readonly blockedBy?: readonly string[];
 }
@@ -39,6 +39,7 @@ export class IllegalTransitionException extends ConflictException {
     currentState: StoredState,
     allowedEvents: readonly string[],
     message: string,
+    reason: 'stale-state' | 'version-mismatch' = 'stale-state',
   ): IllegalTransitionException {
     return new IllegalTransitionException({
       statusCode: 409,
@@ -49,7 +50,7 @@ export class IllegalTransitionException extends ConflictException {
       id,
       currentState,
       event,
-      reason: 'stale-state',
+      reason,
       allowedEvents,
     });
   }

@@ -1,7 +1,12 @@
 import { BadRequestException } from '@nestjs/common';
 
 export type InvalidTransitionRequestCode =
-  'INVALID_RESOURCE_ID' | 'INVALID_EVENT' | 'UNKNOWN_EVENT' | 'INVALID_PAYLOAD';
+  | 'INVALID_RESOURCE_ID'
+  | 'INVALID_EVENT'
+  | 'UNKNOWN_EVENT'
+  | 'INVALID_PAYLOAD'
+  | 'INVALID_PRECONDITION'
+  | 'INVALID_IDEMPOTENCY_KEY';
 
 /** The body of a 400 about a transition request. */
 export interface InvalidTransitionRequestBody {

@@ -7,6 +7,12 @@ const TITLES: Record<string, string> = {
   RESOURCE_NOT_FOUND: 'Resource not found',
   TRANSITION_FORBIDDEN: 'Transition forbidden',
   STORE_UNAVAILABLE: 'Store unavailable',
+  INVALID_PRECONDITION: 'Invalid precondition',
+  PRECONDITION_FAILED: 'Precondition failed',
+  PRECONDITION_REQUIRED: 'Precondition required',
+  INVALID_IDEMPOTENCY_KEY: 'Invalid idempotency key',
+  IDEMPOTENCY_KEY_REUSED: 'Idempotency key reused',
+  REQUEST_IN_PROGRESS: 'Request in progress',
 };
 
 /**

@@ -6,3 +6,5 @@ export {
   type TypeOrmTransitionStoreOptions,
 } from './typeorm-transition-store.js';
 export { TransitionLogEntry } from './transition-log.entity.js';
+export { TypeOrmIdempotencyStore } from './typeorm-idempotency-store.js';
+export { IdempotencyKeyEntry } from './idempotency-key.entity.js';

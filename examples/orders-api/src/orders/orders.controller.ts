@@ -1,5 +1,14 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { CurrentTransition, Transition } from 'nestjs-transition-guard';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Res,
+} from '@nestjs/common';
+import { CurrentTransition, etagFor, Transition } from 'nestjs-transition-guard';
 import type { OrderContext } from '../../../../machines/order.machine.js';
 import { order } from './order.resource.js';
 import { OrdersService, orderView } from './orders.service.js';
@@ -26,8 +35,12 @@ export class OrdersController {
     return orderView(await this.orders.create(total as number));
   }
 
+  /** The order, its transitions now, and its version as an ETag (for If-Match). */
   @Get(':id')
-  get(@Param('id') id: string) {
+  async get(
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: { header(name: string, value: string): unknown },
+  ) {
     if (!/^[0-9]{1,15}$/.test(id)) {
       throw new BadRequestException({
         statusCode: 400,
@@ -36,40 +49,42 @@ export class OrdersController {
         message: `Invalid order id ${JSON.stringify(id.slice(0, 40))}`,
       });
     }
-    return this.orders.get(Number(id));
+    const view = await this.orders.get(Number(id));
+    res.header('ETag', etagFor(view.version)!);
+    return view;
   }
 
   @Post(':id/pay')
   @HttpCode(200)
-  @Transition(order, 'PAY')
+  @Transition(order, 'PAY', { idempotency: true })
   pay(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
   }
 
   @Post(':id/ship')
   @HttpCode(200)
-  @Transition(order, 'SHIP')
+  @Transition(order, 'SHIP', { idempotency: true })
   ship(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
   }
 
   @Post(':id/deliver')
   @HttpCode(200)
-  @Transition(order, 'DELIVER')
+  @Transition(order, 'DELIVER', { idempotency: true })
   deliver(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @Transition(order, 'CANCEL')
+  @Transition(order, 'CANCEL', { idempotency: true })
   cancel(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
   }
 
   @Post(':id/refund')
   @HttpCode(200)
-  @Transition(order, 'REFUND')
+  @Transition(order, 'REFUND', { idempotency: true })
   refund(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
   }
@@ -77,7 +92,7 @@ export class OrdersController {
   /** Any event, from the body: `{ "type": "SHIP", "carrier": "UPS", "trackingNumber": "1Z" }`. */
   @Post(':id/events')
   @HttpCode(200)
-  @Transition(order)
+  @Transition(order, undefined, { idempotency: true })
   send(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
   }

@@ -1,0 +1,33 @@
+/**
+ * ETags for transitions (RFC 9110 section 8.8.3): strong, derived from the resource's version,
+ * `"v3"`. A resource without a version has no ETag.
+ *
+ * @example
+ * etagFor(3); // '"v3"'
+ */
+export function etagFor(version: number | string | undefined | null): string | undefined {
+  return version === undefined || version === null ? undefined : `"v${String(version)}"`;
+}
+
+/** `If-Match` as data: `*`, or the strong entity tags listed (weak ones never match, section 13.1.1). */
+export type IfMatch = { any: true } | { any: false; tags: string[] };
+
+/** Parses an `If-Match` header value; returns undefined when it is malformed. */
+export function parseIfMatch(header: string | string[] | undefined): IfMatch | undefined {
+  const value = Array.isArray(header) ? header.join(',') : header;
+  if (value === undefined) return undefined;
+  if (value.trim() === '*') return { any: true };
+  const tags: string[] = [];
+  for (const part of value.split(',')) {
+    const tag = part.trim();
+    if (!tag) continue;
+    if (!/^(W\/)?"[\x21\x23-\x7e\x80-\xff]*"$/.test(tag)) return undefined;
+    if (!tag.startsWith('W/')) tags.push(tag);
+  }
+  return tags.length || value.includes('W/') ? { any: false, tags } : undefined;
+}
+
+/** Whether `If-Match` holds for a resource with this ETag (strong comparison). */
+export function ifMatchHolds(ifMatch: IfMatch, etag: string | undefined): boolean {
+  return ifMatch.any || (etag !== undefined && ifMatch.tags.includes(etag));
+}

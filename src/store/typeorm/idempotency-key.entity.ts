@@ -1,0 +1,29 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** One caller's idempotency key, for `TypeOrmIdempotencyStore`. Add it to your TypeORM entities. */
+@Entity({ name: 'idempotency_keys' })
+export class IdempotencyKeyEntry {
+  @PrimaryColumn({ type: 'varchar', length: 256 })
+  caller!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  key!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  fingerprint!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: 'in-progress' | 'committed' | 'completed';
+
+  /** The stored response, JSON. */
+  @Column({ type: 'text', nullable: true })
+  response!: string | null;
+
+  /** What was committed, JSON (status `committed`). */
+  @Column({ type: 'text', nullable: true })
+  committed!: string | null;
+
+  /** Expiry, in milliseconds since the epoch. */
+  @Column({ type: 'bigint' })
+  expiresAtMs!: string | number;
+}
