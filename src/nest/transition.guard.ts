@@ -110,7 +110,7 @@ export class TransitionGuard implements CanActivate {
       );
     }
     const id = this.validId(entry, this.getId(request, meta));
-    let event = this.getEvent(request, meta, entry);
+    const event = this.getEvent(request, meta, entry);
     // Roles every transition of the event needs: checked before loading, so a 403 reveals nothing.
     const required = entry.validator.rolesFor(event.type);
     if (required.length && !this.hasRole(request, required)) {
@@ -124,6 +124,36 @@ export class TransitionGuard implements CanActivate {
       request[IDEMPOTENCY_REPLAY] = idempotency.replay;
       return true;
     }
+    if (idempotency) {
+      // Take the key before the checks: a concurrent copy sees it in progress (or replays it),
+      // never runs the checks against a state the first request is changing.
+      await this.beginIdempotency(request, entry, idempotency);
+      if (request[IDEMPOTENCY_REPLAY]) return true;
+    }
+    try {
+      return await this.checkLoaded(context, request, meta, entry, id, event, ifMatch);
+    } catch (err) {
+      // Refused or failed before the handler: nothing changed, so the key is free again.
+      const pending = request[IDEMPOTENCY_PENDING];
+      if (pending) {
+        delete request[IDEMPOTENCY_PENDING];
+        await pending.store.release(pending.caller, pending.key).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  /** Loads the resource and runs the checks that need it (404, 412, 409, 400 payload). */
+  private async checkLoaded(
+    context: ExecutionContext,
+    request: Record<string | symbol, any>,
+    meta: TransitionMetadata,
+    entry: RegisteredResource,
+    id: string,
+    requested: RequestedEvent,
+    ifMatch: IfMatch | undefined,
+  ): Promise<boolean> {
+    let event = requested;
     const loaded = await this.load(entry, id, event, request);
     if (!loaded) this.throwException(new ResourceNotFoundException(entry.resource, id));
     // Preconditions: If-Match (412), or a version carried in the body (409 version-mismatch).
@@ -179,10 +209,6 @@ export class TransitionGuard implements CanActivate {
       version: loaded.version,
       actor: this.getActor(request),
     };
-    if (idempotency) {
-      await this.beginIdempotency(request, entry, idempotency);
-      if (request[IDEMPOTENCY_REPLAY]) return true;
-    }
     attachCommitContext(current, {
       pinned:
         ifMatch && !ifMatch.any

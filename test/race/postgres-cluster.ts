@@ -103,12 +103,23 @@ export async function pool<T>(tasks: (() => Promise<T>)[], concurrency: number):
 }
 
 /** POSTs JSON over a given agent (closed by the caller, so no socket outlives the test). */
-export function postJson(
+export async function postJson(
   agent: Agent,
   url: string,
   body: object,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: any }> {
+  const { status, body: parsed } = await postJsonWithHeaders(agent, url, body, headers);
+  return { status, body: parsed };
+}
+
+/** Like postJson, with the response headers. */
+export function postJsonWithHeaders(
+  agent: Agent,
+  url: string,
+  body: object,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolvePromise, reject) => {
     const data = JSON.stringify(body);
     const req = request(
@@ -131,8 +142,9 @@ export function postJson(
             resolvePromise({
               status: res.statusCode ?? 0,
               body: text ? JSON.parse(text) : undefined,
+              headers: res.headers,
             });
-          } catch (err) {
+          } catch {
             reject(new Error(`${url}: ${res.statusCode} ${text.slice(0, 200)}`));
           }
         });

@@ -7,6 +7,7 @@ import {
   pool,
   postgres,
   postJson,
+  postJsonWithHeaders,
   startDemoProcess,
   stopDemoProcess,
   type DemoProcess,
@@ -38,7 +39,9 @@ suite('PostgreSQL, several processes, racing transitions', () => {
     buildDemo();
     db = new DataSource({ type: 'postgres', url });
     await db.initialize();
-    await db.query('DROP TABLE IF EXISTS orders, articles, transition_log CASCADE');
+    await db.query(
+      'DROP TABLE IF EXISTS orders, articles, transition_log, idempotency_keys CASCADE',
+    );
     const env = { DATABASE_URL: url, GATEWAY_LATENCY_MS: '3' };
     // The first process creates the schema; the others start once it is there.
     processes.push(await startDemoProcess({ ...env, PLATFORM: 'express' }));
@@ -165,4 +168,54 @@ suite('PostgreSQL, several processes, racing transitions', () => {
         `${retried} wins after a retry, lost updates: ${lostUpdates}, double transitions: 0`,
     );
   }, 300_000);
+
+  it('executes a request once when the same Idempotency-Key reaches different processes at once', async () => {
+    const ORDERS_HERE = 20;
+    const COPIES = 24;
+    let executed = 0;
+    let replayed = 0;
+    let inProgress = 0;
+    for (let n = 0; n < ORDERS_HERE; n++) {
+      const { body: created } = await postJson(agent, `${processes[0].url}/orders`, { total: 100 });
+      const id = created.id as number;
+      await postJson(agent, `${processes[1].url}/orders/${id}/pay`, { amount: 100 });
+      const key = `race-${id}`;
+      const copies = await Promise.all(
+        Array.from({ length: COPIES }, (_, i) =>
+          postJsonWithHeaders(
+            agent,
+            `${processes[i % PROCESSES].url}/orders/${id}/ship`,
+            { carrier: 'UPS', trackingNumber: `1Z${id}` },
+            { 'idempotency-key': key },
+          ),
+        ),
+      );
+      const first = copies.filter(
+        (c) => c.status === 200 && c.headers['idempotent-replayed'] !== 'true',
+      );
+      const replays = copies.filter(
+        (c) => c.status === 200 && c.headers['idempotent-replayed'] === 'true',
+      );
+      const running = copies.filter(
+        (c) => c.status === 409 && c.body.reason === 'request-in-progress',
+      );
+      expect(first).toHaveLength(1);
+      expect(replays.length + running.length).toBe(COPIES - 1);
+      for (const r of replays) expect(r.body.transition).toEqual(first[0].body.transition);
+      const ships = await db.query(
+        `SELECT count(*)::int AS n FROM transition_log WHERE "resourceId" = $1 AND event = 'SHIP'`,
+        [String(id)],
+      );
+      expect(ships[0].n).toBe(1);
+      const [row] = await db.query('SELECT status, version FROM orders WHERE id = $1', [id]);
+      expect(row).toEqual({ status: 'shipped', version: 2 });
+      executed += first.length;
+      replayed += replays.length;
+      inProgress += running.length;
+    }
+    console.log(
+      `postgres idempotency race: ${ORDERS_HERE} keys x ${COPIES} copies over ${PROCESSES} processes: ` +
+        `executed ${executed} (once per key), ${replayed} replays, ${inProgress} x 409 request-in-progress, second state changes: 0`,
+    );
+  }, 120_000);
 });
