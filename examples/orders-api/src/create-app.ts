@@ -17,7 +17,11 @@ export async function createApp(
     logger: process.env.LOG_LEVEL === 'silent' ? false : ['error', 'warn', 'log'],
     ...(platform === 'express' ? { bodyParser: true, rawBody: false } : {}),
   });
-  if (platform === 'express') (app as any).useBodyParser?.('json', { limit: '64kb' });
+  if (platform === 'express') {
+    (app as any).useBodyParser?.('json', { limit: '64kb' });
+    // ETags are the resources' versions (set by the routes); no weak body-hash ETags from Express.
+    app.getHttpAdapter().getInstance().set('etag', false);
+  }
   app.enableShutdownHooks();
   return app;
 }
