@@ -1,5 +1,6 @@
 import {
   HttpException,
+  Inject,
   Injectable,
   Logger,
   type CallHandler,
@@ -32,7 +33,7 @@ const KEPT_HEADERS = ['etag', 'location', 'content-type'];
 export class IdempotencyInterceptor implements NestInterceptor {
   private readonly logger = new Logger('IdempotencyInterceptor');
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();

@@ -43,7 +43,7 @@ export class TransitionExceptionFilter implements ExceptionFilter {
   private readonly options: ResolvedTransitionGuardOptions;
 
   constructor(
-    private readonly adapterHost: HttpAdapterHost,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Optional() @Inject(TRANSITION_GUARD_OPTIONS) options?: ResolvedTransitionGuardOptions,
   ) {
     this.options = options ?? resolveOptions({});

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { TRANSITION_METADATA } from './constants.js';
 import type { TransitionMetadata } from './transition-metadata.js';
@@ -11,10 +11,10 @@ import { TransitionRegistry } from './transition-registry.js';
 @Injectable()
 export class TransitionExplorer implements OnModuleInit {
   constructor(
-    private readonly discovery: DiscoveryService,
-    private readonly scanner: MetadataScanner,
-    private readonly reflector: Reflector,
-    private readonly registry: TransitionRegistry,
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
   ) {}
 
   onModuleInit(): void {

@@ -85,8 +85,8 @@ export class TransitionGuard implements CanActivate {
   protected readonly idempotencyStore: IdempotencyStore;
 
   constructor(
-    protected readonly reflector: Reflector,
-    protected readonly registry: TransitionRegistry,
+    @Inject(Reflector) protected readonly reflector: Reflector,
+    @Inject(TransitionRegistry) protected readonly registry: TransitionRegistry,
     @Optional() @Inject(TRANSITION_GUARD_OPTIONS) options?: ResolvedTransitionGuardOptions,
     @Optional() @Inject(IDEMPOTENCY_STORE) idempotencyStore?: IdempotencyStore,
   ) {

@@ -68,7 +68,7 @@ export class TransitionService {
   private readonly listeners: TransitionListener[] = [];
 
   constructor(
-    private readonly registry: TransitionRegistry,
+    @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
     @Optional() @Inject(TRANSITION_GUARD_OPTIONS) options?: ResolvedTransitionGuardOptions,
   ) {
     this.options = options ?? resolveOptions({});

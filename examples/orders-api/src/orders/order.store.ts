@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TypeOrmTransitionStore } from 'nestjs-transition-guard/typeorm';
 import type { OrderContext } from '../../../../machines/order.machine.js';
@@ -10,7 +10,7 @@ import { Order } from './order.entity.js';
  */
 @Injectable()
 export class OrderStore extends TypeOrmTransitionStore<Order, OrderContext> {
-  constructor(dataSource: DataSource) {
+  constructor(@Inject(DataSource) dataSource: DataSource) {
     super(dataSource, {
       entity: Order,
       name: 'order',
