@@ -8,7 +8,7 @@
  *   BENCH_QUICK=1 npm run bench:core   small counts (CI), same table
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { describeMachineInfo, machineInfo } from './machine-info.js';
 import { createMachine, transition, type AnyStateMachine } from 'xstate';
 import { createValidator } from '../src/core/index.js';
 import { ticketMachine } from '../machines/ticket.machine.js';
@@ -235,18 +235,8 @@ const lines = [
       `| ${r.machine} | ${r.states} | ${f(r.validator)} | ${f(r.table)} | ${f(r.resolveCan)} | ${f(r.transition)} | ${r.table ? `${(r.validator / r.table).toFixed(2)}x` : 'n/a'} | ${x(r.validator, r.resolveCan)} | ${r.compileMs.toFixed(2)} | ${Math.max(0, r.kbPerMachine).toFixed(0)} |`,
   ),
 ];
-const meta = {
-  date: new Date().toISOString(),
-  node: process.version,
-  cpu: cpus()[0]?.model,
-  cores: cpus().length,
-  memGiB: Math.round(totalmem() / 2 ** 30),
-  quick: QUICK,
-  xstate: (await import('xstate/package.json', { with: { type: 'json' } })).default.version,
-};
-console.log(
-  `bench:core ${meta.date} node ${meta.node} xstate ${meta.xstate} ${meta.cpu} x${meta.cores}${QUICK ? ' (quick)' : ''}\n`,
-);
+const meta = await machineInfo(['xstate']);
+console.log(describeMachineInfo('bench:core', meta));
 console.log(lines.join('\n'));
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(

@@ -6,27 +6,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { growthBench, httpBench } from './http/http.bench.js';
+import { describeMachineInfo, machineInfo } from './machine-info.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const version = async (name: string) =>
-  (await import(`${name}/package.json`, { with: { type: 'json' } })).default.version as string;
-const meta = {
-  date: new Date().toISOString(),
-  node: process.version,
-  cpu: cpus()[0]?.model,
-  cores: cpus().length,
-  memGiB: Math.round(totalmem() / 2 ** 30),
-  quick: QUICK,
-  nestjs: await version('@nestjs/core'),
-  xstate: await version('xstate'),
-  typeorm: await version('typeorm'),
-  autocannon: await version('autocannon'),
-};
-console.log(
-  `bench ${meta.date} node ${meta.node} nest ${meta.nestjs} xstate ${meta.xstate} typeorm ${meta.typeorm} ${meta.cpu} x${meta.cores}${QUICK ? ' (quick)' : ''}\n`,
-);
+const meta = await machineInfo(['@nestjs/core', 'xstate', 'typeorm', 'zod', 'autocannon']);
+console.log(describeMachineInfo('bench', meta));
 
 console.log('## Core (npm run bench:core)\n');
 execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/core.bench.ts'], {

@@ -15,17 +15,35 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { DataSource, type Repository } from 'typeorm';
 import {
   CurrentTransition,
+  defineResource,
   Transition,
   TransitionGuardModule,
   TransitionService,
 } from '../../src/index.js';
-import { TransitionLogEntry } from '../../src/store/typeorm/index.js';
+import { TransitionLogEntry, TypeOrmTransitionStore } from '../../src/store/typeorm/index.js';
 import { orderMachine } from '../../machines/order.machine.js';
 import { Order } from '../../examples/orders-api/src/orders/order.entity.js';
-import { order } from '../../examples/orders-api/src/orders/order.resource.js';
+
+/**
+ * The demo's order store without the transition log: (a) then writes what (b) and (c) write, one
+ * compare-and-set UPDATE instead of their plain UPDATE, and the comparison is like for like.
+ */
+@Injectable()
+class BenchOrderStore extends TypeOrmTransitionStore<Order, { total: number; paid: number }> {
+  constructor(@Inject(DataSource) dataSource: DataSource) {
+    super(dataSource, {
+      entity: Order,
+      name: 'order',
+      stateProperty: 'status',
+      versionProperty: 'version',
+      context: (o) => ({ total: o.total, paid: o.paid }),
+    });
+  }
+}
+const order = defineResource({ resource: 'order', machine: orderMachine, store: BenchOrderStore });
 
 /**
  * The same route three ways, on the same database, for the HTTP benchmark:

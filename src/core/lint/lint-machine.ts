@@ -1,19 +1,13 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { compileGuard } from '../guards.js';
+import type { DefinitionIssue } from '../definition/definition-error.js';
 import { allNodes } from '../machine-index.js';
 import { isInternalEventType, isWildcardDescriptor } from '../event-descriptor.js';
 
+/** The definition loader's codes (a load failure becomes `load-error`), and the lint's own. */
 export type FindingCode =
+  | Exclude<DefinitionIssue['code'], 'invalid-json' | 'xstate'>
   | 'load-error'
-  | 'schema'
-  | 'forbidden-key'
-  | 'unknown-target'
-  | 'unknown-initial'
-  | 'missing-initial'
-  | 'unknown-guard'
-  | 'unknown-action'
-  | 'duplicate-id'
-  | 'invalid-payload-schema'
   | 'orphan-payload'
   | 'unreachable-state'
   | 'dead-end'

@@ -41,18 +41,13 @@ export class IllegalTransitionException extends ConflictException {
     message: string,
     reason: 'stale-state' | 'version-mismatch' = 'stale-state',
   ): IllegalTransitionException {
-    return new IllegalTransitionException({
-      statusCode: 409,
-      error: 'Conflict',
-      code: 'ILLEGAL_TRANSITION',
-      message,
-      resource,
-      id,
-      currentState,
-      event,
-      reason,
-      allowedEvents,
-    });
+    return IllegalTransitionException.of({ message, resource, id, currentState, event, reason, allowedEvents });
+  }
+
+  private static of(
+    fields: Omit<IllegalTransitionBody, 'statusCode' | 'error' | 'code'>,
+  ): IllegalTransitionException {
+    return new IllegalTransitionException({ statusCode: 409, error: 'Conflict', code: 'ILLEGAL_TRANSITION', ...fields });
   }
 
   /** Builds the exception from the validator's refusal. */
@@ -66,10 +61,7 @@ export class IllegalTransitionException extends ConflictException {
       result.reason === 'final-state'
         ? `Cannot ${result.event} ${resource} ${id}: it is ${state}`
         : describeRefusal(result, `${resource} ${id}`);
-    return new IllegalTransitionException({
-      statusCode: 409,
-      error: 'Conflict',
-      code: 'ILLEGAL_TRANSITION',
+    return IllegalTransitionException.of({
       message,
       resource,
       id,

@@ -132,45 +132,49 @@ export class TypeOrmTransitionStore<
       this.idProperty,
       ...(versionProperty ? [versionProperty] : []),
     ]);
+    const write = async (manager: EntityManager) => {
+      const set: Record<string, unknown> = {
+        ...next.changes,
+        [stateProperty]: encodeState(next.state),
+      };
+      let where = `${this.column(this.idProperty)} = :id AND ${this.column(stateProperty)} = :from`;
+      if (versionProperty) {
+        const col = this.column(versionProperty);
+        set[versionProperty] = () => `${col} + 1`;
+        if (expected.version !== undefined) where += ` AND ${col} = :version`;
+      }
+      const result = await manager
+        .createQueryBuilder()
+        .update(this.options.entity)
+        .set(set as never)
+        .where(where, {
+          id: this.idValue(id),
+          from: encodeState(expected.state),
+          version: expected.version,
+        })
+        .execute();
+      if (result.affected !== 1) return false;
+      if (this.options.log) {
+        const r = options.record;
+        await manager.insert(TransitionLogEntry, {
+          resource: r.resource,
+          resourceId: r.resourceId,
+          event: r.event,
+          from: encodeState(r.from),
+          to: encodeState(r.to),
+          version: r.version ?? null,
+          actor: r.actor,
+          at: r.at.toISOString(),
+        });
+      }
+      await options.beforeCommit?.(manager);
+      return true;
+    };
+    // The compare-and-set UPDATE is atomic on its own; a transaction is needed only when other
+    // writes (the log row, beforeCommit hooks) must commit or roll back with it.
+    const alone = !this.options.log && !options.beforeCommit;
     return this.guard(() =>
-      this.dataSource.transaction(async (manager: EntityManager) => {
-        const set: Record<string, unknown> = {
-          ...next.changes,
-          [stateProperty]: encodeState(next.state),
-        };
-        let where = `${this.column(this.idProperty)} = :id AND ${this.column(stateProperty)} = :from`;
-        if (versionProperty) {
-          const col = this.column(versionProperty);
-          set[versionProperty] = () => `${col} + 1`;
-          if (expected.version !== undefined) where += ` AND ${col} = :version`;
-        }
-        const result = await manager
-          .createQueryBuilder()
-          .update(this.options.entity)
-          .set(set as never)
-          .where(where, {
-            id: this.idValue(id),
-            from: encodeState(expected.state),
-            version: expected.version,
-          })
-          .execute();
-        if (result.affected !== 1) return false;
-        if (this.options.log) {
-          const r = options.record;
-          await manager.insert(TransitionLogEntry, {
-            resource: r.resource,
-            resourceId: r.resourceId,
-            event: r.event,
-            from: encodeState(r.from),
-            to: encodeState(r.to),
-            version: r.version ?? null,
-            actor: r.actor,
-            at: r.at.toISOString(),
-          });
-        }
-        await options.beforeCommit?.(manager);
-        return true;
-      }),
+      alone ? write(this.dataSource.manager) : this.dataSource.transaction(write),
     );
   }
 
