@@ -28,4 +28,3 @@ export const articleMachine = loadMachineDefinitionFile(
   fileURLToPath(new URL('./article.machine.json', import.meta.url)),
   articleImplementations,
 ).machine;
-

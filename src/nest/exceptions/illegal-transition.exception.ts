@@ -41,13 +41,26 @@ export class IllegalTransitionException extends ConflictException {
     message: string,
     reason: 'stale-state' | 'version-mismatch' = 'stale-state',
   ): IllegalTransitionException {
-    return IllegalTransitionException.of({ message, resource, id, currentState, event, reason, allowedEvents });
+    return IllegalTransitionException.of({
+      message,
+      resource,
+      id,
+      currentState,
+      event,
+      reason,
+      allowedEvents,
+    });
   }
 
   private static of(
     fields: Omit<IllegalTransitionBody, 'statusCode' | 'error' | 'code'>,
   ): IllegalTransitionException {
-    return new IllegalTransitionException({ statusCode: 409, error: 'Conflict', code: 'ILLEGAL_TRANSITION', ...fields });
+    return new IllegalTransitionException({
+      statusCode: 409,
+      error: 'Conflict',
+      code: 'ILLEGAL_TRANSITION',
+      ...fields,
+    });
   }
 
   /** Builds the exception from the validator's refusal. */
