@@ -60,6 +60,7 @@ export function Transition<M extends AnyStateMachine>(
     SetMetadata(TRANSITION_METADATA, metadata),
     UseGuards(TransitionGuard),
     UseFilters(TransitionExceptionFilter),
-    UseInterceptors(IdempotencyInterceptor),
+    // Only routes that honour Idempotency-Key pay for the interceptor.
+    ...(options.idempotency ? [UseInterceptors(IdempotencyInterceptor)] : []),
   );
 }
