@@ -70,9 +70,11 @@ export interface RequestedEvent {
 
 /**
  * Checks the transition a request asks for, in this order (each step answers before the next runs):
- * 400 malformed id or event, 400 unknown event, 403 missing role, 404 no such resource,
- * 409 final state or no transition, 400 invalid payload, 409 refused by guards or forbidden.
- * On success the handler gets `@CurrentTransition()`.
+ * 400 malformed id or event, 400 unknown event, 403 missing role, 400/428 If-Match, the
+ * Idempotency-Key (400, 422, 409 in progress, or a replay), 404 no such resource, 412 If-Match,
+ * 409 version-mismatch, 409 final state or no transition, 400 invalid payload, 409 refused by
+ * guards or forbidden, 403 role of the transition taken. On success the handler gets
+ * `@CurrentTransition()`.
  *
  * Subclass it to support other transports or request shapes: override `getRequest`, `getId`,
  * `getEvent`, `getRoles` or `throwException`.
@@ -165,14 +167,22 @@ export class TransitionGuard implements CanActivate {
     }
     const { expectedVersion, ...payload } = event.payload;
     if (expectedVersion !== undefined && String(expectedVersion) !== String(loaded.version)) {
-      const current = entry.validator.normalizeState(loaded.state);
+      let current = loaded.state;
+      let allowed: readonly string[] = [];
+      try {
+        current = entry.validator.normalizeState(loaded.state);
+        allowed = entry.validator.allowedEvents({ state: loaded.state, context: loaded.context });
+      } catch {
+        // A stored state the machine does not have: reported (and logged) by the check below
+        // when the version matches; here the version mismatch is the answer.
+      }
       this.throwException(
         IllegalTransitionException.stale(
           entry.resource,
           id,
           event.type,
           current,
-          entry.validator.allowedEvents({ state: loaded.state, context: loaded.context }),
+          allowed,
           `Cannot ${event.type} ${entry.resource} ${id}: expected version ${String(expectedVersion)}, it is at version ${String(loaded.version)}; refetch and retry`,
           'version-mismatch',
         ),
