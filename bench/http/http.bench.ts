@@ -10,7 +10,8 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { postJsonWithHeaders } from '../../test/support/post-json.js';
 import autocannon from 'autocannon';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
@@ -167,31 +168,11 @@ export async function httpBench(): Promise<{ http: HttpRow[]; contention: Conten
  */
 async function fixedCount(url: string, body: object, connections: number, total: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
-  const data = JSON.stringify(body);
   const latencies: number[] = [];
   let ok = 0;
   let non2xx = 0;
   let sent = 0;
-  const post = () =>
-    new Promise<number>((resolve, reject) => {
-      const req = request(
-        url,
-        {
-          method: 'POST',
-          agent,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(data),
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', reject);
-      req.end(data);
-    });
+  const post = async () => (await postJsonWithHeaders(agent, url, body)).status;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: connections }, async () => {

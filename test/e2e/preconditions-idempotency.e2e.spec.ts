@@ -1,6 +1,13 @@
 import { DataSource } from 'typeorm';
 import { PLATFORMS, startDemo, type Demo } from './demo-harness.js';
 
+/** A new order, paid in full: its version is 1. */
+async function createPaidOrder(demo: Demo): Promise<number> {
+  const { id } = (await demo.http().post('/orders').send({ total: 10 }).expect(201)).body;
+  await demo.http().post(`/orders/${id}/pay`).send({ amount: 10 }).expect(200);
+  return id as number;
+}
+
 describe.each(PLATFORMS)('ETag / If-Match on %s', (platform) => {
   let demo: Demo;
   beforeAll(async () => {
@@ -9,11 +16,7 @@ describe.each(PLATFORMS)('ETag / If-Match on %s', (platform) => {
   afterAll(async () => {
     await demo.close();
   });
-  const paidOrder = async () => {
-    const { id } = (await demo.http().post('/orders').send({ total: 10 }).expect(201)).body;
-    await demo.http().post(`/orders/${id}/pay`).send({ amount: 10 }).expect(200);
-    return id as number;
-  };
+  const paidOrder = () => createPaidOrder(demo);
 
   it('sends an ETag derived from the version, on GET and on a transition', async () => {
     const id = await paidOrder();
@@ -83,11 +86,7 @@ describe.each(PLATFORMS)('Idempotency-Key on %s', (platform) => {
   afterAll(async () => {
     await demo.close();
   });
-  const paidOrder = async () => {
-    const { id } = (await demo.http().post('/orders').send({ total: 10 }).expect(201)).body;
-    await demo.http().post(`/orders/${id}/pay`).send({ amount: 10 }).expect(200);
-    return id as number;
-  };
+  const paidOrder = () => createPaidOrder(demo);
   const ship = (id: number, key: string, body: object = { carrier: 'UPS', trackingNumber: '1Z' }) =>
     demo.http().post(`/orders/${id}/ship`).set('Idempotency-Key', key).send(body);
 

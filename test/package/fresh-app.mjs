@@ -18,7 +18,10 @@ const orderMachine = createMachine({
   },
 });
 
-const rows = new Map([['42', 'cancelled'], ['7', 'paid']]);
+const rows = new Map([
+  ['42', 'cancelled'],
+  ['7', 'paid'],
+]);
 class OrderLoader {
   async load(id) {
     return rows.has(id) ? { state: rows.get(id) } : null;
@@ -41,16 +44,24 @@ class AppModule {}
 Module({
   imports: [
     TransitionGuardModule.forRoot({}),
-    TransitionGuardModule.forFeature([{ resource: 'order', machine: orderMachine, loader: OrderLoader }]),
+    TransitionGuardModule.forFeature([
+      { resource: 'order', machine: orderMachine, loader: OrderLoader },
+    ]),
   ],
   controllers: [OrdersController],
 })(AppModule);
 
-if (!createValidator(orderMachine).can({ state: 'paid' }, 'SHIP')) throw new Error('core entry point broken');
+if (!createValidator(orderMachine).can({ state: 'paid' }, 'SHIP'))
+  throw new Error('core entry point broken');
 const app = await NestFactory.create(AppModule, { logger: false });
 await app.listen(0, '127.0.0.1');
 const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 const refused = await fetch(`${url}/orders/42/ship`, { method: 'POST' });
 const allowed = await fetch(`${url}/orders/7/ship`, { method: 'POST' });
-console.log(JSON.stringify({ refused: { status: refused.status, body: await refused.json() }, allowed: { status: allowed.status, body: await allowed.json() } }));
+console.log(
+  JSON.stringify({
+    refused: { status: refused.status, body: await refused.json() },
+    allowed: { status: allowed.status, body: await allowed.json() },
+  }),
+);
 await app.close();
