@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { growthBench, httpBench } from './http/http.bench.js';
+import { growthBench, httpBench, postgresContention } from './http/http.bench.js';
 import { describeMachineInfo, machineInfo } from './machine-info.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -54,6 +54,18 @@ for (const c of contention) {
     `| ${c.platform} | ${c.impl === 'a' ? '(a) @Transition + commit' : '(b) hand-written'} | ${c.connections} | ${f(c.rps)} | ${c.p99} | ${(c.conflictRate * 100).toFixed(1)}% | ${c.lostUpdates} |`,
   );
 }
+const pgContention = await postgresContention();
+console.log('\n## Contention across processes: one order, PostgreSQL, 4 app processes\n');
+if (pgContention.skipped) console.log(`skipped: ${pgContention.skipped}`);
+else {
+  console.log('| implementation | connections | req/s | p99 ms | 409 rate | lost updates |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const c of pgContention.rows) {
+    console.log(
+      `| ${c.impl === 'a' ? '(a) @Transition + commit' : '(b) hand-written'} | ${c.connections} | ${f(c.rps)} | ${c.p99} | ${(c.conflictRate * 100).toFixed(1)}% | ${c.lostUpdates} |`,
+    );
+  }
+}
 const growth = await growthBench();
 console.log('\n## Growth: the guard alone (canActivate, in-memory loader, no HTTP)\n');
 console.log('| dimension | size | µs per check |');
@@ -64,5 +76,6 @@ for (const g of growth)
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL(`./results/bench${QUICK ? '.quick' : ''}.json`, import.meta.url),
-  JSON.stringify({ meta, http, contention, growth }, null, 2) + '\n',
+  JSON.stringify({ meta, http, contention, postgresContention: pgContention, growth }, null, 2) +
+    '\n',
 );

@@ -12,6 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'node:http';
 import { postJsonWithHeaders } from '../../test/support/post-json.js';
+import {
+  postgres,
+  startDemoProcess,
+  stopDemoProcess,
+  type DemoProcess,
+} from '../../test/race/postgres-cluster.js';
 import autocannon from 'autocannon';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
@@ -81,7 +87,7 @@ export async function httpBench(): Promise<{ http: HttpRow[]; contention: Conten
     const db = app.get(DataSource);
     const insert = async (status: string) => {
       const [{ id }] = await db.query(
-        `INSERT INTO orders (status, total, paid, version) VALUES (?, 1000000000000, 0, 0) RETURNING id`,
+        `INSERT INTO orders (status, total, paid, version) VALUES (?, 1000000000, 0, 0) RETURNING id`,
         [status],
       );
       return id as number;
@@ -166,20 +172,27 @@ export async function httpBench(): Promise<{ http: HttpRow[]; contention: Conten
  * Exactly `total` POSTs from `connections` keep-alive connections, every response counted (what
  * lost updates are checked against), timed by the wall clock.
  */
-async function fixedCount(url: string, body: object, connections: number, total: number) {
+async function fixedCount(
+  urls: string | readonly string[],
+  body: object,
+  connections: number,
+  total: number,
+) {
+  const targets = typeof urls === 'string' ? [urls] : urls;
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
   let ok = 0;
   let non2xx = 0;
   let sent = 0;
-  const post = async () => (await postJsonWithHeaders(agent, url, body)).status;
+  const post = async (c: number) =>
+    (await postJsonWithHeaders(agent, targets[c % targets.length], body)).status;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: connections }, async () => {
+    Array.from({ length: connections }, async (_, c) => {
       while (sent < total) {
         sent++;
         const t = performance.now();
-        const status = await post();
+        const status = await post(c);
         latencies.push(performance.now() - t);
         if (status >= 200 && status < 300) ok++;
         else non2xx++;
@@ -196,6 +209,57 @@ async function fixedCount(url: string, body: object, connections: number, total:
     non2xx,
     total,
   };
+}
+
+/**
+ * Contention across processes: 4 benchmark app processes (2 Express, 2 Fastify) on one PostgreSQL
+ * database, started the way .ci/run starts one; connections spread over the processes, all on one
+ * order. Skipped, with the reason, when no PostgreSQL server can be had.
+ */
+export async function postgresContention(): Promise<{ rows: ContentionRow[]; skipped?: string }> {
+  const pg = postgres();
+  if (!('url' in pg)) return { rows: [], skipped: pg.skip };
+  const rows: ContentionRow[] = [];
+  const processes: DemoProcess[] = [];
+  const db = new DataSource({ type: 'postgres', url: pg.url });
+  try {
+    await db.initialize();
+    await db.query('DROP TABLE IF EXISTS orders, transition_log CASCADE');
+    for (let i = 0; i < 4; i++) {
+      processes.push(
+        await startDemoProcess({ DATABASE_URL: pg.url, PLATFORM: i % 2 ? 'fastify' : 'express' }, [
+          '--import',
+          'tsx',
+          'bench/http/serve.ts',
+        ]),
+      );
+    }
+    const urls = (impl: string, id: number) =>
+      processes.map((p) => `${p.url}/${impl}/orders/${id}/pay`);
+    for (const connections of [4, 16, 64]) {
+      for (const impl of ['a', 'b'] as const) {
+        const [{ id }] = await db.query(
+          `INSERT INTO orders (status, total, paid, version, "createdAt", "updatedAt") VALUES ('pending', 1000000000, 0, 0, now(), now()) RETURNING id`,
+        );
+        const r = await fixedCount(urls(impl, id), { amount: 1 }, connections, QUICK ? 200 : 2000);
+        const [row] = await db.query('SELECT paid FROM orders WHERE id = $1', [id]);
+        rows.push({
+          platform: '4 processes',
+          impl,
+          connections,
+          rps: r.rps,
+          p99: r.p99,
+          conflictRate: r.non2xx / r.total,
+          lostUpdates: r.ok - Number(row.paid),
+        });
+      }
+    }
+  } finally {
+    await Promise.all(processes.map(stopDemoProcess));
+    if (db.isInitialized) await db.destroy();
+    if ('stop' in pg) pg.stop();
+  }
+  return { rows };
 }
 
 export interface GrowthRow {

@@ -42,18 +42,17 @@ export interface DemoProcess {
   child: ChildProcess;
 }
 
-/** Starts one demo process on a free port; resolves with its URL once it listens. */
-export function startDemoProcess(env: Record<string, string>): Promise<DemoProcess> {
+/** Starts one demo process (or another script printing the same line) on a free port; resolves with its URL once it listens. */
+export function startDemoProcess(
+  env: Record<string, string>,
+  args: readonly string[] = ['examples/orders-api/dist/examples/orders-api/src/main.js'],
+): Promise<DemoProcess> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['examples/orders-api/dist/examples/orders-api/src/main.js'],
-      {
-        cwd: root,
-        env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...args], {
+      cwd: root,
+      env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const timer = setTimeout(
       () => reject(new Error(`demo did not start in 60 s:\n${output}`)),
