@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { startDemo, type Demo } from './demo-harness.js';
+
+/**
+ * The README's curl sessions, replayed against a fresh demo (Express, as `npm start` serves it):
+ * every `$ curl` line is sent as it is written and its answer must be the README's, byte for byte
+ * for JSON bodies, and by status line and the shown headers for `-i`. Keeps the README true.
+ */
+interface Step {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  expected: string[];
+}
+
+function sessions(): Step[][] {
+  const readme = readFileSync('README.md', 'utf8');
+  const blocks = [...readme.matchAll(/```console\n([\s\S]*?)```/g)]
+    .map((m) => m[1])
+    .filter((b) => b.includes('curl -s'));
+  return blocks.map((block) => {
+    const steps: Step[] = [];
+    const lines = block.replace(/\\\n\s*/g, '').split('\n');
+    for (const line of lines) {
+      if (line.startsWith('$ #')) continue;
+      if (line.startsWith('$ curl')) {
+        const args = [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]).slice(2);
+        const step: Step = { method: 'GET', path: '', headers: {}, expected: [] };
+        for (let i = 0; i < args.length; i++) {
+          if (args[i] === '-X') step.method = args[++i];
+          else if (args[i] === '-H') {
+            const [k, ...v] = args[++i].split(':');
+            step.headers[k.trim().toLowerCase()] = v.join(':').trim();
+          } else if (args[i] === '-d') step.body = args[++i];
+          else if (args[i].startsWith('localhost:3000'))
+            step.path = args[i].slice('localhost:3000'.length);
+          else if (args[i] === '|') break;
+        }
+        steps.push(step);
+      } else if (steps.length && line.trim()) steps[steps.length - 1].expected.push(line);
+    }
+    return steps;
+  });
+}
+
+describe('the README curl sessions', () => {
+  let demo: Demo;
+  beforeEach(async () => {
+    demo = await startDemo('express');
+  });
+  afterEach(async () => {
+    await demo.close();
+  });
+
+  it.each(sessions().map((s, i) => [i + 1, s]))('session %i reproduces', async (_n, steps) => {
+    // The idempotency session starts "after creating and paying order 1".
+    if ((steps as Step[])[0].path !== '/orders') {
+      await fetch(`${demo.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"total": 4200}',
+      });
+      await fetch(`${demo.url}/orders/1/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"amount": 4200}',
+      });
+    }
+    for (const step of steps as Step[]) {
+      const res = await fetch(`${demo.url}${step.path}`, {
+        method: step.method,
+        headers: step.headers,
+        body: step.body,
+      });
+      const text = await res.text();
+      const json = step.expected.filter((l) => l.startsWith('{'));
+      if (json.length) expect(text).toBe(json[json.length - 1]);
+      const status = step.expected.find((l) => l.startsWith('HTTP/1.1'));
+      if (status) expect(`HTTP/1.1 ${res.status} ${res.statusText}`).toBe(status);
+      for (const header of step.expected.filter((l) => /^[A-Za-z-]+: /.test(l))) {
+        const [name, ...value] = header.split(': ');
+        expect(`${name}: ${res.headers.get(name)}`).toBe(`${name}: ${value.join(': ')}`);
+      }
+    }
+  });
+});
