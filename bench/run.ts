@@ -6,10 +6,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { growthBench, httpBench, postgresContention } from './http/http.bench.js';
+import { growthBench, httpBench, IMPLS, postgresContention } from './http/http.bench.js';
 import { describeMachineInfo, machineInfo } from './machine-info.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+const implName = (impl: string) => `(${impl}) ${IMPLS[impl as keyof typeof IMPLS]}`;
 const meta = await machineInfo(['@nestjs/core', 'xstate', 'typeorm', 'zod', 'autocannon']);
 console.log(describeMachineInfo('bench', meta));
 
@@ -35,11 +36,7 @@ for (const r of http.sort(
   const hand = http.find(
     (h) => h.platform === r.platform && h.scenario === r.scenario && h.impl === 'b',
   )!;
-  const name = {
-    a: '(a) @Transition + commit',
-    b: '(b) hand-written check',
-    c: '(c) XState in controller',
-  }[r.impl as 'a'];
+  const name = implName(r.impl);
   console.log(
     `| ${r.platform} | ${r.scenario} | ${name} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${((r.rps / hand.rps) * 100).toFixed(0)}% | ${hand.p99 ? `${((r.p99 / hand.p99) * 100).toFixed(0)}%` : 'n/a'} |`,
   );
@@ -51,7 +48,7 @@ console.log(
 console.log('|---|---|---:|---:|---:|---:|---:|');
 for (const c of contention) {
   console.log(
-    `| ${c.platform} | ${c.impl === 'a' ? '(a) @Transition + commit' : '(b) hand-written'} | ${c.connections} | ${f(c.rps)} | ${c.p99} | ${(c.conflictRate * 100).toFixed(1)}% | ${c.lostUpdates} |`,
+    `| ${c.platform} | ${implName(c.impl)} | ${c.connections} | ${f(c.rps)} | ${c.p99} | ${(c.conflictRate * 100).toFixed(1)}% | ${c.lostUpdates} |`,
   );
 }
 const pgContention = await postgresContention();
@@ -62,7 +59,7 @@ else {
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const c of pgContention.rows) {
     console.log(
-      `| ${c.impl === 'a' ? '(a) @Transition + commit' : '(b) hand-written'} | ${c.connections} | ${f(c.rps)} | ${c.p99} | ${(c.conflictRate * 100).toFixed(1)}% | ${c.lostUpdates} |`,
+      `| ${implName(c.impl)} | ${c.connections} | ${f(c.rps)} | ${c.p99} | ${(c.conflictRate * 100).toFixed(1)}% | ${c.lostUpdates} |`,
     );
   }
 }

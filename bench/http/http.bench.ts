@@ -70,7 +70,8 @@ export interface ContentionRow {
   lostUpdates: number;
 }
 
-const IMPLS = {
+/** The three implementations of the route, by their letter in bench-app.ts. */
+export const IMPLS = {
   a: '@Transition + commit',
   b: 'hand-written check',
   c: 'XState in controller',

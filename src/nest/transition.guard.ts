@@ -133,7 +133,7 @@ export class TransitionGuard implements CanActivate {
       if (request[IDEMPOTENCY_REPLAY]) return true;
     }
     try {
-      return await this.checkLoaded(context, request, meta, entry, id, event, ifMatch);
+      return await this.checkLoaded(context, request, entry, id, event, ifMatch);
     } catch (err) {
       // Refused or failed before the handler: nothing changed, so the key is free again.
       const pending = request[IDEMPOTENCY_PENDING];
@@ -149,7 +149,6 @@ export class TransitionGuard implements CanActivate {
   private async checkLoaded(
     context: ExecutionContext,
     request: Record<string | symbol, any>,
-    meta: TransitionMetadata,
     entry: RegisteredResource,
     id: string,
     requested: RequestedEvent,

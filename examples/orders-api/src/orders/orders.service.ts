@@ -1,7 +1,8 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import {
+  ResourceNotFoundException,
   TransitionRegistry,
   TransitionService,
   type CurrentTransition,
@@ -38,15 +39,7 @@ export class OrdersService {
 
   async get(id: number) {
     const row = await this.orders.findOneBy({ id });
-    if (!row)
-      throw new NotFoundException({
-        statusCode: 404,
-        error: 'Not Found',
-        code: 'RESOURCE_NOT_FOUND',
-        message: `order ${id} does not exist`,
-        resource: 'order',
-        id: String(id),
-      });
+    if (!row) throw new ResourceNotFoundException('order', String(id));
     const validator = this.registry.get('order')!.validator;
     return {
       ...orderView(row),
