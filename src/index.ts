@@ -1,6 +1,7 @@
 /**
- * `nestjs-transition-guard`: the NestJS module, decorator and guard, plus everything from
- * `nestjs-transition-guard/core`.
+ * `nestjs-transition-guard`: the NestJS module, decorators, guard, service and errors; the stores'
+ * interfaces and in-memory stores; the HTTP helpers; and the core validator (also at
+ * `nestjs-transition-guard/core`, without NestJS).
  */
 export * from './core/index.js';
 export * from './nest/index.js';

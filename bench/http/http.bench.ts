@@ -24,7 +24,13 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { createMachine, setup } from 'xstate';
 import { z } from 'zod';
 import { DataSource } from 'typeorm';
-import { TransitionGuard, TransitionRegistry, TRANSITION_METADATA } from '../../src/index.js';
+import {
+  MemoryIdempotencyStore,
+  resolveOptions,
+  TransitionGuard,
+  TransitionRegistry,
+} from '../../src/index.js';
+import { TRANSITION_METADATA } from '../../src/nest/decorators/transition-metadata.js';
 import { createBenchApp } from './bench-app.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -307,7 +313,12 @@ export async function growthBench(): Promise<GrowthRow[]> {
       dimension: 'machine states',
       size: String(size),
       nsPerCheck: await time(
-        new TransitionGuard(new Reflector(), registry),
+        new TransitionGuard(
+          new Reflector(),
+          registry,
+          resolveOptions({}),
+          new MemoryIdempotencyStore(),
+        ),
         routed('flat', 'NEXT'),
         () => ({ params: { id: '1' }, headers: {}, body: {} }),
       ),
@@ -332,7 +343,12 @@ export async function growthBench(): Promise<GrowthRow[]> {
       dimension: 'registered resources',
       size: String(count),
       nsPerCheck: await time(
-        new TransitionGuard(new Reflector(), registry),
+        new TransitionGuard(
+          new Reflector(),
+          registry,
+          resolveOptions({}),
+          new MemoryIdempotencyStore(),
+        ),
         routed(`r${count - 1}`, 'GO'),
         () => ({ params: { id: '1' }, headers: {}, body: {} }),
       ),
@@ -347,7 +363,12 @@ export async function growthBench(): Promise<GrowthRow[]> {
   });
   const registry = new TransitionRegistry();
   registry.register({ resource: 'noted', machine: noted }, { loader: loader('a') });
-  const guard = new TransitionGuard(new Reflector(), registry);
+  const guard = new TransitionGuard(
+    new Reflector(),
+    registry,
+    resolveOptions({}),
+    new MemoryIdempotencyStore(),
+  );
   for (const bytes of [100, 1_000, 10_000, 100_000]) {
     const body = { note: 'x'.repeat(bytes) };
     rows.push({

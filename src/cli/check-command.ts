@@ -1,5 +1,6 @@
 import type { AnyStateMachine } from 'xstate';
-import { finding, lintMachine, type Finding } from '../core/index.js';
+import { lintMachine, type Finding } from '../core/index.js';
+import { finding } from '../core/lint/lint-machine.js';
 import { findMachineFiles, loadMachineFile } from './load-machine-file.js';
 
 export interface FileReport {

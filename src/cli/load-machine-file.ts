@@ -3,13 +3,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AnyStateMachine } from 'xstate';
 import {
-  finding,
-  formatPath,
   machineFromDefinition,
   MachineDefinitionError,
   type Finding,
   type MachineImplementations,
 } from '../core/index.js';
+import { formatPath } from '../core/definition/definition-error.js';
+import { finding } from '../core/lint/lint-machine.js';
 
 /** Bad input to the CLI (a file missing, not a machine, not parsing): one line, exit 2. */
 export class CliInputError extends Error {

@@ -3,7 +3,8 @@ import type { MachineIndex } from './machine-index.js';
 import type { GuardScope } from './guards.js';
 import type { Plan } from './plan.js';
 import type { StoredState } from './types.js';
-import { MAX_STATE_LENGTH, stateKey, toStoredState } from './state-value.js';
+import { MAX_STATE_LENGTH, toStoredState } from './state-value.js';
+import { canonicalJson } from './canonical-json.js';
 import { UnknownStateError } from './errors.js';
 
 /** The active state nodes under one node, in the shape XState's `transitionNode` walks them. */
@@ -81,7 +82,7 @@ export class ConfigurationCache {
       if (hit) return hit;
     }
     const resolved = resolveConfiguration(this.index.root, this.parse(stored));
-    const key = stateKey(resolved.value);
+    const key = canonicalJson(resolved.value);
     let config = this.byKey.get(key);
     if (!config) {
       if (this.byKey.size >= CACHE_LIMIT) this.byKey.clear();

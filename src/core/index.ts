@@ -11,8 +11,15 @@ export {
 } from './errors.js';
 export { describeRefusal } from './messages.js';
 export type { MachineDescription } from './machine-description.js';
-export { toStoredState, toStateValue, formatState } from './state-value.js';
-export { matchesEventDescriptor } from './event-descriptor.js';
+export {
+  toStoredState,
+  toStateValue,
+  encodeState,
+  decodeState,
+  sameState,
+  formatState,
+} from './state-value.js';
+export { canonicalJson, JsonTooDeepError, MAX_JSON_DEPTH } from './canonical-json.js';
 export type {
   StoredState,
   StateInput,
@@ -27,8 +34,21 @@ export type {
   EventExplanation,
   ValidatorOptions,
 } from './types.js';
-export * from './definition/index.js';
+export {
+  machineFromDefinition,
+  loadMachineDefinitionFile,
+  MachineDefinitionError,
+  machineDefinitionSchema,
+  type MachineImplementations,
+  type LoadedMachine,
+  type DefinitionIssue,
+  type MachineDefinition,
+  type StateDefinition,
+  type TransitionDefinition,
+  type GuardDefinition,
+  type EventDefinition,
+} from './definition/index.js';
 export { toMermaid, type DiagramOptions } from './diagram/mermaid.js';
 export { toDot } from './diagram/dot.js';
 export { toMarkdownTable } from './diagram/table.js';
-export * from './lint/index.js';
+export { lintMachine, type Finding, type FindingCode } from './lint/index.js';

@@ -5,17 +5,23 @@
  * @example
  * etagFor(3); // '"v3"'
  */
-export function etagFor(version: number | string | undefined | null): string | undefined {
-  return version === undefined || version === null ? undefined : `"v${String(version)}"`;
+export function etagFor(version: number | undefined | null): string | undefined {
+  return version === undefined || version === null ? undefined : `"v${version}"`;
 }
 
 /** `If-Match` as data: `*`, or the strong entity tags listed (weak ones never match, section 13.1.1). */
-export type IfMatch = { any: true } | { any: false; tags: string[] };
+export type IfMatch = { readonly any: true } | { readonly any: false; readonly tags: string[] };
 
-/** Parses an `If-Match` header value; returns undefined when it is malformed. */
-export function parseIfMatch(header: string | string[] | undefined): IfMatch | undefined {
+/**
+ * Parses an `If-Match` header value; returns undefined when it is malformed.
+ *
+ * @example
+ * parseIfMatch('"v3", "v4"'); // { any: false, tags: ['"v3"', '"v4"'] }
+ * parseIfMatch('*'); // { any: true }
+ */
+export function parseIfMatch(header: unknown): IfMatch | undefined {
   const value = Array.isArray(header) ? header.join(',') : header;
-  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return undefined;
   if (value.trim() === '*') return { any: true };
   const tags: string[] = [];
   for (const part of value.split(',')) {
@@ -27,7 +33,12 @@ export function parseIfMatch(header: string | string[] | undefined): IfMatch | u
   return tags.length || value.includes('W/') ? { any: false, tags } : undefined;
 }
 
-/** Whether `If-Match` holds for a resource with this ETag (strong comparison). */
+/**
+ * Whether `If-Match` holds for a resource with this ETag (strong comparison).
+ *
+ * @example
+ * ifMatchHolds(parseIfMatch('"v3"')!, etagFor(3)); // true
+ */
 export function ifMatchHolds(ifMatch: IfMatch, etag: string | undefined): boolean {
   return ifMatch.any || (etag !== undefined && ifMatch.tags.includes(etag));
 }

@@ -1,47 +1,79 @@
-export { TransitionGuardModule, TransitionGuardCoreModule } from './transition-guard.module.js';
+export { TransitionGuardModule } from './module/transition-guard.module.js';
 export {
   TRANSITION_GUARD_MODULE_OPTIONS,
   TRANSITION_GUARD_OPTIONS,
-} from './transition-guard.module-definition.js';
+} from './module/module-definition.js';
+export {
+  resolveOptions,
+  type TransitionGuardOptions,
+  type ResolvedTransitionGuardOptions,
+} from './module/options.js';
+export {
+  defineResource,
+  type TransitionResource,
+  type PayloadSchemas,
+} from './module/resource-definition.js';
 export type {
-  TransitionGuardOptions,
-  ResolvedTransitionGuardOptions,
-} from './transition-guard.options.js';
-export { Transition, type TransitionDecoratorOptions } from './transition.decorator.js';
-export { CurrentTransition } from './current-transition.decorator.js';
-export { TransitionGuard, type RequestedEvent } from './transition.guard.js';
-export { TransitionExceptionFilter } from './transition-exception.filter.js';
-export { TransitionRegistry, type RegisteredResource } from './transition-registry.js';
-export { defineResource, type TransitionResource } from './resource-definition.js';
-export type { StateLoader, LoadedState, StateLoadContext } from './state-loader.interface.js';
-export type { IdSource, TransitionMetadata } from './transition-metadata.js';
-export { TRANSITION_METADATA, CURRENT_TRANSITION } from './constants.js';
+  StateLoader,
+  LoadedState,
+  StateLoadContext,
+} from './module/state-loader.interface.js';
+export { TransitionRegistry, type RegisteredResource } from './module/transition-registry.js';
+export { Transition, type TransitionDecoratorOptions } from './decorators/transition.decorator.js';
+export { CurrentTransition } from './decorators/current-transition.decorator.js';
+export type { IdSource } from './decorators/transition-metadata.js';
+export { TransitionGuard } from './guard/transition.guard.js';
+export type { GuardRequest } from './guard/guard-request.js';
+export type { RequestedEvent } from './guard/request-readers.js';
+export { TransitionInterceptor } from './response/transition.interceptor.js';
+export { TransitionService } from './commit/transition.service.js';
+export type {
+  CheckedTransition,
+  TransitionOf,
+  PayloadOf,
+  ChangesOf,
+} from './commit/checked-transition.js';
+export type {
+  CommittedTransition,
+  TransitionChanges,
+  TransitionListener,
+  CommitBase,
+} from './commit/commit.types.js';
+export {
+  TransitionHttpException,
+  type TransitionErrorBody,
+  type TransitionErrorCode,
+} from './errors/transition-http.exception.js';
 export {
   IllegalTransitionException,
   type IllegalTransitionBody,
-} from './exceptions/illegal-transition.exception.js';
+  type IllegalTransitionReason,
+  type CurrentPosition,
+} from './errors/illegal-transition.exception.js';
 export {
   InvalidTransitionRequestException,
+  RoleRequiredException,
+  ResourceNotFoundException,
   type InvalidTransitionRequestBody,
   type InvalidTransitionRequestCode,
-} from './exceptions/invalid-transition-request.exception.js';
-export { ResourceNotFoundException } from './exceptions/resource-not-found.exception.js';
-export { TransitionForbiddenException } from './exceptions/transition-forbidden.exception.js';
-export { toProblemDetails } from './exceptions/problem-details.js';
-export {
-  TransitionService,
-  type CommittedTransition,
-  type TransitionChanges,
-  type TransitionListener,
-  type CommitBase,
-} from './transition.service.js';
-export { StoreUnavailableException } from './exceptions/store-unavailable.exception.js';
-export { IdempotencyInterceptor } from './idempotency.interceptor.js';
+  type RoleRequiredBody,
+  type ResourceNotFoundBody,
+} from './errors/request.exceptions.js';
 export {
   PreconditionFailedException,
   PreconditionRequiredException,
-} from './exceptions/precondition.exceptions.js';
+  type PreconditionFailedBody,
+  type PreconditionRequiredBody,
+} from './errors/precondition.exceptions.js';
 export {
   IdempotencyKeyReusedException,
   RequestInProgressException,
-} from './exceptions/idempotency.exceptions.js';
+  type IdempotencyKeyReusedBody,
+  type RequestInProgressBody,
+} from './errors/idempotency.exceptions.js';
+export {
+  StoreUnavailableException,
+  type StoreUnavailableBody,
+} from './errors/store-unavailable.exception.js';
+export { TransitionExceptionFilter } from './errors/transition-exception.filter.js';
+export { toProblemDetails, type ProblemDetails } from './errors/problem-details.js';

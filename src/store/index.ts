@@ -7,7 +7,15 @@ export type {
 } from './transition-store.interface.js';
 export { MemoryTransitionStore } from './memory-transition-store.js';
 export {
+  IDEMPOTENCY_STORE,
+  type IdempotencyStore,
+  type IdempotencyRecord,
+  type IdempotencyClaim,
+  type StoredResponse,
+} from './idempotency-store.interface.js';
+export { MemoryIdempotencyStore } from './memory-idempotency-store.js';
+export {
   StoreUnavailableError,
   ForbiddenChangesError,
-  assertChangesAllowed,
+  IdempotencyKeyLostError,
 } from './store-errors.js';

@@ -1,6 +1,5 @@
-import type { StoredState } from '../core/index.js';
+import { sameState, type StoredState } from '../core/index.js';
 import { assertChangesAllowed } from './store-errors.js';
-import { encodeState } from './state-encoding.js';
 import type {
   CompareAndSetOptions,
   ExpectedState,
@@ -14,8 +13,6 @@ interface Row<TContext> {
   version: number;
   context: TContext;
 }
-
-const sameState = (a: StoredState, b: StoredState) => encodeState(a) === encodeState(b);
 
 /**
  * An in-memory store, for tests and examples. Compare-and-set is atomic per id (a per-id queue

@@ -1,6 +1,6 @@
 /**
- * The store cannot be reached or failed mid-write (connection refused, dropped, database busy).
- * Nothing was written. The HTTP layer answers 503.
+ * The store cannot be reached or failed mid-write (connection refused or dropped, database busy,
+ * disk read-only). Nothing was written. The HTTP layer answers 503 with `Retry-After`.
  */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
@@ -9,7 +9,7 @@ export class StoreUnavailableError extends Error {
     options: { cause: unknown },
   ) {
     super(
-      `The ${store} store is unavailable: ${(options.cause as Error)?.message ?? String(options.cause)}`,
+      `The ${store} store is unavailable: ${(options.cause as Error | undefined)?.message ?? String(options.cause)}`,
       options,
     );
   }
@@ -25,6 +25,20 @@ export class ForbiddenChangesError extends Error {
     super(
       `commit() changes may not set ${fields.map((f) => `'${f}'`).join(', ')}: the store owns ${owned.join(', ')} ` +
         `(the state comes from the machine, the version is incremented by the write). Remove ${fields.length === 1 ? 'it' : 'them'} from the changes.`,
+    );
+  }
+}
+
+/**
+ * The attempt no longer holds its idempotency key (its lease ended and a retry took the key
+ * over). Thrown inside the commit's transaction, so the state change rolls back: one key, one
+ * execution.
+ */
+export class IdempotencyKeyLostError extends Error {
+  override readonly name = 'IdempotencyKeyLostError';
+  constructor(readonly key: string) {
+    super(
+      `Idempotency-Key '${key}' is no longer held by this request (its lease ended and a retry took it over); nothing was committed`,
     );
   }
 }

@@ -46,7 +46,7 @@ describe.each(PLATFORMS)('article workflow with roles on %s', (platform) => {
     expect(res.body).toEqual({
       statusCode: 403,
       error: 'Forbidden',
-      code: 'TRANSITION_FORBIDDEN',
+      code: 'ROLE_REQUIRED',
       message: 'APPROVE on article needs one of the roles: editor',
       resource: 'article',
       id: String(id),

@@ -20,6 +20,8 @@ import {
   TransitionGuard,
   TransitionGuardModule,
   TransitionRegistry,
+  MemoryIdempotencyStore,
+  resolveOptions,
   type TransitionGuardOptions,
 } from '../../src/index.js';
 import { DoorLoader, DoorStore, doorMachine, listen, PLATFORMS } from './module-harness.js';
@@ -66,7 +68,7 @@ class DoorsController {
 
   @Post('by-query/close')
   @HttpCode(200)
-  @Transition('door', 'CLOSE', { id: (req) => req.query.door })
+  @Transition('door', 'CLOSE', { id: (req) => req.query?.door })
   closeByFunction(@CurrentTransition() t: CurrentTransition) {
     return t;
   }
@@ -271,7 +273,12 @@ describe('non-HTTP contexts', () => {
   registry.register(door, { loader: new DoorLoader(new DoorStore()) });
 
   it('gets a clear error naming the handler and the fix', async () => {
-    const guard = new TransitionGuard(new Reflector(), registry);
+    const guard = new TransitionGuard(
+      new Reflector(),
+      registry,
+      resolveOptions({}),
+      new MemoryIdempotencyStore(),
+    );
     await expect(guard.canActivate(rpcContext())).rejects.toThrow(
       /@Transition\(\) on DoorsController\.open was reached from a 'rpc' context.*Subclass TransitionGuard and override getRequest\(\)/,
     );
@@ -281,10 +288,15 @@ describe('non-HTTP contexts', () => {
     class RpcTransitionGuard extends TransitionGuard {
       protected override getRequest(context: ExecutionContext) {
         const data = context.switchToRpc().getData();
-        return { params: { id: data.id }, body: {} } as Record<string, any>;
+        return { params: { id: data.id }, headers: {}, body: {} };
       }
     }
-    const guard = new RpcTransitionGuard(new Reflector(), registry);
+    const guard = new RpcTransitionGuard(
+      new Reflector(),
+      registry,
+      resolveOptions({}),
+      new MemoryIdempotencyStore(),
+    );
     await expect(guard.canActivate(rpcContext())).resolves.toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 export { machineFromDefinition, loadMachineDefinitionFile } from './load-definition.js';
 export type { MachineImplementations, LoadedMachine } from './load-definition.js';
-export { MachineDefinitionError, formatPath } from './definition-error.js';
+export { MachineDefinitionError } from './definition-error.js';
 export type { DefinitionIssue } from './definition-error.js';
 export { machineDefinitionSchema } from './definition-schema.js';
 export type {

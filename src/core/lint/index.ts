@@ -1,1 +1,1 @@
-export { lintMachine, finding, nodePath, type Finding, type FindingCode } from './lint-machine.js';
+export { lintMachine, type Finding, type FindingCode } from './lint-machine.js';

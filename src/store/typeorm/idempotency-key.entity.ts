@@ -12,6 +12,10 @@ export class IdempotencyKeyEntry {
   @Column({ type: 'varchar', length: 64 })
   fingerprint!: string;
 
+  /** The attempt holding the key. */
+  @Column({ type: 'varchar', length: 64 })
+  token!: string;
+
   @Column({ type: 'varchar', length: 16 })
   status!: 'in-progress' | 'committed' | 'completed';
 
@@ -22,6 +26,10 @@ export class IdempotencyKeyEntry {
   /** What was committed, JSON (status `committed`). */
   @Column({ type: 'text', nullable: true })
   committed!: string | null;
+
+  /** End of the holding attempt's lease, in milliseconds since the epoch. */
+  @Column({ type: 'bigint' })
+  leaseUntilMs!: string | number;
 
   /** Expiry, in milliseconds since the epoch. */
   @Column({ type: 'bigint' })

@@ -1,20 +1,21 @@
-import { LessThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
-import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from '../../http/index.js';
-import { StoreUnavailableError } from '../store-errors.js';
+import type { DataSource, EntityManager } from 'typeorm';
+import type {
+  IdempotencyClaim,
+  IdempotencyRecord,
+  IdempotencyStore,
+  StoredResponse,
+} from '../idempotency-store.interface.js';
+import { IdempotencyKeyLostError } from '../store-errors.js';
 import { IdempotencyKeyEntry } from './idempotency-key.entity.js';
-import { isUnavailable } from './typeorm-transition-store.js';
+import { callDatabase } from './typeorm-failures.js';
 
-const UNIQUE_VIOLATION = new Set([
-  '23505',
-  'SQLITE_CONSTRAINT_PRIMARYKEY',
-  'SQLITE_CONSTRAINT_UNIQUE',
-  'SQLITE_CONSTRAINT',
-]);
+const UNIQUE_VIOLATION = /^(23505|SQLITE_CONSTRAINT)/;
 
 /**
- * Idempotency keys in a TypeORM table (SQLite, PostgreSQL), shared by every process: `begin` is
- * one INSERT on the (caller, key) primary key, so exactly one of concurrent first requests wins;
- * `markCommitted` writes through the transition's own transaction.
+ * Idempotency keys in a TypeORM table (SQLite, PostgreSQL), shared by every process. `claim` is
+ * one INSERT on the (caller, key) primary key, or one conditional UPDATE taking over a key whose
+ * lease ended: exactly one of concurrent claims wins. `markCommitted` writes through the
+ * transition's own transaction and fails (rolling it back) when the attempt lost its key.
  *
  * @example
  * TransitionGuardModule.forRoot({ idempotency: { store: TypeOrmIdempotencyStore } })
@@ -23,7 +24,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
   constructor(protected readonly dataSource: DataSource) {}
 
   async get(caller: string, key: string): Promise<IdempotencyRecord | null> {
-    const row = await this.guard(() =>
+    const row = await callDatabase('idempotency', () =>
       this.dataSource.getRepository(IdempotencyKeyEntry).findOneBy({ caller, key }),
     );
     if (!row || Number(row.expiresAtMs) <= Date.now()) return null;
@@ -31,67 +32,87 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
       caller,
       key,
       fingerprint: row.fingerprint,
+      token: row.token,
       status: row.status,
+      leaseUntil: new Date(Number(row.leaseUntilMs)),
       expiresAt: new Date(Number(row.expiresAtMs)),
       ...(row.response ? { response: JSON.parse(row.response) as StoredResponse } : {}),
-      ...(row.committed ? { committed: JSON.parse(row.committed) } : {}),
+      ...(row.committed ? { committed: JSON.parse(row.committed) as unknown } : {}),
     };
   }
 
-  async begin(caller: string, key: string, fingerprint: string, expiresAt: Date): Promise<boolean> {
-    const repo = this.dataSource.getRepository(IdempotencyKeyEntry);
-    try {
-      await this.guard(async () => {
-        await repo.delete({ caller, key, expiresAtMs: LessThanOrEqual(Date.now()) as never });
-        await repo.insert({
-          caller,
-          key,
-          fingerprint,
-          status: 'in-progress',
-          response: null,
-          committed: null,
-          expiresAtMs: expiresAt.getTime(),
-        });
-      });
-      return true;
-    } catch (err) {
-      const code =
-        (err as { driverError?: { code?: string }; code?: string }).driverError?.code ??
-        (err as { code?: string }).code;
-      if (code && UNIQUE_VIOLATION.has(code)) return false;
-      throw err;
-    }
+  async claim(caller: string, key: string, claim: IdempotencyClaim): Promise<boolean> {
+    const values = {
+      fingerprint: claim.fingerprint,
+      token: claim.token,
+      status: 'in-progress' as const,
+      response: null,
+      committed: null,
+      leaseUntilMs: claim.leaseUntil.getTime(),
+      expiresAtMs: claim.expiresAt.getTime(),
+    };
+    const now = Date.now();
+    return callDatabase('idempotency', async () => {
+      // Take over an expired key, or an in-progress one whose lease ended: one conditional UPDATE.
+      const taken = await this.dataSource
+        .createQueryBuilder()
+        .update(IdempotencyKeyEntry)
+        .set(values)
+        .where('caller = :caller AND "key" = :key', { caller, key })
+        .andWhere('("expiresAtMs" <= :now OR (status = :inProgress AND "leaseUntilMs" <= :now))', {
+          now,
+          inProgress: 'in-progress',
+        })
+        .execute();
+      if (taken.affected === 1) return true;
+      try {
+        await this.dataSource.getRepository(IdempotencyKeyEntry).insert({ caller, key, ...values });
+        return true;
+      } catch (err) {
+        const e = err as { driverError?: { code?: unknown }; code?: unknown };
+        if (UNIQUE_VIOLATION.test(String(e.driverError?.code ?? e.code ?? ''))) return false;
+        throw err;
+      }
+    });
   }
 
-  async markCommitted(caller: string, key: string, committed: unknown, tx: unknown): Promise<void> {
+  async markCommitted(
+    caller: string,
+    key: string,
+    token: string,
+    committed: unknown,
+    tx: unknown,
+  ): Promise<void> {
     const manager = (tx as EntityManager | undefined) ?? this.dataSource.manager;
-    await manager.update(
+    const result = await manager.update(
       IdempotencyKeyEntry,
-      { caller, key },
+      { caller, key, token, status: 'in-progress' },
       { status: 'committed', committed: JSON.stringify(committed) },
     );
+    if (result.affected !== 1) throw new IdempotencyKeyLostError(key);
   }
 
-  async complete(caller: string, key: string, response: StoredResponse): Promise<void> {
-    await this.guard(() =>
+  async complete(
+    caller: string,
+    key: string,
+    token: string,
+    response: StoredResponse,
+  ): Promise<void> {
+    await callDatabase('idempotency', () =>
       this.dataSource
         .getRepository(IdempotencyKeyEntry)
-        .update({ caller, key }, { status: 'completed', response: JSON.stringify(response) }),
+        .update(
+          { caller, key, token },
+          { status: 'completed', response: JSON.stringify(response) },
+        ),
     );
   }
 
-  async release(caller: string, key: string): Promise<void> {
-    await this.guard(() =>
-      this.dataSource.getRepository(IdempotencyKeyEntry).delete({ caller, key }),
+  async release(caller: string, key: string, token: string): Promise<void> {
+    await callDatabase('idempotency', () =>
+      this.dataSource
+        .getRepository(IdempotencyKeyEntry)
+        .delete({ caller, key, token, status: 'in-progress' }),
     );
-  }
-
-  private async guard<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (err) {
-      if (isUnavailable(err)) throw new StoreUnavailableError('idempotency', { cause: err });
-      throw err;
-    }
   }
 }

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import type { StoredState } from '../../core/index.js';
-import { assertChangesAllowed, StoreUnavailableError } from '../store-errors.js';
+import { decodeState, encodeState, type StoredState } from '../../core/index.js';
+import { assertChangesAllowed } from '../store-errors.js';
 import type {
   CompareAndSetOptions,
   ExpectedState,
@@ -8,7 +8,7 @@ import type {
   TransitionStore,
 } from '../transition-store.interface.js';
 import { TransitionLogEntry } from './transition-log.entity.js';
-import { decodeState, encodeState } from '../state-encoding.js';
+import { callDatabase } from './typeorm-failures.js';
 
 export interface TypeOrmTransitionStoreOptions<E extends ObjectLiteral, TContext> {
   /** The entity whose rows are the resources. */
@@ -27,50 +27,6 @@ export interface TypeOrmTransitionStoreOptions<E extends ObjectLiteral, TContext
   readonly log?: boolean;
   /** Name for messages ('order'). Default: the entity's table name. */
   readonly name?: string;
-}
-
-/** Error codes meaning "the database is not reachable / not taking writes now", by driver. */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006',
-  '53300', // too_many_connections
-  'SQLITE_BUSY',
-  'SQLITE_LOCKED',
-  'SQLITE_CANTOPEN',
-  'SQLITE_IOERR',
-  'SQLITE_FULL',
-  'SQLITE_READONLY',
-]);
-const UNAVAILABLE_NAMES = new Set([
-  'CannotExecuteNotConnectedError',
-  'ConnectionIsNotSetError',
-  'ConnectionNotFoundError',
-]);
-
-/** Whether an error from TypeORM or its driver means the database is unavailable. */
-export function isUnavailable(err: unknown): boolean {
-  for (let e: any = err, depth = 0; e && depth < 4; e = e.cause ?? e.driverError, depth++) {
-    if (UNAVAILABLE_CODES.has(e.code) || UNAVAILABLE_NAMES.has(e.name)) return true;
-    if (
-      typeof e.message === 'string' &&
-      /not (been )?initialized|Connection terminated|Connection ended|connection is not (established|open)/i.test(
-        e.message,
-      )
-    )
-      return true;
-  }
-  return false;
 }
 
 /**
@@ -104,7 +60,7 @@ export class TypeOrmTransitionStore<
   }
 
   async load(id: string): Promise<StoredResource<TContext> | null> {
-    const row = await this.guard(() =>
+    const row = await callDatabase(this.name, () =>
       this.dataSource
         .getRepository(this.options.entity)
         .findOneBy({ [this.idProperty]: this.idValue(id) } as never),
@@ -173,14 +129,14 @@ export class TypeOrmTransitionStore<
     // The compare-and-set UPDATE is atomic on its own; a transaction is needed only when other
     // writes (the log row, beforeCommit hooks) must commit or roll back with it.
     const alone = !this.options.log && !options.beforeCommit;
-    return this.guard(() =>
+    return callDatabase(this.name, () =>
       alone ? write(this.dataSource.manager) : this.dataSource.transaction(write),
     );
   }
 
   /** The transition log of one resource, oldest first (when `log: true`). */
   async history(resource: string, id: string): Promise<TransitionLogEntry[]> {
-    return this.guard(() =>
+    return callDatabase(this.name, () =>
       this.dataSource
         .getRepository(TransitionLogEntry)
         .find({ where: { resource, resourceId: id }, order: { id: 'ASC' } }),
@@ -197,15 +153,5 @@ export class TypeOrmTransitionStore<
 
   private idValue(id: string): string | number {
     return this.options.idType === 'string' ? id : Number(id);
-  }
-
-  /** Runs a database call; maps "database unavailable" errors to `StoreUnavailableError`. */
-  private async guard<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (err) {
-      if (isUnavailable(err)) throw new StoreUnavailableError(this.name, { cause: err });
-      throw err;
-    }
   }
 }

@@ -8,9 +8,9 @@ import {
   StoreUnavailableError,
   TransitionRegistry,
   TransitionService,
+  resolveOptions,
   type CurrentTransition,
 } from '../../../src/index.js';
-import { resolveOptions } from '../../../src/nest/transition-guard.options.js';
 
 const machine = createMachine({
   id: 'order',
@@ -189,7 +189,7 @@ describe('TransitionService.commit', () => {
   it('needs a store: a loader-only resource cannot commit', async () => {
     const registry = new TransitionRegistry();
     registry.register({ resource: 'doc', machine }, { loader: { load: async () => null } });
-    const service = new TransitionService(registry);
+    const service = new TransitionService(registry, resolveOptions({}));
     await expect(service.commit({ resource: 'doc' } as CurrentTransition)).rejects.toThrow(
       /resource 'doc' has no store/,
     );

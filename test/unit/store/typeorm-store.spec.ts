@@ -3,12 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { StoreUnavailableError } from '../../../src/index.js';
-import {
-  encodeState,
-  TransitionLogEntry,
-  TypeOrmTransitionStore,
-} from '../../../src/store/typeorm/index.js';
+import { encodeState, StoreUnavailableError } from '../../../src/index.js';
+import { TransitionLogEntry, TypeOrmTransitionStore } from '../../../src/store/typeorm/index.js';
 
 @Entity({ name: 'tickets' })
 class Ticket {

@@ -1,0 +1,45 @@
+import type { StoredState } from '../../core/index.js';
+import type { TransitionRecord } from '../../store/index.js';
+
+/** The row as a commit attempt sees it, for changes computed from it. */
+export interface CommitBase<TContext = unknown> {
+  readonly state: StoredState;
+  readonly context: TContext;
+  readonly version: number | undefined;
+}
+
+/**
+ * The other fields the transition changes, written in the same statement as the state. A function
+ * is called again on every attempt with the row as that attempt sees it (use it when a change
+ * depends on the row: `paid: base.context.paid + amount`).
+ */
+export type TransitionChanges<
+  TContext = unknown,
+  TChanges extends object = Record<string, unknown>,
+> = TChanges | ((base: CommitBase<TContext>) => TChanges | undefined);
+
+/** A transition as it was committed. */
+export interface CommittedTransition {
+  readonly resource: string;
+  readonly id: string;
+  readonly event: string;
+  readonly from: StoredState;
+  readonly to: StoredState;
+  /** The version after the write (when the store keeps one). */
+  readonly version: number | undefined;
+  /** 1 when the first write matched; more after lost races that were retried. */
+  readonly attempts: number;
+}
+
+/** Called around commits of matching transitions. */
+export interface TransitionListener {
+  readonly resource?: string;
+  readonly event?: string;
+  /** Inside the write's transaction (where the store has one): throwing rolls everything back. */
+  beforeCommit?(record: TransitionRecord, tx: unknown): Promise<void> | void;
+  /**
+   * After the write committed, in this process, for side effects that need no durability. Never
+   * called for a write that lost the race. Errors are logged.
+   */
+  afterCommit?(record: TransitionRecord): Promise<void> | void;
+}

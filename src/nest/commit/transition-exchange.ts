@@ -1,0 +1,57 @@
+import type { StoredResponse } from '../../store/index.js';
+import type { IdempotencySession } from '../idempotency/idempotency-session.js';
+import type { CheckedTransition } from './checked-transition.js';
+import type { CommittedTransition } from './commit.types.js';
+
+const EXCHANGE = Symbol.for('transition-guard:exchange');
+
+type WithExchange = { [EXCHANGE]?: TransitionExchange };
+
+/**
+ * Everything one guarded request carries from the guard to the commit and to the response,
+ * besides the transition itself: the version the client pinned (a lost race is then a 412 or a
+ * version-mismatch instead of a retry), the idempotency session, a response to replay instead of
+ * running the handler, and what the handler committed (for the response's ETag). One object per
+ * request, on the request and behind the transition handed to the handler.
+ */
+export class TransitionExchange {
+  /** Set by `TransitionService.commit()` when the write went through. */
+  committed: CommittedTransition | undefined = undefined;
+
+  private constructor(
+    readonly transition: CheckedTransition | undefined,
+    readonly pinned: 'if-match' | 'expected-version' | undefined,
+    readonly idempotency: IdempotencySession | undefined,
+    readonly replay: StoredResponse | undefined,
+  ) {}
+
+  /** A checked request: the handler runs with `transition`. */
+  static checked(
+    request: object,
+    transition: CheckedTransition,
+    pinned: 'if-match' | 'expected-version' | undefined,
+    idempotency: IdempotencySession | undefined,
+  ): TransitionExchange {
+    const exchange = new TransitionExchange(transition, pinned, idempotency, undefined);
+    Object.defineProperty(transition, EXCHANGE, { value: exchange });
+    (request as WithExchange)[EXCHANGE] = exchange;
+    return exchange;
+  }
+
+  /** A repeated idempotent request: the stored response is replayed, the handler does not run. */
+  static replaying(request: object, response: StoredResponse): TransitionExchange {
+    const exchange = new TransitionExchange(undefined, undefined, undefined, response);
+    (request as WithExchange)[EXCHANGE] = exchange;
+    return exchange;
+  }
+
+  /** The exchange of a request, once the guard passed it. */
+  static ofRequest(request: object | undefined): TransitionExchange | undefined {
+    return request ? (request as WithExchange)[EXCHANGE] : undefined;
+  }
+
+  /** The exchange behind a transition the guard handed out (none for one built by hand). */
+  static of(transition: object): TransitionExchange | undefined {
+    return (transition as WithExchange)[EXCHANGE];
+  }
+}

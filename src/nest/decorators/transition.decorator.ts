@@ -1,0 +1,81 @@
+import {
+  applyDecorators,
+  SetMetadata,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
+import type { AnyStateMachine } from 'xstate';
+import type { EventTypeOf } from '../../core/index.js';
+import { TransitionExceptionFilter } from '../errors/transition-exception.filter.js';
+import { TransitionGuard } from '../guard/transition.guard.js';
+import type { TransitionResource } from '../module/resource-definition.js';
+import { TransitionInterceptor } from '../response/transition.interceptor.js';
+import {
+  TRANSITION_METADATA,
+  type IdSource,
+  type TransitionMetadata,
+} from './transition-metadata.js';
+
+export interface TransitionDecoratorOptions {
+  /**
+   * Where the resource id comes from. Default: the route param `id`. A string names another route
+   * param; `{ header }`, `{ query }` or a function of the request are also accepted.
+   */
+  readonly id?: IdSource;
+  /** `'required'`: answer 428 to a request without `If-Match`. Default: the module option. */
+  readonly ifMatch?: 'optional' | 'required';
+  /** Honour `Idempotency-Key`: a repeated request gets the first one's response replayed. */
+  readonly idempotency?: boolean;
+}
+
+/**
+ * Guards a route: before the handler runs, the resource is loaded and the event checked against
+ * its machine. A refusal answers 409 (or 400, 403, 404: see the README's order of checks); the
+ * handler gets what was checked through `@CurrentTransition()`. Attaches the guard, its filter
+ * and its interceptor itself; works with the guard registered globally as `APP_GUARD` too. Usable
+ * on a method or a class.
+ *
+ * With a resource from `defineResource()` the event is type-checked against the machine's events.
+ * With no event, the event comes from the request body: `POST /orders/:id/events` with
+ * `{ "type": "SHIP", ...payload }`; with a fixed event, the body is the payload.
+ *
+ * @example
+ * @Post(':id/ship')
+ * @Transition(order, 'SHIP') // `order` from defineResource(): 'SHIPP' would not compile
+ * ship(@CurrentTransition() t: CurrentTransition<typeof order, 'SHIP'>) { ... }
+ *
+ * @Post(':id/events')
+ * @Transition(order, undefined, { idempotency: true })
+ * send(@CurrentTransition() t: CurrentTransition<typeof order>) { ... }
+ */
+export function Transition<M extends AnyStateMachine>(
+  resource: TransitionResource<M>,
+  event?: EventTypeOf<M>,
+  options?: TransitionDecoratorOptions,
+): ClassDecorator & MethodDecorator;
+/** A resource by name: the event is checked at bootstrap, not at compile time. */
+export function Transition(
+  resource: string,
+  event?: string,
+  options?: TransitionDecoratorOptions,
+): ClassDecorator & MethodDecorator;
+export function Transition(
+  resource: TransitionResource | string,
+  event?: string,
+  options: TransitionDecoratorOptions = {},
+): ClassDecorator & MethodDecorator {
+  const metadata: TransitionMetadata = {
+    resource: typeof resource === 'string' ? resource : resource.resource,
+    event,
+    id: options.id ?? 'id',
+    ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}),
+    ...(options.idempotency ? { idempotency: true } : {}),
+  };
+  return applyDecorators(
+    SetMetadata(TRANSITION_METADATA, metadata),
+    UseGuards(TransitionGuard),
+    UseFilters(TransitionExceptionFilter),
+    UseInterceptors(TransitionInterceptor),
+  );
+}

@@ -1,0 +1,90 @@
+import {
+  describeRefusal,
+  formatState,
+  type PayloadIssue,
+  type RefusedTransition,
+  type StoredState,
+} from '../../core/index.js';
+
+/**
+ * Every sentence the NestJS layer says, in one place: what happened, with the values, and what
+ * to do. Exceptions and log lines take their text from here.
+ */
+export const messages = {
+  invalidId: (resource: string, id: unknown, expected: string) =>
+    `Invalid ${resource} id ${typeof id === 'string' ? JSON.stringify(id.slice(0, 40)) : typeof id}: expected ${expected}`,
+  bodyNotObject: () => 'The request body must be a JSON object',
+  bodyTooDeep: (maxDepth: number) =>
+    `The request body is nested deeper than ${maxDepth} levels; send a flatter JSON object`,
+  typeContradictsRoute: (event: string, type: unknown) =>
+    `This route sends ${event}; the body's type ${JSON.stringify(type)} contradicts it. Remove it or use the events route.`,
+  typeMissing: (events: readonly string[]) =>
+    `The body needs a string "type", one of: ${events.join(', ')}`,
+  unknownEvent: (resource: string, type: string, events: readonly string[]) =>
+    `'${type.slice(0, 100)}' is not an event of ${resource} (events: ${events.join(', ')})`,
+  invalidPayload: (event: string, issues: readonly PayloadIssue[]) =>
+    `Invalid payload for ${event}: ${issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ')}`,
+  invalidIfMatch: () => 'If-Match must be * or a list of quoted entity tags ("v3")',
+  invalidIdempotencyKey: (max: number) =>
+    `Idempotency-Key must be 1 to ${max} letters, digits or -_.: characters`,
+  roleRequired: (resource: string, event: string, roles: readonly string[]) =>
+    `${event} on ${resource} needs one of the roles: ${roles.join(', ')}`,
+  notFound: (resource: string, id: string) => `${resource} ${id} does not exist`,
+  refused: (resource: string, id: string, result: RefusedTransition) =>
+    result.reason === 'final-state'
+      ? `Cannot ${result.event} ${resource} ${id}: it is ${formatState(result.from, { quote: false })}`
+      : describeRefusal(result, `${resource} ${id}`),
+  versionMismatch: (
+    resource: string,
+    id: string,
+    event: string,
+    expected: unknown,
+    actual: unknown,
+  ) =>
+    `Cannot ${event} ${resource} ${id}: expected version ${String(expected)}, it is at version ${String(actual)}; refetch and retry`,
+  versionMoved: (resource: string, id: string, event: string, version: number | undefined) =>
+    `Cannot ${event} ${resource} ${id}: it moved to version ${String(version)} while this request was being checked; refetch and retry`,
+  becameIllegal: (resource: string, id: string, event: string, state: StoredState) =>
+    `Cannot ${event} ${resource} ${id}: it became ${formatState(state, { quote: false })} while this request was being checked`,
+  movedOn: (resource: string, id: string, event: string, state: StoredState) =>
+    `Cannot ${event} ${resource} ${id}: it moved to ${formatState(state, { quote: false })} while this request was being checked; refetch and retry`,
+  keptChanging: (resource: string, id: string, event: string, attempts: number) =>
+    `Cannot ${event} ${resource} ${id}: it kept changing (${attempts} attempts); refetch and retry`,
+  preconditionFailed: (resource: string, id: string, etag: string | undefined) =>
+    `${resource} ${id} is no longer at the version If-Match names (now ${etag ?? 'unversioned'}); refetch and retry`,
+  preconditionRequired: (resource: string, id: string) =>
+    `Send If-Match with the ETag of ${resource} ${id} (GET it first), or If-Match: * for any version`,
+  keyReused: (key: string) =>
+    `Idempotency-Key '${key}' was already used for a different request; use a new key for a new request`,
+  keyInProgress: (key: string) =>
+    `A request with Idempotency-Key '${key}' is still in progress; retry after it completes`,
+  storeUnavailable: (resource: string) =>
+    `The ${resource} store is unavailable; nothing was changed. Retry later.`,
+
+  // Log lines and bootstrap errors (never sent to clients).
+  unknownStoredState: (
+    resource: string,
+    id: string,
+    state: unknown,
+    machine: string,
+    valid: readonly string[],
+  ) =>
+    `${resource} ${id} has stored state ${formatState(state)} which machine '${machine}' does not have ` +
+    `(valid: ${valid.join(', ')}). Migrate the row or add the state.`,
+  badVersion: (resource: string, id: string, version: unknown) =>
+    `${resource} ${id}: the loader returned version ${JSON.stringify(version)}; a version is a non-negative integer or absent. Fix the loader.`,
+  checkFailed: (resource: string, id: string, event: string, cause: string) =>
+    `Checking ${event} on ${resource} ${id} failed: ${cause}`,
+  storeFailed: (resource: string, action: string, cause: string) =>
+    `${action} failed (${resource} store): ${cause}`,
+  noStore: (resource: string) =>
+    `TransitionService.commit(): resource '${resource}' has no store. Register it with ` +
+    `TransitionGuardModule.forFeature([{ resource: '${resource}', machine, store: YourStore }]).`,
+  unregisteredAtRuntime: (resource: string) =>
+    `@Transition('${resource}'): no such resource is registered (checked at bootstrap; was the registry replaced?)`,
+  notHttp: (where: string, type: string) =>
+    `@Transition() on ${where} was reached from a '${type}' context; TransitionGuard reads HTTP requests. ` +
+    `Subclass TransitionGuard and override getRequest() (and getId()/getEvent() if needed) for '${type}', then use your guard.`,
+  noForRoot: (what: string) =>
+    `${what} needs TransitionGuardModule.forRoot() (or forRootAsync()) imported once, in the application's root module.`,
+};

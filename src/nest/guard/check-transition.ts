@@ -1,0 +1,78 @@
+import { InternalServerErrorException, type Logger } from '@nestjs/common';
+import {
+  GuardEvaluationError,
+  UnknownStateError,
+  type TransitionResult,
+} from '../../core/index.js';
+import { messages } from '../errors/messages.js';
+import { ResourceNotFoundException } from '../errors/request.exceptions.js';
+import { callStore } from '../errors/store-failure.js';
+import type { LoadedState } from '../module/state-loader.interface.js';
+import type { RegisteredResource } from '../module/transition-registry.js';
+import type { RequestedEvent } from './request-readers.js';
+
+/**
+ * Loads the resource through its loader (or store): 404 when there is none, 503 when the store is
+ * down, 500 (cause logged) when the loader fails or returns a version that is not an integer.
+ */
+export async function loadResource(
+  entry: RegisteredResource,
+  id: string,
+  event: string,
+  request: unknown,
+  logger: Logger,
+): Promise<LoadedState> {
+  const loaded = await callStore(logger, entry.resource, `Loading ${entry.resource} ${id}`, () =>
+    entry.loader.load(id, { resource: entry.resource, event, request }),
+  );
+  if (!loaded) throw new ResourceNotFoundException(entry.resource, id);
+  const version: unknown = loaded.version;
+  if (version !== undefined && !(Number.isSafeInteger(version) && (version as number) >= 0)) {
+    logger.error(messages.badVersion(entry.resource, id, version));
+    throw new InternalServerErrorException();
+  }
+  return loaded;
+}
+
+/**
+ * Checks the event against the machine. A stored state the machine does not have and a guard
+ * that throws are server faults: 500 with a generic body, the cause in the log.
+ */
+export function checkTransition(
+  entry: RegisteredResource,
+  id: string,
+  loaded: LoadedState,
+  event: RequestedEvent,
+  logger: Logger,
+): TransitionResult {
+  try {
+    return entry.validator.check(
+      { state: loaded.state, context: loaded.context },
+      { ...event.payload, type: event.type },
+    );
+  } catch (err) {
+    if (err instanceof UnknownStateError) {
+      logger.error(
+        messages.unknownStoredState(
+          entry.resource,
+          id,
+          loaded.state,
+          err.machineId,
+          err.validStates,
+        ),
+      );
+    } else if (err instanceof GuardEvaluationError) {
+      logger.error(
+        `${entry.resource} ${id}: ${err.message}`,
+        (err.cause as Error | undefined)?.stack,
+      );
+    } else {
+      const cause = err instanceof Error ? err : new Error(String(err));
+      logger.error(
+        messages.checkFailed(entry.resource, id, event.type, cause.message),
+        cause.stack,
+      );
+    }
+    throw new InternalServerErrorException();
+  }
+}

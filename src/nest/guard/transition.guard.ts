@@ -1,0 +1,199 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { IDEMPOTENCY_STORE, type IdempotencyStore } from '../../store/index.js';
+import type { CheckedTransition } from '../commit/checked-transition.js';
+import { TransitionExchange } from '../commit/transition-exchange.js';
+import { TRANSITION_METADATA, type TransitionMetadata } from '../decorators/transition-metadata.js';
+import { IllegalTransitionException } from '../errors/illegal-transition.exception.js';
+import { messages } from '../errors/messages.js';
+import {
+  InvalidTransitionRequestException,
+  RoleRequiredException,
+} from '../errors/request.exceptions.js';
+import { IdempotencySession } from '../idempotency/idempotency-session.js';
+import { readIdempotentRequest } from '../idempotency/idempotent-request.js';
+import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
+import type { ResolvedTransitionGuardOptions } from '../module/options.js';
+import { TransitionRegistry, type RegisteredResource } from '../module/transition-registry.js';
+import { checkPreconditions, readIfMatch } from '../preconditions/preconditions.js';
+import { checkTransition, loadResource } from './check-transition.js';
+import type { GuardRequest } from './guard-request.js';
+import {
+  asActor,
+  asRoles,
+  readEvent,
+  readIdFrom,
+  validId,
+  type RequestedEvent,
+} from './request-readers.js';
+
+/**
+ * Checks the transition a request asks for, in the README's order of checks, each step answering
+ * before the next runs: the id (400), the event (400), the event's roles (403), `If-Match` (400,
+ * 428), the `Idempotency-Key` (400, 422, 409, or a replay), the resource (404), the preconditions
+ * (412, 409 version-mismatch), the machine (409, 400 payload), the roles of the transition taken
+ * (403). On success the handler gets `@CurrentTransition()`.
+ *
+ * Subclass it for other transports or request shapes: override `getRequest`, `getId`,
+ * `getEvent`, `getRoles`, `getActor`, or `throwException` (every refusal goes through it).
+ *
+ * @example
+ * // Registered by @Transition() itself; globally too, if you like (the check then runs once):
+ * providers: [{ provide: APP_GUARD, useClass: TransitionGuard }]
+ */
+@Injectable()
+export class TransitionGuard implements CanActivate {
+  protected readonly logger = new Logger('TransitionGuard');
+  protected readonly options: ResolvedTransitionGuardOptions;
+  protected readonly idempotencyStore: IdempotencyStore;
+
+  constructor(
+    @Inject(Reflector) protected readonly reflector: Reflector,
+    @Inject(TransitionRegistry) protected readonly registry: TransitionRegistry,
+    // Optional only to fail with a message naming the fix instead of Nest's resolution error.
+    @Optional() @Inject(TRANSITION_GUARD_OPTIONS) options?: ResolvedTransitionGuardOptions,
+    @Optional() @Inject(IDEMPOTENCY_STORE) idempotencyStore?: IdempotencyStore,
+  ) {
+    if (!options || !idempotencyStore) throw new Error(messages.noForRoot('TransitionGuard'));
+    this.options = options;
+    this.idempotencyStore = idempotencyStore;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const meta = this.reflector.getAllAndOverride<TransitionMetadata | undefined>(
+      TRANSITION_METADATA,
+      [context.getHandler(), context.getClass()],
+    );
+    if (!meta) return true;
+    const request = this.getRequest(context);
+    // Registered both globally (APP_GUARD) and by @Transition(): check once.
+    if (TransitionExchange.ofRequest(request)) return true;
+    try {
+      await this.check(request, meta);
+    } catch (err) {
+      this.throwException(err instanceof Error ? err : new Error(String(err)));
+    }
+    return true;
+  }
+
+  /** The steps, in order; leaves the exchange on the request for the handler and the response. */
+  private async check(request: GuardRequest, meta: TransitionMetadata): Promise<void> {
+    const entry = this.registry.get(meta.resource);
+    if (!entry) throw new Error(messages.unregisteredAtRuntime(meta.resource));
+    const id = validId(entry, this.getId(request, meta), this.options.idPattern);
+    const requested = this.getEvent(request, meta, entry);
+    this.requireRoles(request, entry, id, requested.type, entry.validator.rolesFor(requested.type));
+    const required = meta.ifMatch ? meta.ifMatch === 'required' : this.options.requireIfMatch;
+    const ifMatch = readIfMatch(request.headers['if-match'], required, entry.resource, id);
+    const keyed = meta.idempotency
+      ? readIdempotentRequest(request, entry.resource, this.getActor(request) ?? 'anonymous')
+      : undefined;
+    const opened = keyed
+      ? await IdempotencySession.open(
+          this.idempotencyStore,
+          keyed,
+          this.options.idempotency,
+          entry.resource,
+          this.logger,
+        )
+      : undefined;
+    if (opened && 'replay' in opened) {
+      TransitionExchange.replaying(request, opened.replay);
+      return;
+    }
+    try {
+      const loaded = await loadResource(entry, id, requested.type, request, this.logger);
+      const { event, pinned } = checkPreconditions(entry, id, loaded, requested, ifMatch);
+      const result = checkTransition(entry, id, loaded, event, this.logger);
+      if (!result.allowed) {
+        throw result.reason === 'invalid-payload'
+          ? InvalidTransitionRequestException.of(
+              'INVALID_PAYLOAD',
+              entry.resource,
+              messages.invalidPayload(event.type, result.issues ?? []),
+              { id, event: event.type, issues: result.issues ?? [] },
+            )
+          : IllegalTransitionException.refused(entry.resource, id, result);
+      }
+      // Roles of the transition actually taken (an event may need a role from one state only).
+      if (result.roles) this.requireRoles(request, entry, id, event.type, result.roles);
+      const transition: CheckedTransition = {
+        resource: entry.resource,
+        id,
+        event: event.type,
+        from: result.from,
+        to: result.to,
+        payload: event.payload,
+        context: loaded.context,
+        version: loaded.version,
+        actor: this.getActor(request),
+      };
+      TransitionExchange.checked(request, transition, pinned, opened);
+    } catch (err) {
+      // Refused or failed before the handler: nothing changed, so the key is free again.
+      await opened?.abandon();
+      throw err;
+    }
+  }
+
+  private requireRoles(
+    request: GuardRequest,
+    entry: RegisteredResource,
+    id: string,
+    event: string,
+    required: readonly string[],
+  ): void {
+    if (!required.length) return;
+    const roles = this.getRoles(request);
+    if (!required.some((r) => roles.includes(r))) {
+      throw new RoleRequiredException(entry.resource, id, event, required);
+    }
+  }
+
+  /** The platform request. HTTP only: override for RPC, WebSocket or GraphQL contexts. */
+  protected getRequest(context: ExecutionContext): GuardRequest {
+    const type = context.getType<string>();
+    if (type !== 'http') {
+      throw new Error(
+        messages.notHttp(`${context.getClass().name}.${context.getHandler().name}`, type),
+      );
+    }
+    return context.switchToHttp().getRequest<GuardRequest>();
+  }
+
+  /** The raw resource id, from where the decorator says (a route param `id` by default). */
+  protected getId(request: GuardRequest, meta: TransitionMetadata): unknown {
+    return readIdFrom(request, meta.id);
+  }
+
+  /** The event: fixed by the decorator (the body is the payload), or the body's own `type`. */
+  protected getEvent(
+    request: GuardRequest,
+    meta: TransitionMetadata,
+    entry: RegisteredResource,
+  ): RequestedEvent {
+    return readEvent(request.body, meta.event, entry);
+  }
+
+  /** The caller's roles, by the module option `getRoles` (default: `request.user.roles`). */
+  protected getRoles(request: GuardRequest): readonly string[] {
+    return asRoles(this.options.getRoles(request));
+  }
+
+  /** Who is acting, by the module option `getActor` (default: `request.user.id`). */
+  protected getActor(request: GuardRequest): string | null {
+    return asActor(this.options.getActor(request));
+  }
+
+  /** Throws what the guard decided: every refusal and failure passes here. Override to map them. */
+  protected throwException(exception: Error): never {
+    throw exception;
+  }
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@nestjs/common';
+import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from '../../store/index.js';
+import {
+  IdempotencyKeyReusedException,
+  RequestInProgressException,
+} from '../errors/idempotency.exceptions.js';
+import { callStore } from '../errors/store-failure.js';
+
+/** What identifies one idempotent request: whose key, which key, and what was asked. */
+export interface IdempotentRequest {
+  readonly caller: string;
+  readonly key: string;
+  readonly fingerprint: string;
+}
+
+/** How long an attempt holds a key, and how long a key is kept. */
+export interface IdempotencyTiming {
+  readonly leaseSeconds: number;
+  readonly ttlSeconds: number;
+}
+
+/**
+ * One attempt's hold on an `Idempotency-Key`, from lookup to settlement: it replays a settled
+ * key, refuses a reused or busy one, takes a free one (or one whose lease ended), marks it
+ * committed inside the state change's transaction, stores the response, or frees the key when the
+ * attempt failed before committing. A committed key is never freed: a retry replays what was
+ * committed.
+ */
+export class IdempotencySession {
+  private constructor(
+    private readonly store: IdempotencyStore,
+    readonly request: IdempotentRequest,
+    private readonly token: string,
+    private readonly resource: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Looks the key up and takes it: a session to run the request under, or the response to replay.
+   * Throws 422 (the key was used for another request), 409 (another attempt holds it), 503.
+   */
+  static async open(
+    store: IdempotencyStore,
+    request: IdempotentRequest,
+    timing: IdempotencyTiming,
+    resource: string,
+    logger: Logger,
+  ): Promise<IdempotencySession | { readonly replay: StoredResponse }> {
+    const { caller, key } = request;
+    const call = <T>(action: string, fn: () => Promise<T>) =>
+      callStore(logger, resource, `Idempotency-Key ${action}`, fn);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const record = await call('lookup', () => store.get(caller, key));
+      if (record) {
+        const replay = settledResponse(record, request, resource);
+        if (replay) return { replay };
+        if (record.leaseUntil.getTime() > Date.now()) {
+          throw new RequestInProgressException(resource, key);
+        }
+      }
+      const now = Date.now();
+      const token = randomUUID();
+      const claimed = await call('claim', () =>
+        store.claim(caller, key, {
+          fingerprint: request.fingerprint,
+          token,
+          leaseUntil: new Date(now + timing.leaseSeconds * 1000),
+          expiresAt: new Date(now + timing.ttlSeconds * 1000),
+        }),
+      );
+      if (claimed) return new IdempotencySession(store, request, token, resource, logger);
+    }
+    throw new RequestInProgressException(resource, key);
+  }
+
+  /** Marks the key committed, inside the state change's transaction `tx`. */
+  markCommitted(committed: unknown, tx: unknown): Promise<void> {
+    const { caller, key } = this.request;
+    return this.store.markCommitted(caller, key, this.token, committed, tx);
+  }
+
+  /** Stores the response for replays. A failure is logged: the answer is decided already. */
+  async complete(response: StoredResponse): Promise<void> {
+    const { caller, key } = this.request;
+    await this.store.complete(caller, key, this.token, response).catch((err: unknown) => {
+      this.logger.warn(
+        `Storing the response of Idempotency-Key '${key}' failed (a retry replays the committed transition or runs again): ${(err as Error).message}`,
+      );
+    });
+  }
+
+  /**
+   * Frees the key of an attempt that failed before committing, so that a retry runs again. A
+   * failure is logged: the lease bounds how long the key stays taken.
+   */
+  async abandon(): Promise<void> {
+    const { caller, key } = this.request;
+    await this.store.release(caller, key, this.token).catch((err: unknown) => {
+      this.logger.warn(
+        `Releasing Idempotency-Key '${key}' of ${this.resource} failed; it frees itself when its lease ends: ${(err as Error).message}`,
+      );
+    });
+  }
+}
+
+/** The response a settled record replays; undefined while an attempt runs. Throws 422 on a reused key. */
+function settledResponse(
+  record: IdempotencyRecord,
+  request: IdempotentRequest,
+  resource: string,
+): StoredResponse | undefined {
+  if (record.fingerprint !== request.fingerprint) {
+    throw new IdempotencyKeyReusedException(resource, request.key);
+  }
+  if (record.status === 'completed' && record.response) return record.response;
+  if (record.status === 'committed' || record.status === 'completed') {
+    return { status: 200, body: { transition: record.committed ?? null }, headers: {} };
+  }
+  return undefined;
+}

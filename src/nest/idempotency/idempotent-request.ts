@@ -1,0 +1,46 @@
+import { JsonTooDeepError } from '../../core/index.js';
+import {
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  parseIdempotencyKey,
+  requestFingerprint,
+} from '../../http/index.js';
+import { messages } from '../errors/messages.js';
+import { InvalidTransitionRequestException } from '../errors/request.exceptions.js';
+import type { GuardRequest } from '../guard/guard-request.js';
+import type { IdempotentRequest } from './idempotency-session.js';
+
+/**
+ * The request's `Idempotency-Key` with what it is bound to (the caller, the method, the path and
+ * the body's fingerprint); undefined without the header. A malformed key, or a body too deep to
+ * fingerprint, is a 400.
+ */
+export function readIdempotentRequest(
+  request: GuardRequest,
+  resource: string,
+  caller: string,
+): IdempotentRequest | undefined {
+  const key = parseIdempotencyKey(request.headers['idempotency-key']);
+  if (key === undefined) return undefined;
+  if (key === null) {
+    throw InvalidTransitionRequestException.of(
+      'INVALID_IDEMPOTENCY_KEY',
+      resource,
+      messages.invalidIdempotencyKey(MAX_IDEMPOTENCY_KEY_LENGTH),
+    );
+  }
+  const path = String(request.originalUrl ?? request.url ?? '').split('?')[0];
+  try {
+    return {
+      caller,
+      key,
+      fingerprint: requestFingerprint(String(request.method), path, request.body),
+    };
+  } catch (err) {
+    if (!(err instanceof JsonTooDeepError)) throw err;
+    throw InvalidTransitionRequestException.of(
+      'INVALID_EVENT',
+      resource,
+      messages.bodyTooDeep(err.maxDepth),
+    );
+  }
+}

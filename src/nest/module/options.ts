@@ -1,0 +1,139 @@
+import type { Type } from '@nestjs/common';
+import { z } from 'zod';
+import type { IdempotencyStore } from '../../store/index.js';
+import type { GuardRequest } from '../guard/guard-request.js';
+
+/** Options of `TransitionGuardModule.forRoot()`. Every field is optional. */
+export interface TransitionGuardOptions {
+  /**
+   * Answer refusals as RFC 9457 `application/problem+json` (type, title, status, detail, instance,
+   * plus the same fields as the default body). Default false.
+   */
+  problemDetails?: boolean;
+  /** Prefix of problem `type` URIs. Default `'urn:transition-guard:'` (`urn:transition-guard:illegal-transition`). */
+  problemTypeBase?: string;
+  /**
+   * The caller's roles, for transitions that declare `meta: { roles: [...] }`. Default: the
+   * `roles` array (or `role` string) of `request.user`, as an auth guard leaves it.
+   */
+  getRoles?: (request: GuardRequest) => readonly string[] | string | undefined | null;
+  /** Resource ids must match this. Default: 1 to 128 letters, digits, `_` or `-`. */
+  idPattern?: RegExp;
+  /** Who is acting, for the transition log and idempotency keys. Default: `request.user.id` (or `sub`), else null. */
+  getActor?: (request: GuardRequest) => string | number | null | undefined;
+  /**
+   * How `TransitionService.commit()` handles a lost race (the row moved between check and write):
+   * it reloads and re-checks the event. Still legal: it retries, up to `maxRetries` times, when
+   * `retryWhen` allows: `'same-state'` (default: only the version moved, the state is the one
+   * checked) or `'still-legal'` (any state from which the event is still legal). Else: 409
+   * `stale-state`.
+   */
+  commit?: { maxRetries?: number; retryWhen?: 'same-state' | 'still-legal' };
+  /** Require `If-Match` on every transition route (428 without it). Per route: `@Transition(..., { ifMatch: 'required' })`. */
+  requireIfMatch?: boolean;
+  /**
+   * `Idempotency-Key` on routes that enable it (`@Transition(..., { idempotency: true })`): keys
+   * are forgotten after `ttlSeconds` (default 86,400); an attempt holds its key for at most
+   * `leaseSeconds` (default 60) before a retry may take it over; `store` is an injectable class
+   * implementing `IdempotencyStore` (default: `MemoryIdempotencyStore`, one process).
+   */
+  idempotency?: { ttlSeconds?: number; leaseSeconds?: number; store?: Type<IdempotencyStore> };
+}
+
+export const DEFAULT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+const fn = (name: string) =>
+  z.custom<(...args: never[]) => unknown>(
+    (v) => typeof v === 'function',
+    `${name} must be a function`,
+  );
+
+const optionsSchema = z.strictObject({
+  problemDetails: z.boolean().optional(),
+  problemTypeBase: z.string().min(1).optional(),
+  getRoles: fn('getRoles').optional(),
+  idPattern: z.instanceof(RegExp, { message: 'idPattern must be a RegExp' }).optional(),
+  getActor: fn('getActor').optional(),
+  commit: z
+    .strictObject({
+      maxRetries: z.number().int().min(0).max(100).optional(),
+      retryWhen: z.enum(['same-state', 'still-legal']).optional(),
+    })
+    .optional(),
+  requireIfMatch: z.boolean().optional(),
+  idempotency: z
+    .strictObject({
+      ttlSeconds: z.number().int().min(1).max(31_536_000).optional(),
+      leaseSeconds: z.number().int().min(1).max(86_400).optional(),
+      store: fn('idempotency.store').optional(),
+    })
+    .optional(),
+});
+
+/** Options with defaults filled in: what every provider of the module injects. */
+export interface ResolvedTransitionGuardOptions {
+  readonly problemDetails: boolean;
+  readonly problemTypeBase: string;
+  readonly getRoles: NonNullable<TransitionGuardOptions['getRoles']>;
+  readonly idPattern: RegExp;
+  readonly getActor: NonNullable<TransitionGuardOptions['getActor']>;
+  readonly commit: {
+    readonly maxRetries: number;
+    readonly retryWhen: 'same-state' | 'still-legal';
+  };
+  readonly requireIfMatch: boolean;
+  readonly idempotency: {
+    readonly ttlSeconds: number;
+    readonly leaseSeconds: number;
+    readonly store: Type<IdempotencyStore> | undefined;
+  };
+}
+
+/**
+ * Validates options; a wrong option stops the application at bootstrap with the field and the fix.
+ *
+ * @example
+ * resolveOptions({ commit: { maxRetries: 7 } }).commit; // { maxRetries: 7, retryWhen: 'same-state' }
+ */
+export function resolveOptions(
+  options: TransitionGuardOptions | undefined,
+): ResolvedTransitionGuardOptions {
+  const parsed = optionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `- ${i.path.join('.') || '(options)'}: ${i.message}`,
+    );
+    throw new Error(`TransitionGuardModule.forRoot(): invalid options:\n${lines.join('\n')}`);
+  }
+  const o = options ?? {};
+  return {
+    problemDetails: o.problemDetails ?? false,
+    problemTypeBase: o.problemTypeBase ?? 'urn:transition-guard:',
+    getRoles: o.getRoles ?? defaultRoles,
+    idPattern: o.idPattern ?? DEFAULT_ID_PATTERN,
+    getActor: o.getActor ?? defaultActor,
+    commit: {
+      maxRetries: o.commit?.maxRetries ?? 3,
+      retryWhen: o.commit?.retryWhen ?? 'same-state',
+    },
+    requireIfMatch: o.requireIfMatch ?? false,
+    idempotency: {
+      ttlSeconds: o.idempotency?.ttlSeconds ?? 86_400,
+      leaseSeconds: o.idempotency?.leaseSeconds ?? 60,
+      store: o.idempotency?.store,
+    },
+  };
+}
+
+function defaultActor(request: GuardRequest): string | null {
+  const user = request.user as { id?: unknown; sub?: unknown } | undefined;
+  const id = user?.id ?? user?.sub;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+}
+
+function defaultRoles(request: GuardRequest): readonly string[] {
+  const user = request.user as { roles?: unknown; role?: unknown } | undefined;
+  if (Array.isArray(user?.roles))
+    return user.roles.filter((r): r is string => typeof r === 'string');
+  return typeof user?.role === 'string' ? [user.role] : [];
+}

@@ -1,0 +1,56 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DiscoveryModule, ModuleRef } from '@nestjs/core';
+import {
+  IDEMPOTENCY_STORE,
+  MemoryIdempotencyStore,
+  type IdempotencyStore,
+} from '../../store/index.js';
+import { TransitionService } from '../commit/transition.service.js';
+import { TRANSITION_GUARD_MODULE_OPTIONS, TRANSITION_GUARD_OPTIONS } from './module-definition.js';
+import {
+  resolveOptions,
+  type ResolvedTransitionGuardOptions,
+  type TransitionGuardOptions,
+} from './options.js';
+import { TransitionExplorer } from './transition-explorer.js';
+import { TransitionRegistry } from './transition-registry.js';
+
+/**
+ * The application-wide part of the module, global: the validated options, the registry that
+ * `forFeature()` fills, the idempotency store, the service and the bootstrap check. Created by
+ * `TransitionGuardModule.forRoot()` / `forRootAsync()` with the providers of the raw options.
+ */
+@Module({})
+export class TransitionGuardHostModule {
+  static register(options: {
+    providers: Provider[];
+    imports: DynamicModule['imports'];
+  }): DynamicModule {
+    return {
+      module: TransitionGuardHostModule,
+      global: true,
+      imports: [DiscoveryModule, ...(options.imports ?? [])],
+      providers: [
+        ...options.providers,
+        {
+          provide: TRANSITION_GUARD_OPTIONS,
+          useFactory: (raw: TransitionGuardOptions) => resolveOptions(raw),
+          inject: [TRANSITION_GUARD_MODULE_OPTIONS],
+        },
+        {
+          // The class named in options.idempotency.store, built with DI; else one in memory.
+          provide: IDEMPOTENCY_STORE,
+          useFactory: (resolved: ResolvedTransitionGuardOptions, moduleRef: ModuleRef) =>
+            resolved.idempotency.store
+              ? moduleRef.create<IdempotencyStore>(resolved.idempotency.store)
+              : new MemoryIdempotencyStore(),
+          inject: [TRANSITION_GUARD_OPTIONS, ModuleRef],
+        },
+        TransitionRegistry,
+        TransitionExplorer,
+        TransitionService,
+      ],
+      exports: [TRANSITION_GUARD_OPTIONS, IDEMPOTENCY_STORE, TransitionRegistry, TransitionService],
+    };
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import type { AnyStateMachine } from 'xstate';
+import { createValidator, type TransitionValidator } from '../../core/index.js';
+import type { TransitionStore } from '../../store/index.js';
+import type { TransitionResource } from './resource-definition.js';
+import type { StateLoader } from './state-loader.interface.js';
+
+/** A registered resource: its machine compiled once, and where it is loaded from and written to. */
+export interface RegisteredResource {
+  readonly resource: string;
+  readonly machine: AnyStateMachine;
+  readonly validator: TransitionValidator;
+  readonly loader: StateLoader;
+  /** Where `TransitionService.commit()` writes; absent for check-only (loader-only) resources. */
+  readonly store: TransitionStore | undefined;
+}
+
+/**
+ * The resources registered with `TransitionGuardModule.forFeature()`, by name: what a route or a
+ * service asks about a machine (`registry.get('order').validator.explain(...)`).
+ *
+ * @example
+ * const { validator } = registry.get('order')!;
+ * validator.explain({ state: row.status, context: { total: row.total, paid: row.paid } });
+ */
+@Injectable()
+export class TransitionRegistry {
+  private readonly entries = new Map<string, RegisteredResource>();
+
+  /** Compiles the machine (failing at bootstrap on a broken one) and keeps the entry. */
+  register(
+    resource: TransitionResource,
+    source: { loader?: StateLoader; store?: TransitionStore },
+  ): RegisteredResource {
+    const name = resource.resource;
+    const where = `TransitionGuardModule.forFeature(): resource '${name}'`;
+    if (this.entries.has(name)) {
+      throw new Error(
+        `${where} is registered twice. Register each resource once (a loader can serve several routes).`,
+      );
+    }
+    const store = source.store;
+    if (store && (typeof store.compareAndSet !== 'function' || typeof store.load !== 'function')) {
+      throw new Error(`${where}: its store must implement TransitionStore (load, compareAndSet).`);
+    }
+    const loader = source.loader ?? (store && { load: (id: string) => store.load(id) });
+    if (typeof loader?.load !== 'function') {
+      throw new Error(
+        `${where} has no loader with a load(id, context) method. ` +
+          `Give { store: a class implementing TransitionStore } or { loader: a class implementing StateLoader }.`,
+      );
+    }
+    const entry: RegisteredResource = {
+      resource: name,
+      machine: resource.machine,
+      validator: createValidator(resource.machine, { name, payloads: resource.payloads }),
+      loader,
+      store,
+    };
+    this.entries.set(name, entry);
+    return entry;
+  }
+
+  get(resource: string): RegisteredResource | undefined {
+    return this.entries.get(resource);
+  }
+
+  /** Names of every registered resource. */
+  resources(): string[] {
+    return [...this.entries.keys()];
+  }
+}

@@ -1,0 +1,95 @@
+import {
+  HttpStatus,
+  Inject,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { from, of, type Observable } from 'rxjs';
+import { catchError, map, mergeMap } from 'rxjs/operators';
+import { etagFor } from '../../http/index.js';
+import type { StoredResponse } from '../../store/index.js';
+import { TransitionExchange } from '../commit/transition-exchange.js';
+
+/** Headers kept with a stored response, for its replay. */
+const KEPT_HEADERS = ['etag', 'location', 'content-type'];
+
+type HeaderReader = { getHeader?(name: string): unknown };
+
+/**
+ * The HTTP edge of a guarded route, attached by `@Transition()`: sends `ETag: "v<version>"` of a
+ * committed transition; replays the stored response of a repeated `Idempotency-Key` (marked
+ * `Idempotent-Replayed: true`) without running the handler; stores the first response; frees the
+ * key of an attempt that failed before committing, and keeps a committed one.
+ */
+@Injectable()
+export class TransitionInterceptor implements NestInterceptor {
+  constructor(
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const http = context.switchToHttp();
+    const exchange = TransitionExchange.ofRequest(http.getRequest<object>());
+    if (!exchange) return next.handle();
+    const response = http.getResponse<HeaderReader>();
+    const adapter = this.adapterHost.httpAdapter;
+    if (exchange.replay) {
+      const stored = exchange.replay;
+      adapter.status(response, stored.status);
+      for (const [name, value] of Object.entries(stored.headers)) {
+        adapter.setHeader(response, name, value);
+      }
+      adapter.setHeader(response, 'Idempotent-Replayed', 'true');
+      return of(stored.body);
+    }
+    const setEtag = () => {
+      const etag = etagFor(exchange.committed?.version);
+      if (etag) adapter.setHeader(response, 'ETag', etag);
+    };
+    const session = exchange.idempotency;
+    if (!session) {
+      return next.handle().pipe(
+        map((body: unknown) => {
+          setEtag();
+          return body;
+        }),
+      );
+    }
+    const status = this.statusOf(context);
+    return next.handle().pipe(
+      mergeMap((body: unknown) => {
+        setEtag();
+        return from(session.complete(storedResponse(status, body, response)).then(() => body));
+      }),
+      catchError((err: unknown) =>
+        // Committed: the key stays, and a retry replays the committed transition. Else: free it.
+        from(exchange.committed ? Promise.resolve() : session.abandon()).pipe(
+          mergeMap(() => Promise.reject(err as Error)),
+        ),
+      ),
+    );
+  }
+
+  /** The status Nest answers a handler's return value with (`@HttpCode`, else 201 for POST). */
+  private statusOf(context: ExecutionContext): number {
+    const code = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler());
+    if (code !== undefined) return code;
+    const method = context.switchToHttp().getRequest<{ method?: string }>().method;
+    return method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK;
+  }
+}
+
+function storedResponse(status: number, body: unknown, response: HeaderReader): StoredResponse {
+  const headers: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = response.getHeader?.(name);
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return { status, body, headers };
+}

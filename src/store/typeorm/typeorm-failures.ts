@@ -1,0 +1,62 @@
+import { StoreUnavailableError } from '../store-errors.js';
+
+/** Node's network error codes that mean the database cannot be reached. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
+/** PostgreSQL SQLSTATE codes of an unavailable server: class 08 and these. */
+const PG_CODES = new Set(['57P01', '57P02', '57P03', '53300', '53100', '58030']);
+/** TypeORM's own errors for a connection that is not there (any more). */
+const TYPEORM_NAMES = new Set([
+  'CannotExecuteNotConnectedError',
+  'ConnectionIsNotSetError',
+  'ConnectionNotFoundError',
+  'QueryRunnerAlreadyReleasedError',
+]);
+const MESSAGES =
+  /not (been )?initialized|Connection terminated|Connection ended|connection is not (established|open)|Query runner already released|Client has encountered a connection error|database is locked|disk I\/O error/i;
+
+/**
+ * Whether an error from TypeORM or its driver means the database is unavailable (rather than a
+ * bug or a constraint): network errors, PostgreSQL's connection and shutdown classes, SQLite's
+ * `SQLITE_BUSY`, `SQLITE_LOCKED`, `SQLITE_IOERR_*`, `SQLITE_READONLY*`, `SQLITE_CANTOPEN`,
+ * `SQLITE_FULL`, and TypeORM's "not connected" and "query runner already released" errors.
+ *
+ * @example
+ * isUnavailable(Object.assign(new Error('read-only'), { code: 'SQLITE_READONLY_DBMOVED' })); // true
+ */
+export function isUnavailable(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const { code, name, message } = e as { code?: unknown; name?: unknown; message?: unknown };
+    if (typeof code === 'string' && unavailableCode(code)) return true;
+    if (typeof name === 'string' && TYPEORM_NAMES.has(name)) return true;
+    if (typeof message === 'string' && MESSAGES.test(message)) return true;
+    const next = e as { cause?: unknown; driverError?: unknown };
+    e = next.driverError ?? next.cause;
+  }
+  return false;
+}
+
+function unavailableCode(code: string): boolean {
+  if (NETWORK_CODES.has(code) || PG_CODES.has(code) || code.startsWith('08')) return true;
+  return /^SQLITE_(BUSY|LOCKED|IOERR|READONLY|CANTOPEN|FULL|PROTOCOL|NOTADB)/.test(code);
+}
+
+/**
+ * Runs a database call for a store named `store`; an unavailable database becomes
+ * `StoreUnavailableError`, anything else is rethrown as it is.
+ */
+export async function callDatabase<T>(store: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isUnavailable(err)) throw new StoreUnavailableError(store, { cause: err });
+    throw err;
+  }
+}
