@@ -16,10 +16,10 @@ export interface ArticleContext {
  */
 export const articleImplementations = {
   guards: {
-    hasContent: ({ context }: { context: ArticleContext }) => context.wordCount > 0,
-    underLegalHold: ({ context }: { context: ArticleContext }) => context.legalHold,
+    hasContent: ({ context }) => context.wordCount > 0,
+    underLegalHold: ({ context }) => context.legalHold,
   },
-} satisfies MachineImplementations;
+} satisfies MachineImplementations<ArticleContext>;
 
 export const implementations = articleImplementations;
 

@@ -116,7 +116,7 @@ class BenchController {
   @Post('b/orders/:id/pay')
   @HttpCode(200)
   bPay(@Param('id') id: string, @Body() body: { amount: number }) {
-    return this.hand.pay(Number(id), Number(body.amount));
+    return this.hand.pay(Number(id), body.amount);
   }
 
   @Post('b/orders/:id/ship')
@@ -128,7 +128,7 @@ class BenchController {
   @Post('c/orders/:id/pay')
   @HttpCode(200)
   cPay(@Param('id') id: string, @Body() body: { amount: number }) {
-    return this.hand.xstate(Number(id), { type: 'PAY', amount: Number(body.amount) });
+    return this.hand.xstate(Number(id), { type: 'PAY', amount: body.amount });
   }
 
   @Post('c/orders/:id/ship')

@@ -1,4 +1,3 @@
-import type { AnyStateMachine } from 'xstate';
 import { lintMachine, type Finding } from '../core/index.js';
 import { finding } from '../core/lint/lint-machine.js';
 import { findMachineFiles, loadMachineFile } from './load-machine-file.js';
@@ -23,7 +22,7 @@ export async function checkMachines(paths: readonly string[]): Promise<CheckRepo
   for (const file of files) {
     const loaded = await loadMachineFile(file);
     const findings = [...loaded.findings];
-    for (const machine of loaded.machines as AnyStateMachine[]) {
+    for (const machine of loaded.machines) {
       findings.push(
         ...lintMachine(machine, { checkImplementations: !loaded.implementationsChecked }),
       );

@@ -81,12 +81,16 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
     } catch (err) {
       // Where loader hooks cannot be registered (a test runner with its own TypeScript transform),
       // the host already imports TypeScript: let it.
-      if (/module\.register\(\) is not supported/.test(String((err as Error)?.message)))
-        return import(url);
+      if (/module\.register\(\) is not supported/.test(errorMessage(err)))
+        return import(url) as Promise<Record<string, unknown>>;
       throw err;
     }
   }
-  return import(url);
+  return import(url) as Promise<Record<string, unknown>>;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** The implementations for `X.machine.json`: the exports of a sibling `X.implementations.{ts,js}`. */
@@ -166,7 +170,7 @@ export async function loadMachineFile(file: string): Promise<LoadedMachineFile> 
     mod = await importModule(file);
   } catch (err) {
     if (err instanceof CliInputError) throw err;
-    const message = String((err as Error).message ?? err)
+    const message = errorMessage(err)
       .split('\n')
       .map((l) => l.trim())
       .filter(Boolean)
@@ -210,7 +214,10 @@ function stubImplementations(json: unknown): MachineImplementations {
     }
   };
   const walk = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(walk);
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+      return;
+    }
     if (!v || typeof v !== 'object') return;
     for (const [k, x] of Object.entries(v)) {
       if (k === 'guard') guard(x);

@@ -81,7 +81,7 @@ try {
 } catch (err) {
   const verbose = process.argv.includes('--verbose');
   if (err instanceof CliInputError) console.error(`transition-guard: ${err.message}`);
-  else console.error(`transition-guard: ${(err as Error)?.message ?? String(err)}`);
+  else console.error(`transition-guard: ${err instanceof Error ? err.message : String(err)}`);
   if (verbose && err instanceof Error) console.error(err.stack);
   process.exitCode = 2;
 }

@@ -1,7 +1,13 @@
+/** `JSON.stringify`, typed as it behaves: undefined for `undefined`, functions and symbols. */
+export const jsonText = JSON.stringify as (value: unknown) => string | undefined;
+
 /** How deep `canonicalJson` follows nested arrays and objects before it refuses. */
 export const MAX_JSON_DEPTH = 64;
 
-/** A value nested deeper than `canonicalJson` follows: refused instead of overflowing the stack. */
+/** A value nested deeper than `canonicalJson` follows: refused instead of overflowing the stack. *
+ * @example
+ * canonicalJson(JSON.parse('['.repeat(100) + ']'.repeat(100))); // throws JsonTooDeepError
+ */
 export class JsonTooDeepError extends RangeError {
   override readonly name = 'JsonTooDeepError';
   constructor(readonly maxDepth: number) {
@@ -25,7 +31,7 @@ export function canonicalJson(value: unknown, maxDepth: number = MAX_JSON_DEPTH)
 }
 
 function write(value: unknown, depth: number, maxDepth: number): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (value === null || typeof value !== 'object') return jsonText(value) ?? 'null';
   if (depth >= maxDepth) throw new JsonTooDeepError(maxDepth);
   if (Array.isArray(value)) {
     return `[${value.map((v: unknown) => write(v, depth + 1, maxDepth)).join(',')}]`;

@@ -47,7 +47,7 @@ export class Configuration implements GuardScope {
     return (this.snap ??= this.index.machine.resolveState({
       value: this.value,
       context: {},
-    } as never));
+    }));
   }
 }
 
@@ -73,7 +73,7 @@ export class ConfigurationCache {
   constructor(private readonly index: MachineIndex) {}
 
   /** The configuration of a stored state; throws `UnknownStateError` for a state the machine does not have. */
-  resolve(stored: StoredState): Configuration {
+  resolve(stored: unknown): Configuration {
     if (typeof stored === 'string') {
       const hit = this.byString.get(stored);
       if (hit) return hit;
@@ -93,7 +93,7 @@ export class ConfigurationCache {
       if (this.byString.size >= CACHE_LIMIT) this.byString.clear();
       this.byString.set(stored, config);
     } else {
-      this.byObject.set(stored, config);
+      this.byObject.set(stored as object, config);
     }
     return config;
   }
@@ -139,7 +139,7 @@ export class ConfigurationCache {
     for (const key of keys) {
       const child = childOf(node, key);
       if (!child) this.fail(stored, `no state '${key}' in '${node.path.join('.') || '(root)'}'`);
-      this.checkObject(child, (value as Record<string, unknown>)[key], stored, depth + 1);
+      this.checkObject(child, value[key], stored, depth + 1);
     }
   }
 
@@ -173,7 +173,7 @@ export function resolveConfiguration(
   const named = new Set<AnyStateNode>();
   for (const n of nodes) if (n.parent) named.add(n.parent);
   const addInitial = (node: AnyStateNode) => {
-    for (const target of node.initial?.target ?? []) {
+    for (const target of initialTargets(node)) {
       for (let m: AnyStateNode | undefined = target; m && m !== node; m = m.parent) nodes.add(m);
     }
   };
@@ -224,8 +224,14 @@ function childOf(node: AnyStateNode, key: string): AnyStateNode | undefined {
   return child.type === 'history' ? undefined : child;
 }
 
+/** The initial targets of a compound node; none for other nodes (XState's type says always). */
+export function initialTargets(node: AnyStateNode): readonly AnyStateNode[] {
+  const initial = node.initial as { target?: readonly AnyStateNode[] } | undefined;
+  return initial?.target ?? [];
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }

@@ -5,6 +5,13 @@ import { formatState } from './state-value.js';
 /**
  * Thrown by `validator.assert()` when a transition is refused. Carries the refusal as `result`,
  * so a caller can render `reason`, `allowedEvents` and `blockedBy`.
+ *
+ * @example
+ * try {
+ *   createValidator(orderMachine).assert({ state: 'cancelled' }, 'SHIP');
+ * } catch (err) {
+ *   if (err instanceof IllegalTransitionError) console.log(err.result.reason); // 'final-state'
+ * }
  */
 export class IllegalTransitionError extends Error {
   override readonly name = 'IllegalTransitionError';
@@ -19,6 +26,10 @@ export class IllegalTransitionError extends Error {
 /**
  * A stored state that the machine does not have. This is a server-side data problem (a row
  * written by an older machine, a typo in a migration), never the client's fault.
+ *
+ * @example
+ * createValidator(orderMachine).check({ state: 'shiped' }, 'PAY');
+ * // throws UnknownStateError: Stored state 'shiped' is not a state of machine 'order' ... Migrate the row or add the state.
  */
 export class UnknownStateError extends Error {
   override readonly name = 'UnknownStateError';
@@ -31,13 +42,20 @@ export class UnknownStateError extends Error {
     const shown = validStates.slice(0, 20).join(', ');
     const more = validStates.length > 20 ? `, ... (${validStates.length - 20} more)` : '';
     super(
-      `Stored state ${formatState(state as StoredState)} is not a state of machine '${machineId}'` +
+      `Stored state ${formatState(state)} is not a state of machine '${machineId}'` +
         `${detail ? ` (${detail})` : ''} (valid: ${shown}${more}). Migrate the row or add the state.`,
     );
   }
 }
 
-/** A guard threw while being evaluated. The cause is kept; this is a server-side fault. */
+/** A guard threw while being evaluated. The cause is kept; this is a server-side fault. *
+ * @example
+ * try {
+ *   validator.check({ state: 'closed', context: {} }, 'LOCK');
+ * } catch (err) {
+ *   if (err instanceof GuardEvaluationError) logger.error(err.message, (err.cause as Error).stack);
+ * }
+ */
 export class GuardEvaluationError extends Error {
   override readonly name = 'GuardEvaluationError';
   constructor(
@@ -48,13 +66,17 @@ export class GuardEvaluationError extends Error {
   ) {
     super(
       `Guard '${guard}' threw while checking ${event} in state ${formatState(state)}: ` +
-        `${options.cause instanceof Error ? options.cause.message : String(options.cause)}`,
+        (options.cause instanceof Error ? options.cause.message : String(options.cause)),
       options,
     );
   }
 }
 
-/** The machine cannot be validated as given (a guard name with no implementation, for example). */
+/** The machine cannot be validated as given (a guard name with no implementation, for example). *
+ * @example
+ * createValidator(setup({}).createMachine({ initial: 'a', states: { a: { on: { GO: { target: 'a', guard: 'isReady' } } } } }));
+ * // throws MachineConfigError: Machine '(machine)' cannot be checked: guard 'isReady' is not implemented ...
+ */
 export class MachineConfigError extends Error {
   override readonly name = 'MachineConfigError';
   constructor(

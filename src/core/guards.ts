@@ -24,8 +24,8 @@ export interface CompiledGuard {
   readonly configOnly: boolean;
 }
 
-type GuardLike = string | { type: string; params?: unknown } | ((...args: any[]) => unknown);
-type BuiltinGuard = ((...args: any[]) => unknown) & {
+type GuardLike = string | { type: string; params?: unknown } | ((...args: never[]) => unknown);
+type BuiltinGuard = ((...args: never[]) => unknown) & {
   check: (snapshot: unknown, args: unknown, self: unknown) => boolean;
   guards?: GuardLike[];
   stateValue?: StateValue;
@@ -53,7 +53,10 @@ export function compileGuard(
   if (typeof guard === 'function') {
     if ('check' in guard)
       return compileBuiltin(guard as BuiltinGuard, machine, problems, where, depth);
-    const fn = guard;
+    const fn = guard as (
+      args: { context: unknown; event: EventObject },
+      params: unknown,
+    ) => unknown;
     const name = fn.name && fn.name !== 'guard' ? fn.name : 'inline';
     return {
       name,
@@ -61,12 +64,14 @@ export function compileGuard(
       configOnly: false,
     };
   }
-  const type = typeof guard === 'string' ? guard : guard?.type;
+  // A JavaScript caller may give anything: read `type` defensively.
+  const type: unknown =
+    typeof guard === 'string' ? guard : (guard as { type?: unknown } | null)?.type;
   if (typeof type !== 'string') {
     problems.push(`${where}: a guard must be a name, { type, params } or a function`);
     return { name: 'invalid', test: () => false, configOnly: true };
   }
-  const guards = (machine.implementations.guards ?? {}) as Record<string, unknown>;
+  const guards = machine.implementations.guards as Record<string, unknown>;
   const impl = Object.hasOwn(guards, type) ? guards[type] : undefined;
   if (impl === undefined) {
     problems.push(
@@ -87,7 +92,8 @@ export function compileGuard(
   const implFn = impl as (args: unknown, params: unknown) => unknown;
   const test: GuardTest =
     typeof params === 'function'
-      ? (context, event) => !!implFn({ context, event }, params({ context, event }))
+      ? (context, event) =>
+          !!implFn({ context, event }, (params as (args: unknown) => unknown)({ context, event }))
       : (context, event) => !!implFn({ context, event }, params);
   return { name: type, test, configOnly: false };
 }
@@ -134,7 +140,7 @@ function compileBuiltin(
   // A built-in this module does not know: let XState evaluate it against a real snapshot.
   return {
     name: kind || 'builtin',
-    test: (context, event, s) => !!guard.check(s.snapshot(), { context, event }, guard),
+    test: (context, event, s) => guard.check(s.snapshot(), { context, event }, guard),
     configOnly: false,
   };
 }

@@ -1,6 +1,7 @@
 import { toJSONSchema } from 'zod';
 import type { AnyStateNode } from 'xstate';
 import { allNodes, type MachineIndex } from './machine-index.js';
+import { initialTargets } from './configuration.js';
 import type { PayloadSchema } from './types.js';
 
 /** A machine as data: what `GET /machines/:id` serves and what diagrams and tables are drawn from. */
@@ -62,7 +63,7 @@ export function describeMachine(
       // Not a zod schema (only safeParse): nothing to show.
     }
   }
-  const initial = index.root.initial?.target?.[0];
+  const initial = initialTargets(index.root)[0] as AnyStateNode | undefined;
   return {
     id: index.id,
     type: index.root.type,
@@ -72,8 +73,8 @@ export function describeMachine(
       .map((n) => ({
         path: pathOf(n),
         type: n.type,
-        ...(n.type === 'compound' && n.initial?.target?.[0]
-          ? { initial: pathOf(n.initial.target[0]) }
+        ...(n.type === 'compound' && initialTargets(n).length
+          ? { initial: pathOf(initialTargets(n)[0]) }
           : {}),
       })),
     events: index.events,

@@ -1,4 +1,10 @@
-import type { AnyStateMachine, AnyStateNode, TransitionDefinition } from 'xstate';
+import type {
+  AnyStateMachine,
+  AnyStateNode,
+  EventObject,
+  MachineContext,
+  TransitionDefinition,
+} from 'xstate';
 import { compileGuard, type CompiledGuard } from './guards.js';
 import {
   isInternalEventType,
@@ -7,7 +13,7 @@ import {
 } from './event-descriptor.js';
 import { MachineConfigError } from './errors.js';
 
-type AnyTransition = TransitionDefinition<any, any>;
+type AnyTransition = TransitionDefinition<MachineContext, EventObject>;
 
 /** A transition of the machine, compiled once: its guard as one function, and an id for memo keys. */
 export interface CompiledTransition {
@@ -94,7 +100,8 @@ export class MachineIndex {
         if (t.guard && !t.guard.configOnly) dynamic = true;
         if (def.actions.some((a) => this.raises(a))) dynamic = true;
       }
-      const entered = [...node.entry, ...node.exit, ...(node.initial?.actions ?? [])];
+      const initial = node.initial as { actions?: readonly unknown[] } | undefined;
+      const entered = [...node.entry, ...node.exit, ...(initial?.actions ?? [])];
       if (entered.some((a) => this.raises(a))) dynamic = true;
     }
     if (problems.length) throw new MachineConfigError(this.id, problems);
@@ -160,7 +167,7 @@ export class MachineIndex {
       guard:
         def.guard === undefined
           ? undefined
-          : compileGuard(def.guard as never, this.machine, problems, where),
+          : compileGuard(def.guard, this.machine, problems, where),
       inert: def.target === undefined && def.actions.length === 0,
       roles: rolesOf(def),
     };
@@ -172,8 +179,8 @@ export class MachineIndex {
   private raises(action: unknown, depth = 0): boolean {
     if (depth > 8 || action === undefined || action === null) return false;
     if (typeof action === 'string' || (typeof action === 'object' && 'type' in action)) {
-      const name = typeof action === 'string' ? action : String((action as { type: unknown }).type);
-      const impls = (this.machine.implementations.actions ?? {}) as Record<string, unknown>;
+      const name = typeof action === 'string' ? action : String(action.type);
+      const impls = this.machine.implementations.actions as Record<string, unknown>;
       return Object.hasOwn(impls, name) && this.raises(impls[name], depth + 1);
     }
     if (typeof action === 'function') {
@@ -192,12 +199,16 @@ function rolesOf(def: AnyTransition): readonly string[] | undefined {
   return names.length ? names : undefined;
 }
 
+/** Reads a node's transitions (and returns them) so that XState, which resolves targets lazily, throws its errors now. */
+export function touchTransitions(node: AnyStateNode): readonly unknown[] {
+  return [node.transitions, node.always, node.initial];
+}
+
 /** Every state node, parents before children, in document order. */
 export function allNodes(root: AnyStateNode): AnyStateNode[] {
   const out: AnyStateNode[] = [];
   const stack = [root];
-  while (stack.length) {
-    const node = stack.pop()!;
+  for (let node = stack.pop(); node; node = stack.pop()) {
     out.push(node);
     const children = Object.values(node.states as Record<string, AnyStateNode>);
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);

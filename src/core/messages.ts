@@ -4,6 +4,10 @@ import { formatState } from './state-value.js';
 /**
  * A sentence a person can act on, for a refused transition:
  * "Cannot SHIP order: state 'cancelled' is final".
+ *
+ * @example
+ * describeRefusal(validator.check({ state: 'cancelled' }, 'SHIP') as RefusedTransition, 'order 7');
+ * // "Cannot SHIP order 7: state 'cancelled' is final"
  */
 export function describeRefusal(result: RefusedTransition, subject: string): string {
   const head = `Cannot ${result.event || '(no event)'} ${subject}`;

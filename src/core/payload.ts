@@ -51,7 +51,7 @@ export function validatePayload(
   if (outcome.success) return undefined;
   return (outcome.error?.issues ?? []).map((i) => ({
     code: i.code,
-    path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as (string | number)[],
+    path: i.path.map((p): string | number => (typeof p === 'symbol' ? String(p) : p)),
     message: i.message,
   }));
 }

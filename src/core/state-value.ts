@@ -1,5 +1,5 @@
 import { pathToStateValue, type StateValue } from 'xstate';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, jsonText } from './canonical-json.js';
 import type { StoredState } from './types.js';
 
 /** Longest stored state string accepted; longer input is refused before any lookup. */
@@ -65,7 +65,10 @@ export function decodeState(value: unknown): StoredState {
   }
 }
 
-/** Whether two stored states are the same state (key order of parallel values aside). */
+/** Whether two stored states are the same state (key order of parallel values aside). *
+ * @example
+ * sameState({ status: 'open', sla: 'running' }, { sla: 'running', status: 'open' }); // true
+ */
 export function sameState(a: StoredState, b: StoredState): boolean {
   return a === b || encodeState(a) === encodeState(b);
 }
@@ -84,7 +87,7 @@ export function formatState(state: unknown, options: { quote?: boolean } = {}): 
     return options.quote === false ? text : `'${text}'`;
   }
   try {
-    const json = JSON.stringify(state);
+    const json = jsonText(state);
     if (json === undefined) return String(state);
     return json.length > 120 ? `${json.slice(0, 120)}...` : json;
   } catch {

@@ -1,4 +1,10 @@
-import { transition, type AnyStateMachine, type ContextFrom, type EventObject } from 'xstate';
+import {
+  transition,
+  type AnyStateMachine,
+  type ContextFrom,
+  type EventObject,
+  type StateValue,
+} from 'xstate';
 import { ConfigurationCache, type Configuration } from './configuration.js';
 import { MachineIndex } from './machine-index.js';
 import { buildPlan, select, type Plan, type Selection } from './plan.js';
@@ -26,6 +32,10 @@ const NONE: readonly string[] = Object.freeze([]);
  * A machine compiled for answering "from this stored state, with this context, is this event
  * legal, and where does it lead?" fast, exactly as XState would, and with the reason when not.
  * Create one per machine with {@link createValidator} and keep it: it caches what it learns.
+ *
+ * @example
+ * const orders: TransitionValidator<typeof orderMachine> = createValidator(orderMachine);
+ * orders.allowedEvents({ state: 'pending' }); // ['PAY', 'CANCEL']
  */
 export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
   /** The name used in messages ("Cannot SHIP order"). */
@@ -61,8 +71,8 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
    * // { allowed: false, event: 'SHIP', from: 'cancelled', reason: 'final-state', allowedEvents: [] }
    */
   check(input: StateInput<ContextFrom<M>>, event: EventInput<M>): TransitionResult {
-    const config = this.configs.resolve(input?.state);
-    const context = input.context === undefined ? this.index.defaultContext : input.context;
+    const config = this.configs.resolve(stateOf(input));
+    const context = contextOf(input, this.index.defaultContext);
     let type: unknown = event;
     let object: EventObject | undefined;
     if (event !== null && typeof event === 'object') {
@@ -120,11 +130,8 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
    * createValidator(orderMachine).allowedEvents({ state: 'pending' }); // ['PAY', 'CANCEL']
    */
   allowedEvents(input: StateInput<ContextFrom<M>>): readonly string[] {
-    const config = this.configs.resolve(input?.state);
-    return this.allowedFor(
-      config,
-      input.context === undefined ? this.index.defaultContext : input.context,
-    );
+    const config = this.configs.resolve(stateOf(input));
+    return this.allowedFor(config, contextOf(input, this.index.defaultContext));
   }
 
   /**
@@ -137,10 +144,10 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
    * // [{ event: 'PAY', allowed: false, reason: 'final-state' }, ...]
    */
   explain(input: StateInput<ContextFrom<M>>): EventExplanation[] {
-    const config = this.configs.resolve(input?.state);
-    const context = input.context === undefined ? this.index.defaultContext : input.context;
+    const config = this.configs.resolve(stateOf(input));
+    const context = contextOf(input, this.index.defaultContext);
     return this.events.map((type): EventExplanation => {
-      const plan = this.planFor(config, type)!;
+      const plan = this.declaredPlan(config, type);
       if (config.done) return { event: type, allowed: false, reason: 'final-state' };
       const sel = select(plan, config, context, plan.bareEvent, true);
       if (sel.selected.some((t) => !t.inert)) {
@@ -192,6 +199,13 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
     return this.payloads.get(type);
   }
 
+  /** The plan of an event the machine declares (always there). */
+  private declaredPlan(config: Configuration, type: string): Plan {
+    const plan = this.planFor(config, type);
+    if (!plan) throw new Error(`No plan for the declared event '${type}' (a bug in the validator)`);
+    return plan;
+  }
+
   private planFor(config: Configuration, type: string): Plan | undefined {
     const cached = config.plans.get(type);
     if (cached) return cached;
@@ -236,14 +250,14 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
       if (hit) return hit as AllowedTransition;
     }
     const machine: AnyStateMachine = this.machine;
-    const snapshot = machine.resolveState({ value: config.value, context: context as never });
+    const snapshot = machine.resolveState({ value: config.value, context: context });
     const [next] = transition(machine, snapshot, event);
     const roles = [...new Set(sel.selected.flatMap((t) => t.roles ?? []))];
     const result: AllowedTransition = Object.freeze({
       allowed: true,
       event: plan.type,
       from: config.from,
-      to: toStoredState(next.value),
+      to: toStoredState(next.value as StateValue),
       ...(roles.length ? { roles } : {}),
     });
     if (memo) plan.allowed.set(key, result);
@@ -258,7 +272,7 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
     let entries = config.allowedEntries;
     if (!entries) {
       entries = this.events.map((type) => {
-        const plan = this.planFor(config, type)!;
+        const plan = this.declaredPlan(config, type);
         const sel = select(plan, config, context, plan.bareEvent, true);
         if (sel.guardsRan) return plan;
         return sel.selected.some((t) => !t.inert) ? type : null;
@@ -306,6 +320,15 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
     };
     return Object.freeze(result);
   }
+}
+
+/** The stored state of an input a JavaScript caller may have got wrong (null, no object). */
+function stateOf(input: StateInput | null | undefined): unknown {
+  return input?.state;
+}
+
+function contextOf(input: StateInput | null | undefined, fallback: unknown): unknown {
+  return input?.context === undefined ? fallback : input.context;
 }
 
 function refusalOf(sel: Selection): RefusalReason {

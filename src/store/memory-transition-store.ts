@@ -34,9 +34,11 @@ export class MemoryTransitionStore<
     this.rows.set(id, { state: row.state, context: row.context, version: row.version ?? 0 });
   }
 
-  async load(id: string): Promise<StoredResource<TContext> | null> {
+  load(id: string): Promise<StoredResource<TContext> | null> {
     const row = this.rows.get(id);
-    return row ? { state: row.state, context: { ...row.context }, version: row.version } : null;
+    return Promise.resolve(
+      row ? { state: row.state, context: { ...row.context }, version: row.version } : null,
+    );
   }
 
   compareAndSet(

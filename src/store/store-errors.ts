@@ -1,6 +1,10 @@
 /**
  * The store cannot be reached or failed mid-write (connection refused or dropped, database busy,
  * disk read-only). Nothing was written. The HTTP layer answers 503 with `Retry-After`.
+ *
+ * @example
+ * // In a store of your own: a connection error means "retry later", not "bug".
+ * if (err.code === 'ECONNREFUSED') throw new StoreUnavailableError('order', { cause: err });
  */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
@@ -15,7 +19,11 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** `changes` tried to set a column the store owns (state, version, id). A bug in the caller. */
+/** `changes` tried to set a column the store owns (state, version, id). A bug in the caller. *
+ * @example
+ * await transitions.commit(t, { status: 'shipped' });
+ * // throws ForbiddenChangesError: commit() changes may not set 'status': the store owns status, id, version ...
+ */
 export class ForbiddenChangesError extends Error {
   override readonly name = 'ForbiddenChangesError';
   constructor(
@@ -33,6 +41,10 @@ export class ForbiddenChangesError extends Error {
  * The attempt no longer holds its idempotency key (its lease ended and a retry took the key
  * over). Thrown inside the commit's transaction, so the state change rolls back: one key, one
  * execution.
+ *
+ * @example
+ * // In an IdempotencyStore of your own, inside the commit's transaction:
+ * if (updatedRows !== 1) throw new IdempotencyKeyLostError(key);
  */
 export class IdempotencyKeyLostError extends Error {
   override readonly name = 'IdempotencyKeyLostError';

@@ -83,10 +83,7 @@ describe.each(PLATFORMS)('bad input on %s', (platform) => {
     ['no type', { carrier: 'UPS' }],
     ['an array body', [1, 2]],
   ])('refuses %s on the events route with 400 INVALID_EVENT', async (_label, body) => {
-    const res = await demo
-      .http()
-      .post(`/orders/${id}/events`)
-      .send(body as object);
+    const res = await demo.http().post(`/orders/${id}/events`).send(body);
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('INVALID_EVENT');
   });

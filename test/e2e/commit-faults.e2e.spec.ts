@@ -60,8 +60,9 @@ describe.each(PLATFORMS)('faults around commit on %s', (platform) => {
     const { app, http } = await listen(LampModule, platform);
     try {
       const store = app.get(LampStore);
-      const unchanged = () =>
+      const unchanged = () => {
         expect(store.rows.get('1')).toEqual({ state: 'off', version: 0, context: { watts: 0 } });
+      };
       const crashed = await http().post('/lamps/1/on-then-crash').expect(500);
       expect(crashed.body).toEqual({ statusCode: 500, message: 'Internal server error' });
       unchanged();

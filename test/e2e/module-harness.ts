@@ -11,10 +11,7 @@ export { PLATFORMS } from './demo-harness.js';
 
 /** A small machine for module tests: a door. */
 export const doorMachine = setup({
-  types: {} as {
-    context: { locked: boolean };
-    events: { type: 'OPEN' } | { type: 'CLOSE' } | { type: 'LOCK' };
-  },
+  types: {},
   guards: {
     unlocked: ({ context }) => !context.locked,
     explodes: () => {

@@ -55,7 +55,7 @@ describe('the README curl sessions', () => {
 
   it.each(sessions().map((s, i) => [i + 1, s]))('session %i reproduces', async (_n, steps) => {
     // The idempotency session starts "after creating and paying order 1".
-    if ((steps as Step[])[0].path !== '/orders') {
+    if (steps[0].path !== '/orders') {
       await fetch(`${demo.url}/orders`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -67,7 +67,7 @@ describe('the README curl sessions', () => {
         body: '{"amount": 4200}',
       });
     }
-    for (const step of steps as Step[]) {
+    for (const step of steps) {
       const res = await fetch(`${demo.url}${step.path}`, {
         method: step.method,
         headers: step.headers,

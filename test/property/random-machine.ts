@@ -201,7 +201,7 @@ export function randomMachine(seed: number): RandomCase {
   const rootConfig = config(root);
   delete rootConfig.always;
   const machine = setup({
-    types: {} as { context: { a: number; b: number }; events: { type: string; flag?: boolean } },
+    types: {},
     guards: {
       evenA: ({ context }) => context.a % 2 === 0,
       gt: ({ context }, params: { key: 'a' | 'b'; n: number }) => context[params.key] > params.n,
@@ -223,7 +223,7 @@ export function randomStateValue(machine: AnyStateMachine, picks: number[]): Sta
   let i = 0;
   const next = () => picks[i++ % picks.length];
   function walk(node: AnyStateMachine['root']): StateValue {
-    const children = Object.values(node.states) as AnyStateMachine['root'][];
+    const children: AnyStateMachine['root'][] = Object.values(node.states);
     if (node.type === 'parallel') {
       return Object.fromEntries(children.map((c) => [c.key, walk(c)]));
     }

@@ -54,10 +54,9 @@ export function startDemoProcess(
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    const timer = setTimeout(
-      () => reject(new Error(`demo did not start in 60 s:\n${output}`)),
-      60_000,
-    );
+    const timer = setTimeout(() => {
+      reject(new Error(`demo did not start in 60 s:\n${output}`));
+    }, 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /orders-api on (http:\/\/\S+)/.exec(output);
@@ -66,8 +65,8 @@ export function startDemoProcess(
         resolvePromise({ url: m[1], child });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`demo exited with ${code}:\n${output}`));

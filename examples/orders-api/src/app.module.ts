@@ -27,7 +27,7 @@ export class AppModule {
           // Ids are the tables' integer keys.
           idPattern: /^[0-9]{1,15}$/,
           // Demo only: the caller's role comes from a header. A real app reads request.user.
-          getRoles: (request) => request.headers?.['x-user-role'],
+          getRoles: (request) => request.headers['x-user-role'],
           // Idempotency-Key records live in the database, next to the orders.
           idempotency: { store: DemoIdempotencyStore },
         }),

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { createApp, type Platform } from './create-app.js';
+import { createApp } from './create-app.js';
 import { databaseFromEnv } from './database.js';
 
-const platform = (process.env.PLATFORM === 'fastify' ? 'fastify' : 'express') as Platform;
+const platform = process.env.PLATFORM === 'fastify' ? 'fastify' : 'express';
 const port = Number(process.env.PORT ?? 3000);
 const database = databaseFromEnv();
 const app = await createApp(platform, {

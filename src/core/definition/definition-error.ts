@@ -25,6 +25,13 @@ export function formatPath(path: readonly (string | number)[]): string {
 /**
  * A machine definition file that cannot be loaded. `issues` lists every problem found, each with
  * its JSON path; the message names the file and says how to fix each one.
+ *
+ * @example
+ * try {
+ *   loadMachineDefinitionFile('machines/broken.machine.json');
+ * } catch (err) {
+ *   if (err instanceof MachineDefinitionError) for (const i of err.issues) console.log(i.path, i.code, i.message);
+ * }
  */
 export class MachineDefinitionError extends Error {
   override readonly name = 'MachineDefinitionError';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { and, not, or, setup, stateIn, type AnyStateMachine } from 'xstate';
 import { z } from 'zod';
-import { allNodes } from '../machine-index.js';
+import { allNodes, touchTransitions } from '../machine-index.js';
 import { MachineDefinitionError, type DefinitionIssue } from './definition-error.js';
 import { buildTree, checkReferences, findForbiddenKeys } from './definition-checks.js';
 import {
@@ -12,11 +12,26 @@ import {
   type TransitionDefinition,
 } from './definition-schema.js';
 
-/** Guard and action implementations for the names a JSON definition uses. */
-export interface MachineImplementations {
-  readonly guards?: Readonly<
-    Record<string, (args: { context: any; event: any }, params?: any) => boolean>
-  >;
+/** A guard implementation: what XState passes to a named guard, and its params. */
+export type GuardImplementation<TContext = Record<string, unknown>> = (
+  args: {
+    readonly context: TContext;
+    readonly event: { readonly type: string } & Record<string, unknown>;
+  },
+  params?: unknown,
+) => boolean;
+
+/**
+ * Guard and action implementations for the names a JSON definition uses, typed by the context the
+ * guards read.
+ *
+ * @example
+ * const implementations = {
+ *   guards: { hasContent: ({ context }) => context.wordCount > 0 },
+ * } satisfies MachineImplementations<{ wordCount: number }>;
+ */
+export interface MachineImplementations<TContext = Record<string, unknown>> {
+  readonly guards?: Readonly<Record<string, GuardImplementation<TContext>>>;
   readonly actions?: Readonly<Record<string, unknown>>;
 }
 
@@ -37,9 +52,9 @@ export interface LoadedMachine {
  * const { machine } = machineFromDefinition(json, { guards: { hasContent: ({ context }) => context.words > 0 } });
  * const articles = createValidator(machine);
  */
-export function machineFromDefinition(
+export function machineFromDefinition<TContext = Record<string, unknown>>(
   input: unknown,
-  implementations: MachineImplementations = {},
+  implementations: MachineImplementations<TContext> = {},
   source = 'machine definition',
 ): LoadedMachine {
   const forbidden = findForbiddenKeys(input);
@@ -87,7 +102,7 @@ export function machineFromDefinition(
       schemas: { events: payloads },
     }).createMachine(toXStateConfig(definition) as never) as unknown as AnyStateMachine;
     // XState resolves targets lazily; touch every transition so its errors surface now.
-    for (const node of allNodes(machine.root)) void [node.transitions, node.always, node.initial];
+    for (const node of allNodes(machine.root)) touchTransitions(node);
   } catch (err) {
     throw new MachineDefinitionError(source, [
       { path: [], code: 'xstate', message: (err as Error).message },
@@ -103,9 +118,9 @@ export function machineFromDefinition(
  * @example
  * const { machine } = loadMachineDefinitionFile('machines/article.machine.json', { guards });
  */
-export function loadMachineDefinitionFile(
+export function loadMachineDefinitionFile<TContext = Record<string, unknown>>(
   file: string,
-  implementations: MachineImplementations = {},
+  implementations: MachineImplementations<TContext> = {},
 ): LoadedMachine {
   let json: unknown;
   try {
@@ -125,7 +140,7 @@ export function loadMachineDefinitionFile(
 
 function toXStateConfig(def: MachineDefinition): Record<string, unknown> {
   const { $schema: _s, events: _e, ...rest } = def;
-  return convertState(rest as StateDefinition);
+  return convertState(rest);
 }
 
 function convertState(state: StateDefinition): Record<string, unknown> {
@@ -151,8 +166,11 @@ function convertTransition(t: TransitionDefinition): unknown {
   return t.guard === undefined ? t : { ...t, guard: convertGuard(t.guard) };
 }
 
-function convertGuard(g: GuardDefinition): any {
-  if (typeof g === 'string' || 'type' in g) return g;
+/** XState's guard argument type, as `and`/`or`/`not` take it. */
+type XStateGuard = Parameters<typeof not>[0];
+
+function convertGuard(g: GuardDefinition): XStateGuard {
+  if (typeof g === 'string' || 'type' in g) return g as unknown as XStateGuard;
   if ('and' in g) return and(g.and.map(convertGuard));
   if ('or' in g) return or(g.or.map(convertGuard));
   if ('not' in g) return not(convertGuard(g.not));

@@ -22,7 +22,7 @@ export function stateTree(description: MachineDescription): StateTreeNode {
   for (const s of description.states) {
     const node: StateTreeNode = {
       path: s.path,
-      key: s.path.split('.').pop()!,
+      key: s.path.slice(s.path.lastIndexOf('.') + 1),
       type: s.type,
       initial: s.initial,
       children: [],

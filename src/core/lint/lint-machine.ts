@@ -1,7 +1,8 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { compileGuard } from '../guards.js';
 import type { DefinitionIssue } from '../definition/definition-error.js';
-import { allNodes } from '../machine-index.js';
+import { allNodes, touchTransitions } from '../machine-index.js';
+import { initialTargets } from '../configuration.js';
 import { isInternalEventType, isWildcardDescriptor } from '../event-descriptor.js';
 
 /** The definition loader's codes (a load failure becomes `load-error`), and the lint's own. */
@@ -53,7 +54,7 @@ export function lintMachine(
   let nodes: AnyStateNode[];
   try {
     nodes = allNodes(machine.root);
-    for (const n of nodes) void [n.transitions, n.always, n.initial];
+    for (const n of nodes) touchTransitions(n);
   } catch (err) {
     return [finding('unknown-target', '(root)', (err as Error).message.replace(/\s+/g, ' '))];
   }
@@ -63,7 +64,7 @@ export function lintMachine(
   const enter = (node: AnyStateNode) => {
     if (reached.has(node)) return;
     reached.add(node);
-    if (node.type === 'compound') for (const t of node.initial?.target ?? []) enterTarget(t, node);
+    if (node.type === 'compound') for (const t of initialTargets(node)) enterTarget(t, node);
     if (node.type === 'parallel') children(node).forEach(enter);
     if (node.type === 'history' && node.parent) enter(node.parent);
   };
@@ -151,7 +152,7 @@ export function lintMachine(
   }
 
   if (options.checkImplementations !== false) {
-    const actions = (machine.implementations.actions ?? {}) as Record<string, unknown>;
+    const actions = machine.implementations.actions as Record<string, unknown>;
     for (const node of nodes) {
       for (const [descriptor, defs] of [
         ...node.transitions,
@@ -161,7 +162,7 @@ export function lintMachine(
           const where = `${nodePath(node)}.on.${descriptor}`;
           if (def.guard !== undefined) {
             const problems: string[] = [];
-            compileGuard(def.guard as never, machine, problems, where);
+            compileGuard(def.guard, machine, problems, where);
             for (const p of problems)
               out.push(finding('unknown-guard', where, p.slice(where.length + 2)));
           }
@@ -169,7 +170,7 @@ export function lintMachine(
             const name =
               typeof a === 'string'
                 ? a
-                : typeof a === 'object' && a && 'type' in a
+                : typeof a === 'object' && 'type' in a
                   ? String((a as { type: unknown }).type)
                   : undefined;
             if (name && !name.startsWith('xstate.') && !Object.hasOwn(actions, name)) {

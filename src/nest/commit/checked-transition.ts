@@ -33,10 +33,10 @@ export interface CheckedTransition<
 
 /** What a schema's `safeParse` gives on success (zod's output type). */
 type SchemaOutput<S> = S extends { safeParse(data: unknown): infer R }
-  ? R extends { success: true; data: infer D }
-    ? D
-    : Record<string, unknown>
+  ? SuccessData<R>
   : Record<string, unknown>;
+/** Distributes over zod's result union: the success member's `data`. */
+type SuccessData<R> = R extends { success: true; data: infer D } ? D : never;
 
 /** The payload of event `E`: from its schema when the resource gives one, else from the machine's event type. */
 export type PayloadOf<M extends AnyStateMachine, P, E extends string> = string extends E

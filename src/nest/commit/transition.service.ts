@@ -92,7 +92,7 @@ export class TransitionService {
       const listeners = this.listeners.filter(
         (l) => (l.resource ?? t.resource) === t.resource && (l.event ?? t.event) === t.event,
       );
-      const before = listeners.filter((l) => l.beforeCommit);
+      const before = listeners.filter((l) => l.beforeCommit !== undefined);
       const idempotency = exchange?.idempotency;
       const next = typeof changes === 'function' ? changes(base) : changes;
       const written = await callStore(this.logger, t.resource, `Committing ${t.event}`, () =>

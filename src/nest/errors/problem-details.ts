@@ -28,7 +28,7 @@ export function toProblemDetails(
     type: `${at.typeBase}${code.toLowerCase().replace(/_/g, '-')}`,
     title: at.title,
     status: Number(statusCode),
-    detail: typeof message === 'string' ? message : String(at.title),
+    detail: typeof message === 'string' ? message : at.title,
     instance: at.instance,
     ...fields,
   };

@@ -9,6 +9,12 @@ import { TransitionHttpException } from './transition-http.exception.js';
  * Renders this package's answers: the JSON body as it is, or an RFC 9457
  * `application/problem+json` body when the `problemDetails` option is on, with the headers the
  * answer carries. Attached by `@Transition()`.
+ *
+ * @example
+ * // Attached by @Transition(); to render these errors on your own routes too:
+ * @UseFilters(TransitionExceptionFilter)
+ * @Get(':id')
+ * get(@Param('id') id: string) { throw new ResourceNotFoundException('order', id); }
  */
 @Catch(TransitionHttpException)
 export class TransitionExceptionFilter implements ExceptionFilter {

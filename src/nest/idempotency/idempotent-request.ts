@@ -28,7 +28,7 @@ export function readIdempotentRequest(
       messages.invalidIdempotencyKey(MAX_IDEMPOTENCY_KEY_LENGTH),
     );
   }
-  const path = String(request.originalUrl ?? request.url ?? '').split('?')[0];
+  const path = (request.originalUrl ?? request.url ?? '').split('?')[0];
   try {
     return {
       caller,

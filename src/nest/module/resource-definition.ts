@@ -43,6 +43,8 @@ export interface TransitionResource<
 export function defineResource<
   M extends AnyStateMachine,
   TStore extends TransitionStore<ContextFrom<M>, object> = TransitionStore<ContextFrom<M>, object>,
+  // No schemas given: no event has one (keyof is never), so payloads come from the machine's types.
+  // eslint-disable-next-line @typescript-eslint/no-generated-empty-object-type
   TPayloads extends PayloadSchemas = Record<never, PayloadSchema>,
 >(resource: TransitionResource<M, TStore, TPayloads>): TransitionResource<M, TStore, TPayloads> {
   return resource;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { TRANSITION_METADATA, type TransitionMetadata } from '../decorators/transition-metadata.js';
 import { TransitionRegistry } from './transition-registry.js';
@@ -19,14 +19,17 @@ export class TransitionExplorer implements OnModuleInit {
   onModuleInit(): void {
     const problems: string[] = [];
     for (const wrapper of this.discovery.getControllers()) {
-      const { metatype, instance } = wrapper as { metatype?: Function; instance?: object };
+      const { metatype, instance } = wrapper as { metatype?: Type; instance?: object };
       if (!metatype || !instance) continue;
       const onClass = this.reflector.get<TransitionMetadata | undefined>(
         TRANSITION_METADATA,
         metatype,
       );
       if (onClass) this.validate(onClass, `${metatype.name} (class)`, problems);
-      const prototype = Object.getPrototypeOf(instance) as Record<string, Function>;
+      const prototype = Object.getPrototypeOf(instance) as Record<
+        string,
+        (...args: never[]) => unknown
+      >;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const meta = this.reflector.get<TransitionMetadata | undefined>(
           TRANSITION_METADATA,

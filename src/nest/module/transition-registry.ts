@@ -61,8 +61,26 @@ export class TransitionRegistry {
     return entry;
   }
 
+  /** The registered resource of that name, or undefined. */
   get(resource: string): RegisteredResource | undefined {
     return this.entries.get(resource);
+  }
+
+  /**
+   * The registered resource of that name; throws, naming the registered ones, when there is none.
+   *
+   * @example
+   * registry.resource('order').validator.allowedEvents({ state: 'paid' }); // ['SHIP', 'CANCEL', 'REFUND']
+   */
+  resource(resource: string): RegisteredResource {
+    const entry = this.entries.get(resource);
+    if (!entry) {
+      throw new Error(
+        `No resource '${resource}' is registered (registered: ${this.resources().join(', ') || 'none'}). ` +
+          `Register it with TransitionGuardModule.forFeature([...]).`,
+      );
+    }
+    return entry;
   }
 
   /** Names of every registered resource. */

@@ -24,6 +24,11 @@ type HeaderReader = { getHeader?(name: string): unknown };
  * committed transition; replays the stored response of a repeated `Idempotency-Key` (marked
  * `Idempotent-Replayed: true`) without running the handler; stores the first response; frees the
  * key of an attempt that failed before committing, and keeps a committed one.
+ *
+ * @example
+ * // Attached by @Transition(); for a route guarded by a TransitionGuard subclass of your own:
+ * @UseGuards(MyTransitionGuard)
+ * @UseInterceptors(TransitionInterceptor)
  */
 @Injectable()
 export class TransitionInterceptor implements NestInterceptor {

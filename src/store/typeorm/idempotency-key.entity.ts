@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** One caller's idempotency key, for `TypeOrmIdempotencyStore`. Add it to your TypeORM entities. */
+/** One caller's idempotency key, for `TypeOrmIdempotencyStore`. Add it to your TypeORM entities. *
+ * @example
+ * TypeOrmModule.forRoot({ type: 'postgres', url, entities: [Order, IdempotencyKeyEntry, TransitionLogEntry] });
+ */
 @Entity({ name: 'idempotency_keys' })
 export class IdempotencyKeyEntry {
   @PrimaryColumn({ type: 'varchar', length: 256 })

@@ -3,6 +3,9 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 /**
  * One committed transition, written in the same transaction as the state change by
  * `TypeOrmTransitionStore` when `log: true`. Add it to your TypeORM entities.
+ *
+ * @example
+ * TypeOrmModule.forRoot({ type: 'better-sqlite3', database: 'app.sqlite', entities: [Order, TransitionLogEntry] });
  */
 @Entity({ name: 'transition_log' })
 @Index(['resource', 'resourceId'])

@@ -70,7 +70,8 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
         return true;
       } catch (err) {
         const e = err as { driverError?: { code?: unknown }; code?: unknown };
-        if (UNIQUE_VIOLATION.test(String(e.driverError?.code ?? e.code ?? ''))) return false;
+        const code = e.driverError?.code ?? e.code;
+        if (typeof code === 'string' && UNIQUE_VIOLATION.test(code)) return false;
         throw err;
       }
     });

@@ -56,7 +56,7 @@ export class TypeOrmTransitionStore<
     protected readonly options: TypeOrmTransitionStoreOptions<E, TContext>,
   ) {
     this.idProperty = options.idProperty ?? 'id';
-    this.name = options.name ?? String((options.entity as { name?: string }).name ?? 'resource');
+    this.name = options.name ?? (options.entity as { name?: string }).name ?? 'resource';
   }
 
   async load(id: string): Promise<StoredResource<TContext> | null> {

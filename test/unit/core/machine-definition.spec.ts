@@ -31,16 +31,19 @@ describe('JSON machine definitions', () => {
     const articles = createValidator(articleMachine);
     expect(articles.events).toContain('REQUEST_CHANGES');
     expect(
-      articles.check({ state: 'review.in_review' }, { type: 'REQUEST_CHANGES' } as never),
+      articles.check({ state: 'review.in_review' }, { type: 'REQUEST_CHANGES' }),
     ).toMatchObject({
       reason: 'invalid-payload',
       issues: [{ path: ['comment'] }],
     });
     expect(
-      articles.check({ state: 'review.in_review' }, {
-        type: 'REQUEST_CHANGES',
-        comment: 'tighten',
-      } as never),
+      articles.check(
+        { state: 'review.in_review' },
+        {
+          type: 'REQUEST_CHANGES',
+          comment: 'tighten',
+        },
+      ),
     ).toMatchObject({
       allowed: true,
       to: 'review.changes_requested',

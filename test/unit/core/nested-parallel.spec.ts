@@ -128,10 +128,7 @@ describe('nested states', () => {
 
 describe('guards', () => {
   const machine = setup({
-    types: {} as {
-      context: { n: number; vip: boolean };
-      events: { type: 'GO' } | { type: 'STOP' };
-    },
+    types: {},
     guards: {
       big: ({ context }) => context.n > 10,
       vip: ({ context }) => context.vip,
@@ -213,7 +210,7 @@ describe('guards', () => {
 
 describe('eventless transitions, wildcards', () => {
   const machine = setup({
-    types: {} as { context: { score: number }; events: { type: string } },
+    types: {},
     guards: { high: ({ context }) => context.score > 5 },
   }).createMachine({
     id: 'w',

@@ -73,10 +73,13 @@ describe('order machine', () => {
   });
 
   it('refuses an invalid payload with zod issues as data, without throwing', () => {
-    const result = orders.check({ state: 'paid', context: paidUp }, {
-      type: 'SHIP',
-      carrier: 42,
-    } as never);
+    const result = orders.check(
+      { state: 'paid', context: paidUp },
+      {
+        type: 'SHIP',
+        carrier: 42,
+      },
+    );
     expect(result).toMatchObject({ allowed: false, reason: 'invalid-payload' });
     const issues = (result as RefusedTransition).issues!;
     expect(issues.map((i) => i.path.join('.'))).toEqual(['carrier', 'trackingNumber']);

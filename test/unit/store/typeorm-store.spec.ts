@@ -127,7 +127,7 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
         store.compareAndSet(
           '1',
           { state: 'a' },
-          { state: 'b', changes: changes as never },
+          { state: 'b', changes: changes },
           { record: record('a', 'b', 1) },
         ),
       ).rejects.toThrow(/may not set/);

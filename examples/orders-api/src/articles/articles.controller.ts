@@ -76,7 +76,7 @@ export class ArticlesController {
         message: `article ${id.slice(0, 40)} does not exist`,
         resource: 'article',
       });
-    const validator = this.registry.get('article')!.validator;
+    const validator = this.registry.resource('article').validator;
     return {
       ...view(row),
       transitions: validator.explain({
@@ -94,7 +94,7 @@ export class ArticlesController {
     const changes = t.event === 'REQUEST_CHANGES' ? { lastComment: String(t.payload.comment) } : {};
     const committed = await this.transitions.commit(t, changes);
     return {
-      ...view((await this.articles.findOneBy({ id: Number(t.id) }))!),
+      ...view(await this.articles.findOneByOrFail({ id: Number(t.id) })),
       transition: committed,
     };
   }

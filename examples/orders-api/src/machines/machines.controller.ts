@@ -18,7 +18,7 @@ export class MachinesController {
   list() {
     return this.registry
       .resources()
-      .map((r) => ({ resource: r, machine: this.registry.get(r)!.machine.id }));
+      .map((r) => ({ resource: r, machine: this.registry.resource(r).machine.id }));
   }
 
   /** The machine as JSON; `?format=mermaid` or `?format=dot` for a diagram (`&highlight=paid`). */
@@ -27,11 +27,11 @@ export class MachinesController {
     @Param('id') id: string,
     @Query('format') format: string | undefined,
     @Query('highlight') highlight: string | undefined,
-    @Res({ passthrough: true }) res: any,
+    @Res({ passthrough: true }) res: { header(name: string, value: string): unknown },
   ) {
     const entry = this.registry
       .resources()
-      .map((r) => this.registry.get(r)!)
+      .map((r) => this.registry.resource(r))
       .find((e) => e.machine.id === id || e.resource === id);
     if (!entry) {
       throw new NotFoundException({

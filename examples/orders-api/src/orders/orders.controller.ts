@@ -22,8 +22,7 @@ export class OrdersController {
   /** Creates a pending order. An empty body gives a total of 0. */
   @Post()
   async create(@Body() body: unknown) {
-    const total =
-      body && typeof body === 'object' && 'total' in body ? (body as { total: unknown }).total : 0;
+    const total = body && typeof body === 'object' && 'total' in body ? body.total : 0;
     if (!Number.isSafeInteger(total) || (total as number) < 0) {
       throw new BadRequestException({
         statusCode: 400,
@@ -50,7 +49,8 @@ export class OrdersController {
       });
     }
     const view = await this.orders.get(Number(id));
-    res.header('ETag', etagFor(view.version)!);
+    const etag = etagFor(view.version);
+    if (etag) res.header('ETag', etag);
     return view;
   }
 

@@ -40,7 +40,7 @@ export class OrdersService {
   async get(id: number) {
     const row = await this.orders.findOneBy({ id });
     if (!row) throw new ResourceNotFoundException('order', String(id));
-    const validator = this.registry.get('order')!.validator;
+    const validator = this.registry.resource('order').validator;
     return {
       ...orderView(row),
       transitions: validator.explain({
@@ -58,8 +58,8 @@ export class OrdersService {
   async apply(t: CurrentTransition<OrderContext>) {
     await this.gateway.call(t.event);
     const committed = await this.transitions.commit(t, (base) => changesFor(t, base.context));
-    const row = await this.orders.findOneBy({ id: Number(t.id) });
-    return { ...orderView(row!), transition: committed };
+    const row = await this.orders.findOneByOrFail({ id: Number(t.id) });
+    return { ...orderView(row), transition: committed };
   }
 }
 
