@@ -100,8 +100,10 @@ export function resolveOptions(
 ): ResolvedTransitionGuardOptions {
   const parsed = optionsSchema.safeParse(options ?? {});
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (i) => `- ${i.path.join('.') || '(options)'}: ${i.message}`,
+    const lines = parsed.error.issues.map((i) =>
+      i.code === 'unrecognized_keys' && i.keys.includes('isGlobal')
+        ? '- isGlobal: the module is always global (one registry per application, which every forFeature() registers into); remove the option'
+        : `- ${i.path.join('.') || '(options)'}: ${i.message}`,
     );
     throw new Error(`TransitionGuardModule.forRoot(): invalid options:\n${lines.join('\n')}`);
   }

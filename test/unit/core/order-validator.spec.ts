@@ -31,6 +31,7 @@ describe('order machine', () => {
     expect(() => orders.assert({ state: 'cancelled' }, 'SHIP')).toThrow(
       "Cannot SHIP order: state 'cancelled' is final",
     );
+    expect.assertions(4);
     try {
       orders.assert({ state: 'cancelled' }, 'SHIP');
     } catch (err) {

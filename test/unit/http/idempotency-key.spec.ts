@@ -1,0 +1,42 @@
+import { JsonTooDeepError } from '../../../src/core/index.js';
+import {
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  parseIdempotencyKey,
+  requestFingerprint,
+} from '../../../src/http/index.js';
+
+describe('Idempotency-Key', () => {
+  it('reads plain and quoted keys, absent as undefined', () => {
+    expect(parseIdempotencyKey('pay-7_a.b:c')).toBe('pay-7_a.b:c');
+    expect(parseIdempotencyKey('"pay-7"')).toBe('pay-7');
+    expect(parseIdempotencyKey(undefined)).toBeUndefined();
+  });
+
+  it.each([
+    [''],
+    ['""'],
+    ['a b'],
+    ['é'],
+    ['x'.repeat(MAX_IDEMPOTENCY_KEY_LENGTH + 1)],
+    [['a', 'b']],
+  ])('refuses %j as malformed (null)', (header) => {
+    expect(parseIdempotencyKey(header)).toBeNull();
+  });
+
+  it('fingerprints method, path and body, whatever the key order', () => {
+    const a = requestFingerprint('POST', '/orders/1/pay', { amount: 5, note: { b: 1, a: 2 } });
+    const b = requestFingerprint('post', '/orders/1/pay', { note: { a: 2, b: 1 }, amount: 5 });
+    expect(a).toBe(b);
+    expect(requestFingerprint('POST', '/orders/2/pay', { amount: 5 })).not.toBe(
+      requestFingerprint('POST', '/orders/1/pay', { amount: 5 }),
+    );
+    expect(requestFingerprint('POST', '/orders/1/pay', { amount: 6 })).not.toBe(
+      requestFingerprint('POST', '/orders/1/pay', { amount: 5 }),
+    );
+  });
+
+  it('refuses a body nested deeper than the limit instead of overflowing the stack', () => {
+    const deep = JSON.parse(`${'['.repeat(5000)}${']'.repeat(5000)}`) as unknown;
+    expect(() => requestFingerprint('POST', '/x', deep)).toThrow(JsonTooDeepError);
+  });
+});
