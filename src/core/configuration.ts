@@ -111,6 +111,8 @@ export class ConfigurationCache {
       }
       return segments.length === 1 ? stored : pathToStateValue(segments);
     }
+    // A machine with no states of its own (root-level handlers only) is always in `{}`.
+    if (isPlainObject(stored) && !Object.keys(stored).length && this.rootOnly()) return {};
     if (!isPlainObject(stored) || Object.keys(stored).length === 0) {
       this.fail(stored, 'expected a state name, a dotted path or a state value object');
     }
@@ -141,6 +143,10 @@ export class ConfigurationCache {
       if (!child) this.fail(stored, `no state '${key}' in '${node.path.join('.') || '(root)'}'`);
       this.checkObject(child, value[key], stored, depth + 1);
     }
+  }
+
+  private rootOnly(): boolean {
+    return Object.keys(this.index.root.states).length === 0;
   }
 
   private fail(stored: unknown, detail: string): never {

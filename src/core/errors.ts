@@ -72,6 +72,30 @@ export class GuardEvaluationError extends Error {
   }
 }
 
+/**
+ * XState could not compute where an allowed transition leads, with the machine's actions or
+ * without them (an eventless guard that throws, for example). A server-side fault, like a guard
+ * that throws; `explain()` then leaves `to` out instead.
+ *
+ * @example
+ * try {
+ *   validator.check({ state: 'a' }, 'GO');
+ * } catch (err) {
+ *   if (err instanceof TargetEvaluationError) logger.error(err.message);
+ * }
+ */
+export class TargetEvaluationError extends Error {
+  override readonly name = 'TargetEvaluationError';
+  constructor(
+    readonly event: string,
+    readonly state: StoredState,
+  ) {
+    super(
+      `XState could not compute where ${event} leads from state ${formatState(state)}, with the machine's actions or without them`,
+    );
+  }
+}
+
 /** The machine cannot be validated as given (a guard name with no implementation, for example). *
  * @example
  * createValidator(setup({}).createMachine({ initial: 'a', states: { a: { on: { GO: { target: 'a', guard: 'isReady' } } } } }));

@@ -7,6 +7,7 @@ export {
   IllegalTransitionError,
   UnknownStateError,
   GuardEvaluationError,
+  TargetEvaluationError,
   MachineConfigError,
 } from './errors.js';
 export { describeRefusal } from './messages.js';

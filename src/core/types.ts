@@ -74,7 +74,12 @@ export type TransitionResult = AllowedTransition | RefusedTransition;
 
 /** One line of `explain()`: an event of the machine and whether it is accepted now. */
 export type EventExplanation =
-  | { readonly event: string; readonly allowed: true; readonly to: StoredState }
+  | {
+      readonly event: string;
+      readonly allowed: true;
+      /** Where it leads; absent when that cannot be computed without the event's payload. */
+      readonly to?: StoredState;
+    }
   | {
       readonly event: string;
       readonly allowed: false;

@@ -1,17 +1,18 @@
-import {
-  transition,
-  type AnyStateMachine,
-  type ContextFrom,
-  type EventObject,
-  type StateValue,
-} from 'xstate';
+import type { AnyStateMachine, ContextFrom, EventObject } from 'xstate';
 import { ConfigurationCache, type Configuration } from './configuration.js';
 import { MachineIndex } from './machine-index.js';
 import { buildPlan, select, type Plan, type Selection } from './plan.js';
+import {
+  allowedEventsIn,
+  contextOf,
+  describeType,
+  refusalOf,
+  stateOf,
+} from './validator-inputs.js';
 import { collectPayloadSchemas, validatePayload } from './payload.js';
 import { MAX_EVENT_TYPE_LENGTH } from './event-descriptor.js';
-import { IllegalTransitionError } from './errors.js';
-import { toStoredState } from './state-value.js';
+import { IllegalTransitionError, TargetEvaluationError } from './errors.js';
+import { TransitionTarget } from './transition-target.js';
 import { describeMachine, type MachineDescription } from './machine-description.js';
 import type {
   AllowedTransition,
@@ -47,6 +48,7 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
   private readonly index: MachineIndex;
   private readonly configs: ConfigurationCache;
   private readonly payloads: Map<string, PayloadSchema>;
+  private readonly target: TransitionTarget;
   private description: MachineDescription | undefined;
 
   constructor(
@@ -56,6 +58,7 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
     this.index = new MachineIndex(machine);
     this.configs = new ConfigurationCache(this.index);
     this.payloads = collectPayloadSchemas(machine, options.payloads);
+    this.target = new TransitionTarget(machine, this.index.dynamicTarget);
     this.name = options.name ?? machine.id;
     this.events = this.index.events;
     this.states = this.index.statePaths;
@@ -151,8 +154,11 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
       if (config.done) return { event: type, allowed: false, reason: 'final-state' };
       const sel = select(plan, config, context, plan.bareEvent, true);
       if (sel.selected.some((t) => !t.inert)) {
-        const to = this.allowedResult(plan, config, sel, context, plan.bareEvent).to;
-        return { event: type, allowed: true, to };
+        // Without a payload the target may be unknown (see TransitionTarget): then no `to`.
+        const to = this.allowedOrUnknown(plan, config, sel, context, plan.bareEvent)?.to;
+        return to === undefined
+          ? { event: type, allowed: true }
+          : { event: type, allowed: true, to };
       }
       const reason = refusalOf(sel);
       return sel.blocked
@@ -240,6 +246,19 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
     context: unknown,
     event: EventObject,
   ): AllowedTransition {
+    const result = this.allowedOrUnknown(plan, config, sel, context, event);
+    if (!result) throw new TargetEvaluationError(plan.type, config.from);
+    return result;
+  }
+
+  /** The allowed result, or undefined when where it leads cannot be computed. */
+  private allowedOrUnknown(
+    plan: Plan,
+    config: Configuration,
+    sel: Selection,
+    context: unknown,
+    event: EventObject,
+  ): AllowedTransition | undefined {
     const memo = !this.index.dynamicTarget;
     const key =
       sel.selected.length === 1
@@ -249,15 +268,14 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
       const hit = plan.allowed.get(key);
       if (hit) return hit as AllowedTransition;
     }
-    const machine: AnyStateMachine = this.machine;
-    const snapshot = machine.resolveState({ value: config.value, context: context });
-    const [next] = transition(machine, snapshot, event);
+    const to = this.target.of(config.value, context, event);
+    if (to === undefined) return undefined;
     const roles = [...new Set(sel.selected.flatMap((t) => t.roles ?? []))];
     const result: AllowedTransition = Object.freeze({
       allowed: true,
       event: plan.type,
       from: config.from,
-      to: toStoredState(next.value as StateValue),
+      to,
       ...(roles.length ? { roles } : {}),
     });
     if (memo) plan.allowed.set(key, result);
@@ -265,36 +283,7 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
   }
 
   private allowedFor(config: Configuration, context: unknown): readonly string[] {
-    if (config.done) return NONE;
-    if (config.staticAllowed) return config.staticAllowed;
-    // First time: answer every event once; events whose answer read no context are settled for
-    // good, the others (plans) are re-evaluated per call.
-    let entries = config.allowedEntries;
-    if (!entries) {
-      entries = this.events.map((type) => {
-        const plan = this.declaredPlan(config, type);
-        const sel = select(plan, config, context, plan.bareEvent, true);
-        if (sel.guardsRan) return plan;
-        return sel.selected.some((t) => !t.inert) ? type : null;
-      });
-      if (entries.every((e) => typeof e !== 'object' || e === null)) {
-        return (config.staticAllowed = Object.freeze(
-          entries.filter((e): e is string => e !== null),
-        ));
-      }
-      config.allowedEntries = entries;
-    }
-    const out: string[] = [];
-    for (const entry of entries) {
-      if (entry === null) continue;
-      if (typeof entry === 'string') out.push(entry);
-      else if (
-        select(entry, config, context, entry.bareEvent, true).selected.some((t) => !t.inert)
-      ) {
-        out.push(entry.type);
-      }
-    }
-    return out;
+    return allowedEventsIn(config, context, this.events, (type) => this.declaredPlan(config, type));
   }
 
   private unknownEvent(config: Configuration, context: unknown, type: string): RefusedTransition {
@@ -320,25 +309,6 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
     };
     return Object.freeze(result);
   }
-}
-
-/** The stored state of an input a JavaScript caller may have got wrong (null, no object). */
-function stateOf(input: StateInput | null | undefined): unknown {
-  return input?.state;
-}
-
-function contextOf(input: StateInput | null | undefined, fallback: unknown): unknown {
-  return input?.context === undefined ? fallback : input.context;
-}
-
-function refusalOf(sel: Selection): RefusalReason {
-  if (sel.selected.length) return 'forbidden';
-  return sel.blocked ? 'guard-rejected' : 'no-transition';
-}
-
-function describeType(type: unknown): string {
-  if (type === undefined) return '';
-  return typeof type === 'string' ? type.slice(0, MAX_EVENT_TYPE_LENGTH) : `(${typeof type})`;
 }
 
 /**
