@@ -3,15 +3,13 @@ import { createValidator } from '../../../src/core/index.js';
 
 /** A machine whose actions read a payload, as machines written by others often do. */
 const counter = setup({
+  types: {} as {
+    context: { n: number };
+    events: { type: 'ADD'; payload?: { n: number } } | { type: 'RESET' };
+  },
   actions: {
     add: assign({
-      n: ({
-        context,
-        event,
-      }: {
-        context: { n: number };
-        event: { type: string; payload?: { n: number } };
-      }) => context.n + event.payload!.n,
+      n: ({ context, event }) => context.n + (event as { payload: { n: number } }).payload.n,
     }),
   },
 }).createMachine({
