@@ -9,19 +9,28 @@ export interface OrderContext {
   paid: number;
 }
 
+/** Largest amount in cents an order takes (totals and payments): sums stay within 32 bits. */
+export const MAX_AMOUNT = 1_000_000_000;
+
+/** Text a column can hold: a length range, and no NUL (PostgreSQL refuses it). */
+export const text = (min: number, max: number) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+
 /**
  * Payload schemas per event: the validator refuses a payload that fails them (`invalid-payload`).
- * Strict: an unexpected field is refused too, not silently dropped.
+ * Strict: an unexpected field is refused too, not silently dropped. Bounded by what the columns
+ * hold, so that no client input reaches the database unfit for it.
  */
 export const orderPayloads = {
-  PAY: z.strictObject({ amount: z.number().int().positive() }),
-  SHIP: z.strictObject({
-    carrier: z.string().min(1).max(64),
-    trackingNumber: z.string().min(1).max(64),
-  }),
+  PAY: z.strictObject({ amount: z.number().int().positive().max(MAX_AMOUNT) }),
+  SHIP: z.strictObject({ carrier: text(1, 64), trackingNumber: text(1, 64) }),
   DELIVER: z.strictObject({}),
-  CANCEL: z.strictObject({ reason: z.string().max(500).optional() }),
-  REFUND: z.strictObject({ reason: z.string().max(500).optional() }),
+  CANCEL: z.strictObject({ reason: text(0, 500).optional() }),
+  REFUND: z.strictObject({ reason: text(0, 500).optional() }),
 };
 
 export type OrderEvent =

@@ -23,6 +23,7 @@ export { Transition, type TransitionDecoratorOptions } from './decorators/transi
 export { CurrentTransition } from './decorators/current-transition.decorator.js';
 export type { IdSource } from './decorators/transition-metadata.js';
 export { TransitionGuard } from './guard/transition.guard.js';
+export { ResourceIdPipe } from './guard/resource-id.pipe.js';
 export type { GuardRequest } from './guard/guard-request.js';
 export type { RequestedEvent } from './guard/request-readers.js';
 export { TransitionInterceptor } from './response/transition.interceptor.js';
@@ -54,6 +55,8 @@ export {
   InvalidTransitionRequestException,
   RoleRequiredException,
   ResourceNotFoundException,
+  UnsupportedContentTypeException,
+  type UnsupportedContentTypeBody,
   type InvalidTransitionRequestBody,
   type InvalidTransitionRequestCode,
   type RoleRequiredBody,
@@ -76,4 +79,5 @@ export {
   type StoreUnavailableBody,
 } from './errors/store-unavailable.exception.js';
 export { TransitionExceptionFilter } from './errors/transition-exception.filter.js';
+export { AppErrorFilter } from './errors/app-error.filter.js';
 export { toProblemDetails, type ProblemDetails } from './errors/problem-details.js';

@@ -49,6 +49,12 @@ export interface TransitionStore<
 > {
   load(id: string): Promise<StoredResource<TContext> | null>;
   /**
+   * The id as the store's key column holds it, or undefined when no row can have it (a number out
+   * of the column's range, leading zeros on an integer key, not a UUID for a UUID key). The guard
+   * answers 400 for those before touching the database, unless the module's `idPattern` is set.
+   */
+  canonicalId?(id: string): string | undefined;
+  /**
    * Writes `next` (the new state plus the handler's other changes, in one statement) only if the
    * row still is in `expected` state (and version); increments the version in the same statement.
    * Returns whether the row matched. Refuses `changes` that try to set the state, version or id.

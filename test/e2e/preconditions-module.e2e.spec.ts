@@ -32,7 +32,7 @@ class StoreModule {}
 
 @Module({
   imports: [
-    TransitionGuardModule.forRoot({ idempotency: { ttlSeconds: 1 } }),
+    TransitionGuardModule.forRoot({ getActor: () => 'ann', idempotency: { ttlSeconds: 1 } }),
     StoreModule,
     TransitionGuardModule.forFeature([door], { imports: [StoreModule] }),
   ],

@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TransitionGuardModule } from 'nestjs-transition-guard';
+import { AppErrorFilter, TransitionGuardModule } from 'nestjs-transition-guard';
+import { isUnavailable } from 'nestjs-transition-guard/typeorm';
 import { ArticlesModule } from './articles/articles.module.js';
 import { databaseOptions, type DatabaseConfig } from './database.js';
 import { MachinesController } from './machines/machines.controller.js';
@@ -13,7 +15,15 @@ export interface AppOptions {
   problemDetails?: boolean;
   /** Latency of the stand-in carrier/payment gateway, called between check and write. Default 0. */
   gatewayLatencyMs?: number;
+  /** How long an Idempotency-Key attempt holds its key before a retry may take it over. Default 60. */
+  idempotencyLeaseSeconds?: number;
 }
+
+/** Demo only: a header stands in for authentication. A real app reads request.user. */
+const header = (name: string) => (request: { headers: Record<string, unknown> }) => {
+  const value = request.headers[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
 
 @Module({})
 export class AppModule {
@@ -24,17 +34,24 @@ export class AppModule {
         TypeOrmModule.forRoot(databaseOptions(options.database)),
         TransitionGuardModule.forRoot({
           problemDetails: options.problemDetails ?? false,
-          // Ids are the tables' integer keys.
-          idPattern: /^[0-9]{1,15}$/,
-          // Demo only: the caller's role comes from a header. A real app reads request.user.
-          getRoles: (request) => request.headers['x-user-role'],
+          // Demo only: roles and the caller's identity come from headers (X-User-Role,
+          // X-User-Id). A real app leaves request.user to its auth guard, which the defaults read.
+          getRoles: header('x-user-role'),
+          getActor: header('x-user-id'),
+          // The demo's own routes answer 503 too while the database is down.
+          isStoreUnavailable: isUnavailable,
           // Idempotency-Key records live in the database, next to the orders.
-          idempotency: { store: DemoIdempotencyStore },
+          idempotency: {
+            store: DemoIdempotencyStore,
+            leaseSeconds: options.idempotencyLeaseSeconds ?? 60,
+          },
         }),
         OrdersModule.withGatewayLatency(options.gatewayLatencyMs ?? 0),
         ArticlesModule,
       ],
       controllers: [MachinesController],
+      // Every error of the app in one format (plain or RFC 9457), 503 while the database is down.
+      providers: [{ provide: APP_FILTER, useClass: AppErrorFilter }],
     };
   }
 }

@@ -25,6 +25,8 @@ export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
       synchronize: true,
       retryAttempts: 2,
       retryDelay: 500,
+      // A server that is down fails a request in 2 s instead of leaving it waiting.
+      extra: { connectionTimeoutMillis: 2000 },
     };
   }
   if (config.sqlite !== ':memory:') mkdirSync(dirname(config.sqlite), { recursive: true });
@@ -34,5 +36,9 @@ export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
     entities,
     synchronize: true,
     retryAttempts: 1,
+    enableWAL: true,
+    // better-sqlite3 waits for a lock synchronously, blocking the event loop: wait at most
+    // 100 ms (then SQLITE_BUSY, a 503), not SQLite's 5 s.
+    timeout: 100,
   };
 }

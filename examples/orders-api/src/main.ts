@@ -9,8 +9,18 @@ const app = await createApp(platform, {
   database,
   problemDetails: process.env.PROBLEM_DETAILS === '1',
   gatewayLatencyMs: Number(process.env.GATEWAY_LATENCY_MS ?? 0),
+  idempotencyLeaseSeconds: Number(process.env.IDEMPOTENCY_LEASE_SECONDS ?? 60),
 });
-await app.listen(port, '127.0.0.1');
+try {
+  await app.listen(port, '127.0.0.1');
+} catch (err) {
+  if ((err as { code?: unknown }).code !== 'EADDRINUSE') throw err;
+  console.error(
+    `orders-api: port ${port} is in use; start it on another one with PORT=3001 npm start`,
+  );
+  await app.close();
+  process.exit(1);
+}
 const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 console.log(
   `orders-api on ${url} (${platform}, ${'postgres' in database ? 'PostgreSQL' : `SQLite ${database.sqlite}`})`,

@@ -23,6 +23,8 @@ export class TransitionExchange {
     readonly pinned: 'if-match' | 'expected-version' | undefined,
     readonly idempotency: IdempotencySession | undefined,
     readonly replay: StoredResponse | undefined,
+    /** The roles the transition taken declares (a replay asks for them again). */
+    readonly roles?: readonly string[],
   ) {}
 
   /** A checked request: the handler runs with `transition`. */
@@ -31,8 +33,9 @@ export class TransitionExchange {
     transition: CheckedTransition,
     pinned: 'if-match' | 'expected-version' | undefined,
     idempotency: IdempotencySession | undefined,
+    roles?: readonly string[],
   ): TransitionExchange {
-    const exchange = new TransitionExchange(transition, pinned, idempotency, undefined);
+    const exchange = new TransitionExchange(transition, pinned, idempotency, undefined, roles);
     Object.defineProperty(transition, EXCHANGE, { value: exchange });
     (request as WithExchange)[EXCHANGE] = exchange;
     return exchange;

@@ -107,7 +107,7 @@ export class TransitionService {
                 ? async (tx) => {
                     for (const l of before) await l.beforeCommit?.(record, tx);
                     // The key is marked committed in the same transaction as the state change.
-                    await idempotency?.markCommitted(committed, tx);
+                    await idempotency?.markCommitted(committed, exchange?.roles, tx);
                   }
                 : undefined,
           },

@@ -24,6 +24,10 @@ export const messages = {
     `'${type.slice(0, 100)}' is not an event of ${resource} (events: ${events.join(', ')})`,
   invalidPayload: (event: string, issues: readonly PayloadIssue[]) =>
     `Invalid payload for ${event}: ${issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ')}`,
+  unsupportedContentType: (received: string) =>
+    `Transition requests take a JSON body: Content-Type application/json (UTF-8), not compressed; got ${JSON.stringify(received.slice(0, 100))}`,
+  callerRequired: () =>
+    'Idempotency-Key needs a caller identity (the getActor option found none): authenticate the request, or send it without the key',
   invalidIfMatch: () => 'If-Match must be * or a list of quoted entity tags ("v3")',
   invalidIdempotencyKey: (max: number) =>
     `Idempotency-Key must be 1 to ${max} letters, digits or -_.: characters`,

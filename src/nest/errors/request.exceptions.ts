@@ -9,7 +9,8 @@ export type InvalidTransitionRequestCode =
   | 'UNKNOWN_EVENT'
   | 'INVALID_PAYLOAD'
   | 'INVALID_PRECONDITION'
-  | 'INVALID_IDEMPOTENCY_KEY';
+  | 'INVALID_IDEMPOTENCY_KEY'
+  | 'IDEMPOTENCY_CALLER_REQUIRED';
 
 /** The body of a 400 about a transition request; each code adds its fields (`events`, `issues`). */
 export interface InvalidTransitionRequestBody extends TransitionErrorBody {
@@ -29,6 +30,7 @@ const TITLES: Record<InvalidTransitionRequestCode, string> = {
   INVALID_PAYLOAD: 'Invalid event payload',
   INVALID_PRECONDITION: 'Invalid precondition',
   INVALID_IDEMPOTENCY_KEY: 'Invalid idempotency key',
+  IDEMPOTENCY_CALLER_REQUIRED: 'Idempotency key without a caller',
 };
 
 /**
@@ -120,6 +122,34 @@ export class ResourceNotFoundException extends TransitionHttpException<ResourceN
         id,
       },
       'Resource not found',
+    );
+  }
+}
+
+/** The body of a 415. */
+export interface UnsupportedContentTypeBody extends TransitionErrorBody {
+  readonly statusCode: 415;
+  readonly code: 'UNSUPPORTED_MEDIA_TYPE';
+}
+
+/**
+ * 415: a transition request's body is not `application/json` (UTF-8), or is compressed. Forms
+ * and other encodings never change a resource's state (a cross-site form cannot cancel an order).
+ *
+ * @example
+ * throw new UnsupportedContentTypeException('order', 'application/x-www-form-urlencoded');
+ */
+export class UnsupportedContentTypeException extends TransitionHttpException<UnsupportedContentTypeBody> {
+  constructor(resource: string, received: string) {
+    super(
+      {
+        statusCode: 415,
+        error: 'Unsupported Media Type',
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: messages.unsupportedContentType(received),
+        resource,
+      },
+      'Unsupported media type',
     );
   }
 }

@@ -1,13 +1,40 @@
 import type { IdSource } from '../decorators/transition-metadata.js';
-import { InvalidTransitionRequestException } from '../errors/request.exceptions.js';
+import {
+  InvalidTransitionRequestException,
+  UnsupportedContentTypeException,
+} from '../errors/request.exceptions.js';
 import { messages } from '../errors/messages.js';
 import type { RegisteredResource } from '../module/transition-registry.js';
+import { DEFAULT_ID_PATTERN } from '../module/options.js';
 import type { GuardRequest } from './guard-request.js';
 
 /** The event a request asks for: its type and its payload (the body without `type`). */
 export interface RequestedEvent {
   readonly type: string;
   readonly payload: Readonly<Record<string, unknown>>;
+}
+
+const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*("?)utf-8\2\s*)?$/i;
+
+/**
+ * A request that carries a body must send JSON: `Content-Type: application/json` (charset UTF-8
+ * or none), no `Content-Encoding`; 415 otherwise. A request without a body passes (a fixed-event
+ * route needs no payload).
+ */
+export function requireJsonBody(request: GuardRequest, resource: string): void {
+  const { headers } = request;
+  const length = headers['content-length'];
+  const hasBody =
+    headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (!hasBody) return;
+  const encoding = headers['content-encoding'];
+  if (encoding !== undefined && String(encoding).toLowerCase() !== 'identity') {
+    throw new UnsupportedContentTypeException(resource, `Content-Encoding: ${String(encoding)}`);
+  }
+  const type = headers['content-type'];
+  if (typeof type !== 'string' || !JSON_TYPE.test(type.trim())) {
+    throw new UnsupportedContentTypeException(resource, String(type ?? '(none)'));
+  }
 }
 
 /** The raw resource id, from where the decorator says (a route param `id` by default). */
@@ -19,17 +46,37 @@ export function readIdFrom(request: GuardRequest, source: IdSource): unknown {
   return request.query?.[source.query];
 }
 
-/** The id as a string matching `pattern`; 400 `INVALID_RESOURCE_ID` otherwise. */
-export function validId(entry: RegisteredResource, raw: unknown, pattern: RegExp): string {
+/**
+ * The id, checked before anything is loaded: against `pattern` when the module sets one, else as
+ * the store's key column can hold it (its canonical form), else against the default pattern.
+ * 400 `INVALID_RESOURCE_ID` otherwise.
+ */
+export function validId(
+  entry: RegisteredResource,
+  raw: unknown,
+  pattern: RegExp | undefined,
+): string {
   const id = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
-  if (typeof id !== 'string' || !pattern.test(id)) {
-    throw InvalidTransitionRequestException.of(
-      'INVALID_RESOURCE_ID',
-      entry.resource,
-      messages.invalidId(entry.resource, id, String(pattern)),
-    );
+  if (typeof id === 'string') {
+    if (pattern) {
+      if (pattern.test(id)) return id;
+    } else if (entry.store?.canonicalId) {
+      const canonical = entry.store.canonicalId(id);
+      if (canonical !== undefined) return canonical;
+    } else if (DEFAULT_ID_PATTERN.test(id)) {
+      return id;
+    }
   }
-  return id;
+  const expected = pattern
+    ? String(pattern)
+    : entry.store?.canonicalId
+      ? `an id the ${entry.resource} store's key can hold`
+      : String(DEFAULT_ID_PATTERN);
+  throw InvalidTransitionRequestException.of(
+    'INVALID_RESOURCE_ID',
+    entry.resource,
+    messages.invalidId(entry.resource, id, expected),
+  );
 }
 
 /**
@@ -42,7 +89,8 @@ export function readEvent(
   entry: RegisteredResource,
 ): RequestedEvent {
   const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
-  if (body !== undefined && body !== null && !isObject && body !== '') {
+  // A JSON `null` is a body, and not an object (Fastify hands it over as null).
+  if (body !== undefined && !isObject && body !== '') {
     throw InvalidTransitionRequestException.of(
       'INVALID_EVENT',
       entry.resource,

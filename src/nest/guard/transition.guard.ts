@@ -30,6 +30,7 @@ import {
   asRoles,
   readEvent,
   readIdFrom,
+  requireJsonBody,
   validId,
   type RequestedEvent,
 } from './request-readers.js';
@@ -87,13 +88,18 @@ export class TransitionGuard implements CanActivate {
   private async check(request: GuardRequest, meta: TransitionMetadata): Promise<void> {
     const entry = this.registry.get(meta.resource);
     if (!entry) throw new Error(messages.unregisteredAtRuntime(meta.resource));
+    requireJsonBody(request, entry.resource);
     const id = validId(entry, this.getId(request, meta), this.options.idPattern);
     const requested = this.getEvent(request, meta, entry);
     this.requireRoles(request, entry, id, requested.type, entry.validator.rolesFor(requested.type));
     const required = meta.ifMatch ? meta.ifMatch === 'required' : this.options.requireIfMatch;
     const ifMatch = readIfMatch(request.headers['if-match'], required, entry.resource, id);
     const keyed = meta.idempotency
-      ? readIdempotentRequest(request, entry.resource, this.getActor(request) ?? 'anonymous')
+      ? readIdempotentRequest(request, entry.resource, {
+          caller: this.getActor(request),
+          roles: this.getRoles(request),
+          anonymousKeys: this.options.idempotency.anonymousKeys,
+        })
       : undefined;
     const opened = keyed
       ? await IdempotencySession.open(
@@ -135,7 +141,7 @@ export class TransitionGuard implements CanActivate {
         version: loaded.version,
         actor: this.getActor(request),
       };
-      TransitionExchange.checked(request, transition, pinned, opened);
+      TransitionExchange.checked(request, transition, pinned, opened, result.roles);
     } catch (err) {
       // Refused or failed before the handler: nothing changed, so the key is free again.
       await opened?.abandon();

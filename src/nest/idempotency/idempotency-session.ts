@@ -6,12 +6,21 @@ import {
   RequestInProgressException,
 } from '../errors/idempotency.exceptions.js';
 import { callStore } from '../errors/store-failure.js';
+import { RoleRequiredException } from '../errors/request.exceptions.js';
 
 /** What identifies one idempotent request: whose key, which key, and what was asked. */
 export interface IdempotentRequest {
   readonly caller: string;
   readonly key: string;
   readonly fingerprint: string;
+  /** The caller's roles: a replay of a transition that needed a role needs it again. */
+  readonly roles: readonly string[];
+}
+
+/** What a committed key keeps: the transition, and the roles the transition taken needed. */
+interface CommittedRecord {
+  readonly transition: unknown;
+  readonly roles?: readonly string[];
 }
 
 /** How long an attempt holds a key, and how long a key is kept. */
@@ -74,9 +83,17 @@ export class IdempotencySession {
     throw new RequestInProgressException(resource, key);
   }
 
-  /** Marks the key committed, inside the state change's transaction `tx`. */
-  markCommitted(committed: unknown, tx: unknown): Promise<void> {
+  /**
+   * Marks the key committed, inside the state change's transaction `tx`, with the transition and
+   * the roles it needed (so that a replay asks for them again).
+   */
+  markCommitted(
+    transition: unknown,
+    roles: readonly string[] | undefined,
+    tx: unknown,
+  ): Promise<void> {
     const { caller, key } = this.request;
+    const committed: CommittedRecord = roles?.length ? { transition, roles } : { transition };
     return this.store.markCommitted(caller, key, this.token, committed, tx);
   }
 
@@ -104,7 +121,10 @@ export class IdempotencySession {
   }
 }
 
-/** The response a settled record replays; undefined while an attempt runs. Throws 422 on a reused key. */
+/**
+ * The response a settled record replays; undefined while an attempt runs. Throws 422 on a reused
+ * key, 403 when the transition it committed needed a role the caller does not have now.
+ */
 function settledResponse(
   record: IdempotencyRecord,
   request: IdempotentRequest,
@@ -113,9 +133,13 @@ function settledResponse(
   if (record.fingerprint !== request.fingerprint) {
     throw new IdempotencyKeyReusedException(resource, request.key);
   }
-  if (record.status === 'completed' && record.response) return record.response;
-  if (record.status === 'committed' || record.status === 'completed') {
-    return { status: 200, body: { transition: record.committed ?? null }, headers: {} };
+  if (record.status === 'in-progress') return undefined;
+  const committed = record.committed as CommittedRecord | undefined;
+  const roles = committed?.roles ?? [];
+  if (roles.length && !roles.some((r) => request.roles.includes(r))) {
+    const t = committed?.transition as { id?: string; event?: string } | undefined;
+    throw new RoleRequiredException(resource, t?.id ?? '', t?.event ?? '', roles);
   }
-  return undefined;
+  if (record.status === 'completed' && record.response) return record.response;
+  return { status: 200, body: { transition: committed?.transition ?? null }, headers: {} };
 }

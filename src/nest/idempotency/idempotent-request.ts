@@ -17,7 +17,7 @@ import type { IdempotentRequest } from './idempotency-session.js';
 export function readIdempotentRequest(
   request: GuardRequest,
   resource: string,
-  caller: string,
+  who: { caller: string | null; roles: readonly string[]; anonymousKeys: 'refuse' | 'shared' },
 ): IdempotentRequest | undefined {
   const key = parseIdempotencyKey(request.headers['idempotency-key']);
   if (key === undefined) return undefined;
@@ -28,13 +28,18 @@ export function readIdempotentRequest(
       messages.invalidIdempotencyKey(MAX_IDEMPOTENCY_KEY_LENGTH),
     );
   }
+  if (who.caller === null && who.anonymousKeys === 'refuse') {
+    throw InvalidTransitionRequestException.of(
+      'IDEMPOTENCY_CALLER_REQUIRED',
+      resource,
+      messages.callerRequired(),
+    );
+  }
+  const caller = who.caller ?? 'anonymous';
   const path = (request.originalUrl ?? request.url ?? '').split('?')[0];
   try {
-    return {
-      caller,
-      key,
-      fingerprint: requestFingerprint(String(request.method), path, request.body),
-    };
+    const fingerprint = requestFingerprint(String(request.method), path, request.body);
+    return { caller, key, fingerprint, roles: who.roles };
   } catch (err) {
     if (!(err instanceof JsonTooDeepError)) throw err;
     throw InvalidTransitionRequestException.of(

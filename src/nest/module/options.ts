@@ -17,7 +17,11 @@ export interface TransitionGuardOptions {
    * `roles` array (or `role` string) of `request.user`, as an auth guard leaves it.
    */
   getRoles?: (request: GuardRequest) => readonly string[] | string | undefined | null;
-  /** Resource ids must match this. Default: 1 to 128 letters, digits, `_` or `-`. */
+  /**
+   * Resource ids must match this. Default: what the store's key column can hold (an integer key:
+   * digits within its range, no leading zeros; a UUID key: a UUID), and for a resource without a
+   * store 1 to 128 letters, digits, `_` or `-`.
+   */
   idPattern?: RegExp;
   /** Who is acting, for the transition log and idempotency keys. Default: `request.user.id` (or `sub`), else null. */
   getActor?: (request: GuardRequest) => string | number | null | undefined;
@@ -29,6 +33,12 @@ export interface TransitionGuardOptions {
    * `stale-state`.
    */
   commit?: { maxRetries?: number; retryWhen?: 'same-state' | 'still-legal' };
+  /**
+   * Recognizes errors that mean the database is down, so that `AppErrorFilter` answers them 503
+   * on the application's own routes (`isUnavailable` from `nestjs-transition-guard/typeorm` for
+   * TypeORM). Default: only `StoreUnavailableError`.
+   */
+  isStoreUnavailable?: (error: unknown) => boolean;
   /** Require `If-Match` on every transition route (428 without it). Per route: `@Transition(..., { ifMatch: 'required' })`. */
   requireIfMatch?: boolean;
   /**
@@ -37,7 +47,18 @@ export interface TransitionGuardOptions {
    * `leaseSeconds` (default 60) before a retry may take it over; `store` is an injectable class
    * implementing `IdempotencyStore` (default: `MemoryIdempotencyStore`, one process).
    */
-  idempotency?: { ttlSeconds?: number; leaseSeconds?: number; store?: Type<IdempotencyStore> };
+  idempotency?: {
+    ttlSeconds?: number;
+    leaseSeconds?: number;
+    store?: Type<IdempotencyStore>;
+    /**
+     * A request with `Idempotency-Key` but no caller identity (`getActor` found none): `'refuse'`
+     * (default) answers 400 `IDEMPOTENCY_CALLER_REQUIRED`; `'shared'` puts every such key in one
+     * namespace shared by all anonymous callers, who can then replay each other's responses:
+     * unsafe unless nothing anonymous is private.
+     */
+    anonymousKeys?: 'refuse' | 'shared';
+  };
 }
 
 export const DEFAULT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -60,12 +81,14 @@ const optionsSchema = z.strictObject({
       retryWhen: z.enum(['same-state', 'still-legal']).optional(),
     })
     .optional(),
+  isStoreUnavailable: fn('isStoreUnavailable').optional(),
   requireIfMatch: z.boolean().optional(),
   idempotency: z
     .strictObject({
       ttlSeconds: z.number().int().min(1).max(31_536_000).optional(),
       leaseSeconds: z.number().int().min(1).max(86_400).optional(),
       store: fn('idempotency.store').optional(),
+      anonymousKeys: z.enum(['refuse', 'shared']).optional(),
     })
     .optional(),
 });
@@ -75,17 +98,20 @@ export interface ResolvedTransitionGuardOptions {
   readonly problemDetails: boolean;
   readonly problemTypeBase: string;
   readonly getRoles: NonNullable<TransitionGuardOptions['getRoles']>;
-  readonly idPattern: RegExp;
+  /** Undefined: ids follow each store's key type (see `TransitionStore.canonicalId`). */
+  readonly idPattern: RegExp | undefined;
   readonly getActor: NonNullable<TransitionGuardOptions['getActor']>;
   readonly commit: {
     readonly maxRetries: number;
     readonly retryWhen: 'same-state' | 'still-legal';
   };
+  readonly isStoreUnavailable: (error: unknown) => boolean;
   readonly requireIfMatch: boolean;
   readonly idempotency: {
     readonly ttlSeconds: number;
     readonly leaseSeconds: number;
     readonly store: Type<IdempotencyStore> | undefined;
+    readonly anonymousKeys: 'refuse' | 'shared';
   };
 }
 
@@ -112,17 +138,19 @@ export function resolveOptions(
     problemDetails: o.problemDetails ?? false,
     problemTypeBase: o.problemTypeBase ?? 'urn:transition-guard:',
     getRoles: o.getRoles ?? defaultRoles,
-    idPattern: o.idPattern ?? DEFAULT_ID_PATTERN,
+    idPattern: o.idPattern,
     getActor: o.getActor ?? defaultActor,
     commit: {
       maxRetries: o.commit?.maxRetries ?? 3,
       retryWhen: o.commit?.retryWhen ?? 'same-state',
     },
+    isStoreUnavailable: o.isStoreUnavailable ?? (() => false),
     requireIfMatch: o.requireIfMatch ?? false,
     idempotency: {
       ttlSeconds: o.idempotency?.ttlSeconds ?? 86_400,
       leaseSeconds: o.idempotency?.leaseSeconds ?? 60,
       store: o.idempotency?.store,
+      anonymousKeys: o.idempotency?.anonymousKeys ?? 'refuse',
     },
   };
 }

@@ -9,6 +9,7 @@ import type {
 } from '../transition-store.interface.js';
 import { TransitionLogEntry } from './transition-log.entity.js';
 import { callDatabase } from './typeorm-failures.js';
+import { canonicalKey, keyTypeOf, type KeyType } from '../key-types.js';
 
 export interface TypeOrmTransitionStoreOptions<E extends ObjectLiteral, TContext> {
   /** The entity whose rows are the resources. */
@@ -19,8 +20,6 @@ export interface TypeOrmTransitionStoreOptions<E extends ObjectLiteral, TContext
   readonly versionProperty?: keyof E & string;
   /** Primary key property. Default `'id'`. */
   readonly idProperty?: keyof E & string;
-  /** Ids are numbers in the table (default) or strings. */
-  readonly idType?: 'number' | 'string';
   /** What the machine's guards read, from a row. Default: the whole row. */
   readonly context?: (row: E) => TContext;
   /** Write a `TransitionLogEntry` in the same transaction as each state change. */
@@ -49,6 +48,7 @@ export class TypeOrmTransitionStore<
   TContext = E,
 > implements TransitionStore<TContext, Partial<E>> {
   private readonly idProperty: string;
+  private key: KeyType | undefined;
   private readonly name: string;
 
   constructor(
@@ -151,7 +151,32 @@ export class TypeOrmTransitionStore<
     return this.dataSource.driver.escape(column.databaseName);
   }
 
+  /** The id as the key column holds it (its type and range read from the entity), or undefined. */
+  canonicalId(id: string): string | undefined {
+    return canonicalKey(this.keyType(), id);
+  }
+
+  private keyType(): KeyType {
+    if (this.key) return this.key;
+    const meta = this.dataSource.getMetadata(this.options.entity);
+    const column = meta.findColumnWithPropertyName(this.idProperty);
+    if (!column) {
+      throw new Error(
+        `TypeOrmTransitionStore: entity ${meta.name} has no property '${this.idProperty}'`,
+      );
+    }
+    const sqlite = /sqlite/.test(this.dataSource.options.type);
+    const type =
+      column.generationStrategy === 'uuid' ? 'uuid' : this.dataSource.driver.normalizeType(column);
+    return (this.key = keyTypeOf(type, {
+      sqlite,
+      length: Number(column.length) || undefined,
+    }));
+  }
+
   private idValue(id: string): string | number {
-    return this.options.idType === 'string' ? id : Number(id);
+    const key = this.keyType();
+    // Integers beyond 2^53 stay strings: the driver passes them exactly.
+    return key.kind === 'integer' && Number.isSafeInteger(Number(id)) ? Number(id) : id;
   }
 }

@@ -4,12 +4,13 @@ import {
   IdempotencyKeyReusedException,
   MemoryIdempotencyStore,
   RequestInProgressException,
+  RoleRequiredException,
 } from '../../../src/index.js';
 import { IdempotencySession } from '../../../src/nest/idempotency/idempotency-session.js';
 
 const logger = new Logger('test');
 const timing = { leaseSeconds: 60, ttlSeconds: 3600 };
-const request = { caller: 'ann', key: 'pay-1', fingerprint: 'f1' };
+const request = { caller: 'ann', key: 'pay-1', fingerprint: 'f1', roles: [] as string[] };
 
 async function open(
   store: MemoryIdempotencyStore,
@@ -58,7 +59,7 @@ describe('IdempotencySession', () => {
   it('replays what was committed when the response was never stored, and never frees a committed key', async () => {
     const store = new MemoryIdempotencyStore();
     const first = await session(store);
-    await first.markCommitted({ event: 'PAY', version: 1 }, undefined);
+    await first.markCommitted({ event: 'PAY', version: 1 }, undefined, undefined);
     await first.abandon();
     expect(await open(store)).toEqual({
       replay: { status: 200, body: { transition: { event: 'PAY', version: 1 } }, headers: {} },
@@ -77,11 +78,24 @@ describe('IdempotencySession', () => {
     await expect(open(store)).rejects.toBeInstanceOf(RequestInProgressException);
     await new Promise((r) => setTimeout(r, 1100));
     const second = await session(store);
-    await expect(first.markCommitted({}, undefined)).rejects.toBeInstanceOf(
+    await expect(first.markCommitted({}, undefined, undefined)).rejects.toBeInstanceOf(
       IdempotencyKeyLostError,
     );
     await first.abandon(); // does not free the key the second attempt holds
     await expect(open(store)).rejects.toBeInstanceOf(RequestInProgressException);
-    await second.markCommitted({ version: 1 }, undefined);
+    await second.markCommitted({ version: 1 }, undefined, undefined);
+  });
+
+  it('asks a replay for the roles the committed transition needed (403 before any replay)', async () => {
+    const store = new MemoryIdempotencyStore();
+    const support = await session(store, { caller: 'anonymous', roles: ['support'] });
+    await support.markCommitted({ id: '7', event: 'REFUND' }, ['support'], undefined);
+    await support.complete({ status: 200, body: { refunded: true }, headers: {} });
+    await expect(open(store, { caller: 'anonymous', roles: [] })).rejects.toBeInstanceOf(
+      RoleRequiredException,
+    );
+    expect(await open(store, { caller: 'anonymous', roles: ['support'] })).toEqual({
+      replay: { status: 200, body: { refunded: true }, headers: {} },
+    });
   });
 });

@@ -1,24 +1,21 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  NotFoundException,
-  Param,
-  Post,
-} from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { z } from 'zod';
 import {
   CurrentTransition,
+  ResourceIdPipe,
+  ResourceNotFoundException,
   Transition,
   TransitionRegistry,
   TransitionService,
 } from 'nestjs-transition-guard';
 import type { ArticleContext } from '../../../../machines/article.implementations.js';
+import { text } from '../../../../machines/order.machine.js';
 import { Article } from './article.entity.js';
 import { article } from './article.resource.js';
+
+const newArticle = z.strictObject({ title: text(1, 200), text: z.string().max(60_000).optional() });
 
 const view = (a: Article) => ({
   id: a.id,
@@ -43,39 +40,28 @@ export class ArticlesController {
 
   @Post()
   async create(@Body() body: unknown) {
-    const b = (body ?? {}) as { title?: unknown; text?: unknown };
-    if (
-      typeof b.title !== 'string' ||
-      b.title.length < 1 ||
-      b.title.length > 200 ||
-      (b.text !== undefined && typeof b.text !== 'string')
-    ) {
+    const parsed = newArticle.safeParse(body ?? {});
+    if (!parsed.success) {
       throw new BadRequestException({
         statusCode: 400,
         error: 'Bad Request',
         code: 'INVALID_BODY',
-        message: 'title (1 to 200 characters) is required; text is a string',
+        message: 'title (1 to 200 characters, no NUL) is required; text is a string',
       });
     }
-    const wordCount = typeof b.text === 'string' ? b.text.split(/\s+/).filter(Boolean).length : 0;
+    const { title, text: words = '' } = parsed.data;
+    const wordCount = words.split(/\s+/).filter(Boolean).length;
     return view(
       await this.articles.save(
-        this.articles.create({ title: b.title, wordCount, status: 'draft', version: 0 }),
+        this.articles.create({ title, wordCount, status: 'draft', version: 0 }),
       ),
     );
   }
 
   @Get(':id')
-  async get(@Param('id') id: string) {
-    const row = /^[0-9]{1,15}$/.test(id) ? await this.articles.findOneBy({ id: Number(id) }) : null;
-    if (!row)
-      throw new NotFoundException({
-        statusCode: 404,
-        error: 'Not Found',
-        code: 'RESOURCE_NOT_FOUND',
-        message: `article ${id.slice(0, 40)} does not exist`,
-        resource: 'article',
-      });
+  async get(@Param('id', ResourceIdPipe('article')) id: string) {
+    const row = await this.articles.findOneBy({ id: Number(id) });
+    if (!row) throw new ResourceNotFoundException('article', id);
     const validator = this.registry.resource('article').validator;
     return {
       ...view(row),

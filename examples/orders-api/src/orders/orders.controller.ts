@@ -8,12 +8,15 @@ import {
   Post,
   Res,
 } from '@nestjs/common';
-import { CurrentTransition, etagFor, Transition } from 'nestjs-transition-guard';
-import type { OrderContext } from '../../../../machines/order.machine.js';
+import { z } from 'zod';
+import { CurrentTransition, etagFor, ResourceIdPipe, Transition } from 'nestjs-transition-guard';
+import { MAX_AMOUNT, type OrderContext } from '../../../../machines/order.machine.js';
 import { order } from './order.resource.js';
 import { OrdersService, orderView } from './orders.service.js';
 
 type OrderTransition = CurrentTransition<OrderContext>;
+
+const newOrder = z.strictObject({ total: z.number().int().min(0).max(MAX_AMOUNT).optional() });
 
 @Controller('orders')
 export class OrdersController {
@@ -22,32 +25,24 @@ export class OrdersController {
   /** Creates a pending order. An empty body gives a total of 0. */
   @Post()
   async create(@Body() body: unknown) {
-    const total = body && typeof body === 'object' && 'total' in body ? body.total : 0;
-    if (!Number.isSafeInteger(total) || (total as number) < 0) {
+    const parsed = newOrder.safeParse(body ?? {});
+    if (!parsed.success) {
       throw new BadRequestException({
         statusCode: 400,
         error: 'Bad Request',
         code: 'INVALID_BODY',
-        message: 'total must be a non-negative integer (cents)',
+        message: `total must be an integer from 0 to ${MAX_AMOUNT} (cents)`,
       });
     }
-    return orderView(await this.orders.create(total as number));
+    return orderView(await this.orders.create(parsed.data.total ?? 0));
   }
 
   /** The order, its transitions now, and its version as an ETag (for If-Match). */
   @Get(':id')
   async get(
-    @Param('id') id: string,
+    @Param('id', ResourceIdPipe('order')) id: string,
     @Res({ passthrough: true }) res: { header(name: string, value: string): unknown },
   ) {
-    if (!/^[0-9]{1,15}$/.test(id)) {
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        code: 'INVALID_RESOURCE_ID',
-        message: `Invalid order id ${JSON.stringify(id.slice(0, 40))}`,
-      });
-    }
     const view = await this.orders.get(Number(id));
     const etag = etagFor(view.version);
     if (etag) res.header('ETag', etag);

@@ -1,0 +1,57 @@
+import {
+  Catch,
+  HttpException,
+  Inject,
+  InternalServerErrorException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { StoreUnavailableError } from '../../store/index.js';
+import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
+import type { ResolvedTransitionGuardOptions } from '../module/options.js';
+import { renderHttpError } from './render-error.js';
+import { StoreUnavailableException } from './store-unavailable.exception.js';
+
+/**
+ * One error format for the whole application: every `HttpException` (this package's and your
+ * own routes') rendered the same way, plain JSON or RFC 9457 problem details by the
+ * `problemDetails` option; a database that is down (`StoreUnavailableError`, or what the
+ * `isStoreUnavailable` option recognizes, such as `isUnavailable` from
+ * `nestjs-transition-guard/typeorm`) is a 503 with `Retry-After`; anything else a 500 with a
+ * generic body and the cause in the log. Non-HTTP contexts are left to Nest.
+ *
+ * @example
+ * @Module({
+ *   imports: [TransitionGuardModule.forRoot({ problemDetails: true, isStoreUnavailable: isUnavailable })],
+ *   providers: [{ provide: APP_FILTER, useClass: AppErrorFilter }],
+ * })
+ * export class AppModule {}
+ */
+@Catch()
+export class AppErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('AppErrorFilter');
+
+  constructor(
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(TRANSITION_GUARD_OPTIONS) private readonly options: ResolvedTransitionGuardOptions,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    renderHttpError(this.toHttp(exception), host, this.adapterHost, this.options);
+  }
+
+  private toHttp(exception: unknown): HttpException {
+    if (exception instanceof HttpException) return exception;
+    const error = exception instanceof Error ? exception : new Error(String(exception));
+    if (exception instanceof StoreUnavailableError || this.options.isStoreUnavailable(exception)) {
+      this.logger.warn(`The database is unavailable: ${error.message}`);
+      const store = exception instanceof StoreUnavailableError ? exception.store : 'database';
+      return new StoreUnavailableException(store, { cause: exception });
+    }
+    this.logger.error(error.message, error.stack);
+    return new InternalServerErrorException();
+  }
+}

@@ -1,0 +1,168 @@
+import type { INestApplication } from '@nestjs/common';
+import { IDEMPOTENCY_STORE } from '../../src/index.js';
+import { FlakyIdempotencyStore, InvoiceStore, invoiceModule } from './apps/invoice-app.js';
+import { listen, PLATFORMS } from './module-harness.js';
+import type request from 'supertest';
+
+/**
+ * Idempotency-Key on a small app of its own: what a retry gets after every kind of failure, and
+ * that keys belong to callers. Nothing may run twice: `paid` counts what really executed.
+ */
+describe.each(PLATFORMS)('Idempotency-Key on %s', (platform) => {
+  let app: INestApplication;
+  let http: () => ReturnType<typeof request>;
+  let rows: InvoiceStore;
+  let keys: FlakyIdempotencyStore;
+  let next = 0;
+
+  const setUp = async (options: Parameters<typeof invoiceModule>[0] = {}) => {
+    ({ app, http } = await listen(invoiceModule(options), platform));
+    rows = app.get(InvoiceStore);
+    keys = app.get<FlakyIdempotencyStore>(IDEMPOTENCY_STORE);
+  };
+  afterEach(async () => {
+    await app.close();
+  });
+
+  /** A fresh open invoice of 100. */
+  const open = () => {
+    const id = String(++next);
+    rows.insert(id, { state: 'open', context: { total: 100, paid: 0 } });
+    return id;
+  };
+  const pay = (id: string, key: string, amount = 10, headers: Record<string, string> = {}) => {
+    let r = http().post(`/invoices/${id}/pay`).set('Idempotency-Key', key).set('X-User-Id', 'ann');
+    for (const [k, v] of Object.entries(headers)) r = r.set(k, v);
+    return r.send({ amount });
+  };
+  const paid = (id: string) => (rows.rows.get(id)?.context as { paid: number }).paid;
+
+  it('replays the first response to a retry, marked, even after the state moved on', async () => {
+    await setUp();
+    const id = open();
+    const first = await pay(id, 'a').expect(200);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(first.headers.etag).toBe('"v1"');
+    await pay(id, 'b').expect(200); // the invoice moves on
+    const again = await pay(id, 'a').expect(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.etag).toBe('"v1"');
+    expect(paid(id)).toBe(20);
+  });
+
+  it('answers 422 to the same key with another request, and 409 while the first still runs', async () => {
+    await setUp();
+    const id = open();
+    await pay(id, 'k').expect(200);
+    expect((await pay(id, 'k', 11).expect(422)).body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // supertest sends on then(): start the slow one now.
+    const slow = pay(id, 'slow', 10, { 'x-delay-ms': '150' }).then((r) => r);
+    await new Promise((r) => setTimeout(r, 50));
+    const busy = await pay(id, 'slow', 10).expect(409);
+    expect(busy.body).toMatchObject({ code: 'REQUEST_IN_PROGRESS', reason: 'request-in-progress' });
+    expect((await slow).status).toBe(200);
+    expect(paid(id)).toBe(20);
+  });
+
+  it('frees the key when the attempt failed before committing: the retry runs', async () => {
+    await setUp();
+    const id = open();
+    await pay(id, 'k', 10, { 'x-fail': 'before' }).expect(500);
+    expect(paid(id)).toBe(0);
+    const retried = await pay(id, 'k').expect(200);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    expect(paid(id)).toBe(10);
+  });
+
+  it('never runs twice once committed: a 5xx after the commit, then the retry replays the commit', async () => {
+    await setUp();
+    const id = open();
+    await pay(id, 'k', 10, { 'x-fail': 'after' }).expect(500);
+    expect(paid(id)).toBe(10);
+    const retried = await pay(id, 'k').expect(200);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    expect(retried.body).toEqual({
+      transition: {
+        resource: 'invoice',
+        id,
+        event: 'PAY',
+        from: 'open',
+        to: 'open',
+        version: 1,
+        attempts: 1,
+      },
+    });
+    expect(paid(id)).toBe(10);
+    expect(rows.log).toHaveLength(1);
+  });
+
+  it('replays the commit when storing the response failed', async () => {
+    await setUp();
+    const id = open();
+    keys.failNext = { method: 'complete', count: 1 };
+    await pay(id, 'k').expect(200);
+    const retried = await pay(id, 'k').expect(200);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    expect(retried.body.transition).toMatchObject({ event: 'PAY', version: 1 });
+    expect(paid(id)).toBe(10);
+  });
+
+  it('answers 503 when the key store is down, and a key whose release failed frees itself after its lease', async () => {
+    await setUp({ idempotency: { store: FlakyIdempotencyStore, leaseSeconds: 1 } });
+    keys = app.get<FlakyIdempotencyStore>(IDEMPOTENCY_STORE);
+    const id = open();
+    keys.failNext = { method: 'get', count: 1 };
+    const down = await pay(id, 'k').expect(503);
+    expect(down.headers['retry-after']).toBe('1');
+    expect(down.body.code).toBe('STORE_UNAVAILABLE');
+    // The rows store fails mid-commit and the key cannot be released either.
+    rows.failNext = { method: 'compareAndSet', count: 1, error: () => new Error('disk I/O error') };
+    keys.failNext = { method: 'release', count: 1 };
+    await pay(id, 'k').expect(500);
+    await pay(id, 'k').expect(409); // still held, within its lease
+    await new Promise((r) => setTimeout(r, 1100));
+    await pay(id, 'k').expect(200); // the lease ended: the retry took the key over
+    expect(paid(id)).toBe(10);
+  });
+
+  it('keeps keys per caller: another caller with the same key and body runs its own request', async () => {
+    await setUp();
+    const id = open();
+    const ann = await pay(id, 'k').expect(200);
+    const bob = await pay(id, 'k', 10, { 'x-user-id': 'bob' }).expect(200);
+    expect(bob.headers['idempotent-replayed']).toBeUndefined();
+    expect(bob.body.transition.version).toBe(2);
+    expect(ann.body.transition.version).toBe(1);
+    expect(paid(id)).toBe(20);
+  });
+
+  it('refuses a key without a caller identity, unless anonymous keys are shared on purpose', async () => {
+    await setUp();
+    const id = open();
+    const res = await http()
+      .post(`/invoices/${id}/pay`)
+      .set('Idempotency-Key', 'k')
+      .send({ amount: 10 })
+      .expect(400);
+    expect(res.body).toMatchObject({ code: 'IDEMPOTENCY_CALLER_REQUIRED' });
+    expect(paid(id)).toBe(0);
+  });
+
+  it('with shared anonymous keys, asks a replay for the role the committed transition needed', async () => {
+    await setUp({ idempotency: { store: FlakyIdempotencyStore, anonymousKeys: 'shared' } });
+    const id = open();
+    await http()
+      .post(`/invoices/${id}/pay`)
+      .set('Idempotency-Key', 'p')
+      .send({ amount: 100 })
+      .expect(200);
+    const refund = () => http().post(`/invoices/${id}/refund`).set('Idempotency-Key', 'r').send({});
+    await refund().set('X-User-Role', 'support').expect(200);
+    const stranger = await refund().expect(403);
+    expect(stranger.body).toMatchObject({ code: 'ROLE_REQUIRED', requiredRoles: ['support'] });
+    expect(stranger.headers['idempotent-replayed']).toBeUndefined();
+    const replay = await refund().set('X-User-Role', 'support').expect(200);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+  });
+});
