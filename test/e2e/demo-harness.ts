@@ -5,31 +5,37 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createApp, type Platform } from '../../examples/orders-api/src/create-app.js';
+import type { AppOptions } from '../../examples/orders-api/src/app.module.js';
 
 export const PLATFORMS: Platform[] = ['express', 'fastify'];
 
 export interface Demo {
   app: INestApplication;
+  /** The SQLite file, when the demo runs on SQLite. */
+  sqliteFile: string | undefined;
   url: string;
   http: () => ReturnType<typeof request>;
   close: () => Promise<void>;
 }
 
-/** The demo app listening on a loopback port, on a fresh SQLite file. */
+/** The demo app listening on a loopback port, on a fresh SQLite file (or the PostgreSQL given). */
 export async function startDemo(
   platform: Platform,
-  options: { problemDetails?: boolean; gatewayLatencyMs?: number } = {},
+  options: Omit<Partial<AppOptions>, 'database'> & { postgres?: string } = {},
 ): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-e2e-'));
   process.env.LOG_LEVEL ??= 'silent';
+  const { postgres, ...rest } = options;
+  const sqliteFile = postgres ? undefined : join(dir, 'demo.sqlite');
   const app = await createApp(platform, {
-    database: { sqlite: join(dir, 'demo.sqlite') },
-    ...options,
+    database: postgres ? { postgres } : { sqlite: join(dir, 'demo.sqlite') },
+    ...rest,
   });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     app,
+    sqliteFile,
     url,
     http: () => request(url),
     close: async () => {

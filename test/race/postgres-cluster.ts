@@ -31,6 +31,34 @@ export function postgres(): { url: string; stop: () => void } | { skip: string }
   }
 }
 
+/**
+ * A throwaway cluster of this suite's own, which it may stop and start (an outage): needs the
+ * server binaries. Returns the reason instead when they are missing.
+ */
+export function ownCluster():
+  { url: string; halt: () => void; resume: () => void; stop: () => void } | { skip: string } {
+  const parent = mkdtempSync(join(tmpdir(), 'tg-pg-own-'));
+  chmodSync(parent, 0o755);
+  const dir = join(parent, 'cluster');
+  const script = join(root, 'scripts/pg-cluster.sh');
+  try {
+    const out = execFileSync(script, ['start', dir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return {
+      url: out.trim().split('\n').pop()!,
+      halt: () => execFileSync(script, ['halt', dir]),
+      resume: () => execFileSync(script, ['resume', dir]),
+      stop: () => execFileSync(script, ['stop', dir]),
+    };
+  } catch (err) {
+    return {
+      skip: `no PostgreSQL server binaries (${String((err as { stderr?: unknown }).stderr ?? err).trim()})`,
+    };
+  }
+}
+
 /** Builds the package and the demo (the processes run the compiled demo, as `npm start` does). */
 export function buildDemo(): void {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'pipe' });

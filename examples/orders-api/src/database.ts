@@ -37,8 +37,10 @@ export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
     synchronize: true,
     retryAttempts: 1,
     enableWAL: true,
-    // better-sqlite3 waits for a lock synchronously, blocking the event loop: wait at most
-    // 100 ms (then SQLITE_BUSY, a 503), not SQLite's 5 s.
-    timeout: 100,
+    // better-sqlite3 waits for a lock synchronously, blocking the event loop: wait at most 50 ms
+    // (then SQLITE_BUSY, a 503), not SQLite's 5 s. Measured with another process holding the
+    // lock (test/fault/sqlite-lock): 25 ms stalled the loop 142 ms at worst, 50 ms 240 ms,
+    // 100 ms 522 ms, 400 ms 1.2 s. SQLITE_BUSY_TIMEOUT_MS changes it.
+    timeout: Number(process.env.SQLITE_BUSY_TIMEOUT_MS ?? 50),
   };
 }
