@@ -186,7 +186,7 @@ suite('PostgreSQL, several processes, racing transitions', () => {
             agent,
             `${processes[i % PROCESSES].url}/orders/${id}/ship`,
             { carrier: 'UPS', trackingNumber: `1Z${id}` },
-            { 'idempotency-key': key },
+            { 'idempotency-key': key, 'x-user-id': 'racer' },
           ),
         ),
       );
