@@ -1,4 +1,4 @@
-import { lintMachine, type Finding } from '../core/index.js';
+import { lintMachine, type Finding, type FindingCode } from '../core/index.js';
 import { finding } from '../core/lint/lint-machine.js';
 import { findMachineFiles, loadMachineFile } from './load-machine-file.js';
 
@@ -14,8 +14,17 @@ export interface CheckReport {
   readonly warnings: number;
 }
 
-/** Loads and lints every machine file under `paths`; duplicate machine ids across files are errors. */
-export async function checkMachines(paths: readonly string[]): Promise<CheckReport> {
+/** A finding kind's severity as configured: raised, lowered, or turned off. */
+export type SeverityOverrides = Readonly<Partial<Record<FindingCode, 'error' | 'warning' | 'off'>>>;
+
+/**
+ * Loads and lints every machine file under `paths`; duplicate machine ids across files are errors.
+ * `severity` changes the severity of finding kinds (`{ 'unused-event': 'error', 'dead-end': 'off' }`).
+ */
+export async function checkMachines(
+  paths: readonly string[],
+  severity: SeverityOverrides = {},
+): Promise<CheckReport> {
   const files = findMachineFiles(paths);
   const reports: FileReport[] = [];
   const seen = new Map<string, string>();
@@ -37,7 +46,12 @@ export async function checkMachines(paths: readonly string[]): Promise<CheckRepo
         );
       else seen.set(machine.id, file);
     }
-    reports.push({ file, machines: loaded.machines.map((m) => m.id), findings });
+    const configured = findings.flatMap((f): Finding[] => {
+      const level = severity[f.code];
+      if (level === 'off') return [];
+      return level ? [{ ...f, severity: level }] : [f];
+    });
+    reports.push({ file, machines: loaded.machines.map((m) => m.id), findings: configured });
   }
   const all = reports.flatMap((r) => r.findings);
   return {

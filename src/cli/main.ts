@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { createValidator, toDot, toMarkdownTable, toMermaid } from '../core/index.js';
 import { checkMachines, formatReport } from './check-command.js';
 import { CliInputError, loadMachineFile } from './load-machine-file.js';
+import { CONFIG_FILE, readSeverities } from './severity-config.js';
 
 const program = new Command()
   .name('transition-guard')
@@ -23,14 +24,27 @@ program
   )
   .argument('<paths...>', 'machine files or folders of them')
   .option('--strict', 'exit 1 on warnings too')
+  .option(
+    '--severity <finding=level>',
+    "change a finding kind's severity: error, warning or off (e.g. unused-event=error); repeatable",
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
+  .option('--config <file>', `severities from a JSON file (default: ${CONFIG_FILE} if present)`)
   .addOption(
     new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'),
   )
-  .action(async (paths: string[], opts: { strict?: boolean; format: string }) => {
-    const report = await checkMachines(paths);
-    console.log(opts.format === 'json' ? JSON.stringify(report, null, 2) : formatReport(report));
-    process.exitCode = report.errors > 0 || (opts.strict && report.warnings > 0) ? 1 : 0;
-  });
+  .action(
+    async (
+      paths: string[],
+      opts: { strict?: boolean; format: string; severity?: string[]; config?: string },
+    ) => {
+      const severity = readSeverities({ config: opts.config, flags: opts.severity });
+      const report = await checkMachines(paths, severity);
+      console.log(opts.format === 'json' ? JSON.stringify(report, null, 2) : formatReport(report));
+      process.exitCode = report.errors > 0 || (opts.strict && report.warnings > 0) ? 1 : 0;
+    },
+  );
 
 async function describeFile(file: string) {
   const loaded = await loadMachineFile(file);

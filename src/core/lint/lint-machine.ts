@@ -23,7 +23,11 @@ export interface Finding {
   readonly message: string;
 }
 
-const WARNINGS = new Set<FindingCode>(['unreachable-state', 'dead-end', 'unused-event']);
+/**
+ * Findings that are suspicious rather than wrong. An unreachable state and a non-final dead end
+ * are errors: a machine with them does not do what its author meant.
+ */
+const WARNINGS = new Set<FindingCode>(['unused-event']);
 
 export function finding(code: FindingCode, path: string, message: string): Finding {
   return { severity: WARNINGS.has(code) ? 'warning' : 'error', code, path, message };

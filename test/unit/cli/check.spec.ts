@@ -15,11 +15,11 @@ describe('transition-guard check (findings)', () => {
   });
 
   it.each([
-    ['unreachable.machine.json', ['warning:unreachable-state:states.limbo']],
-    ['dead-end.machine.json', ['warning:dead-end:states.stuck']],
+    ['unreachable.machine.json', ['error:unreachable-state:states.limbo']],
+    ['dead-end.machine.json', ['error:dead-end:states.stuck']],
     [
       'unused-event.machine.json',
-      ['warning:unreachable-state:states.island', 'warning:unused-event:on.ONLY_HERE'],
+      ['error:unreachable-state:states.island', 'warning:unused-event:on.ONLY_HERE'],
     ],
     ['orphan-payload.machine.json', ['error:orphan-payload:schemas.events.GHOST']],
     ['unknown-target.machine.json', ['error:unknown-target:states.a.on.GO.target']],

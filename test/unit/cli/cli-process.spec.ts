@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** The CLI as a process: exit codes, formats, one-line errors for bad input. */
 const run = (...args: string[]) => {
@@ -15,10 +18,57 @@ describe('transition-guard (process)', () => {
       out: expect.stringContaining('0 errors, 0 warnings in 3 files'),
     });
     expect(run('check', 'test/fixtures/lint/broken').code).toBe(1);
-    expect(run('check', 'test/fixtures/lint/broken/dead-end.machine.json').code).toBe(0);
-    expect(run('check', '--strict', 'test/fixtures/lint/broken/dead-end.machine.json').code).toBe(
+    // A dead end and an unreachable state are errors without flags; an unused event a warning.
+    expect(run('check', 'test/fixtures/lint/broken/dead-end.machine.json').code).toBe(1);
+    expect(run('check', 'test/fixtures/lint/broken/unreachable.machine.json').code).toBe(1);
+    const unused = 'test/fixtures/lint/broken/unused-event.machine.json';
+    expect(run('check', '--severity', 'unreachable-state=warning', unused).code).toBe(0);
+    expect(run('check', '--strict', '--severity', 'unreachable-state=warning', unused).code).toBe(
       1,
     );
+  });
+
+  it('takes severities per finding kind from flags and from transition-guard.json', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-cli-'));
+    const config = join(dir, 'transition-guard.json');
+    writeFileSync(config, JSON.stringify({ severity: { 'dead-end': 'off' } }));
+    const deadEnd = 'test/fixtures/lint/broken/dead-end.machine.json';
+    expect(run('check', '--config', config, deadEnd)).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('0 errors, 0 warnings in 1 file'),
+    });
+    // A flag wins over the file.
+    expect(
+      run('check', '--config', config, '--severity', 'dead-end=warning', deadEnd).out,
+    ).toContain('warning states.stuck');
+    // The file is found in the working directory without --config.
+    const cwdRun = spawnSync(
+      process.execPath,
+      [join(process.cwd(), 'bin/transition-guard.mjs'), 'check', join(process.cwd(), deadEnd)],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(cwdRun.status).toBe(0);
+    writeFileSync(config, JSON.stringify({ severity: { 'dead-end': 'loud' } }));
+    expect(run('check', '--config', config, deadEnd)).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(
+        /transition-guard\.json: severity\.dead-end: .*expected \{ "severity"/,
+      ),
+    });
+    expect(run('check', '--severity', 'dead-ends=off', deadEnd)).toMatchObject({
+      code: 2,
+      err: expect.stringContaining(
+        '--severity dead-ends=off: expected <finding>=error|warning|off',
+      ),
+    });
+  });
+
+  it('runs as the package bin straight from a clone, without a build', () => {
+    const r = spawnSync(process.execPath, ['bin/transition-guard.mjs', 'check', 'machines'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('0 errors, 0 warnings in 3 files');
   });
 
   it('check --format json prints the report as data', () => {
@@ -30,8 +80,8 @@ describe('transition-guard (process)', () => {
     );
     const report = JSON.parse(r.out);
     expect(report).toMatchObject({
-      errors: 0,
-      warnings: 1,
+      errors: 1,
+      warnings: 0,
       files: [
         {
           machines: ['unreachable'],
