@@ -59,11 +59,6 @@ export function ownCluster():
   }
 }
 
-/** Builds the package and the demo (the processes run the compiled demo, as `npm start` does). */
-export function buildDemo(): void {
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'pipe' });
-  execFileSync('npm', ['run', '--silent', 'demo:build'], { cwd: root, stdio: 'pipe' });
-}
 
 export interface DemoProcess {
   url: string;
@@ -73,7 +68,7 @@ export interface DemoProcess {
 /** Starts one demo process (or another script printing the same line) on a free port; resolves with its URL once it listens. */
 export function startDemoProcess(
   env: Record<string, string>,
-  args: readonly string[] = ['examples/orders-api/dist/examples/orders-api/src/main.js'],
+  args: readonly string[] = ['--import', 'tsx', 'examples/orders-api/src/main.ts'],
 ): Promise<DemoProcess> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...args], {

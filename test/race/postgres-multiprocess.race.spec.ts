@@ -3,7 +3,6 @@ import { createValidator } from '../../src/core/index.js';
 import { orderMachine } from '../../machines/order.machine.js';
 import { Agent } from 'node:http';
 import {
-  buildDemo,
   pool,
   postgres,
   postJson,
@@ -36,7 +35,6 @@ suite('PostgreSQL, several processes, racing transitions', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    buildDemo();
     db = new DataSource({ type: 'postgres', url });
     await db.initialize();
     await db.query(

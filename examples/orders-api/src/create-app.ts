@@ -6,8 +6,13 @@ import { AppModule, type AppOptions } from './app.module.js';
 
 export type Platform = 'express' | 'fastify';
 
+/** Quiet by default (errors and warnings); LOG_LEVEL=log for Nest's start-up lines, silent for none. */
 const logger = (): false | LogLevel[] =>
-  process.env.LOG_LEVEL === 'silent' ? false : ['error', 'warn', 'log'];
+  process.env.LOG_LEVEL === 'silent'
+    ? false
+    : process.env.LOG_LEVEL === 'log'
+      ? ['error', 'warn', 'log']
+      : ['error', 'warn'];
 
 /** The demo app on Express or Fastify (both serve the same routes; the e2e suites run on both). */
 export async function createApp(

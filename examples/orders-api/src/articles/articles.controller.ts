@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { z } from 'zod';
@@ -34,8 +34,8 @@ const view = (a: Article) => ({
 export class ArticlesController {
   constructor(
     @InjectRepository(Article) private readonly articles: Repository<Article>,
-    private readonly registry: TransitionRegistry,
-    private readonly transitions: TransitionService,
+    @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
+    @Inject(TransitionService) private readonly transitions: TransitionService,
   ) {}
 
   @Post()

@@ -2,6 +2,7 @@ import {
   BadRequestException,
   Controller,
   Get,
+  Inject,
   NotFoundException,
   Param,
   Query,
@@ -12,7 +13,7 @@ import { toDot, toMermaid, TransitionRegistry } from 'nestjs-transition-guard';
 /** Serves the machines the API enforces, as data: states, events, transitions, payload schemas. */
 @Controller('machines')
 export class MachinesController {
-  constructor(private readonly registry: TransitionRegistry) {}
+  constructor(@Inject(TransitionRegistry) private readonly registry: TransitionRegistry) {}
 
   @Get()
   list() {

@@ -4,6 +4,7 @@ import {
   Controller,
   Get,
   HttpCode,
+  Inject,
   Param,
   Post,
   Res,
@@ -20,7 +21,7 @@ const newOrder = z.strictObject({ total: z.number().int().min(0).max(MAX_AMOUNT)
 
 @Controller('orders')
 export class OrdersController {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(@Inject(OrdersService) private readonly orders: OrdersService) {}
 
   /** Creates a pending order. An empty body gives a total of 0. */
   @Post()

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import {
@@ -28,9 +28,9 @@ export function orderView(row: Order) {
 export class OrdersService {
   constructor(
     @InjectRepository(Order) private readonly orders: Repository<Order>,
-    private readonly registry: TransitionRegistry,
-    private readonly transitions: TransitionService,
-    private readonly gateway: GatewayService,
+    @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
+    @Inject(TransitionService) private readonly transitions: TransitionService,
+    @Inject(GatewayService) private readonly gateway: GatewayService,
   ) {}
 
   async create(total: number): Promise<Order> {
