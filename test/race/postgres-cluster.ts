@@ -59,7 +59,6 @@ export function ownCluster():
   }
 }
 
-
 export interface DemoProcess {
   url: string;
   child: ChildProcess;

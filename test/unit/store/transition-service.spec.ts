@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { captureLogs } from '../../support/capture-logs.js';
 import { createMachine } from 'xstate';
 import {
   ForbiddenChangesError,
@@ -51,6 +52,14 @@ function setup(commit?: { maxRetries?: number; retryWhen?: 'same-state' | 'still
 }
 
 describe('TransitionService.commit', () => {
+  let logs: ReturnType<typeof captureLogs>;
+  beforeEach(() => {
+    logs = captureLogs();
+  });
+  afterEach(() => {
+    logs.restore();
+  });
+
   it('writes the state, the changes and the log in one compare-and-set', async () => {
     const { store, service, checked } = setup();
     const done = await service.commit(checked('SHIP'), { carrier: 'UPS' });
@@ -167,6 +176,11 @@ describe('TransitionService.commit', () => {
     await service.commit(checked('CANCEL', 'paid', 'cancelled'));
     await expect(service.commit(ship)).rejects.toBeInstanceOf(IllegalTransitionException);
     expect(after).toEqual(['CANCEL@1']);
+    // The hook's failures are logged with their cause, never thrown at the caller.
+    expect(logs.lines).toContain('error Committing SHIP failed (order store): ledger refused');
+    expect(logs.lines).toContain(
+      'error afterCommit hook failed for order 1 CANCEL: mail server down',
+    );
   });
 
   it('refuses changes that set the state or the version', async () => {
@@ -184,6 +198,9 @@ describe('TransitionService.commit', () => {
     store.compareAndSet = () =>
       Promise.reject(new StoreUnavailableError('order', { cause: new Error('ECONNREFUSED') }));
     await expect(service.commit(checked('SHIP'))).rejects.toBeInstanceOf(StoreUnavailableException);
+    expect(logs.lines).toContain(
+      'warn Committing SHIP failed (order store): The order store is unavailable: ECONNREFUSED',
+    );
   });
 
   it('needs a store: a loader-only resource cannot commit', async () => {
