@@ -27,6 +27,7 @@ export { ResourceIdPipe } from './guard/resource-id.pipe.js';
 export type { GuardRequest } from './guard/guard-request.js';
 export type { RequestedEvent } from './guard/request-readers.js';
 export { TransitionInterceptor } from './response/transition.interceptor.js';
+export { VersionETag, VersionETagInterceptor } from './response/version-etag.decorator.js';
 export { TransitionService } from './commit/transition.service.js';
 export type {
   CheckedTransition,
@@ -39,6 +40,7 @@ export type {
   TransitionChanges,
   TransitionListener,
   CommitBase,
+  ResourceInspection,
 } from './commit/commit.types.js';
 export {
   TransitionHttpException,

@@ -60,6 +60,8 @@ export interface IdempotencyStore {
   complete(caller: string, key: string, token: string, response: StoredResponse): Promise<void>;
   /** Forgets an in-progress key held by `token` (the attempt failed before committing). */
   release(caller: string, key: string, token: string): Promise<void>;
+  /** Checks at bootstrap that the store can work, throwing an error that names the fix. */
+  verify?(): void;
 }
 
 /** Injection token of the idempotency store. */

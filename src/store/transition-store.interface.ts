@@ -55,6 +55,11 @@ export interface TransitionStore<
    */
   canonicalId?(id: string): string | undefined;
   /**
+   * Checks at bootstrap that the store can work (its tables and columns are known to the ORM),
+   * throwing an error that names the fix. Called once when the resource is registered.
+   */
+  verify?(): void;
+  /**
    * Writes `next` (the new state plus the handler's other changes, in one statement) only if the
    * row still is in `expected` state (and version); increments the version in the same statement.
    * Returns whether the row matched. Refuses `changes` that try to set the state, version or id.

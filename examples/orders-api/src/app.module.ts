@@ -2,12 +2,11 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppErrorFilter, TransitionGuardModule } from 'nestjs-transition-guard';
-import { isUnavailable } from 'nestjs-transition-guard/typeorm';
+import { isUnavailable, TypeOrmIdempotencyStore } from 'nestjs-transition-guard/typeorm';
 import { ArticlesModule } from './articles/articles.module.js';
 import { databaseOptions, type DatabaseConfig } from './database.js';
 import { MachinesController } from './machines/machines.controller.js';
 import { OrdersModule } from './orders/orders.module.js';
-import { DemoIdempotencyStore } from './idempotency.store.js';
 
 export interface AppOptions {
   database: DatabaseConfig;
@@ -42,7 +41,7 @@ export class AppModule {
           isStoreUnavailable: isUnavailable,
           // Idempotency-Key records live in the database, next to the orders.
           idempotency: {
-            store: DemoIdempotencyStore,
+            store: TypeOrmIdempotencyStore,
             leaseSeconds: options.idempotencyLeaseSeconds ?? 60,
           },
         }),

@@ -1,4 +1,4 @@
-import type { StoredState } from '../../core/index.js';
+import type { EventExplanation, StoredState } from '../../core/index.js';
 import type { TransitionRecord } from '../../store/index.js';
 
 /** The row as a commit attempt sees it, for changes computed from it. */
@@ -42,4 +42,20 @@ export interface TransitionListener {
    * called for a write that lost the race. Errors are logged.
    */
   afterCommit?(record: TransitionRecord): Promise<void> | void;
+}
+
+/** One resource as `TransitionService.inspect()` shows it to a client. */
+export interface ResourceInspection {
+  readonly resource: string;
+  readonly id: string;
+  /** The state, in its canonical stored form. */
+  readonly state: StoredState;
+  readonly version: number | undefined;
+  /** `"v<version>"`, what `If-Match` is compared with. */
+  readonly etag: string | undefined;
+  readonly context: unknown;
+  /** The events accepted now (payloads aside), for the caller's roles when given. */
+  readonly allowedEvents: readonly string[];
+  /** Every event of the machine, allowed or why not: what a UI greys buttons out with. */
+  readonly transitions: readonly EventExplanation[];
 }

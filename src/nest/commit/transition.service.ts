@@ -14,6 +14,7 @@ import type { CheckedTransition } from './checked-transition.js';
 import type {
   CommitBase,
   CommittedTransition,
+  ResourceInspection,
   TransitionChanges,
   TransitionListener,
 } from './commit.types.js';
@@ -130,6 +131,45 @@ export class TransitionService {
       base = { state: retry.from, context: fresh.context as TContext, version: fresh.version };
       to = retry.to;
     }
+  }
+
+  /**
+   * One resource as a client sees it: its state, version, ETag, the events allowed now (for a
+   * caller with `roles`, when given: events that need a role the caller lacks are left out) and
+   * every event with why not. One load; null when there is no such resource.
+   *
+   * @example
+   * @Get(':id')
+   * async get(@Param('id', ResourceIdPipe('order')) id: string) {
+   *   return (await this.transitions.inspect('order', id)) ?? notFound();
+   * }
+   */
+  async inspect(
+    resource: string,
+    id: string,
+    options: { roles?: readonly string[] } = {},
+  ): Promise<ResourceInspection | null> {
+    const entry = this.registry.resource(resource);
+    const loaded = await callStore(this.logger, resource, `Loading ${resource} ${id}`, () =>
+      entry.loader.load(id, { resource, event: '', request: undefined }),
+    );
+    if (!loaded) return null;
+    const input = { state: loaded.state, context: loaded.context };
+    const { roles } = options;
+    const permitted = (event: string) => {
+      const needed = entry.validator.rolesFor(event);
+      return !roles || !needed.length || needed.some((r) => roles.includes(r));
+    };
+    return {
+      resource,
+      id,
+      state: entry.validator.normalizeState(loaded.state),
+      version: loaded.version,
+      etag: etagFor(loaded.version),
+      context: loaded.context,
+      allowedEvents: entry.validator.allowedEvents(input).filter(permitted),
+      transitions: entry.validator.explain(input),
+    };
   }
 
   /** After a lost race: the state to retry from and its target, or the answer to give. */

@@ -18,6 +18,8 @@ export interface TransitionMetadata {
   readonly ifMatch?: 'optional' | 'required';
   /** Honour `Idempotency-Key` on this route. */
   readonly idempotency?: boolean;
+  /** The route never commits (a check-only resource may serve it even if its controller can). */
+  readonly checkOnly?: boolean;
 }
 
 /** Metadata key of `@Transition()` on a handler or a controller class. */

@@ -27,6 +27,11 @@ export interface TransitionDecoratorOptions {
   readonly ifMatch?: 'optional' | 'required';
   /** Honour `Idempotency-Key`: a repeated request gets the first one's response replayed. */
   readonly idempotency?: boolean;
+  /**
+   * The handler never commits: the route only checks (a resource registered with a loader only
+   * may serve it although its controller injects `TransitionService`).
+   */
+  readonly checkOnly?: boolean;
 }
 
 /**
@@ -71,6 +76,7 @@ export function Transition(
     id: options.id ?? 'id',
     ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}),
     ...(options.idempotency ? { idempotency: true } : {}),
+    ...(options.checkOnly ? { checkOnly: true } : {}),
   };
   return applyDecorators(
     SetMetadata(TRANSITION_METADATA, metadata),

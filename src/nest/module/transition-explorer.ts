@@ -1,11 +1,18 @@
 import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { TransitionService } from '../commit/transition.service.js';
 import { TRANSITION_METADATA, type TransitionMetadata } from '../decorators/transition-metadata.js';
+import { checkOnlyProblem, declarationProblem, idPatternProblem } from './bootstrap-checks.js';
+import { TRANSITION_GUARD_OPTIONS } from './module-definition.js';
+import type { ResolvedTransitionGuardOptions } from './options.js';
 import { TransitionRegistry } from './transition-registry.js';
 
 /**
- * Fails the application at bootstrap when a `@Transition()` names a resource nobody registered
- * or an event its machine never accepts, naming the controller, the method and the fix.
+ * Fails the application at bootstrap, naming the controller, the method and the fix, for what a
+ * request would only find out later: a `@Transition()` on a resource nobody registered or an event
+ * its machine never accepts, a route that can commit on a check-only resource, an `idPattern`
+ * that no key of a store can match.
  */
 @Injectable()
 export class TransitionExplorer implements OnModuleInit {
@@ -14,6 +21,7 @@ export class TransitionExplorer implements OnModuleInit {
     @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
+    @Inject(TRANSITION_GUARD_OPTIONS) private readonly options: ResolvedTransitionGuardOptions,
   ) {}
 
   onModuleInit(): void {
@@ -21,11 +29,18 @@ export class TransitionExplorer implements OnModuleInit {
     for (const wrapper of this.discovery.getControllers()) {
       const { metatype, instance } = wrapper as { metatype?: Type; instance?: object };
       if (!metatype || !instance) continue;
+      const injects = injectsService(wrapper, metatype.name);
+      const check = (meta: TransitionMetadata, where: string) => {
+        const problem = declarationProblem(this.registry, meta, where);
+        const entry = this.registry.get(meta.resource);
+        const late = entry && checkOnlyProblem(entry, meta, where, injects);
+        for (const p of [problem, problem ? undefined : late]) if (p) problems.push(p);
+      };
       const onClass = this.reflector.get<TransitionMetadata | undefined>(
         TRANSITION_METADATA,
         metatype,
       );
-      if (onClass) this.validate(onClass, `${metatype.name} (class)`, problems);
+      if (onClass) check(onClass, `${metatype.name} (class)`);
       const prototype = Object.getPrototypeOf(instance) as Record<
         string,
         (...args: never[]) => unknown
@@ -35,32 +50,34 @@ export class TransitionExplorer implements OnModuleInit {
           TRANSITION_METADATA,
           prototype[method],
         );
-        if (meta && meta !== onClass) this.validate(meta, `${metatype.name}.${method}`, problems);
+        if (meta && meta !== onClass) check(meta, `${metatype.name}.${method}`);
       }
+    }
+    const { idPattern } = this.options;
+    for (const name of idPattern ? this.registry.resources() : []) {
+      const problem = idPattern && idPatternProblem(this.registry.resource(name), idPattern);
+      if (problem) problems.push(problem);
     }
     if (problems.length) {
       throw new Error(
-        `TransitionGuardModule: ${problems.length} invalid @Transition() declaration(s):\n- ${problems.join('\n- ')}`,
+        `TransitionGuardModule: ${problems.length} problem(s) found at bootstrap:\n- ${problems.join('\n- ')}`,
       );
     }
   }
+}
 
-  private validate(meta: TransitionMetadata, where: string, problems: string[]): void {
-    const decl = `@Transition('${meta.resource}'${meta.event === undefined ? '' : `, '${meta.event}'`}) on ${where}`;
-    const entry = this.registry.get(meta.resource);
-    if (!entry) {
-      const known = this.registry.resources();
-      problems.push(
-        `${decl}: no resource '${meta.resource}' is registered (registered: ${known.join(', ') || 'none'}). ` +
-          `Register it with TransitionGuardModule.forFeature([{ resource: '${meta.resource}', machine, store }]) or fix the name.`,
-      );
-      return;
-    }
-    if (meta.event !== undefined && !entry.validator.hasEvent(meta.event)) {
-      problems.push(
-        `${decl}: '${meta.event}' is not an event of machine '${entry.machine.id}' ` +
-          `(events: ${entry.validator.events.join(', ')}). Fix the event name or add it to the machine.`,
-      );
-    }
+/**
+ * Which of the controller's dependencies reaches `TransitionService` (the controller itself, or
+ * a provider it injects, up to three levels deep), as a name for messages; undefined if none.
+ */
+function injectsService(wrapper: InstanceWrapper, name: string, depth = 0): string | undefined {
+  if (depth > 3) return undefined;
+  // Factories and values have no constructor metadata.
+  const deps = (wrapper.getCtorMetadata() as InstanceWrapper[] | undefined) ?? [];
+  for (const dep of deps) {
+    if (dep.metatype === TransitionService || dep.token === TransitionService) return name;
+    const via = injectsService(dep, String(dep.name), depth + 1);
+    if (via) return depth === 0 && via !== name ? `${name} (through ${via})` : via;
   }
+  return undefined;
 }

@@ -40,10 +40,13 @@ export class TransitionGuardHostModule {
         {
           // The class named in options.idempotency.store, built with DI; else one in memory.
           provide: IDEMPOTENCY_STORE,
-          useFactory: (resolved: ResolvedTransitionGuardOptions, moduleRef: ModuleRef) =>
-            resolved.idempotency.store
-              ? moduleRef.create<IdempotencyStore>(resolved.idempotency.store)
-              : new MemoryIdempotencyStore(),
+          useFactory: async (resolved: ResolvedTransitionGuardOptions, moduleRef: ModuleRef) => {
+            const store: IdempotencyStore = resolved.idempotency.store
+              ? await moduleRef.create<IdempotencyStore>(resolved.idempotency.store)
+              : new MemoryIdempotencyStore();
+            store.verify?.();
+            return store;
+          },
           inject: [TRANSITION_GUARD_OPTIONS, ModuleRef],
         },
         TransitionRegistry,

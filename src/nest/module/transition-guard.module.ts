@@ -82,8 +82,10 @@ export class TransitionGuardModule extends TransitionGuardConfigurableModule {
             throw new Error(
               messages.noForRoot(`TransitionGuardModule.forFeature(['${r.resource}'])`),
             );
+          const store = r.store ? (instances[0] as TransitionStore) : undefined;
+          store?.verify?.();
           return registry.register(r, {
-            store: r.store ? (instances[0] as TransitionStore) : undefined,
+            store,
             loader: r.loader ? (instances[own.length - 1] as StateLoader) : undefined,
           });
         },

@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import type {
   IdempotencyClaim,
   IdempotencyRecord,
@@ -20,8 +21,20 @@ const UNIQUE_VIOLATION = /^(23505|SQLITE_CONSTRAINT)/;
  * @example
  * TransitionGuardModule.forRoot({ idempotency: { store: TypeOrmIdempotencyStore } })
  */
+@Injectable()
 export class TypeOrmIdempotencyStore implements IdempotencyStore {
-  constructor(protected readonly dataSource: DataSource) {}
+  constructor(@Inject(DataSource) protected readonly dataSource: DataSource) {}
+
+  /** Checks at bootstrap that `IdempotencyKeyEntry` is one of the DataSource's entities. */
+  verify(): void {
+    if (!this.dataSource.hasMetadata(IdempotencyKeyEntry)) {
+      throw new Error(
+        `TypeOrmIdempotencyStore keeps keys in IdempotencyKeyEntry rows, but IdempotencyKeyEntry is not one of the DataSource's entities. ` +
+          `Add it: import { IdempotencyKeyEntry } from 'nestjs-transition-guard/typeorm', then TypeOrmModule.forRoot({ entities: [..., IdempotencyKeyEntry] }), ` +
+          `or with autoLoadEntities: true, TypeOrmModule.forFeature([IdempotencyKeyEntry]) in one of your modules.`,
+      );
+    }
+  }
 
   async get(caller: string, key: string): Promise<IdempotencyRecord | null> {
     const row = await callDatabase('idempotency', () =>

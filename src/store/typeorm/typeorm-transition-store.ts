@@ -151,6 +151,40 @@ export class TypeOrmTransitionStore<
     return this.dataSource.driver.escape(column.databaseName);
   }
 
+  /**
+   * Checks at bootstrap that the entity and the properties named in the options are known to
+   * the DataSource, and the transition log's entity too when `log` is on.
+   */
+  verify(): void {
+    const where = `TypeOrmTransitionStore '${this.name}'`;
+    const entityName =
+      (this.options.entity as { name?: string }).name ?? String(this.options.entity);
+    if (!this.dataSource.hasMetadata(this.options.entity)) {
+      throw new Error(
+        `${where}: entity ${entityName} is not one of the DataSource's entities. Add it to TypeOrmModule.forRoot({ entities }) ` +
+          `(or TypeOrmModule.forFeature([${entityName}]) with autoLoadEntities).`,
+      );
+    }
+    const meta = this.dataSource.getMetadata(this.options.entity);
+    const { stateProperty, versionProperty } = this.options;
+    for (const property of [this.idProperty, stateProperty, versionProperty]) {
+      if (property !== undefined && !meta.findColumnWithPropertyName(property)) {
+        throw new Error(
+          `${where}: entity ${meta.name} has no column property '${property}' (columns: ${meta.columns.map((c) => c.propertyName).join(', ')}). Fix the store's options.`,
+        );
+      }
+    }
+    if (this.options.log && !this.dataSource.hasMetadata(TransitionLogEntry)) {
+      throw new Error(
+        `${where}: log: true writes TransitionLogEntry rows, but TransitionLogEntry is not one of the DataSource's entities. ` +
+          `Add it: import { TransitionLogEntry } from 'nestjs-transition-guard/typeorm', then ` +
+          `TypeOrmModule.forRoot({ entities: [${entityName}, TransitionLogEntry] }), or with autoLoadEntities: true, ` +
+          `TypeOrmModule.forFeature([TransitionLogEntry]) in one of your modules. Or set log: false.`,
+      );
+    }
+    this.keyType();
+  }
+
   /** The id as the key column holds it (its type and range read from the entity), or undefined. */
   canonicalId(id: string): string | undefined {
     return canonicalKey(this.keyType(), id);

@@ -7,10 +7,14 @@ import {
   Inject,
   Param,
   Post,
-  Res,
 } from '@nestjs/common';
 import { z } from 'zod';
-import { CurrentTransition, etagFor, ResourceIdPipe, Transition } from 'nestjs-transition-guard';
+import {
+  CurrentTransition,
+  ResourceIdPipe,
+  Transition,
+  VersionETag,
+} from 'nestjs-transition-guard';
 import { MAX_AMOUNT, type OrderContext } from '../../../../machines/order.machine.js';
 import { order } from './order.resource.js';
 import { OrdersService, orderView } from './orders.service.js';
@@ -40,14 +44,9 @@ export class OrdersController {
 
   /** The order, its transitions now, and its version as an ETag (for If-Match). */
   @Get(':id')
-  async get(
-    @Param('id', ResourceIdPipe('order')) id: string,
-    @Res({ passthrough: true }) res: { header(name: string, value: string): unknown },
-  ) {
-    const view = await this.orders.get(Number(id));
-    const etag = etagFor(view.version);
-    if (etag) res.header('ETag', etag);
-    return view;
+  @VersionETag()
+  get(@Param('id', ResourceIdPipe('order')) id: string) {
+    return this.orders.get(Number(id));
   }
 
   @Post(':id/pay')

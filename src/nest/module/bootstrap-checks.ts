@@ -1,0 +1,60 @@
+import type { TransitionMetadata } from '../decorators/transition-metadata.js';
+import type { RegisteredResource, TransitionRegistry } from './transition-registry.js';
+
+/** Ids of every common key type, to learn what a store's key accepts. */
+const SAMPLE_IDS = ['1', '42', '123e4567-e89b-12d3-a456-426614174000', 'a1', 'order-1'];
+
+/** What is wrong with one `@Transition()` declaration, or nothing. */
+export function declarationProblem(
+  registry: TransitionRegistry,
+  meta: TransitionMetadata,
+  where: string,
+): string | undefined {
+  const decl = `@Transition('${meta.resource}'${meta.event === undefined ? '' : `, '${meta.event}'`}) on ${where}`;
+  const entry = registry.get(meta.resource);
+  if (!entry) {
+    return (
+      `${decl}: no resource '${meta.resource}' is registered (registered: ${registry.resources().join(', ') || 'none'}). ` +
+      `Register it with TransitionGuardModule.forFeature([{ resource: '${meta.resource}', machine, store }]) or fix the name.`
+    );
+  }
+  if (meta.event !== undefined && !entry.validator.hasEvent(meta.event)) {
+    return (
+      `${decl}: '${meta.event}' is not an event of machine '${entry.machine.id}' ` +
+      `(events: ${entry.validator.events.join(', ')}). Fix the event name or add it to the machine.`
+    );
+  }
+  return undefined;
+}
+
+/**
+ * A route that can commit (its controller reaches `TransitionService`) on a resource registered
+ * with a loader only: every commit would fail. Undefined when the resource has a store, the route
+ * is declared check-only, or nothing injects the service.
+ */
+export function checkOnlyProblem(
+  entry: RegisteredResource,
+  meta: TransitionMetadata,
+  where: string,
+  injectsServiceThrough: string | undefined,
+): string | undefined {
+  if (entry.store || meta.checkOnly || injectsServiceThrough === undefined) return undefined;
+  return (
+    `@Transition('${meta.resource}') on ${where}: '${meta.resource}' is registered with a loader only ` +
+    `(check-only), but ${injectsServiceThrough} injects TransitionService, and commit() needs a store: ` +
+    `every commit would fail. Register it with a store ({ resource: '${meta.resource}', machine, store: YourStore }), ` +
+    `or declare the route check-only: @Transition(..., { checkOnly: true }).`
+  );
+}
+
+/** The `idPattern` option matches none of the ids a resource's store can hold. */
+export function idPatternProblem(entry: RegisteredResource, idPattern: RegExp): string | undefined {
+  const canonical = entry.store?.canonicalId?.bind(entry.store);
+  if (!canonical) return undefined;
+  const held = SAMPLE_IDS.filter((id) => canonical(id) !== undefined);
+  if (!held.length || held.some((id) => idPattern.test(id))) return undefined;
+  return (
+    `idPattern ${String(idPattern)} matches none of the ids the ${entry.resource} store's key holds ` +
+    `(such as '${held[0]}'): every request would be a 400. Remove idPattern to follow each store's key, or widen it.`
+  );
+}

@@ -1,0 +1,188 @@
+import 'reflect-metadata';
+import { Controller, Inject, Injectable, Module, Post } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { createMachine } from 'xstate';
+import {
+  defineResource,
+  Transition,
+  TransitionGuardModule,
+  TransitionService,
+  type StateLoader,
+  type TransitionGuardOptions,
+} from '../../src/index.js';
+import {
+  TransitionLogEntry,
+  TypeOrmIdempotencyStore,
+  TypeOrmTransitionStore,
+} from '../../src/store/typeorm/index.js';
+
+/** Misconfigurations a request would only find later: each stops app.init() with its fix. */
+@Entity({ name: 'users' })
+class User {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column({ type: 'varchar', length: 20, default: 'active' })
+  status!: string;
+
+  @Column({ type: 'integer', default: 0 })
+  version!: number;
+}
+
+const userMachine = createMachine({
+  id: 'user',
+  initial: 'active',
+  states: { active: { on: { SUSPEND: 'suspended' } }, suspended: { on: { REACTIVATE: 'active' } } },
+});
+
+function userStore(options: { log?: boolean; stateProperty?: string } = {}) {
+  @Injectable()
+  class UserStore extends TypeOrmTransitionStore<User> {
+    constructor(@Inject(DataSource) dataSource: DataSource) {
+      super(dataSource, {
+        entity: User,
+        stateProperty: (options.stateProperty ?? 'status') as 'status',
+        versionProperty: 'version',
+        log: options.log ?? false,
+      });
+    }
+  }
+  return UserStore;
+}
+
+@Injectable()
+class UserLoader implements StateLoader {
+  load() {
+    return Promise.resolve({ state: 'active' });
+  }
+}
+
+@Injectable()
+class UsersService {
+  constructor(@Inject(TransitionService) readonly transitions: TransitionService) {}
+}
+
+@Controller('users')
+class CommittingController {
+  constructor(@Inject(UsersService) readonly users: UsersService) {}
+
+  @Post(':id/suspend')
+  @Transition('user', 'SUSPEND')
+  suspend() {}
+}
+
+@Controller('users')
+class CheckOnlyController {
+  constructor(@Inject(UsersService) readonly users: UsersService) {}
+
+  @Post(':id/suspend')
+  @Transition('user', 'SUSPEND', { checkOnly: true })
+  suspend() {}
+}
+
+async function boot(parts: {
+  entities: (typeof User | typeof TransitionLogEntry)[];
+  resource: Parameters<typeof defineResource>[0];
+  controllers?: (new (...args: never[]) => unknown)[];
+  options?: TransitionGuardOptions;
+}) {
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'better-sqlite3',
+        database: ':memory:',
+        entities: parts.entities,
+        synchronize: true,
+      }),
+      TransitionGuardModule.forRoot(parts.options ?? {}),
+      TransitionGuardModule.forFeature([parts.resource]),
+    ],
+    controllers: parts.controllers ?? [],
+    providers: [UsersService],
+  })
+  class AppModule {}
+  const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
+  try {
+    await app.init();
+  } finally {
+    await app.close().catch(() => undefined);
+  }
+}
+
+describe('bootstrap errors that name the fix', () => {
+  it('log: true without the log entity registered', async () => {
+    await expect(
+      boot({
+        entities: [User],
+        resource: { resource: 'user', machine: userMachine, store: userStore({ log: true }) },
+      }),
+    ).rejects.toThrow(
+      /TypeOrmTransitionStore 'User': log: true writes TransitionLogEntry rows, but TransitionLogEntry is not one of the DataSource's entities\. Add it: import \{ TransitionLogEntry \} from 'nestjs-transition-guard\/typeorm'.*autoLoadEntities: true, TypeOrmModule\.forFeature\(\[TransitionLogEntry\]\)/,
+    );
+  });
+
+  it('a store naming a property its entity does not have', async () => {
+    await expect(
+      boot({
+        entities: [User],
+        resource: {
+          resource: 'user',
+          machine: userMachine,
+          store: userStore({ stateProperty: 'state' }),
+        },
+      }),
+    ).rejects.toThrow(
+      "TypeOrmTransitionStore 'User': entity User has no column property 'state' (columns: id, status, version)",
+    );
+  });
+
+  it('the idempotency store without its entity', async () => {
+    await expect(
+      boot({
+        entities: [User],
+        resource: { resource: 'user', machine: userMachine, store: userStore() },
+        options: { idempotency: { store: TypeOrmIdempotencyStore } },
+      }),
+    ).rejects.toThrow(
+      /TypeOrmIdempotencyStore keeps keys in IdempotencyKeyEntry rows, but IdempotencyKeyEntry is not one of the DataSource's entities/,
+    );
+  });
+
+  it('a route whose controller can commit, on a resource registered with a loader only', async () => {
+    await expect(
+      boot({
+        entities: [User],
+        resource: { resource: 'user', machine: userMachine, loader: UserLoader },
+        controllers: [CommittingController],
+      }),
+    ).rejects.toThrow(
+      "@Transition('user') on CommittingController.suspend: 'user' is registered with a loader only (check-only), but CommittingController (through UsersService) injects TransitionService, and commit() needs a store",
+    );
+    // Declared check-only, the same app starts.
+    await boot({
+      entities: [User],
+      resource: { resource: 'user', machine: userMachine, loader: UserLoader },
+      controllers: [CheckOnlyController],
+    });
+  });
+
+  it('an idPattern that no key of the store can match', async () => {
+    await expect(
+      boot({
+        entities: [User],
+        resource: { resource: 'user', machine: userMachine, store: userStore() },
+        options: { idPattern: /^[a-z]+$/ },
+      }),
+    ).rejects.toThrow(
+      "idPattern /^[a-z]+$/ matches none of the ids the user store's key holds (such as '1'): every request would be a 400. Remove idPattern to follow each store's key, or widen it.",
+    );
+    // Without it, ids follow the key; with a pattern that fits, fine too.
+    await boot({
+      entities: [User],
+      resource: { resource: 'user', machine: userMachine, store: userStore() },
+      options: { idPattern: /^[0-9]+$/ },
+    });
+  });
+});
