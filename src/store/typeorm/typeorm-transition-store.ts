@@ -157,8 +157,7 @@ export class TypeOrmTransitionStore<
    */
   verify(): void {
     const where = `TypeOrmTransitionStore '${this.name}'`;
-    const entityName =
-      (this.options.entity as { name?: string }).name ?? String(this.options.entity);
+    const entityName = (this.options.entity as { name?: string }).name ?? this.name;
     if (!this.dataSource.hasMetadata(this.options.entity)) {
       throw new Error(
         `${where}: entity ${entityName} is not one of the DataSource's entities. Add it to TypeOrmModule.forRoot({ entities }) ` +
