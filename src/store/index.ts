@@ -4,6 +4,8 @@ export type {
   ExpectedState,
   TransitionRecord,
   CompareAndSetOptions,
+  WriteResult,
+  LockedDecision,
 } from './transition-store.interface.js';
 export { MemoryTransitionStore } from './memory-transition-store.js';
 export {

@@ -3,9 +3,11 @@ import { assertChangesAllowed } from './store-errors.js';
 import type {
   CompareAndSetOptions,
   ExpectedState,
+  LockedDecision,
   StoredResource,
   TransitionRecord,
   TransitionStore,
+  WriteResult,
 } from './transition-store.interface.js';
 
 interface Row<TContext> {
@@ -46,21 +48,55 @@ export class MemoryTransitionStore<
     expected: ExpectedState,
     next: { state: StoredState; changes?: Partial<TContext> },
     options: CompareAndSetOptions,
-  ): Promise<boolean> {
-    assertChangesAllowed(next.changes, ['state', 'version', 'id']);
-    const run = async () => {
+  ): Promise<WriteResult> {
+    assertChangesAllowed(next.changes, OWNED);
+    return this.serially(id, async (): Promise<WriteResult> => {
       const row = this.rows.get(id);
-      if (!row || !sameState(row.state, expected.state)) return false;
-      if (expected.version !== undefined && row.version !== expected.version) return false;
+      if (!row || !sameState(row.state, expected.state)) return { written: false };
+      if (expected.version !== undefined && row.version !== expected.version) {
+        return { written: false };
+      }
       await options.beforeCommit?.(undefined);
-      this.rows.set(id, {
-        state: next.state,
-        version: row.version + 1,
-        context: { ...row.context, ...next.changes },
+      const written = this.write(id, row, next.state, next.changes, options.record);
+      return options.returning ? { written: true, row: written } : { written: true };
+    });
+  }
+
+  /** Pessimistic commit: commits on one id run one after another (a per-id queue). */
+  commitLocked(
+    id: string,
+    decide: (current: StoredResource<TContext>) => LockedDecision<Partial<TContext>>,
+    options: { readonly returning?: boolean },
+  ): Promise<{ readonly row?: unknown } | null> {
+    return this.serially(id, async () => {
+      const row = this.rows.get(id);
+      if (!row) return null;
+      const decision = decide({
+        state: row.state,
+        context: { ...row.context },
+        version: row.version,
       });
-      this.log.push(options.record);
-      return true;
-    };
+      assertChangesAllowed(decision.changes, OWNED);
+      await decision.beforeCommit?.(undefined);
+      const written = this.write(id, row, decision.state, decision.changes, decision.record);
+      return options.returning ? { row: written } : {};
+    });
+  }
+
+  private write(
+    id: string,
+    row: Row<TContext>,
+    state: StoredState,
+    changes: Partial<TContext> | undefined,
+    record: TransitionRecord,
+  ): Record<string, unknown> {
+    const next = { state, version: row.version + 1, context: { ...row.context, ...changes } };
+    this.rows.set(id, next);
+    this.log.push(record);
+    return { id, state: next.state, version: next.version, ...next.context };
+  }
+
+  private serially<T>(id: string, run: () => Promise<T>): Promise<T> {
     const result = (this.queues.get(id) ?? Promise.resolve()).then(run, run);
     this.queues.set(
       id,
@@ -69,3 +105,5 @@ export class MemoryTransitionStore<
     return result;
   }
 }
+
+const OWNED = ['state', 'version', 'id'];

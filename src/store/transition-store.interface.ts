@@ -36,6 +36,23 @@ export interface CompareAndSetOptions {
    * EntityManager). Throwing rolls the whole change back.
    */
   readonly beforeCommit?: (tx: unknown) => Promise<void> | void;
+  /** Return the row as written (`RETURNING` where the database has it, else a read in the write's transaction). */
+  readonly returning?: boolean;
+}
+
+/** What a write did: nothing (the row was not as expected), or written, with the row when asked. */
+export type WriteResult =
+  { readonly written: false } | { readonly written: true; readonly row?: unknown };
+
+/**
+ * What a pessimistic commit writes, decided with the row locked: the next state, the changes,
+ * the log record, and what must commit with it. Throwing instead refuses the commit (rolled back).
+ */
+export interface LockedDecision<TChanges extends object = Record<string, unknown>> {
+  readonly state: StoredState;
+  readonly changes?: TChanges;
+  readonly record: TransitionRecord;
+  readonly beforeCommit?: (tx: unknown) => Promise<void> | void;
 }
 
 /**
@@ -69,5 +86,16 @@ export interface TransitionStore<
     expected: ExpectedState,
     next: { readonly state: StoredState; readonly changes?: TChanges },
     options: CompareAndSetOptions,
-  ): Promise<boolean>;
+  ): Promise<WriteResult>;
+  /**
+   * Pessimistic commit, for hot rows: in one transaction, locks the row (`SELECT ... FOR UPDATE`
+   * on PostgreSQL, the write lock up front on SQLite), hands it to `decide`, writes what it
+   * returns. Concurrent commits queue instead of losing a race. Resolves to null when there is no
+   * such row. Stores without it commit optimistically.
+   */
+  commitLocked?(
+    id: string,
+    decide: (current: StoredResource<TContext>) => LockedDecision<TChanges>,
+    options: { readonly returning?: boolean },
+  ): Promise<{ readonly row?: unknown } | null>;
 }

@@ -59,3 +59,18 @@ export interface ResourceInspection {
   /** Every event of the machine, allowed or why not: what a UI greys buttons out with. */
   readonly transitions: readonly EventExplanation[];
 }
+
+/** How `TransitionService.commit()` writes. */
+export interface CommitOptions {
+  /**
+   * `'optimistic'` (default: compare-and-set, a lost race is reloaded, re-checked and retried) or
+   * `'pessimistic'` (the row locked first, concurrent commits queue: for hot rows). Default: the
+   * resource's `locking`.
+   */
+  readonly locking?: 'optimistic' | 'pessimistic';
+  /** Also return the row as written (`row`), without a second load where the store can. */
+  readonly returning?: boolean;
+}
+
+/** The row as written, from what a store's changes type says of it (`Partial<Order>` -> `Order`). */
+export type RowOf<TChanges> = { [K in keyof TChanges]-?: Exclude<TChanges[K], undefined> };

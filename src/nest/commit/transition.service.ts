@@ -1,8 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { sameState, type StoredState } from '../../core/index.js';
-import type { StoredResource, TransitionRecord } from '../../store/index.js';
-import { IllegalTransitionException } from '../errors/illegal-transition.exception.js';
-import { PreconditionFailedException } from '../errors/precondition.exceptions.js';
+import type { TransitionRecord, TransitionStore } from '../../store/index.js';
 import { ResourceNotFoundException } from '../errors/request.exceptions.js';
 import { callStore } from '../errors/store-failure.js';
 import { messages } from '../errors/messages.js';
@@ -13,11 +10,15 @@ import { TransitionRegistry, type RegisteredResource } from '../module/transitio
 import type { CheckedTransition } from './checked-transition.js';
 import type {
   CommitBase,
+  CommitOptions,
   CommittedTransition,
   ResourceInspection,
+  RowOf,
   TransitionChanges,
   TransitionListener,
 } from './commit.types.js';
+import { CommitAttempt, type Committed } from './commit-attempt.js';
+import { recheck } from './recheck.js';
 import { TransitionExchange } from './transition-exchange.js';
 
 /**
@@ -57,80 +58,121 @@ export class TransitionService {
 
   /**
    * Commits `t` with `changes` (fields written in the same statement as the state) and returns
-   * what was committed. Throws 409 `stale-state` (or 412 / `version-mismatch` when the client
-   * pinned a version) when the row moved and the event no longer holds, 503 when the store is down.
+   * what was committed (with `row`, the row as written, when `returning: true`). Throws 409
+   * `stale-state` (or 412 / `version-mismatch` when the client pinned a version) when the row
+   * moved and the event no longer holds, 503 when the store is down. `locking: 'pessimistic'`
+   * (or the resource's `locking`) locks the row instead of racing for it.
    */
+  commit<TContext, TChanges extends object>(
+    t: CheckedTransition<TContext, unknown, TChanges>,
+    changes?: TransitionChanges<TContext, NoInfer<TChanges>>,
+    options?: CommitOptions & { returning?: false },
+  ): Promise<CommittedTransition>;
+  commit<TContext, TChanges extends object>(
+    t: CheckedTransition<TContext, unknown, TChanges>,
+    changes: TransitionChanges<TContext, NoInfer<TChanges>> | undefined,
+    options: CommitOptions & { returning: true },
+  ): Promise<CommittedTransition & { readonly row: RowOf<TChanges> }>;
   async commit<TContext, TChanges extends object>(
     t: CheckedTransition<TContext, unknown, TChanges>,
     changes?: TransitionChanges<TContext, NoInfer<TChanges>>,
-  ): Promise<CommittedTransition> {
+    options: CommitOptions = {},
+  ): Promise<CommittedTransition & { readonly row?: unknown }> {
     const entry = this.registry.get(t.resource);
     const store = entry?.store;
     if (!entry || !store) throw new Error(messages.noStore(t.resource));
+    const locking = options.locking ?? entry.locking;
     const exchange = TransitionExchange.of(t);
-    let base: CommitBase<TContext> = { state: t.from, context: t.context, version: t.version };
+    const attempt = new CommitAttempt(t, exchange, this.hooksFor(t), changes);
+    const locked = locking === 'pessimistic' ? store.commitLocked?.bind(store) : undefined;
+    const done = locked
+      ? await this.commitLocked(entry, locked, attempt, options)
+      : await this.commitOptimistic(entry, store, attempt, options);
+    if (exchange) exchange.committed = done.committed;
+    for (const l of attempt.listeners) await this.runAfter(l, done.record);
+    return done.row === undefined ? done.committed : { ...done.committed, row: done.row };
+  }
+
+  /** Compare-and-set; on a lost race, reload, re-check, retry (bounded) or answer. */
+  private async commitOptimistic(
+    entry: RegisteredResource,
+    store: TransitionStore,
+    attempt: CommitAttempt,
+    options: CommitOptions,
+  ): Promise<Committed> {
+    const { t } = attempt;
+    let base: CommitBase = { state: t.from, context: t.context, version: t.version };
     let to = t.to;
-    for (let attempt = 1; ; attempt++) {
-      const committed: CommittedTransition = {
-        resource: t.resource,
-        id: t.id,
-        event: t.event,
-        from: base.state,
-        to,
-        version: base.version === undefined ? undefined : base.version + 1,
-        attempts: attempt,
-      };
-      const record: TransitionRecord = {
-        resource: t.resource,
-        resourceId: t.id,
-        event: t.event,
-        from: base.state,
-        to,
-        version: committed.version,
-        actor: t.actor,
-        at: new Date(),
-      };
-      const listeners = this.listeners.filter(
-        (l) => (l.resource ?? t.resource) === t.resource && (l.event ?? t.event) === t.event,
-      );
-      const before = listeners.filter((l) => l.beforeCommit !== undefined);
-      const idempotency = exchange?.idempotency;
-      const next = typeof changes === 'function' ? changes(base) : changes;
+    for (let n = 1; ; n++) {
+      const next = attempt.next(base, to, n);
       const written = await callStore(this.logger, t.resource, `Committing ${t.event}`, () =>
         store.compareAndSet(
           t.id,
           { state: base.state, version: base.version },
-          { state: to, changes: next as Record<string, unknown> | undefined },
-          {
-            record,
-            beforeCommit:
-              before.length || idempotency
-                ? async (tx) => {
-                    for (const l of before) await l.beforeCommit?.(record, tx);
-                    // The key is marked committed in the same transaction as the state change.
-                    await idempotency?.markCommitted(committed, exchange?.roles, tx);
-                  }
-                : undefined,
-          },
+          { state: to, changes: next.changes },
+          { record: next.record, beforeCommit: next.beforeCommit, returning: options.returning },
         ),
       );
-      if (written) {
-        if (exchange) exchange.committed = committed;
-        for (const l of listeners) await this.runAfter(l, record);
-        return committed;
-      }
+      if (written.written) return { ...next, row: written.row };
       // Lost the race: the row is not in the state (or version) the check saw. Reload, re-check.
       const fresh = await callStore(this.logger, t.resource, `Reloading ${t.id}`, () =>
         store.load(t.id),
       );
       if (!fresh) throw new ResourceNotFoundException(t.resource, t.id);
-      const retry = this.afterLostRace(entry, t, fresh, base.state, attempt, exchange?.pinned);
-      this.logger.debug(
-        `${t.resource} ${t.id}: ${t.event} lost a race (attempt ${attempt}); retrying`,
-      );
-      base = { state: retry.from, context: fresh.context as TContext, version: fresh.version };
+      const retry = recheck(entry, t, fresh, {
+        checkedState: base.state,
+        checkedVersion: base.version,
+        attempt: n,
+        pinned: attempt.exchange?.pinned,
+        commit: this.options.commit,
+      });
+      this.logger.debug(`${t.resource} ${t.id}: ${t.event} lost a race (attempt ${n}); retrying`);
+      base = { state: retry.from, context: fresh.context, version: fresh.version };
       to = retry.to;
     }
+  }
+
+  /** The row locked, re-checked under the lock, written: concurrent commits queue. */
+  private async commitLocked(
+    entry: RegisteredResource,
+    commitLocked: NonNullable<TransitionStore['commitLocked']>,
+    attempt: CommitAttempt,
+    options: CommitOptions,
+  ): Promise<Committed> {
+    const { t } = attempt;
+    let decided: Committed | undefined;
+    const result = await callStore(this.logger, t.resource, `Committing ${t.event}`, () =>
+      commitLocked(
+        t.id,
+        (current) => {
+          const { from, to } = recheck(entry, t, current, {
+            checkedState: t.from,
+            checkedVersion: t.version,
+            attempt: 1,
+            pinned: attempt.exchange?.pinned,
+            commit: this.options.commit,
+          });
+          const base = { state: from, context: current.context, version: current.version };
+          const next = attempt.next(base, to, 1);
+          decided = next;
+          return {
+            state: to,
+            changes: next.changes,
+            record: next.record,
+            beforeCommit: next.beforeCommit,
+          };
+        },
+        { returning: options.returning },
+      ),
+    );
+    if (!result || !decided) throw new ResourceNotFoundException(t.resource, t.id);
+    return { ...decided, row: result.row };
+  }
+
+  private hooksFor(t: CheckedTransition<unknown, unknown, object>): TransitionListener[] {
+    return this.listeners.filter(
+      (l) => (l.resource ?? t.resource) === t.resource && (l.event ?? t.event) === t.event,
+    );
   }
 
   /**
@@ -170,47 +212,6 @@ export class TransitionService {
       allowedEvents: entry.validator.allowedEvents(input).filter(permitted),
       transitions: entry.validator.explain(input),
     };
-  }
-
-  /** After a lost race: the state to retry from and its target, or the answer to give. */
-  private afterLostRace(
-    entry: RegisteredResource,
-    t: CheckedTransition<unknown, unknown, object>,
-    fresh: StoredResource,
-    checkedState: StoredState,
-    attempt: number,
-    pinned: 'if-match' | 'expected-version' | undefined,
-  ): { from: StoredState; to: StoredState } {
-    const input = { state: fresh.state, context: fresh.context };
-    const at = (currentState: StoredState) => ({
-      resource: t.resource,
-      id: t.id,
-      event: t.event,
-      currentState,
-      allowedEvents: entry.validator.allowedEvents(input),
-    });
-    // The client named the version (If-Match, expectedVersion): it moved, so no retry.
-    if (pinned === 'if-match') {
-      throw new PreconditionFailedException(t.resource, t.id, fresh.state, etagFor(fresh.version));
-    }
-    if (pinned === 'expected-version') {
-      throw IllegalTransitionException.versionMismatch(at(fresh.state), {
-        movedTo: fresh.version,
-      });
-    }
-    const result = entry.validator.check(input, { ...(t.payload as object), type: t.event });
-    if (!result.allowed) {
-      throw IllegalTransitionException.stale(at(result.from), { kind: 'became' });
-    }
-    const moved = !sameState(result.from, checkedState);
-    const { maxRetries, retryWhen } = this.options.commit;
-    if (attempt > maxRetries || (moved && retryWhen === 'same-state')) {
-      throw IllegalTransitionException.stale(
-        at(result.from),
-        moved ? { kind: 'moved' } : { kind: 'kept-changing', attempts: attempt },
-      );
-    }
-    return { from: result.from, to: result.to };
   }
 
   private async runAfter(listener: TransitionListener, record: TransitionRecord): Promise<void> {

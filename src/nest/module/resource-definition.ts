@@ -26,6 +26,12 @@ export interface TransitionResource<
   readonly store?: Type<TStore>;
   /** An injectable class implementing `StateLoader`, for a check-only resource (no `store`). */
   readonly loader?: Type<StateLoader>;
+  /**
+   * How `TransitionService.commit()` writes by default: `'optimistic'` (compare-and-set, lost
+   * races retried) or `'pessimistic'` (the row locked first: for a hot row, where concurrent
+   * transitions should queue rather than answer 409 stale-state). Default optimistic.
+   */
+  readonly locking?: 'optimistic' | 'pessimistic';
   /** Payload schemas by event type, over those the machine declares; they type the payloads too. */
   readonly payloads?: TPayloads;
 }

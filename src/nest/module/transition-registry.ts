@@ -13,6 +13,8 @@ export interface RegisteredResource {
   readonly loader: StateLoader;
   /** Where `TransitionService.commit()` writes; absent for check-only (loader-only) resources. */
   readonly store: TransitionStore | undefined;
+  /** How commits lock by default (`defineResource({ locking })`). */
+  readonly locking: 'optimistic' | 'pessimistic';
 }
 
 /**
@@ -56,6 +58,7 @@ export class TransitionRegistry {
       validator: createValidator(resource.machine, { name, payloads: resource.payloads }),
       loader,
       store,
+      locking: resource.locking ?? 'optimistic',
     };
     this.entries.set(name, entry);
     return entry;

@@ -9,6 +9,7 @@ import type {
 import { IdempotencyKeyLostError } from '../store-errors.js';
 import { IdempotencyKeyEntry } from './idempotency-key.entity.js';
 import { callDatabase } from './typeorm-failures.js';
+import { onConnection } from './connection-queue.js';
 
 const UNIQUE_VIOLATION = /^(23505|SQLITE_CONSTRAINT)/;
 
@@ -37,7 +38,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
   }
 
   async get(caller: string, key: string): Promise<IdempotencyRecord | null> {
-    const row = await callDatabase('idempotency', () =>
+    const row = await this.call(() =>
       this.dataSource.getRepository(IdempotencyKeyEntry).findOneBy({ caller, key }),
     );
     if (!row || Number(row.expiresAtMs) <= Date.now()) return null;
@@ -65,7 +66,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
       expiresAtMs: claim.expiresAt.getTime(),
     };
     const now = Date.now();
-    return callDatabase('idempotency', async () => {
+    return this.call(async () => {
       // Take over an expired key, or an in-progress one whose lease ended: one conditional UPDATE.
       const taken = await this.dataSource
         .createQueryBuilder()
@@ -112,7 +113,7 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
     token: string,
     response: StoredResponse,
   ): Promise<void> {
-    await callDatabase('idempotency', () =>
+    await this.call(() =>
       this.dataSource
         .getRepository(IdempotencyKeyEntry)
         .update(
@@ -123,10 +124,15 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
   }
 
   async release(caller: string, key: string, token: string): Promise<void> {
-    await callDatabase('idempotency', () =>
+    await this.call(() =>
       this.dataSource
         .getRepository(IdempotencyKeyEntry)
         .delete({ caller, key, token, status: 'in-progress' }),
     );
+  }
+
+  /** A database call of its own (not within a commit), mapped to StoreUnavailableError when down. */
+  private call<T>(work: () => Promise<T>): Promise<T> {
+    return callDatabase('idempotency', () => onConnection(this.dataSource, work));
   }
 }

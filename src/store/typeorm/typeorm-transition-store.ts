@@ -1,12 +1,17 @@
-import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { DataSource, EntityTarget, ObjectLiteral, QueryRunner } from 'typeorm';
 import { decodeState, encodeState, type StoredState } from '../../core/index.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
   CompareAndSetOptions,
   ExpectedState,
+  LockedDecision,
   StoredResource,
+  TransitionRecord,
   TransitionStore,
+  WriteResult,
 } from '../transition-store.interface.js';
+import { TypeOrmStatements } from './typeorm-statements.js';
+import { onConnection } from './connection-queue.js';
 import { TransitionLogEntry } from './transition-log.entity.js';
 import { callDatabase } from './typeorm-failures.js';
 import { canonicalKey, keyTypeOf, type KeyType } from '../key-types.js';
@@ -49,6 +54,7 @@ export class TypeOrmTransitionStore<
 > implements TransitionStore<TContext, Partial<E>> {
   private readonly idProperty: string;
   private key: KeyType | undefined;
+  private sql: TypeOrmStatements<E> | undefined;
   private readonly name: string;
 
   constructor(
@@ -60,77 +66,76 @@ export class TypeOrmTransitionStore<
   }
 
   async load(id: string): Promise<StoredResource<TContext> | null> {
-    const row = await callDatabase(this.name, () =>
-      this.dataSource
-        .getRepository(this.options.entity)
-        .findOneBy({ [this.idProperty]: this.idValue(id) } as never),
+    const sql = this.statements();
+    const rows = await callDatabase(this.name, () =>
+      onConnection(this.dataSource, () =>
+        this.dataSource.query<Record<string, unknown>[]>(sql.load, [this.idValue(id)]),
+      ),
     );
-    if (!row) return null;
-    const version = this.options.versionProperty
-      ? Number(row[this.options.versionProperty])
-      : undefined;
-    return {
-      state: decodeState(row[this.options.stateProperty]),
-      context: this.options.context ? this.options.context(row) : (row as unknown as TContext),
-      ...(version === undefined ? {} : { version }),
-    };
+    const raw = rows[0] as Record<string, unknown> | undefined;
+    return raw ? this.toResource(sql.hydrate(raw)) : null;
   }
 
+  /**
+   * One `UPDATE ... SET state, version = version + 1, changes WHERE id AND state [AND version]
+   * RETURNING ...` with placeholders; in a transaction with the log row and the `beforeCommit`
+   * hooks when there are any.
+   */
   async compareAndSet(
     id: string,
     expected: ExpectedState,
     next: { state: StoredState; changes?: Partial<E> },
     options: CompareAndSetOptions,
-  ): Promise<boolean> {
-    const { stateProperty, versionProperty } = this.options;
-    assertChangesAllowed(next.changes, [
-      stateProperty,
-      this.idProperty,
-      ...(versionProperty ? [versionProperty] : []),
-    ]);
-    const write = async (manager: EntityManager) => {
-      const set: Record<string, unknown> = {
-        ...next.changes,
-        [stateProperty]: encodeState(next.state),
-      };
-      let where = `${this.column(this.idProperty)} = :id AND ${this.column(stateProperty)} = :from`;
-      if (versionProperty) {
-        const col = this.column(versionProperty);
-        set[versionProperty] = () => `${col} + 1`;
-        if (expected.version !== undefined) where += ` AND ${col} = :version`;
-      }
-      const result = await manager
-        .createQueryBuilder()
-        .update(this.options.entity)
-        .set(set as never)
-        .where(where, {
-          id: this.idValue(id),
-          from: encodeState(expected.state),
-          version: expected.version,
-        })
-        .execute();
-      if (result.affected !== 1) return false;
-      if (this.options.log) {
-        const r = options.record;
-        await manager.insert(TransitionLogEntry, {
-          resource: r.resource,
-          resourceId: r.resourceId,
-          event: r.event,
-          from: encodeState(r.from),
-          to: encodeState(r.to),
-          version: r.version ?? null,
-          actor: r.actor,
-          at: r.at.toISOString(),
-        });
-      }
-      await options.beforeCommit?.(manager);
-      return true;
+  ): Promise<WriteResult> {
+    const withVersion =
+      this.options.versionProperty !== undefined && expected.version !== undefined;
+    const update = this.updateOf(id, expected, next, withVersion, options.returning ?? false);
+    const write = async (runner: QueryRunner): Promise<WriteResult> => {
+      const row = await this.runUpdate(runner, update);
+      if (!row) return { written: false };
+      await this.writeLog(runner, options.record);
+      if (options.beforeCommit) await options.beforeCommit(runner.manager);
+      return options.returning ? { written: true, row } : { written: true };
     };
     // The compare-and-set UPDATE is atomic on its own; a transaction is needed only when other
     // writes (the log row, beforeCommit hooks) must commit or roll back with it.
     const alone = !this.options.log && !options.beforeCommit;
+    return callDatabase(this.name, () => this.run(alone ? 'plain' : 'transaction', write));
+  }
+
+  /**
+   * Pessimistic commit: in one transaction, the row locked (`SELECT ... FOR UPDATE` on
+   * PostgreSQL; on SQLite the transaction starts `IMMEDIATE`, taking the write lock first), then
+   * the decision, the write, the log and the hooks.
+   */
+  async commitLocked(
+    id: string,
+    decide: (current: StoredResource<TContext>) => LockedDecision<Partial<E>>,
+    options: { readonly returning?: boolean },
+  ): Promise<{ readonly row?: unknown } | null> {
+    const sql = this.statements();
     return callDatabase(this.name, () =>
-      alone ? write(this.dataSource.manager) : this.dataSource.transaction(write),
+      this.run('locked', async (runner) => {
+        const rows = (await runner.query(sql.lockAndLoad, [this.idValue(id)])) as Record<
+          string,
+          unknown
+        >[];
+        if (!rows[0]) return null;
+        const current = this.toResource(sql.hydrate(rows[0]));
+        const decision = decide(current);
+        const update = this.updateOf(
+          id,
+          { state: current.state, version: current.version },
+          decision,
+          current.version !== undefined,
+          options.returning ?? false,
+        );
+        const row = await this.runUpdate(runner, update);
+        if (!row) throw new Error(`${this.name} ${id}: the locked row changed under its lock`);
+        await this.writeLog(runner, decision.record);
+        if (decision.beforeCommit) await decision.beforeCommit(runner.manager);
+        return options.returning ? { row } : {};
+      }),
     );
   }
 
@@ -143,12 +148,115 @@ export class TypeOrmTransitionStore<
     );
   }
 
-  private column(property: string): string {
-    const meta = this.dataSource.getMetadata(this.options.entity);
-    const column = meta.findColumnWithPropertyName(property);
-    if (!column)
-      throw new Error(`TypeOrmTransitionStore: entity ${meta.name} has no property '${property}'`);
-    return this.dataSource.driver.escape(column.databaseName);
+  /** The compare-and-set statement for these changes, and its parameters. */
+  private updateOf(
+    id: string,
+    expected: ExpectedState,
+    next: { readonly state: StoredState; readonly changes?: Partial<E> },
+    withVersion: boolean,
+    returning: boolean,
+  ): { sql: string; params: unknown[] } {
+    const { stateProperty, versionProperty } = this.options;
+    assertChangesAllowed(next.changes, [
+      stateProperty,
+      this.idProperty,
+      ...(versionProperty ? [versionProperty] : []),
+    ]);
+    const changes: Partial<E> = next.changes ?? {};
+    const sql = this.statements();
+    const update = sql.update(Object.keys(changes), withVersion, returning);
+    const params: unknown[] = [encodeState(next.state)];
+    for (const column of update.columns) {
+      params.push(sql.toColumn(column, changes[column.propertyName as keyof E]));
+    }
+    params.push(this.idValue(id), encodeState(expected.state));
+    if (withVersion) params.push(expected.version);
+    return { sql: update.sql, params };
+  }
+
+  /** Runs an UPDATE ... RETURNING; the written row, or undefined when no row matched. */
+  private async runUpdate(
+    runner: QueryRunner,
+    update: { sql: string; params: unknown[] },
+  ): Promise<E | undefined> {
+    const result = await runner.query(update.sql, update.params, true);
+    const raw = (result.records as Record<string, unknown>[] | undefined)?.[0];
+    return raw ? this.statements().hydrate(raw) : undefined;
+  }
+
+  /**
+   * Runs `work` on a query runner: alone (`plain`), in a transaction, or in a transaction that
+   * takes the write lock first (`locked`: `BEGIN IMMEDIATE` on SQLite; PostgreSQL locks rows).
+   */
+  private async run<T>(
+    mode: 'plain' | 'transaction' | 'locked',
+    work: (runner: QueryRunner) => Promise<T>,
+  ): Promise<T> {
+    return onConnection(this.dataSource, () => this.runNow(mode, work));
+  }
+
+  private async runNow<T>(
+    mode: 'plain' | 'transaction' | 'locked',
+    work: (runner: QueryRunner) => Promise<T>,
+  ): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      if (mode === 'plain') return await work(runner);
+      const immediate = mode === 'locked' && !this.statements().postgres;
+      if (immediate) await runner.query('BEGIN IMMEDIATE');
+      else await runner.startTransaction();
+      try {
+        const result = await work(runner);
+        if (immediate) await runner.query('COMMIT');
+        else await runner.commitTransaction();
+        return result;
+      } catch (err) {
+        if (immediate) await runner.query('ROLLBACK').catch(() => undefined);
+        else if (runner.isTransactionActive)
+          await runner.rollbackTransaction().catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async writeLog(runner: QueryRunner, record: TransitionRecord): Promise<void> {
+    const insert = this.statements().insertLog;
+    if (!insert) return;
+    await runner.query(insert, [
+      record.resource,
+      record.resourceId,
+      record.event,
+      encodeState(record.from),
+      encodeState(record.to),
+      record.version ?? null,
+      record.actor,
+      record.at.toISOString(),
+    ]);
+  }
+
+  private toResource(row: E): StoredResource<TContext> {
+    const { versionProperty, stateProperty, context } = this.options;
+    const version = versionProperty ? Number(row[versionProperty]) : undefined;
+    return {
+      state: decodeState(row[stateProperty]),
+      context: context ? context(row) : (row as unknown as TContext),
+      ...(version === undefined ? {} : { version }),
+    };
+  }
+
+  private statements(): TypeOrmStatements<E> {
+    return (this.sql ??= new TypeOrmStatements(
+      this.dataSource,
+      this.options.entity,
+      {
+        id: this.idProperty,
+        state: this.options.stateProperty,
+        version: this.options.versionProperty,
+      },
+      this.options.log ?? false,
+    ));
   }
 
   /**

@@ -55,7 +55,7 @@ describe('TransitionGuardModule wiring', () => {
       let attempts = 0;
       store.compareAndSet = () => {
         attempts++;
-        return Promise.resolve(false);
+        return Promise.resolve({ written: false as const });
       };
       const service = app.get(TransitionService);
       await expect(

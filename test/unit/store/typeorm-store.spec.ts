@@ -74,7 +74,7 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
         { state: to, changes: { owner: 'ann' } },
         { record: record(from, to, 1) },
       ),
-    ).toBe(true);
+    ).toEqual({ written: true });
     expect(
       await store.compareAndSet(
         '1',
@@ -82,7 +82,7 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
         { state: to },
         { record: record(from, to, 1) },
       ),
-    ).toBe(false);
+    ).toEqual({ written: false });
     expect(
       await store.compareAndSet(
         '1',
@@ -90,7 +90,7 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
         { state: from },
         { record: record(to, from, 1) },
       ),
-    ).toBe(false);
+    ).toEqual({ written: false });
     expect(await store.load('1')).toEqual({ state: to, context: { owner: 'ann' }, version: 1 });
     const log = await store.history('ticket', '1');
     expect(log).toHaveLength(1);
@@ -132,6 +132,68 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
         ),
       ).rejects.toThrow(/may not set/);
     }
+  });
+
+  it('returns the row as written (RETURNING), columns mapped to properties', async () => {
+    const s = { status: 'open', sla: 'running' };
+    expect(
+      await store.compareAndSet(
+        '1',
+        { state: s, version: 0 },
+        { state: 'done', changes: { owner: 'bo' } },
+        { record: record(s, 'done', 1), returning: true },
+      ),
+    ).toEqual({ written: true, row: { id: 1, state: 'done', version: 1, owner: 'bo' } });
+  });
+
+  it('commits under a lock: decides from the locked row, writes, logs; a refusal rolls back', async () => {
+    const s = { status: 'open', sla: 'running' };
+    const seen: unknown[] = [];
+    const result = await store.commitLocked(
+      '1',
+      (current) => {
+        seen.push(current);
+        return { state: 'locked', changes: { owner: 'cy' }, record: record(s, 'locked', 1) };
+      },
+      { returning: true },
+    );
+    expect(seen).toEqual([{ state: s, context: { owner: null }, version: 0 }]);
+    expect(result).toEqual({ row: { id: 1, state: 'locked', version: 1, owner: 'cy' } });
+    expect(await store.history('ticket', '1')).toHaveLength(1);
+    await expect(
+      store.commitLocked(
+        '1',
+        () => {
+          throw new Error('no longer legal');
+        },
+        {},
+      ),
+    ).rejects.toThrow('no longer legal');
+    expect(await store.load('1')).toMatchObject({ state: 'locked', version: 1 });
+    expect(
+      await store.commitLocked('99', () => ({ state: 'x', record: record(s, 'x', 1) }), {}),
+    ).toBeNull();
+  });
+
+  it('queues concurrent locked commits: each sees the row the previous one wrote', async () => {
+    const s = { status: 'open', sla: 'running' };
+    const owners = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.commitLocked(
+          '1',
+          (current) => ({
+            state: current.state,
+            changes: { owner: `${current.version ?? 0}` },
+            record: record(s, s, (current.version ?? 0) + 1),
+          }),
+          { returning: true },
+        ),
+      ),
+    );
+    expect(
+      owners.map((o) => (o?.row as { owner: string }).owner).sort((a, b) => Number(a) - Number(b)),
+    ).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+    expect(await store.load('1')).toMatchObject({ version: 20 });
   });
 
   it('reports an unreachable database as StoreUnavailableError', async () => {

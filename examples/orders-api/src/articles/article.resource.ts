@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { defineResource } from 'nestjs-transition-guard';
 import { TypeOrmTransitionStore } from 'nestjs-transition-guard/typeorm';
@@ -11,7 +11,7 @@ import { Article } from './article.entity.js';
 /** Articles in TypeORM: loaded and committed (compare-and-set, logged) through this store. */
 @Injectable()
 export class ArticleStore extends TypeOrmTransitionStore<Article, ArticleContext> {
-  constructor(dataSource: DataSource) {
+  constructor(@Inject(DataSource) dataSource: DataSource) {
     super(dataSource, {
       entity: Article,
       name: 'article',

@@ -19,7 +19,6 @@ import {
   TransitionRegistry,
   TransitionService,
 } from 'nestjs-transition-guard';
-import type { ArticleContext } from '../../../../machines/article.implementations.js';
 import { text } from '../../../../machines/order.machine.js';
 import { Article } from './article.entity.js';
 import { article } from './article.resource.js';
@@ -85,12 +84,9 @@ export class ArticlesController {
   @Post(':id/events')
   @HttpCode(200)
   @Transition(article)
-  async send(@CurrentTransition() t: CurrentTransition<ArticleContext>) {
+  async send(@CurrentTransition() t: CurrentTransition<typeof article>) {
     const changes = t.event === 'REQUEST_CHANGES' ? { lastComment: String(t.payload.comment) } : {};
-    const committed = await this.transitions.commit(t, changes);
-    return {
-      ...view(await this.articles.findOneByOrFail({ id: Number(t.id) })),
-      transition: committed,
-    };
+    const { row, ...transition } = await this.transitions.commit(t, changes, { returning: true });
+    return { ...view(row), transition };
   }
 }

@@ -15,11 +15,11 @@ import {
   Transition,
   VersionETag,
 } from 'nestjs-transition-guard';
-import { MAX_AMOUNT, type OrderContext } from '../../../../machines/order.machine.js';
+import { MAX_AMOUNT } from '../../../../machines/order.machine.js';
 import { order } from './order.resource.js';
 import { OrdersService, orderView } from './orders.service.js';
 
-type OrderTransition = CurrentTransition<OrderContext>;
+type OrderTransition = CurrentTransition<typeof order>;
 
 const newOrder = z.strictObject({ total: z.number().int().min(0).max(MAX_AMOUNT).optional() });
 

@@ -10,6 +10,7 @@ import {
 import type { OrderContext } from '../../../../machines/order.machine.js';
 import { Order } from './order.entity.js';
 import { GatewayService } from './gateway.service.js';
+import type { order } from './order.resource.js';
 
 /** What the API shows of an order. */
 export function orderView(row: Order) {
@@ -55,16 +56,20 @@ export class OrdersService {
    * in one statement, only if the row is still as the guard saw it (else reload, re-check, retry
    * or 409 stale-state: TransitionService does it).
    */
-  async apply(t: CurrentTransition<OrderContext>) {
+  async apply(t: CurrentTransition<typeof order>) {
     await this.gateway.call(t.event);
-    const committed = await this.transitions.commit(t, (base) => changesFor(t, base.context));
-    const row = await this.orders.findOneByOrFail({ id: Number(t.id) });
-    return { ...orderView(row), transition: committed };
+    // The row comes back as written (RETURNING): no second load.
+    const { row, ...transition } = await this.transitions.commit(
+      t,
+      (base) => changesFor(t, base.context),
+      { returning: true },
+    );
+    return { ...orderView(row), transition };
   }
 }
 
 /** The fields an event changes besides the state. */
-function changesFor(t: CurrentTransition<OrderContext>, context: OrderContext): Partial<Order> {
+function changesFor(t: CurrentTransition<typeof order>, context: OrderContext): Partial<Order> {
   switch (t.event) {
     case 'PAY':
       return { paid: context.paid + Number(t.payload.amount) };

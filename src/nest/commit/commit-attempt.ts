@@ -1,0 +1,81 @@
+import type { StoredState } from '../../core/index.js';
+import type { TransitionRecord } from '../../store/index.js';
+import type { CheckedTransition } from './checked-transition.js';
+import type {
+  CommitBase,
+  CommittedTransition,
+  TransitionChanges,
+  TransitionListener,
+} from './commit.types.js';
+import type { TransitionExchange } from './transition-exchange.js';
+
+/** One try's write: what it commits, the log record, the changes, what commits with it. */
+export interface Committed {
+  readonly committed: CommittedTransition;
+  readonly record: TransitionRecord;
+  readonly changes: Record<string, unknown> | undefined;
+  readonly beforeCommit: ((tx: unknown) => Promise<void>) | undefined;
+  readonly row?: unknown;
+}
+
+/**
+ * What one `commit()` call writes on each try: the committed transition and its log record from
+ * the row as that try sees it, the changes (a function of the row is called again), and the
+ * hooks and idempotency mark that commit in the same transaction.
+ */
+export class CommitAttempt {
+  readonly listeners: readonly TransitionListener[];
+
+  constructor(
+    readonly t: CheckedTransition<unknown, unknown, object>,
+    readonly exchange: TransitionExchange | undefined,
+    listeners: readonly TransitionListener[],
+    private readonly changes: TransitionChanges<never, object> | undefined,
+  ) {
+    this.listeners = listeners;
+  }
+
+  next(base: CommitBase, to: StoredState, attempt: number): Committed {
+    const { t, exchange } = this;
+    const version = base.version === undefined ? undefined : base.version + 1;
+    const committed: CommittedTransition = {
+      resource: t.resource,
+      id: t.id,
+      event: t.event,
+      from: base.state,
+      to,
+      version,
+      attempts: attempt,
+    };
+    const record: TransitionRecord = {
+      resource: t.resource,
+      resourceId: t.id,
+      event: t.event,
+      from: base.state,
+      to,
+      version,
+      actor: t.actor,
+      at: new Date(),
+    };
+    const changes =
+      typeof this.changes === 'function'
+        ? (this.changes as (b: CommitBase) => object | undefined)(base)
+        : this.changes;
+    const before = this.listeners.filter((l) => l.beforeCommit !== undefined);
+    const idempotency = exchange?.idempotency;
+    const beforeCommit =
+      before.length || idempotency
+        ? async (tx: unknown) => {
+            for (const l of before) await l.beforeCommit?.(record, tx);
+            // The key is marked committed in the same transaction as the state change.
+            await idempotency?.markCommitted(committed, exchange?.roles, tx);
+          }
+        : undefined;
+    return {
+      committed,
+      record,
+      changes: changes as Record<string, unknown> | undefined,
+      beforeCommit,
+    };
+  }
+}

@@ -1,0 +1,19 @@
+import type { DataSource } from 'typeorm';
+
+const queues = new WeakMap<DataSource, Promise<unknown>>();
+
+/**
+ * Runs store work one call at a time per SQLite DataSource. TypeORM's SQLite drivers have one
+ * connection: a statement run while another request's transaction is open there joins that
+ * transaction (and is rolled back with it), and a second `BEGIN` fails. PostgreSQL pools
+ * connections: work runs at once.
+ */
+export function onConnection<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
+  if (!/sqlite/.test(dataSource.options.type)) return work();
+  const result = (queues.get(dataSource) ?? Promise.resolve()).then(work, work);
+  queues.set(
+    dataSource,
+    result.catch(() => undefined),
+  );
+  return result;
+}
