@@ -178,7 +178,7 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
   it('queues concurrent locked commits: each sees the row the previous one wrote', async () => {
     const s = { status: 'open', sla: 'running' };
     const owners = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
+      Array.from({ length: 20 }, () =>
         store.commitLocked(
           '1',
           (current) => ({
