@@ -6,12 +6,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { growthBench, httpBench, IMPLS, postgresContention } from './http/http.bench.js';
+import { IMPLS, type Impl } from './http/bench-app.js';
+import { growthBench } from './http/growth.bench.js';
+import { httpBench, postgresContention, type HttpRow } from './http/http.bench.js';
 import { describeMachineInfo, machineInfo } from './machine-info.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const implName = (impl: string) => `(${impl}) ${IMPLS[impl as keyof typeof IMPLS]}`;
-const meta = await machineInfo(['@nestjs/core', 'xstate', 'typeorm', 'zod', 'autocannon']);
+const name = (impl: Impl) => `(${impl}) ${IMPLS[impl]}`;
+const f = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+const pct = (a: number, b: number | undefined) => (b ? `${((a / b) * 100).toFixed(0)}%` : 'n/a');
+const meta = await machineInfo(['@nestjs/core', 'xstate', 'typeorm', 'zod', 'autocannon', 'pg']);
 console.log(describeMachineInfo('bench', meta));
 
 console.log('## Core (npm run bench:core)\n');
@@ -20,49 +24,57 @@ execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/core.be
   env: process.env,
 });
 
-const { http, contention } = await httpBench();
-const f = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
-console.log('\n## HTTP: the same route three ways (10 connections, SQLite file, loopback)\n');
+const http = await httpBench();
+const find = (r: HttpRow, impl: Impl, scenario = r.scenario) =>
+  http.rows.find(
+    (h) =>
+      h.database === r.database &&
+      h.platform === r.platform &&
+      h.impl === impl &&
+      h.scenario === scenario,
+  );
 console.log(
-  '| platform | scenario | implementation | req/s | p50 ms | p99 ms | req/s vs hand-written | p99 vs hand-written |',
+  '\n## HTTP: legal PAY (a write), every way; app and load generator in separate processes, 10 connections\n',
 );
-console.log('|---|---|---|---:|---:|---:|---:|---:|');
-for (const r of http.sort(
-  (a, b) =>
-    a.platform.localeCompare(b.platform) ||
-    a.scenario.localeCompare(b.scenario) ||
-    a.impl.localeCompare(b.impl),
-)) {
-  const hand = http.find(
-    (h) => h.platform === r.platform && h.scenario === r.scenario && h.impl === 'b',
-  )!;
-  const name = implName(r.impl);
+console.log(
+  '| database | platform | implementation | req/s | p50 ms | p99 ms | req/s vs (d1) | req/s vs (d3) | p99 vs (d3) |',
+);
+console.log('|---|---|---|---:|---:|---:|---:|---:|---:|');
+for (const r of http.rows.filter((x) => x.scenario === 'legal')) {
+  const d1 = find(r, 'd1');
+  const d3 = find(r, 'd3');
   console.log(
-    `| ${r.platform} | ${r.scenario} | ${name} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${((r.rps / hand.rps) * 100).toFixed(0)}% | ${hand.p99 ? `${((r.p99 / hand.p99) * 100).toFixed(0)}%` : 'n/a'} |`,
+    `| ${r.database} | ${r.platform} | ${name(r.impl)} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${pct(r.rps, d1?.rps)} | ${pct(r.rps, d3?.rps)} | ${pct(r.p99, d3?.p99)} |`,
   );
 }
-console.log('\n## Contention: one order, PAY from every connection (SQLite file)\n');
+console.log('\n## HTTP: refused SHIP on a cancelled order (409)\n');
 console.log(
-  '| platform | implementation | connections | req/s | p99 ms | 409 rate | lost updates |',
+  '| database | platform | implementation | req/s | p99 ms | req/s vs hand-written 409 |',
 );
-console.log('|---|---|---:|---:|---:|---:|---:|');
-for (const c of contention) {
+console.log('|---|---|---|---:|---:|---:|');
+for (const r of http.rows.filter((x) => x.scenario === 'refused')) {
   console.log(
-    `| ${c.platform} | ${implName(c.impl)} | ${c.connections} | ${f(c.rps)} | ${c.p99} | ${(c.conflictRate * 100).toFixed(1)}% | ${c.lostUpdates} |`,
+    `| ${r.database} | ${r.platform} | ${r.impl === 'a' ? '(a) @Transition, full 409 body' : '(b) hand-written conditional UPDATE, bare 409'} | ${f(r.rps)} | ${r.p99} | ${pct(r.rps, find(r, 'b')?.rps)} |`,
   );
 }
-const pgContention = await postgresContention();
-console.log('\n## Contention across processes: one order, PostgreSQL, 4 app processes\n');
-if (pgContention.skipped) console.log(`skipped: ${pgContention.skipped}`);
+if (http.skipped) console.log(`\n${http.skipped}`);
+
+const contention = await postgresContention();
+console.log('\n## Contention: one hot order, PostgreSQL, 4 app processes (2 Express, 2 Fastify)\n');
+if (contention.skipped) console.log(`skipped: ${contention.skipped}`);
 else {
-  console.log('| implementation | connections | req/s | p99 ms | 409 rate | lost updates |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  for (const c of pgContention.rows) {
+  console.log(
+    '| implementation | connections | req/s | p99 ms | 409 rate | lost updates | req/s vs (d2) |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const c of contention.rows) {
+    const d2 = contention.rows.find((x) => x.impl === 'd2' && x.connections === c.connections);
     console.log(
-      `| ${implName(c.impl)} | ${c.connections} | ${f(c.rps)} | ${c.p99} | ${(c.conflictRate * 100).toFixed(1)}% | ${c.lostUpdates} |`,
+      `| ${name(c.impl)} | ${c.connections} | ${f(c.rps)} | ${c.p99} | ${(c.conflictRate * 100).toFixed(1)}% | ${c.lostUpdates} | ${pct(c.rps, d2?.rps)} |`,
     );
   }
 }
+
 const growth = await growthBench();
 console.log('\n## Growth: the guard alone (canActivate, in-memory loader, no HTTP)\n');
 console.log('| dimension | size | µs per check |');
@@ -73,6 +85,5 @@ for (const g of growth)
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL(`./results/bench${QUICK ? '.quick' : ''}.json`, import.meta.url),
-  JSON.stringify({ meta, http, contention, postgresContention: pgContention, growth }, null, 2) +
-    '\n',
+  JSON.stringify({ meta, http, contention, growth }, null, 2) + '\n',
 );

@@ -1,0 +1,150 @@
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, type Repository } from 'typeorm';
+import { orderMachine } from '../../machines/order.machine.js';
+import { Order } from '../../examples/orders-api/src/orders/order.entity.js';
+
+type Pay = { amount: number };
+
+/**
+ * What careful engineers write by hand instead of the library, for the benchmark's baselines,
+ * each on the same table and database as the guarded routes:
+ *   (b)  load, `if (status !== 'pending') 409`, plain UPDATE: loses updates across processes;
+ *   (c)  XState in the controller: load, `resolveState().can()`, plain UPDATE;
+ *   (d1) one conditional UPDATE: `... SET paid = paid + $1 ... WHERE id = $2 AND status = 'pending'`;
+ *   (d2) a transaction: `SELECT ... FOR UPDATE` (SQLite: BEGIN IMMEDIATE), check, UPDATE;
+ *   (d3) read, check, then compare-and-set by version: `UPDATE ... WHERE id AND version`.
+ * Statements are parameterized raw SQL, prepared once, as a careful engineer would write them.
+ */
+@Injectable()
+export class HandWritten {
+  private readonly pg: boolean;
+
+  constructor(
+    @InjectRepository(Order) private readonly orders: Repository<Order>,
+    @Inject(DataSource) private readonly db: DataSource,
+  ) {
+    this.pg = db.options.type === 'postgres';
+  }
+
+  /** `$1` on PostgreSQL, `?` on SQLite. */
+  private sql(text: string): string {
+    return this.pg ? text : text.replace(/\$\d+/g, '?');
+  }
+
+  async bPay(id: number, { amount }: Pay) {
+    const row = await this.orders.findOneBy({ id });
+    if (!row) throw new NotFoundException();
+    if (row.status !== 'pending') throw new ConflictException(`order ${id} is ${row.status}`);
+    await this.orders.update({ id }, { paid: row.paid + amount, version: row.version + 1 });
+    return { id, state: row.status, version: row.version + 1 };
+  }
+
+  async cPay(id: number, { amount }: Pay) {
+    const row = await this.orders.findOneBy({ id });
+    if (!row) throw new NotFoundException();
+    const snapshot = orderMachine.resolveState({
+      value: row.status,
+      context: { total: row.total, paid: row.paid },
+    });
+    if (!snapshot.can({ type: 'PAY', amount })) {
+      throw new ConflictException(`cannot PAY order ${id}`);
+    }
+    await this.orders.update({ id }, { paid: row.paid + amount, version: row.version + 1 });
+    return { id, state: row.status, version: row.version + 1 };
+  }
+
+  async d1Pay(id: number, { amount }: Pay) {
+    const rows = (await this.db.query(
+      this.sql(
+        `UPDATE orders SET paid = paid + $1, version = version + 1 WHERE id = $2 AND status = 'pending' RETURNING version`,
+      ),
+      [amount, id],
+    )) as unknown;
+    const written = firstRow(rows);
+    if (!written) throw new ConflictException(`order ${id} is not pending`);
+    return { id, state: 'pending', version: written.version };
+  }
+
+  async d2Pay(id: number, pay: Pay) {
+    // SQLite (one connection in TypeORM): one transaction at a time, or BEGIN fails.
+    if (this.pg) return this.d2PayNow(id, pay);
+    const run = this.sqliteQueue.then(() => this.d2PayNow(id, pay));
+    this.sqliteQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private sqliteQueue: Promise<unknown> = Promise.resolve();
+
+  private async d2PayNow(id: number, { amount }: Pay) {
+    const runner = this.db.createQueryRunner();
+    try {
+      if (this.pg) await runner.startTransaction();
+      else await runner.query('BEGIN IMMEDIATE');
+      try {
+        const [row] = (await runner.query(
+          this.sql(
+            `SELECT status, paid, version FROM orders WHERE id = $1${this.pg ? ' FOR UPDATE' : ''}`,
+          ),
+          [id],
+        )) as { status: string; paid: number; version: number }[];
+        if (!row) throw new NotFoundException();
+        if (row.status !== 'pending') throw new ConflictException(`order ${id} is ${row.status}`);
+        await runner.query(this.sql(`UPDATE orders SET paid = $1, version = $2 WHERE id = $3`), [
+          row.paid + amount,
+          row.version + 1,
+          id,
+        ]);
+        if (this.pg) await runner.commitTransaction();
+        else await runner.query('COMMIT');
+        return { id, state: row.status, version: row.version + 1 };
+      } catch (err) {
+        if (this.pg) await runner.rollbackTransaction();
+        else await runner.query('ROLLBACK');
+        throw err;
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async d3Pay(id: number, { amount }: Pay) {
+    const [row] = (await this.db.query(
+      this.sql(`SELECT status, paid, version FROM orders WHERE id = $1`),
+      [id],
+    )) as { status: string; paid: number; version: number }[];
+    if (!row) throw new NotFoundException();
+    if (row.status !== 'pending') throw new ConflictException(`order ${id} is ${row.status}`);
+    const written = firstRow(
+      await this.db.query(
+        this.sql(
+          `UPDATE orders SET paid = paid + $1, version = version + 1 WHERE id = $2 AND version = $3 RETURNING version`,
+        ),
+        [amount, id, row.version],
+      ),
+    );
+    if (!written) throw new ConflictException(`order ${id} moved; refetch and retry`);
+    return { id, state: row.status, version: written.version };
+  }
+
+  /** The hand-written refusal: SHIP only from paid, one conditional UPDATE (409 otherwise). */
+  async ship(id: number) {
+    const written = firstRow(
+      await this.db.query(
+        this.sql(
+          `UPDATE orders SET status = 'shipped', version = version + 1 WHERE id = $1 AND status = 'paid' RETURNING version`,
+        ),
+        [id],
+      ),
+    );
+    if (!written) throw new ConflictException(`cannot SHIP order ${id}`);
+    return { id, state: 'shipped', version: written.version };
+  }
+}
+
+/** The first row an UPDATE ... RETURNING gave (TypeORM returns [rows, count] on PostgreSQL). */
+function firstRow(result: unknown): { version: number } | undefined {
+  const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as
+    { version: number }[] | undefined;
+  return rows?.[0];
+}
