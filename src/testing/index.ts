@@ -1,0 +1,14 @@
+/**
+ * `nestjs-transition-guard/testing`: Jest matchers for machines, a testing module with memory
+ * stores seeded in given states, and a model-based contract test of a live HTTP API.
+ */
+export { transitionMatchers, type FromState } from './matchers.js';
+export { transitionTestingModule, testingStoreToken, type SeedRows } from './testing-module.js';
+export {
+  verifyHttpContract,
+  type HttpContractOptions,
+  type HttpAnswer,
+  type ContractEvent,
+  type ContractReport,
+  type ContractMismatch,
+} from './http-contract.js';

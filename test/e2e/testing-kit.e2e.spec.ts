@@ -1,0 +1,73 @@
+import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import request from 'supertest';
+import {
+  CurrentTransition,
+  defineResource,
+  MemoryTransitionStore,
+  Transition,
+  TransitionService,
+} from '../../src/index.js';
+import { testingStoreToken, transitionTestingModule } from '../../src/testing/index.js';
+import { orderMachine, orderPayloads, type OrderContext } from '../../machines/order.machine.js';
+
+/** The testing module: a guarded controller tested without a database, rows seeded per test. */
+class UnusedStore extends MemoryTransitionStore<OrderContext & { carrier?: string }> {}
+const order = defineResource({
+  resource: 'order',
+  machine: orderMachine,
+  store: UnusedStore,
+  payloads: orderPayloads,
+});
+
+@Controller('orders/:id')
+class ShipController {
+  constructor(@Inject(TransitionService) private readonly transitions: TransitionService) {}
+
+  @Post('ship')
+  @HttpCode(200)
+  @Transition(order, 'SHIP')
+  async ship(@CurrentTransition() t: CurrentTransition<typeof order, 'SHIP'>) {
+    return this.transitions.commit(t, { carrier: t.payload.carrier });
+  }
+}
+
+describe('transitionTestingModule', () => {
+  it('serves a guarded controller from memory stores seeded in given states', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        transitionTestingModule({
+          resources: [order],
+          seed: {
+            order: {
+              '1': { state: 'paid', context: { total: 10, paid: 10 } },
+              '2': { state: 'cancelled', context: { total: 10, paid: 10 } },
+            },
+          },
+        }),
+      ],
+      controllers: [ShipController],
+    }).compile();
+    const app = moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });
+    await app.init();
+    try {
+      const body = { carrier: 'UPS', trackingNumber: '1Z' };
+      const shipped = await request(app.getHttpServer())
+        .post('/orders/1/ship')
+        .send(body)
+        .expect(200);
+      expect(shipped.body).toMatchObject({ from: 'paid', to: 'shipped', version: 1 });
+      const refused = await request(app.getHttpServer())
+        .post('/orders/2/ship')
+        .send(body)
+        .expect(409);
+      expect(refused.body).toMatchObject({ reason: 'final-state', currentState: 'cancelled' });
+      const store = app.get<MemoryTransitionStore>(testingStoreToken('order'));
+      expect(store.rows.get('1')).toMatchObject({ state: 'shipped', context: { carrier: 'UPS' } });
+      expect(store.log.map((r) => r.event)).toEqual(['SHIP']);
+    } finally {
+      await app.close();
+    }
+  });
+});
