@@ -13,7 +13,13 @@ export type SeedRows = Readonly<
   >
 >;
 
-/** The injection token of the memory store a testing module gives `resource`. */
+/**
+ * The injection token of the memory store a testing module gives `resource`.
+ *
+ * @example
+ * const store = app.get<MemoryTransitionStore>(testingStoreToken('order'));
+ * store.insert('9', { state: 'paid', context: { total: 10, paid: 10 } });
+ */
 export const testingStoreToken = (resource: string): symbol =>
   Symbol.for(`transition-guard:testing-store:${resource}`);
 
