@@ -62,6 +62,7 @@ console.log(
   JSON.stringify({
     refused: { status: refused.status, body: await refused.json() },
     allowed: { status: allowed.status, body: await allowed.json() },
+    testing: typeof (await import('nestjs-transition-guard/testing')).verifyHttpContract,
   }),
 );
 await app.close();

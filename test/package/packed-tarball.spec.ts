@@ -41,6 +41,8 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
     expect(files).toContain('dist/core/index.d.ts');
     expect(files).toContain('dist/cli/main.js');
     expect(files).toContain('dist/store/typeorm/index.js');
+    expect(files).toContain('dist/testing/index.js');
+    expect(files).toContain('bin/transition-guard.mjs');
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
     const deps = [
@@ -81,5 +83,30 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
       reason: 'final-state',
     });
     expect(out.allowed).toEqual({ status: 200, body: { shipped: '7', to: 'shipped' } });
+    expect(out.testing).toBe('function');
+    // Source maps carry their sources (src/ is not shipped), so stack traces resolve.
+    const map = JSON.parse(
+      readFileSync(join(dir, 'node_modules/nestjs-transition-guard/dist/index.js.map'), 'utf8'),
+    ) as { sourcesContent?: string[] };
+    expect(map.sourcesContent?.[0]).toContain('export');
+    // The installed bin runs the built CLI.
+    writeFileSync(
+      join(dir, 'door.machine.json'),
+      JSON.stringify({
+        id: 'door',
+        initial: 'closed',
+        states: { closed: { on: { OPEN: 'open' } }, open: { on: { CLOSE: 'closed' } } },
+      }),
+    );
+    expect(
+      execFileSync(
+        join(dir, 'node_modules/.bin/transition-guard'),
+        ['check', 'door.machine.json'],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+        },
+      ),
+    ).toContain('0 errors, 0 warnings in 1 file');
   }, 240_000);
 });
