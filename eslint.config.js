@@ -6,7 +6,14 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'examples/orders-api/dist/', 'node_modules/', 'test/fixtures/', 'coverage/'],
+    ignores: [
+      'dist/',
+      'examples/orders-api/dist/',
+      'node_modules/',
+      'test/fixtures/',
+      'coverage/',
+      '.readme-build/',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
