@@ -102,4 +102,9 @@ export default tseslint.config(
       '@typescript-eslint/no-extraneous-class': 'off',
     },
   },
+  {
+    // The demo console's script runs in the browser.
+    files: ['examples/*/public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

@@ -83,3 +83,4 @@ export {
 export { TransitionExceptionFilter } from './errors/transition-exception.filter.js';
 export { AppErrorFilter } from './errors/app-error.filter.js';
 export { toProblemDetails, type ProblemDetails } from './errors/problem-details.js';
+export { describeTransitions, type OpenApiDocument } from './openapi/transition-openapi.js';

@@ -6,6 +6,7 @@ import { isUnavailable, TypeOrmIdempotencyStore } from 'nestjs-transition-guard/
 import { ArticlesModule } from './articles/articles.module.js';
 import { databaseOptions, type DatabaseConfig } from './database.js';
 import { MachinesController } from './machines/machines.controller.js';
+import { DocsController, OpenApiHolder } from './docs/docs.controller.js';
 import { OrdersModule } from './orders/orders.module.js';
 
 export interface AppOptions {
@@ -48,9 +49,9 @@ export class AppModule {
         OrdersModule.withGatewayLatency(options.gatewayLatencyMs ?? 0),
         ArticlesModule,
       ],
-      controllers: [MachinesController],
+      controllers: [MachinesController, DocsController],
       // Every error of the app in one format (plain or RFC 9457), 503 while the database is down.
-      providers: [{ provide: APP_FILTER, useClass: AppErrorFilter }],
+      providers: [{ provide: APP_FILTER, useClass: AppErrorFilter }, OpenApiHolder],
     };
   }
 }

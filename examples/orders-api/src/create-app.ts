@@ -2,7 +2,10 @@ import type { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { describeTransitions } from 'nestjs-transition-guard';
 import { AppModule, type AppOptions } from './app.module.js';
+import { OpenApiHolder } from './docs/docs.controller.js';
 
 export type Platform = 'express' | 'fastify';
 
@@ -25,7 +28,7 @@ export async function createApp(
       logger: logger(),
     });
     app.enableShutdownHooks();
-    return app;
+    return withDocs(app);
   }
   const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {
     logger: logger(),
@@ -35,5 +38,17 @@ export async function createApp(
   // ETags are the resources' versions (set by the routes); no weak body-hash ETags from Express.
   app.set('etag', false);
   app.enableShutdownHooks();
+  return withDocs(app);
+}
+
+/** `/openapi.json` and `/docs`: what Nest's swagger module finds, and every guarded route described. */
+function withDocs<A extends INestApplication>(app: A): A {
+  const config = new DocumentBuilder()
+    .setTitle('orders-api')
+    .setDescription('The nestjs-transition-guard demo: orders and articles with lifecycles')
+    .setVersion('0.1')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  app.get(OpenApiHolder).document = describeTransitions(app, document);
   return app;
 }

@@ -66,6 +66,12 @@ export class ArticlesController {
     );
   }
 
+  /** The 50 most recent articles. */
+  @Get()
+  async list() {
+    return (await this.articles.find({ order: { id: 'DESC' }, take: 50 })).map(view);
+  }
+
   @Get(':id')
   async get(@Param('id', ResourceIdPipe('article')) id: string) {
     const row = await this.articles.findOneBy({ id: Number(id) });

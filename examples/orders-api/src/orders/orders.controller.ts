@@ -8,6 +8,7 @@ import {
   Param,
   Post,
 } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
   CurrentTransition,
@@ -23,6 +24,7 @@ type OrderTransition = CurrentTransition<typeof order>;
 
 const newOrder = z.strictObject({ total: z.number().int().min(0).max(MAX_AMOUNT).optional() });
 
+@ApiTags('orders')
 @Controller('orders')
 export class OrdersController {
   constructor(@Inject(OrdersService) private readonly orders: OrdersService) {}
@@ -43,6 +45,12 @@ export class OrdersController {
   }
 
   /** The order, its transitions now, and its version as an ETag (for If-Match). */
+  /** The 50 most recent orders. */
+  @Get()
+  list() {
+    return this.orders.list();
+  }
+
   @Get(':id')
   @VersionETag()
   get(@Param('id', ResourceIdPipe('order')) id: string) {
@@ -59,6 +67,7 @@ export class OrdersController {
   @Post(':id/ship')
   @HttpCode(200)
   @Transition(order, 'SHIP', { idempotency: true })
+  @ApiOperation({ summary: 'Ship a paid order' })
   ship(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
   }

@@ -34,6 +34,11 @@ export class OrdersService {
     @Inject(GatewayService) private readonly gateway: GatewayService,
   ) {}
 
+  /** The 50 most recent orders. */
+  async list() {
+    return (await this.orders.find({ order: { id: 'DESC' }, take: 50 })).map(orderView);
+  }
+
   async create(total: number): Promise<Order> {
     return this.orders.save(this.orders.create({ status: 'pending', total, paid: 0, version: 0 }));
   }

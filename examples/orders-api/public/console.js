@@ -1,0 +1,162 @@
+// The demo's console: plain DOM, the API's own routes, the machine drawn by Mermaid (served
+// from the installed package). Buttons come from the resource's `transitions` (the validator's
+// explain()): enabled when the event is allowed now, disabled with the reason when not.
+/* global mermaid */
+mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
+
+const $ = (id) => document.getElementById(id);
+let selected = null; // { kind: 'orders' | 'articles', id }
+const machines = {};
+
+const headers = () => {
+  const h = { 'content-type': 'application/json' };
+  if ($('role').value) h['x-user-role'] = $('role').value;
+  if ($('user').value) h['x-user-id'] = $('user').value;
+  return h;
+};
+
+async function call(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: headers(),
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json };
+}
+
+const REASONS = {
+  'final-state': 'final state',
+  'no-transition': 'no transition from here',
+  'guard-rejected': 'refused by guard',
+  forbidden: 'forbidden in this state',
+};
+const why = (t) =>
+  `${REASONS[t.reason] ?? t.reason}${t.blockedBy ? ` ${t.blockedBy.join(', ')}` : ''}`;
+
+async function machine(kind) {
+  const resource = kind === 'orders' ? 'order' : 'article';
+  machines[resource] ??= (await call('GET', `/machines/${resource}`)).body;
+  return { resource, description: machines[resource] };
+}
+
+async function refreshLists() {
+  for (const kind of ['orders', 'articles']) {
+    const list = (await call('GET', `/${kind}`)).body;
+    const ul = $(kind);
+    ul.replaceChildren(
+      ...list.map((r) => {
+        const li = document.createElement('li');
+        const b = document.createElement('button');
+        b.textContent = `${kind === 'orders' ? 'Order' : 'Article'} ${r.id}: ${r.state}`;
+        b.dataset.testid = `${kind}-${r.id}`;
+        if (selected && selected.kind === kind && selected.id === r.id) b.classList.add('selected');
+        b.onclick = () => select(kind, r.id);
+        li.append(b);
+        return li;
+      }),
+    );
+  }
+}
+
+async function select(kind, id) {
+  selected = { kind, id };
+  await render();
+  await refreshLists();
+}
+
+function payloadInputs(schema) {
+  const props = schema && schema.properties ? schema.properties : {};
+  return Object.entries(props).map(([name, s]) => {
+    const input = document.createElement('input');
+    input.name = name;
+    input.placeholder = name;
+    input.type = s.type === 'integer' || s.type === 'number' ? 'number' : 'text';
+    input.required = (schema.required ?? []).includes(name);
+    return input;
+  });
+}
+
+async function render() {
+  const { kind, id } = selected;
+  const { resource, description } = await machine(kind);
+  const got = await call('GET', `/${kind}/${id}`);
+  if (got.status !== 200) {
+    $('answer').textContent = JSON.stringify(got, null, 2);
+    return;
+  }
+  const row = got.body;
+  $('detail').hidden = false;
+  $('title').textContent = `${resource} ${row.id}`;
+  $('summary').textContent =
+    `state ${row.state}, version ${row.version}` +
+    (row.total !== undefined ? `, total ${row.total}, paid ${row.paid}` : '');
+  const { svg } = await mermaid.render(
+    `m${Date.now()}`,
+    (
+      await call(
+        'GET',
+        `/machines/${resource}?format=mermaid&highlight=${encodeURIComponent(row.state)}`,
+      )
+    ).body,
+  );
+  $('diagram').innerHTML = svg;
+  $('diagram').dataset.state = row.state;
+  $('events').replaceChildren(
+    ...row.transitions.map((t) => {
+      const box = document.createElement('form');
+      box.className = 'event';
+      box.dataset.event = t.event;
+      const button = document.createElement('button');
+      button.textContent = t.event;
+      button.disabled = !t.allowed;
+      box.append(button);
+      if (t.allowed) box.append(...payloadInputs(description.payloads[t.event]));
+      else {
+        const reason = document.createElement('div');
+        reason.className = 'why';
+        reason.textContent = why(t);
+        button.title = reason.textContent;
+        box.append(reason);
+      }
+      box.onsubmit = async (e) => {
+        e.preventDefault();
+        const payload = { type: t.event };
+        for (const input of box.querySelectorAll('input')) {
+          if (input.value !== '')
+            payload[input.name] = input.type === 'number' ? Number(input.value) : input.value;
+        }
+        const answer = await call('POST', `/${kind}/${id}/events`, payload);
+        $('answer').textContent = `${answer.status}\n${JSON.stringify(answer.body, null, 2)}`;
+        await render();
+        await refreshLists();
+      };
+      return box;
+    }),
+  );
+}
+
+$('new-order').onsubmit = async (e) => {
+  e.preventDefault();
+  const created = await call('POST', '/orders', { total: Number(e.target.total.value) });
+  $('answer').textContent = `${created.status}\n${JSON.stringify(created.body, null, 2)}`;
+  if (created.status < 300) await select('orders', created.body.id);
+};
+$('new-article').onsubmit = async (e) => {
+  e.preventDefault();
+  const created = await call('POST', '/articles', {
+    title: e.target.title.value,
+    text: e.target.text.value,
+  });
+  $('answer').textContent = `${created.status}\n${JSON.stringify(created.body, null, 2)}`;
+  if (created.status < 300) await select('articles', created.body.id);
+};
+$('role').onchange = () => selected && render();
+
+refreshLists();
