@@ -29,16 +29,16 @@ export const orderPayloads = {
   PAY: z.strictObject({ amount: z.number().int().positive().max(MAX_AMOUNT) }),
   SHIP: z.strictObject({ carrier: text(1, 64), trackingNumber: text(1, 64) }),
   DELIVER: z.strictObject({}),
-  CANCEL: z.strictObject({ reason: text(0, 500).optional() }),
-  REFUND: z.strictObject({ reason: text(0, 500).optional() }),
+  CANCEL: z.strictObject({}),
+  REFUND: z.strictObject({}),
 };
 
 export type OrderEvent =
   | { type: 'PAY'; amount: number }
   | { type: 'SHIP'; carrier: string; trackingNumber: string }
   | { type: 'DELIVER' }
-  | { type: 'CANCEL'; reason?: string }
-  | { type: 'REFUND'; reason?: string };
+  | { type: 'CANCEL' }
+  | { type: 'REFUND' };
 
 /**
  * An order's lifecycle: pending -> paid -> shipped -> delivered, with cancel and refund exits.

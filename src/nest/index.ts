@@ -35,8 +35,19 @@ export type {
   PayloadOf,
   ChangesOf,
 } from './commit/checked-transition.js';
+export { systemActor } from './commit/system-transition.js';
+export type { HistoryRequest } from './commit/history-query.js';
+export type { TransitionAudit } from './guard/audit-fields.js';
+export {
+  OnTransition,
+  type OnTransitionFilter,
+  type OnTransitionMetadata,
+} from './outbox/on-transition.decorator.js';
+export { TransitionOutbox, type RegisteredHandler } from './outbox/transition-outbox.js';
 export type {
   CommittedTransition,
+  CommitOptions,
+  SendOptions,
   TransitionChanges,
   TransitionListener,
   CommitBase,

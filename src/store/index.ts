@@ -6,7 +6,19 @@ export type {
   CompareAndSetOptions,
   WriteResult,
   LockedDecision,
+  HistoryQuery,
+  HistoryEntry,
+  HistoryPage,
 } from './transition-store.interface.js';
+export {
+  OUTBOX_STORE,
+  type OutboxStore,
+  type OutboxMessage,
+  type NewOutboxMessage,
+  type ClaimedMessage,
+  type OutboxStatus,
+} from './outbox-store.interface.js';
+export { MemoryOutboxStore } from './memory-outbox-store.js';
 export { MemoryTransitionStore } from './memory-transition-store.js';
 export {
   IDEMPOTENCY_STORE,

@@ -1,8 +1,11 @@
 import { sameState, type StoredState } from '../core/index.js';
 import { assertChangesAllowed } from './store-errors.js';
+import { MEMORY_SCOPE } from './memory-outbox-store.js';
 import type {
   CompareAndSetOptions,
   ExpectedState,
+  HistoryPage,
+  HistoryQuery,
   LockedDecision,
   StoredResource,
   TransitionRecord,
@@ -81,6 +84,29 @@ export class MemoryTransitionStore<
       const written = this.write(id, row, decision.state, decision.changes, decision.record);
       return options.returning ? { row: written } : {};
     });
+  }
+
+  /** The logged transitions of one resource, newest first; cursors are positions in `log`. */
+  history(resource: string, id: string, query: HistoryQuery): Promise<HistoryPage> {
+    const entries = [];
+    let i = Math.min(
+      this.log.length,
+      query.before === undefined ? Infinity : Number(query.before) - 1,
+    );
+    for (i--; i >= 0 && entries.length <= query.limit; i--) {
+      const record = this.log[i];
+      if (record.resource === resource && record.resourceId === id) {
+        entries.push({ ...record, cursor: String(i + 1) });
+      }
+    }
+    const more = entries.length > query.limit;
+    if (more) entries.pop();
+    return Promise.resolve({ entries, next: more ? (entries.at(-1)?.cursor ?? null) : null });
+  }
+
+  /** Memory stores commit in this process: a `MemoryOutboxStore` writes with them. */
+  transactionScope(): unknown {
+    return MEMORY_SCOPE;
   }
 
   private write(

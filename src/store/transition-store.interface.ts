@@ -17,6 +17,8 @@ export interface ExpectedState {
 
 /** The transition to record, atomically with the state change, when the store keeps a log. */
 export interface TransitionRecord {
+  /** This transition's own id (a UUID): outbox deliveries carry it, for idempotent handlers. */
+  readonly transitionId: string;
   readonly resource: string;
   readonly resourceId: string;
   readonly event: string;
@@ -24,8 +26,35 @@ export interface TransitionRecord {
   readonly to: StoredState;
   /** The version after this transition. */
   readonly version: number | undefined;
+  /** Who: the caller (`getActor`), or `system:<name>` for a transition no caller made. */
   readonly actor: string | null;
   readonly at: Date;
+  /** Why, in a word or a phrase, where the route takes it (`audit: true`) or the code gives it. */
+  readonly reason: string | null;
+  /** A free comment, where the route takes it or the code gives it. */
+  readonly comment: string | null;
+  /** Free JSON, where the route takes it or the code gives it. */
+  readonly metadata: Readonly<Record<string, unknown>> | null;
+  /** A hash of the machine's definition (12 hex digits): which machine judged the transition. */
+  readonly machineVersion: string;
+  /** The request's correlation id (`X-Request-Id` by default), to find its logs. */
+  readonly correlationId: string | null;
+}
+
+/** One page of a resource's history: `limit` entries, newest first, before the `before` cursor. */
+export interface HistoryQuery {
+  readonly limit: number;
+  /** The `next` cursor of the previous page. */
+  readonly before?: string;
+}
+
+/** A logged transition, with the cursor that pages past it. */
+export type HistoryEntry = TransitionRecord & { readonly cursor: string };
+
+/** Entries newest first; `next` is the cursor of the following (older) page, or null at the end. */
+export interface HistoryPage {
+  readonly entries: readonly HistoryEntry[];
+  readonly next: string | null;
 }
 
 export interface CompareAndSetOptions {
@@ -87,6 +116,18 @@ export interface TransitionStore<
     next: { readonly state: StoredState; readonly changes?: TChanges },
     options: CompareAndSetOptions,
   ): Promise<WriteResult>;
+  /**
+   * A resource's transition log, newest first, with keyset pagination (stores that keep a log).
+   * Cursors are decimal strings (a log row's id); `TransitionService.history()` checks the query
+   * before calling.
+   */
+  history?(resource: string, id: string, query: HistoryQuery): Promise<HistoryPage>;
+  /**
+   * What transaction handles of this store are: outbox rows are written through them, so an
+   * outbox store must share it (the TypeORM stores answer their DataSource, the memory stores a
+   * constant). Compared at bootstrap.
+   */
+  transactionScope?(): unknown;
   /**
    * Pessimistic commit, for hot rows: in one transaction, locks the row (`SELECT ... FOR UPDATE`
    * on PostgreSQL, the write lock up front on SQLite), hands it to `decide`, writes what it

@@ -4,8 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { createMachine } from 'xstate';
+import { z } from 'zod';
 import {
   defineResource,
+  OnTransition,
   Transition,
   TransitionGuardModule,
   TransitionService,
@@ -13,8 +15,10 @@ import {
   type TransitionGuardOptions,
 } from '../../src/index.js';
 import {
-  TransitionLogEntry,
+  HandledTransitionEntry,
+  TransitionOutboxEntry,
   TypeOrmIdempotencyStore,
+  TypeOrmOutboxStore,
   TypeOrmTransitionStore,
 } from '../../src/store/typeorm/index.js';
 
@@ -83,9 +87,10 @@ class CheckOnlyController {
 }
 
 async function boot(parts: {
-  entities: (typeof User | typeof TransitionLogEntry)[];
+  entities: (new () => object)[];
   resource: Parameters<typeof defineResource>[0];
   controllers?: (new (...args: never[]) => unknown)[];
+  providers?: (new (...args: never[]) => unknown)[];
   options?: TransitionGuardOptions;
 }) {
   @Module({
@@ -100,7 +105,7 @@ async function boot(parts: {
       TransitionGuardModule.forFeature([parts.resource]),
     ],
     controllers: parts.controllers ?? [],
-    providers: [UsersService],
+    providers: [UsersService, ...(parts.providers ?? [])],
   })
   class AppModule {}
   const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
@@ -183,6 +188,101 @@ describe('bootstrap errors that name the fix', () => {
       entities: [User],
       resource: { resource: 'user', machine: userMachine, store: userStore() },
       options: { idPattern: /^[0-9]+$/ },
+    });
+  });
+
+  describe('@OnTransition() handlers and audit routes', () => {
+    @Injectable()
+    class Welcome {
+      @OnTransition('user', { event: 'REACTIVATE', from: 'suspended', to: 'active' })
+      greet() {}
+    }
+    @Injectable()
+    class Typo {
+      @OnTransition('user', { event: 'SUSPEN' })
+      onSuspend() {}
+      @OnTransition('user', { to: 'banned' })
+      onBan() {}
+    }
+    const outboxEntities = [User, TransitionOutboxEntry, HandledTransitionEntry];
+
+    it('an event or a state the machine does not have', async () => {
+      await expect(
+        boot({
+          entities: outboxEntities,
+          resource: { resource: 'user', machine: userMachine, store: userStore() },
+          providers: [Typo],
+          options: { outbox: { store: TypeOrmOutboxStore, relay: false } },
+        }),
+      ).rejects.toThrow(
+        /2 problem\(s\) with @OnTransition\(\) handlers:\n- @OnTransition\('user'\) on Typo\.onSuspend: 'SUSPEN' is not an event of user \(events: SUSPEND, REACTIVATE\)\.\n- @OnTransition\('user'\) on Typo\.onBan: 'banned' is not a state of user \(states: active, suspended\)\./,
+      );
+    });
+
+    it('a TypeORM store with the default (memory) outbox, which cannot write in its transactions', async () => {
+      await expect(
+        boot({
+          entities: outboxEntities,
+          resource: { resource: 'user', machine: userMachine, store: userStore() },
+          providers: [Welcome],
+        }),
+      ).rejects.toThrow(
+        /on Welcome\.greet: outbox messages are written in the transition's own transaction, but MemoryOutboxStore cannot write in UserStore's transactions\. Set TransitionGuardModule\.forRoot\(\{ outbox: \{ store \} \}\).*TypeOrmOutboxStore for a TypeOrmTransitionStore/,
+      );
+      // With the TypeORM outbox on the same DataSource, the same app starts.
+      await boot({
+        entities: outboxEntities,
+        resource: { resource: 'user', machine: userMachine, store: userStore() },
+        providers: [Welcome],
+        options: { outbox: { store: TypeOrmOutboxStore, relay: false } },
+      });
+    });
+
+    it('the TypeORM outbox without its entities', async () => {
+      await expect(
+        boot({
+          entities: [User],
+          resource: { resource: 'user', machine: userMachine, store: userStore() },
+          options: { outbox: { store: TypeOrmOutboxStore } },
+        }),
+      ).rejects.toThrow(
+        /TypeOrmOutboxStore keeps messages in TransitionOutboxEntry rows .* but TransitionOutboxEntry is not one of the DataSource's entities\. Add both/,
+      );
+    });
+
+    it('a handler on a check-only resource, whose transitions are never committed', async () => {
+      await expect(
+        boot({
+          entities: [User],
+          resource: { resource: 'user', machine: userMachine, loader: UserLoader },
+          providers: [Welcome],
+        }),
+      ).rejects.toThrow(
+        "@OnTransition('user') on Welcome.greet: user is check-only (a loader, no store), so none of its transitions is committed here. Give it a store.",
+      );
+    });
+
+    it('audit: true on a route whose payload declares an audit field', async () => {
+      @Controller('users')
+      class AuditedController {
+        @Post(':id/suspend')
+        @Transition('user', 'SUSPEND', { audit: true, checkOnly: true })
+        suspend() {}
+      }
+      await expect(
+        boot({
+          entities: [User],
+          resource: {
+            resource: 'user',
+            machine: userMachine,
+            loader: UserLoader,
+            payloads: { SUSPEND: z.object({ reason: z.string() }) },
+          },
+          controllers: [AuditedController],
+        }),
+      ).rejects.toThrow(
+        "@Transition('user', ..., { audit: true }) on AuditedController.suspend: the payload of SUSPEND declares 'reason', which audit: true takes for the transition log. Rename the payload field, or drop audit on this route.",
+      );
     });
   });
 });

@@ -109,7 +109,7 @@ describe.each(PLATFORMS)('TransitionGuardModule on %s', (platform) => {
   it('guards routes, reads ids from params, headers and functions, keeps other decorators', async () => {
     const { app, http } = await listen(appModule(TransitionGuardModule.forRoot({})), platform);
     try {
-      const ok = await http().post('/doors/1/open').expect(200);
+      const ok = await http().post('/doors/1/open').set('X-Request-Id', 'req-1').expect(200);
       expect(ok.headers['x-door']).toBe('yes');
       expect(ok.body).toEqual({
         resource: 'door',
@@ -121,6 +121,7 @@ describe.each(PLATFORMS)('TransitionGuardModule on %s', (platform) => {
         context: { locked: false },
         version: 1,
         actor: null,
+        correlationId: 'req-1',
       });
       await http().post('/doors/3/open').expect(409);
       expect(

@@ -2,7 +2,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppErrorFilter, TransitionGuardModule } from 'nestjs-transition-guard';
-import { isUnavailable, TypeOrmIdempotencyStore } from 'nestjs-transition-guard/typeorm';
+import {
+  isUnavailable,
+  TypeOrmIdempotencyStore,
+  TypeOrmOutboxStore,
+} from 'nestjs-transition-guard/typeorm';
+import type { NotifierFaults } from './notifications/notifier.js';
 import { ArticlesModule } from './articles/articles.module.js';
 import { databaseOptions, type DatabaseConfig } from './database.js';
 import { MachinesController } from './machines/machines.controller.js';
@@ -17,6 +22,15 @@ export interface AppOptions {
   gatewayLatencyMs?: number;
   /** How long an Idempotency-Key attempt holds its key before a retry may take it over. Default 60. */
   idempotencyLeaseSeconds?: number;
+  /** The outbox relay's timings (defaults: the library's, but 200 ms polls and 1 s first retry). */
+  outbox?: {
+    pollIntervalMs?: number;
+    leaseSeconds?: number;
+    maxAttempts?: number;
+    baseMs?: number;
+  };
+  /** Faults injected into the notifier, for the fault tests. None in the demo. */
+  notifierFaults?: NotifierFaults;
 }
 
 /** Demo only: a header stands in for authentication. A real app reads request.user. */
@@ -45,8 +59,19 @@ export class AppModule {
             store: TypeOrmIdempotencyStore,
             leaseSeconds: options.idempotencyLeaseSeconds ?? 60,
           },
+          // Notifications go through the transactional outbox, in the same database.
+          outbox: {
+            store: TypeOrmOutboxStore,
+            pollIntervalMs: options.outbox?.pollIntervalMs ?? 200,
+            leaseSeconds: options.outbox?.leaseSeconds ?? 30,
+            maxAttempts: options.outbox?.maxAttempts ?? 10,
+            backoff: { baseMs: options.outbox?.baseMs ?? 1000 },
+          },
         }),
-        OrdersModule.withGatewayLatency(options.gatewayLatencyMs ?? 0),
+        OrdersModule.register({
+          gatewayLatencyMs: options.gatewayLatencyMs ?? 0,
+          notifierFaults: options.notifierFaults ?? {},
+        }),
         ArticlesModule,
       ],
       controllers: [MachinesController, DocsController],

@@ -3,7 +3,13 @@ import { dirname } from 'node:path';
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { Article } from './articles/article.entity.js';
 import { Order } from './orders/order.entity.js';
-import { IdempotencyKeyEntry, TransitionLogEntry } from 'nestjs-transition-guard/typeorm';
+import {
+  HandledTransitionEntry,
+  IdempotencyKeyEntry,
+  TransitionLogEntry,
+  TransitionOutboxEntry,
+} from 'nestjs-transition-guard/typeorm';
+import { Notification } from './notifications/notification.entity.js';
 
 /** SQLite (a file, or ':memory:') by default; PostgreSQL when a postgres:// URL is given. */
 export type DatabaseConfig = { sqlite: string } | { postgres: string };
@@ -16,7 +22,15 @@ export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseC
 }
 
 export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
-  const entities = [Order, Article, TransitionLogEntry, IdempotencyKeyEntry];
+  const entities = [
+    Order,
+    Article,
+    Notification,
+    TransitionLogEntry,
+    IdempotencyKeyEntry,
+    TransitionOutboxEntry,
+    HandledTransitionEntry,
+  ];
   if ('postgres' in config) {
     return {
       type: 'postgres',

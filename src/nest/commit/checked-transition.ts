@@ -1,6 +1,7 @@
 import type { AnyStateMachine, ContextFrom, EventFromLogic } from 'xstate';
 import type { StoredState } from '../../core/index.js';
 import type { TransitionStore } from '../../store/index.js';
+import type { TransitionAudit } from '../guard/audit-fields.js';
 import type { TransitionResource } from '../module/resource-definition.js';
 
 declare const changesOf: unique symbol;
@@ -25,8 +26,12 @@ export interface CheckedTransition<
   readonly context: TContext;
   /** The row's version when the store keeps one. */
   readonly version: number | undefined;
-  /** Who asked, by the `getActor` option (for the transition log). */
+  /** Who asked, by the `getActor` option (for the transition log); `system:<name>` from `send()`. */
   readonly actor: string | null;
+  /** The audit fields the route took from the body (`audit: true`), for the transition log. */
+  readonly audit?: TransitionAudit;
+  /** The request's correlation id (`getCorrelationId`), for the transition log. */
+  readonly correlationId?: string | null;
   /** Type only: what `commit()` accepts as changes for this resource's store. */
   readonly [changesOf]?: TChanges;
 }

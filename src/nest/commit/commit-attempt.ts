@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { StoredState } from '../../core/index.js';
 import type { TransitionRecord } from '../../store/index.js';
 import type { CheckedTransition } from './checked-transition.js';
@@ -8,6 +9,8 @@ import type {
   TransitionListener,
 } from './commit.types.js';
 import type { TransitionExchange } from './transition-exchange.js';
+import type { TransitionAudit } from '../guard/audit-fields.js';
+import type { TransitionOutbox } from '../outbox/transition-outbox.js';
 
 /** One try's write: what it commits, the log record, the changes, what commits with it. */
 export interface Committed {
@@ -25,12 +28,21 @@ export interface Committed {
  */
 export class CommitAttempt {
   readonly listeners: readonly TransitionListener[];
+  /** One id for the transition, whichever try commits it. */
+  private readonly transitionId = randomUUID();
+  /** Whether the try that committed wrote outbox messages. */
+  wroteMessages = false;
 
   constructor(
     readonly t: CheckedTransition<unknown, unknown, object>,
     readonly exchange: TransitionExchange | undefined,
     listeners: readonly TransitionListener[],
     private readonly changes: TransitionChanges<never, object> | undefined,
+    private readonly context: {
+      readonly machineVersion: string;
+      readonly audit: TransitionAudit | undefined;
+      readonly outbox: TransitionOutbox;
+    },
   ) {
     this.listeners = listeners;
   }
@@ -47,7 +59,9 @@ export class CommitAttempt {
       version,
       attempts: attempt,
     };
+    const audit = { ...t.audit, ...this.context.audit };
     const record: TransitionRecord = {
+      transitionId: this.transitionId,
       resource: t.resource,
       resourceId: t.id,
       event: t.event,
@@ -56,6 +70,11 @@ export class CommitAttempt {
       version,
       actor: t.actor,
       at: new Date(),
+      reason: audit.reason ?? null,
+      comment: audit.comment ?? null,
+      metadata: audit.metadata ?? null,
+      machineVersion: this.context.machineVersion,
+      correlationId: t.correlationId ?? null,
     };
     const changes =
       typeof this.changes === 'function'
@@ -63,12 +82,17 @@ export class CommitAttempt {
         : this.changes;
     const before = this.listeners.filter((l) => l.beforeCommit !== undefined);
     const idempotency = exchange?.idempotency;
+    const { outbox } = this.context;
+    const messages = outbox.messagesFor(record, t.payload as Record<string, unknown>);
     const beforeCommit =
-      before.length || idempotency
+      before.length || idempotency || messages.length
         ? async (tx: unknown) => {
             for (const l of before) await l.beforeCommit?.(record, tx);
-            // The key is marked committed in the same transaction as the state change.
+            // The key is marked committed in the same transaction as the state change,
             await idempotency?.markCommitted(committed, exchange?.roles, tx);
+            // and so are the outbox messages: delivered if and only if the transition commits.
+            if (messages.length) await outbox.enqueue(tx, messages);
+            this.wroteMessages = messages.length > 0;
           }
         : undefined;
     return {

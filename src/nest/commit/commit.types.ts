@@ -1,5 +1,6 @@
 import type { EventExplanation, StoredState } from '../../core/index.js';
 import type { TransitionRecord } from '../../store/index.js';
+import type { TransitionAudit } from '../guard/audit-fields.js';
 
 /** The row as a commit attempt sees it, for changes computed from it. */
 export interface CommitBase<TContext = unknown> {
@@ -70,6 +71,20 @@ export interface CommitOptions {
   readonly locking?: 'optimistic' | 'pessimistic';
   /** Also return the row as written (`row`), without a second load where the store can. */
   readonly returning?: boolean;
+  /**
+   * Audit fields for the transition log, over those the route took from the body: `reason` (up
+   * to 200 characters), `comment` (2,000), `metadata` (a JSON object, 4 KB, 5 levels).
+   */
+  readonly audit?: TransitionAudit;
+}
+
+/** How `TransitionService.send()` makes a transition no request asked for. */
+export interface SendOptions extends Omit<CommitOptions, 'returning'> {
+  /** Who, for the log: default `'system'`; `systemActor('expiry')` gives `'system:expiry'`. */
+  readonly actor?: string;
+  /** The changes written with the state, as `commit()` takes them. */
+  readonly changes?: TransitionChanges;
+  readonly correlationId?: string;
 }
 
 /** The row as written, from what a store's changes type says of it (`Partial<Order>` -> `Order`). */

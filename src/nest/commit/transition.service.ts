@@ -1,5 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { TransitionRecord, TransitionStore } from '../../store/index.js';
+import type { AnyStateMachine } from 'xstate';
+import type { EventTypeOf } from '../../core/index.js';
+import type { HistoryPage, TransitionRecord, TransitionStore } from '../../store/index.js';
+import { checkAudit } from '../guard/audit-fields.js';
+import { validId } from '../guard/request-readers.js';
+import type { TransitionResource } from '../module/resource-definition.js';
+import { TransitionOutbox } from '../outbox/transition-outbox.js';
+import { readHistoryQuery, type HistoryRequest } from './history-query.js';
+import { checkSystemTransition } from './system-transition.js';
 import { ResourceNotFoundException } from '../errors/request.exceptions.js';
 import { callStore } from '../errors/store-failure.js';
 import { messages } from '../errors/messages.js';
@@ -12,6 +20,7 @@ import type {
   CommitBase,
   CommitOptions,
   CommittedTransition,
+  SendOptions,
   ResourceInspection,
   RowOf,
   TransitionChanges,
@@ -40,6 +49,7 @@ export class TransitionService {
   constructor(
     @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
     @Inject(TRANSITION_GUARD_OPTIONS) private readonly options: ResolvedTransitionGuardOptions,
+    @Inject(TransitionOutbox) private readonly outbox: TransitionOutbox,
   ) {}
 
   /**
@@ -83,12 +93,18 @@ export class TransitionService {
     if (!entry || !store) throw new Error(messages.noStore(t.resource));
     const locking = options.locking ?? entry.locking;
     const exchange = TransitionExchange.of(t);
-    const attempt = new CommitAttempt(t, exchange, this.hooksFor(t), changes);
+    const audit = options.audit && checkAudit(options.audit, codeAuditError);
+    const attempt = new CommitAttempt(t, exchange, this.hooksFor(t), changes, {
+      machineVersion: entry.machineVersion,
+      audit,
+      outbox: this.outbox,
+    });
     const locked = locking === 'pessimistic' ? store.commitLocked?.bind(store) : undefined;
     const done = locked
       ? await this.commitLocked(entry, locked, attempt, options)
       : await this.commitOptimistic(entry, store, attempt, options);
     if (exchange) exchange.committed = done.committed;
+    if (attempt.wroteMessages) this.outbox.nudge();
     for (const l of attempt.listeners) await this.runAfter(l, done.record);
     return done.row === undefined ? done.committed : { ...done.committed, row: done.row };
   }
@@ -169,6 +185,63 @@ export class TransitionService {
     return { ...decided, row: result.row };
   }
 
+  /**
+   * A transition no request asked for (a timer, a worker, a script): loaded, checked against the
+   * machine (not against roles: code acts with full authority) and committed, as `actor`
+   * (default `system`; `systemActor('expiry')` gives `system:expiry`). Throws what the guard
+   * would answer: 400 (id, event, payload), 404, 409 (with the reason), 503.
+   *
+   * @example
+   * await transitions.send(order, '42', { type: 'CANCEL' }, { actor: systemActor('expiry'), audit: { reason: 'unpaid for 7 days' } });
+   */
+  async send<M extends AnyStateMachine>(
+    resource: TransitionResource<M> | string,
+    id: string,
+    event: EventTypeOf<M> | { readonly type: EventTypeOf<M>; readonly [key: string]: unknown },
+    options: SendOptions = {},
+  ): Promise<CommittedTransition> {
+    const entry = this.registry.resource(
+      typeof resource === 'string' ? resource : resource.resource,
+    );
+    const t = await checkSystemTransition(
+      entry,
+      id,
+      typeof event === 'string' ? { type: event } : event,
+      {
+        actor: options.actor ?? 'system',
+        correlationId: options.correlationId ?? null,
+        idPattern: this.options.idPattern,
+      },
+      this.logger,
+    );
+    const { changes, ...commitOptions } = options;
+    return this.commit(t, changes, { ...commitOptions, returning: false });
+  }
+
+  /**
+   * A resource's transition log, newest first, `limit` (1 to 100, default 20) entries per page;
+   * pass the page's `next` as `before` for the following one. 400 `INVALID_HISTORY_QUERY` for a
+   * limit or cursor out of shape, 400 `INVALID_RESOURCE_ID` for an id no row can have. Needs a
+   * store that keeps a log (`TypeOrmTransitionStore` with `log: true`).
+   *
+   * @example
+   * @Get(':id/history')
+   * history(@Param('id') id: string, @Query('limit') limit?: string, @Query('before') before?: string) {
+   *   return this.transitions.history('order', id, { limit, before });
+   * }
+   */
+  async history(resource: string, id: string, request: HistoryRequest = {}): Promise<HistoryPage> {
+    const entry = this.registry.resource(resource);
+    const query = readHistoryQuery(resource, request);
+    const store = entry.store;
+    const read = store?.history?.bind(store);
+    if (!read) throw new Error(messages.noHistory(resource));
+    const key = validId(entry, id, this.options.idPattern);
+    return callStore(this.logger, resource, `Reading the history of ${resource} ${key}`, () =>
+      read(resource, key, query),
+    );
+  }
+
   private hooksFor(t: CheckedTransition<unknown, unknown, object>): TransitionListener[] {
     return this.listeners.filter(
       (l) => (l.resource ?? t.resource) === t.resource && (l.event ?? t.event) === t.event,
@@ -225,3 +298,8 @@ export class TransitionService {
     }
   }
 }
+
+/** Audit fields given by code that break the limits: a bug in the caller, not bad input. */
+const codeAuditError = (message: string): never => {
+  throw new TypeError(`commit() audit: ${message}`);
+};

@@ -20,6 +20,8 @@ export interface TransitionMetadata {
   readonly idempotency?: boolean;
   /** The route never commits (a check-only resource may serve it even if its controller can). */
   readonly checkOnly?: boolean;
+  /** Audit fields (`reason`, `comment`, `metadata`) come from the body. */
+  readonly audit?: boolean;
 }
 
 /** Metadata key of `@Transition()` on a handler or a controller class. */

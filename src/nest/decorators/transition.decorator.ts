@@ -32,6 +32,13 @@ export interface TransitionDecoratorOptions {
    * may serve it although its controller injects `TransitionService`).
    */
   readonly checkOnly?: boolean;
+  /**
+   * Take audit fields from the body into the transition log: `reason` (a string up to 200
+   * characters), `comment` (up to 2,000) and `metadata` (a JSON object, up to 4 KB and 5 levels).
+   * They are not part of the event's payload; a payload schema declaring one of them is a
+   * bootstrap error. Wrong types or sizes answer 400 `INVALID_AUDIT`.
+   */
+  readonly audit?: boolean;
 }
 
 /**
@@ -77,6 +84,7 @@ export function Transition(
     ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}),
     ...(options.idempotency ? { idempotency: true } : {}),
     ...(options.checkOnly ? { checkOnly: true } : {}),
+    ...(options.audit ? { audit: true } : {}),
   };
   return applyDecorators(
     SetMetadata(TRANSITION_METADATA, metadata),

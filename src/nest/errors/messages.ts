@@ -84,6 +84,9 @@ export const messages = {
   noStore: (resource: string) =>
     `TransitionService.commit(): resource '${resource}' has no store. Register it with ` +
     `TransitionGuardModule.forFeature([{ resource: '${resource}', machine, store: YourStore }]).`,
+  noHistory: (resource: string) =>
+    `TransitionService.history(): the store of '${resource}' keeps no transition log. ` +
+    `Use a store with history(), such as TypeOrmTransitionStore with log: true.`,
   unregisteredAtRuntime: (resource: string) =>
     `@Transition('${resource}'): no such resource is registered (checked at bootstrap; was the registry replaced?)`,
   notHttp: (where: string, type: string) =>

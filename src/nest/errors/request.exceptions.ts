@@ -10,7 +10,9 @@ export type InvalidTransitionRequestCode =
   | 'INVALID_PAYLOAD'
   | 'INVALID_PRECONDITION'
   | 'INVALID_IDEMPOTENCY_KEY'
-  | 'IDEMPOTENCY_CALLER_REQUIRED';
+  | 'IDEMPOTENCY_CALLER_REQUIRED'
+  | 'INVALID_AUDIT'
+  | 'INVALID_HISTORY_QUERY';
 
 /** The body of a 400 about a transition request; each code adds its fields (`events`, `issues`). */
 export interface InvalidTransitionRequestBody extends TransitionErrorBody {
@@ -31,6 +33,8 @@ const TITLES: Record<InvalidTransitionRequestCode, string> = {
   INVALID_PRECONDITION: 'Invalid precondition',
   INVALID_IDEMPOTENCY_KEY: 'Invalid idempotency key',
   IDEMPOTENCY_CALLER_REQUIRED: 'Idempotency key without a caller',
+  INVALID_AUDIT: 'Invalid audit fields',
+  INVALID_HISTORY_QUERY: 'Invalid history query',
 };
 
 /**

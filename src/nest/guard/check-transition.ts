@@ -4,8 +4,12 @@ import {
   UnknownStateError,
   type TransitionResult,
 } from '../../core/index.js';
+import { IllegalTransitionException } from '../errors/illegal-transition.exception.js';
 import { messages } from '../errors/messages.js';
-import { ResourceNotFoundException } from '../errors/request.exceptions.js';
+import {
+  InvalidTransitionRequestException,
+  ResourceNotFoundException,
+} from '../errors/request.exceptions.js';
 import { callStore } from '../errors/store-failure.js';
 import type { LoadedState } from '../module/state-loader.interface.js';
 import type { RegisteredResource } from '../module/transition-registry.js';
@@ -75,4 +79,21 @@ export function checkTransition(
     }
     throw new InternalServerErrorException();
   }
+}
+
+/** The answer to a refused check: 400 `INVALID_PAYLOAD`, or 409 with the machine's reason. */
+export function refusal(
+  resource: string,
+  id: string,
+  event: string,
+  result: Extract<TransitionResult, { allowed: false }>,
+): Error {
+  return result.reason === 'invalid-payload'
+    ? InvalidTransitionRequestException.of(
+        'INVALID_PAYLOAD',
+        resource,
+        messages.invalidPayload(event, result.issues ?? []),
+        { id, event, issues: result.issues ?? [] },
+      )
+    : IllegalTransitionException.refused(resource, id, result);
 }

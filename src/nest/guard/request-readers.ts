@@ -138,3 +138,8 @@ export function asRoles(roles: readonly string[] | string | undefined | null): r
 export function asActor(actor: string | number | null | undefined): string | null {
   return actor === null || actor === undefined ? null : String(actor).slice(0, 256);
 }
+
+/** A correlation id as the `getCorrelationId` option returned it, as a bounded string or null. */
+export function asCorrelationId(id: string | null | undefined): string | null {
+  return typeof id === 'string' && id !== '' ? id.slice(0, 128) : null;
+}

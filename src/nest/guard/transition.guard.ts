@@ -11,22 +11,20 @@ import { IDEMPOTENCY_STORE, type IdempotencyStore } from '../../store/index.js';
 import type { CheckedTransition } from '../commit/checked-transition.js';
 import { TransitionExchange } from '../commit/transition-exchange.js';
 import { TRANSITION_METADATA, type TransitionMetadata } from '../decorators/transition-metadata.js';
-import { IllegalTransitionException } from '../errors/illegal-transition.exception.js';
 import { messages } from '../errors/messages.js';
-import {
-  InvalidTransitionRequestException,
-  RoleRequiredException,
-} from '../errors/request.exceptions.js';
+import { RoleRequiredException } from '../errors/request.exceptions.js';
 import { IdempotencySession } from '../idempotency/idempotency-session.js';
 import { readIdempotentRequest } from '../idempotency/idempotent-request.js';
 import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../module/options.js';
 import { TransitionRegistry, type RegisteredResource } from '../module/transition-registry.js';
 import { checkPreconditions, readIfMatch } from '../preconditions/preconditions.js';
-import { checkTransition, loadResource } from './check-transition.js';
+import { checkTransition, loadResource, refusal } from './check-transition.js';
 import type { GuardRequest } from './guard-request.js';
+import { takeAudit } from './audit-fields.js';
 import {
   asActor,
+  asCorrelationId,
   asRoles,
   readEvent,
   readIdFrom,
@@ -90,7 +88,10 @@ export class TransitionGuard implements CanActivate {
     if (!entry) throw new Error(messages.unregisteredAtRuntime(meta.resource));
     requireJsonBody(request, entry.resource);
     const id = validId(entry, this.getId(request, meta), this.options.idPattern);
-    const requested = this.getEvent(request, meta, entry);
+    const asked = this.getEvent(request, meta, entry);
+    const { requested, audit } = meta.audit
+      ? takeAudit(asked, entry.resource)
+      : { requested: asked };
     this.requireRoles(request, entry, id, requested.type, entry.validator.rolesFor(requested.type));
     const required = meta.ifMatch ? meta.ifMatch === 'required' : this.options.requireIfMatch;
     const ifMatch = readIfMatch(request.headers['if-match'], required, entry.resource, id);
@@ -118,16 +119,7 @@ export class TransitionGuard implements CanActivate {
       const loaded = await loadResource(entry, id, requested.type, request, this.logger);
       const { event, pinned } = checkPreconditions(entry, id, loaded, requested, ifMatch);
       const result = checkTransition(entry, id, loaded, event, this.logger);
-      if (!result.allowed) {
-        throw result.reason === 'invalid-payload'
-          ? InvalidTransitionRequestException.of(
-              'INVALID_PAYLOAD',
-              entry.resource,
-              messages.invalidPayload(event.type, result.issues ?? []),
-              { id, event: event.type, issues: result.issues ?? [] },
-            )
-          : IllegalTransitionException.refused(entry.resource, id, result);
-      }
+      if (!result.allowed) throw refusal(entry.resource, id, event.type, result);
       // Roles of the transition actually taken (an event may need a role from one state only).
       if (result.roles) this.requireRoles(request, entry, id, event.type, result.roles);
       const transition: CheckedTransition = {
@@ -140,6 +132,8 @@ export class TransitionGuard implements CanActivate {
         context: loaded.context,
         version: loaded.version,
         actor: this.getActor(request),
+        audit,
+        correlationId: asCorrelationId(this.options.getCorrelationId(request)),
       };
       TransitionExchange.checked(request, transition, pinned, opened, result.roles);
     } catch (err) {

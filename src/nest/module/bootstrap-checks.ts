@@ -1,4 +1,5 @@
 import type { TransitionMetadata } from '../decorators/transition-metadata.js';
+import { AUDIT_FIELDS } from '../guard/audit-fields.js';
 import type { RegisteredResource, TransitionRegistry } from './transition-registry.js';
 
 /** Ids of every common key type, to learn what a store's key accepts. */
@@ -57,4 +58,31 @@ export function idPatternProblem(entry: RegisteredResource, idPattern: RegExp): 
     `idPattern ${String(idPattern)} matches none of the ids the ${entry.resource} store's key holds ` +
     `(such as '${held[0]}'): every request would be a 400. Remove idPattern to follow each store's key, or widen it.`
   );
+}
+
+/**
+ * A route taking audit fields (`audit: true`) for an event whose payload schema declares one of
+ * them: the field would be taken out of the payload.
+ */
+export function auditProblem(
+  entry: RegisteredResource,
+  meta: TransitionMetadata,
+  where: string,
+): string | undefined {
+  if (!meta.audit) return undefined;
+  const payloads = entry.validator.describe().payloads as Record<
+    string,
+    { properties?: Record<string, unknown> } | undefined
+  >;
+  const events = meta.event === undefined ? entry.validator.events : [meta.event];
+  for (const event of events) {
+    const clash = AUDIT_FIELDS.find((f) => payloads[event]?.properties?.[f] !== undefined);
+    if (clash) {
+      return (
+        `@Transition('${meta.resource}', ..., { audit: true }) on ${where}: the payload of ${event} declares '${clash}', ` +
+        `which audit: true takes for the transition log. Rename the payload field, or drop audit on this route.`
+      );
+    }
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { z } from 'zod';
-import type { IdempotencyStore } from '../../store/index.js';
+import type { IdempotencyStore, OutboxStore } from '../../store/index.js';
 import type { GuardRequest } from '../guard/guard-request.js';
 
 /** Options of `TransitionGuardModule.forRoot()`. Every field is optional. */
@@ -59,6 +59,32 @@ export interface TransitionGuardOptions {
      */
     anonymousKeys?: 'refuse' | 'shared';
   };
+  /**
+   * The transactional outbox, for `@OnTransition()` handlers: each committed transition writes one
+   * message per matching handler in its own transaction; a relay delivers them at least once.
+   * `store`: an injectable class implementing `OutboxStore` on the same database as the resources'
+   * stores (`TypeOrmOutboxStore`; default `MemoryOutboxStore`, with memory stores only). `relay`:
+   * this process delivers (default true; false for processes that only write). Deliveries: up to
+   * `batchSize` (20) at once, every `pollIntervalMs` (1,000) or as soon as this process commits;
+   * a claim holds a message `leaseSeconds` (30); a failure is retried after `backoff.baseMs`
+   * (1,000) doubling up to `backoff.maxMs` (300,000), `maxAttempts` (10) times before the message
+   * is parked as dead; delivered messages are deleted, or kept `keepDeliveredSeconds` (0).
+   */
+  outbox?: {
+    store?: Type<OutboxStore>;
+    relay?: boolean;
+    batchSize?: number;
+    pollIntervalMs?: number;
+    leaseSeconds?: number;
+    maxAttempts?: number;
+    backoff?: { baseMs?: number; maxMs?: number };
+    keepDeliveredSeconds?: number;
+  };
+  /**
+   * The request's correlation id, for the transition log. Default: the `X-Request-Id` (or
+   * `X-Correlation-Id`) header when it is 1 to 128 visible ASCII characters, else none.
+   */
+  getCorrelationId?: (request: GuardRequest) => string | null | undefined;
 }
 
 export const DEFAULT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -91,6 +117,24 @@ const optionsSchema = z.strictObject({
       anonymousKeys: z.enum(['refuse', 'shared']).optional(),
     })
     .optional(),
+  outbox: z
+    .strictObject({
+      store: fn('outbox.store').optional(),
+      relay: z.boolean().optional(),
+      batchSize: z.number().int().min(1).max(1000).optional(),
+      pollIntervalMs: z.number().int().min(10).max(3_600_000).optional(),
+      leaseSeconds: z.number().int().min(2).max(86_400).optional(),
+      maxAttempts: z.number().int().min(1).max(1000).optional(),
+      backoff: z
+        .strictObject({
+          baseMs: z.number().int().min(1).max(86_400_000).optional(),
+          maxMs: z.number().int().min(1).max(86_400_000).optional(),
+        })
+        .optional(),
+      keepDeliveredSeconds: z.number().int().min(0).max(31_536_000).optional(),
+    })
+    .optional(),
+  getCorrelationId: fn('getCorrelationId').optional(),
 });
 
 /** Options with defaults filled in: what every provider of the module injects. */
@@ -113,6 +157,17 @@ export interface ResolvedTransitionGuardOptions {
     readonly store: Type<IdempotencyStore> | undefined;
     readonly anonymousKeys: 'refuse' | 'shared';
   };
+  readonly outbox: {
+    readonly store: Type<OutboxStore> | undefined;
+    readonly relay: boolean;
+    readonly batchSize: number;
+    readonly pollIntervalMs: number;
+    readonly leaseMs: number;
+    readonly maxAttempts: number;
+    readonly backoff: { readonly baseMs: number; readonly maxMs: number };
+    readonly keepDeliveredMs: number;
+  };
+  readonly getCorrelationId: NonNullable<TransitionGuardOptions['getCorrelationId']>;
 }
 
 /**
@@ -152,7 +207,31 @@ export function resolveOptions(
       store: o.idempotency?.store,
       anonymousKeys: o.idempotency?.anonymousKeys ?? 'refuse',
     },
+    outbox: {
+      store: o.outbox?.store,
+      relay: o.outbox?.relay ?? true,
+      batchSize: o.outbox?.batchSize ?? 20,
+      pollIntervalMs: o.outbox?.pollIntervalMs ?? 1000,
+      leaseMs: (o.outbox?.leaseSeconds ?? 30) * 1000,
+      maxAttempts: o.outbox?.maxAttempts ?? 10,
+      backoff: {
+        baseMs: o.outbox?.backoff?.baseMs ?? 1000,
+        maxMs: o.outbox?.backoff?.maxMs ?? 300_000,
+      },
+      keepDeliveredMs: (o.outbox?.keepDeliveredSeconds ?? 0) * 1000,
+    },
+    getCorrelationId: o.getCorrelationId ?? defaultCorrelationId,
   };
+}
+
+const CORRELATION_ID = /^[\x21-\x7e]{1,128}$/;
+
+function defaultCorrelationId(request: GuardRequest): string | null {
+  for (const name of ['x-request-id', 'x-correlation-id']) {
+    const value = request.headers[name];
+    if (typeof value === 'string' && CORRELATION_ID.test(value)) return value;
+  }
+  return null;
 }
 
 function defaultActor(request: GuardRequest): string | null {

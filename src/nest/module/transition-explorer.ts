@@ -3,7 +3,12 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { TransitionService } from '../commit/transition.service.js';
 import { TRANSITION_METADATA, type TransitionMetadata } from '../decorators/transition-metadata.js';
-import { checkOnlyProblem, declarationProblem, idPatternProblem } from './bootstrap-checks.js';
+import {
+  auditProblem,
+  checkOnlyProblem,
+  declarationProblem,
+  idPatternProblem,
+} from './bootstrap-checks.js';
 import { TRANSITION_GUARD_OPTIONS } from './module-definition.js';
 import type { ResolvedTransitionGuardOptions } from './options.js';
 import { TransitionRegistry } from './transition-registry.js';
@@ -34,7 +39,8 @@ export class TransitionExplorer implements OnModuleInit {
         const problem = declarationProblem(this.registry, meta, where);
         const entry = this.registry.get(meta.resource);
         const late = entry && checkOnlyProblem(entry, meta, where, injects);
-        for (const p of [problem, problem ? undefined : late]) if (p) problems.push(p);
+        const audit = entry && auditProblem(entry, meta, where);
+        for (const p of [problem, ...(problem ? [] : [late, audit])]) if (p) problems.push(p);
       };
       const onClass = this.reflector.get<TransitionMetadata | undefined>(
         TRANSITION_METADATA,

@@ -3,8 +3,12 @@ import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import {
   IDEMPOTENCY_STORE,
   MemoryIdempotencyStore,
+  MemoryOutboxStore,
+  OUTBOX_STORE,
   type IdempotencyStore,
+  type OutboxStore,
 } from '../../store/index.js';
+import { TransitionOutbox } from '../outbox/transition-outbox.js';
 import { TransitionService } from '../commit/transition.service.js';
 import { TRANSITION_GUARD_MODULE_OPTIONS, TRANSITION_GUARD_OPTIONS } from './module-definition.js';
 import {
@@ -17,7 +21,8 @@ import { TransitionRegistry } from './transition-registry.js';
 
 /**
  * The application-wide part of the module, global: the validated options, the registry that
- * `forFeature()` fills, the idempotency store, the service and the bootstrap check. Created by
+ * `forFeature()` fills, the idempotency and outbox stores, the outbox, the service and the
+ * bootstrap check. Created by
  * `TransitionGuardModule.forRoot()` / `forRootAsync()` with the providers of the raw options.
  */
 @Module({})
@@ -49,11 +54,31 @@ export class TransitionGuardHostModule {
           },
           inject: [TRANSITION_GUARD_OPTIONS, ModuleRef],
         },
+        {
+          // The class named in options.outbox.store, built with DI; else one in memory.
+          provide: OUTBOX_STORE,
+          useFactory: async (resolved: ResolvedTransitionGuardOptions, moduleRef: ModuleRef) => {
+            const store: OutboxStore = resolved.outbox.store
+              ? await moduleRef.create<OutboxStore>(resolved.outbox.store)
+              : new MemoryOutboxStore();
+            store.verify?.();
+            return store;
+          },
+          inject: [TRANSITION_GUARD_OPTIONS, ModuleRef],
+        },
         TransitionRegistry,
         TransitionExplorer,
+        TransitionOutbox,
         TransitionService,
       ],
-      exports: [TRANSITION_GUARD_OPTIONS, IDEMPOTENCY_STORE, TransitionRegistry, TransitionService],
+      exports: [
+        TRANSITION_GUARD_OPTIONS,
+        IDEMPOTENCY_STORE,
+        OUTBOX_STORE,
+        TransitionRegistry,
+        TransitionOutbox,
+        TransitionService,
+      ],
     };
   }
 }

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { AnyStateMachine } from 'xstate';
-import { createValidator, type TransitionValidator } from '../../core/index.js';
+import { canonicalJson, createValidator, type TransitionValidator } from '../../core/index.js';
 import type { TransitionStore } from '../../store/index.js';
 import type { TransitionResource } from './resource-definition.js';
 import type { StateLoader } from './state-loader.interface.js';
@@ -15,6 +16,8 @@ export interface RegisteredResource {
   readonly store: TransitionStore | undefined;
   /** How commits lock by default (`defineResource({ locking })`). */
   readonly locking: 'optimistic' | 'pessimistic';
+  /** A hash of the machine's definition (12 hex digits), logged with each transition. */
+  readonly machineVersion: string;
 }
 
 /**
@@ -52,13 +55,18 @@ export class TransitionRegistry {
           `Give { store: a class implementing TransitionStore } or { loader: a class implementing StateLoader }.`,
       );
     }
+    const validator = createValidator(resource.machine, { name, payloads: resource.payloads });
     const entry: RegisteredResource = {
       resource: name,
       machine: resource.machine,
-      validator: createValidator(resource.machine, { name, payloads: resource.payloads }),
+      validator,
       loader,
       store,
       locking: resource.locking ?? 'optimistic',
+      machineVersion: createHash('sha256')
+        .update(canonicalJson(validator.describe(), 10_000))
+        .digest('hex')
+        .slice(0, 12),
     };
     this.entries.set(name, entry);
     return entry;

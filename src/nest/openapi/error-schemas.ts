@@ -23,6 +23,7 @@ export const BAD_REQUEST_CODES: readonly InvalidTransitionRequestCode[] = [
   'INVALID_PRECONDITION',
   'INVALID_IDEMPOTENCY_KEY',
   'IDEMPOTENCY_CALLER_REQUIRED',
+  'INVALID_AUDIT',
 ];
 
 const error = (

@@ -17,9 +17,11 @@ const TYPEORM_NAMES = new Set([
   'ConnectionIsNotSetError',
   'ConnectionNotFoundError',
   'QueryRunnerAlreadyReleasedError',
+  // TypeORM 1.x: a query through the manager of a transaction whose connection was lost.
+  'QueryRunnerProviderAlreadyReleasedError',
 ]);
 const MESSAGES =
-  /not (been )?initialized|Connection terminated|Connection ended|connection is not (established|open)|Query runner already released|Client has encountered a connection error|database is locked|disk I\/O error/i;
+  /not (been )?initialized|Connection terminated|Connection ended|connection is not (established|open)|Query runner already released|connection provided by a query runner was already released|Client has encountered a connection error|database is locked|disk I\/O error/i;
 
 /**
  * Whether an error from TypeORM or its driver means the database is unavailable (rather than a

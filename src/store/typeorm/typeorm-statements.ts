@@ -2,6 +2,24 @@ import type { DataSource, EntityMetadata, EntityTarget, ObjectLiteral } from 'ty
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { TransitionLogEntry } from './transition-log.entity.js';
 
+/** The log's columns, in the order `TypeOrmTransitionStore` gives their values. */
+export const LOG_COLUMNS = [
+  'transitionId',
+  'resource',
+  'resourceId',
+  'event',
+  'from',
+  'to',
+  'version',
+  'actor',
+  'at',
+  'reason',
+  'comment',
+  'metadata',
+  'machineVersion',
+  'correlationId',
+] as const;
+
 /**
  * The SQL a TypeORM store runs on its hot path, built once per store from the entity's metadata
  * and run with placeholders (`$1` on PostgreSQL, `?` on SQLite): the same text every time, so
@@ -93,7 +111,7 @@ export class TypeOrmStatements<E extends ObjectLiteral> {
 
   private logInsert(): string {
     const meta = this.dataSource.getMetadata(TransitionLogEntry);
-    const names = ['resource', 'resourceId', 'event', 'from', 'to', 'version', 'actor', 'at'];
+    const names = LOG_COLUMNS;
     const cols = names.map((p) => {
       const column = meta.findColumnWithPropertyName(p);
       if (!column) throw new Error(`TransitionLogEntry has no property '${p}'`);

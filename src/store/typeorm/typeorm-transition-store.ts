@@ -1,9 +1,18 @@
-import type { DataSource, EntityTarget, ObjectLiteral, QueryRunner } from 'typeorm';
-import { decodeState, encodeState, type StoredState } from '../../core/index.js';
+import {
+  LessThan,
+  type DataSource,
+  type EntityTarget,
+  type ObjectLiteral,
+  type QueryRunner,
+} from 'typeorm';
+import { canonicalJson, decodeState, encodeState, type StoredState } from '../../core/index.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
   CompareAndSetOptions,
   ExpectedState,
+  HistoryEntry,
+  HistoryPage,
+  HistoryQuery,
   LockedDecision,
   StoredResource,
   TransitionRecord,
@@ -139,13 +148,38 @@ export class TypeOrmTransitionStore<
     );
   }
 
-  /** The transition log of one resource, oldest first (when `log: true`). */
-  async history(resource: string, id: string): Promise<TransitionLogEntry[]> {
-    return callDatabase(this.name, () =>
-      this.dataSource
-        .getRepository(TransitionLogEntry)
-        .find({ where: { resource, resourceId: id }, order: { id: 'ASC' } }),
+  /**
+   * The transition log of one resource (when `log: true`), newest first, `query.limit` entries
+   * before the `query.before` cursor (a log row's id): keyset pagination on the log's
+   * (resource, resourceId, id) index.
+   */
+  async history(resource: string, id: string, query: HistoryQuery): Promise<HistoryPage> {
+    if (!this.options.log) {
+      throw new Error(
+        `TypeOrmTransitionStore '${this.name}' keeps no transition log: set log: true (and add TransitionLogEntry to the entities) to read history.`,
+      );
+    }
+    const rows = await callDatabase(this.name, () =>
+      onConnection(this.dataSource, () =>
+        this.dataSource.getRepository(TransitionLogEntry).find({
+          where: {
+            resource,
+            resourceId: id,
+            ...(query.before === undefined ? {} : { id: LessThan(Number(query.before)) }),
+          },
+          order: { id: 'DESC' },
+          take: query.limit + 1,
+        }),
+      ),
     );
+    const more = rows.length > query.limit;
+    const entries = rows.slice(0, query.limit).map(historyEntry);
+    return { entries, next: more ? (entries.at(-1)?.cursor ?? null) : null };
+  }
+
+  /** Outbox rows go through this store's transactions: a `TypeOrmOutboxStore` on the same DataSource. */
+  transactionScope(): unknown {
+    return this.dataSource;
   }
 
   /** The compare-and-set statement for these changes, and its parameters. */
@@ -225,6 +259,7 @@ export class TypeOrmTransitionStore<
     const insert = this.statements().insertLog;
     if (!insert) return;
     await runner.query(insert, [
+      record.transitionId,
       record.resource,
       record.resourceId,
       record.event,
@@ -233,6 +268,11 @@ export class TypeOrmTransitionStore<
       record.version ?? null,
       record.actor,
       record.at.toISOString(),
+      record.reason,
+      record.comment,
+      record.metadata ? canonicalJson(record.metadata) : null,
+      record.machineVersion,
+      record.correlationId,
     ]);
   }
 
@@ -320,4 +360,25 @@ export class TypeOrmTransitionStore<
     // Integers beyond 2^53 stay strings: the driver passes them exactly.
     return key.kind === 'integer' && Number.isSafeInteger(Number(id)) ? Number(id) : id;
   }
+}
+
+/** A log row as a history entry. */
+function historyEntry(row: TransitionLogEntry): HistoryEntry {
+  return {
+    cursor: String(row.id),
+    transitionId: row.transitionId ?? '',
+    resource: row.resource,
+    resourceId: row.resourceId,
+    event: row.event,
+    from: decodeState(row.from),
+    to: decodeState(row.to),
+    version: row.version ?? undefined,
+    actor: row.actor,
+    at: new Date(row.at),
+    reason: row.reason,
+    comment: row.comment,
+    metadata: row.metadata ? (JSON.parse(row.metadata) as Record<string, unknown>) : null,
+    machineVersion: row.machineVersion ?? '',
+    correlationId: row.correlationId,
+  };
 }

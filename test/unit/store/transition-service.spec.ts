@@ -4,13 +4,16 @@ import { createMachine } from 'xstate';
 import {
   ForbiddenChangesError,
   IllegalTransitionException,
+  MemoryOutboxStore,
   MemoryTransitionStore,
   StoreUnavailableException,
   StoreUnavailableError,
   TransitionRegistry,
+  TransitionOutbox,
   TransitionService,
   resolveOptions,
   type CurrentTransition,
+  type ResolvedTransitionGuardOptions,
 } from '../../../src/index.js';
 
 const machine = createMachine({
@@ -26,12 +29,19 @@ const machine = createMachine({
 
 type Ctx = { notes: number; carrier?: string };
 
+/** The service outside Nest: an outbox with no handlers (nothing is discovered here). */
+function serviceFor(registry: TransitionRegistry, options: ResolvedTransitionGuardOptions) {
+  const none = undefined as never;
+  const outbox = new TransitionOutbox(none, none, none, registry, options, new MemoryOutboxStore());
+  return new TransitionService(registry, options, outbox);
+}
+
 function setup(commit?: { maxRetries?: number; retryWhen?: 'same-state' | 'still-legal' }) {
   const store = new MemoryTransitionStore<Ctx>();
   store.insert('1', { state: 'paid', context: { notes: 0 } });
   const registry = new TransitionRegistry();
   registry.register({ resource: 'order', machine }, { store });
-  const service = new TransitionService(registry, resolveOptions({ commit }));
+  const service = serviceFor(registry, resolveOptions({ commit }));
   const checked = (
     event: string,
     from = 'paid',
@@ -206,7 +216,7 @@ describe('TransitionService.commit', () => {
   it('needs a store: a loader-only resource cannot commit', async () => {
     const registry = new TransitionRegistry();
     registry.register({ resource: 'doc', machine }, { loader: { load: async () => null } });
-    const service = new TransitionService(registry, resolveOptions({}));
+    const service = serviceFor(registry, resolveOptions({}));
     await expect(service.commit({ resource: 'doc' } as CurrentTransition)).rejects.toThrow(
       /resource 'doc' has no store/,
     );

@@ -23,6 +23,12 @@ const record = (from: unknown, to: unknown, version: number) => ({
   version,
   actor: null,
   at: new Date(0),
+  transitionId: '00000000-0000-4000-8000-000000000001',
+  reason: null,
+  comment: null,
+  metadata: null,
+  machineVersion: 'abc',
+  correlationId: null,
 });
 
 describe('TypeOrmTransitionStore on a SQLite file', () => {
@@ -92,12 +98,12 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
       ),
     ).toEqual({ written: false });
     expect(await store.load('1')).toEqual({ state: to, context: { owner: 'ann' }, version: 1 });
-    const log = await store.history('ticket', '1');
+    const log = (await store.history('ticket', '1', { limit: 10 })).entries;
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({
       event: 'GO',
       version: 1,
-      to: '{"sla":"running","status":"closed"}',
+      to: { sla: 'running', status: 'closed' },
     });
   });
 
@@ -118,7 +124,7 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
       ),
     ).rejects.toThrow('refused');
     expect(await store.load('1')).toMatchObject({ state: s, version: 0 });
-    expect(await store.history('ticket', '1')).toEqual([]);
+    expect((await store.history('ticket', '1', { limit: 10 })).entries).toEqual([]);
   });
 
   it('refuses changes to the state, version or id columns', async () => {
@@ -159,7 +165,7 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
     );
     expect(seen).toEqual([{ state: s, context: { owner: null }, version: 0 }]);
     expect(result).toEqual({ row: { id: 1, state: 'locked', version: 1, owner: 'cy' } });
-    expect(await store.history('ticket', '1')).toHaveLength(1);
+    expect((await store.history('ticket', '1', { limit: 10 })).entries).toHaveLength(1);
     await expect(
       store.commitLocked(
         '1',

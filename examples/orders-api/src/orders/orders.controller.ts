@@ -7,6 +7,7 @@ import {
   Inject,
   Param,
   Post,
+  Query,
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -17,6 +18,7 @@ import {
   VersionETag,
 } from 'nestjs-transition-guard';
 import { MAX_AMOUNT } from '../../../../machines/order.machine.js';
+import { Notifier } from '../notifications/notifier.js';
 import { order } from './order.resource.js';
 import { OrdersService, orderView } from './orders.service.js';
 
@@ -27,7 +29,10 @@ const newOrder = z.strictObject({ total: z.number().int().min(0).max(MAX_AMOUNT)
 @ApiTags('orders')
 @Controller('orders')
 export class OrdersController {
-  constructor(@Inject(OrdersService) private readonly orders: OrdersService) {}
+  constructor(
+    @Inject(OrdersService) private readonly orders: OrdersService,
+    @Inject(Notifier) private readonly notifier: Notifier,
+  ) {}
 
   /** Creates a pending order. An empty body gives a total of 0. */
   @Post()
@@ -44,13 +49,13 @@ export class OrdersController {
     return orderView(await this.orders.create(parsed.data.total ?? 0));
   }
 
-  /** The order, its transitions now, and its version as an ETag (for If-Match). */
   /** The 50 most recent orders. */
   @Get()
   list() {
     return this.orders.list();
   }
 
+  /** The order, its transitions now, and its version as an ETag (for If-Match). */
   @Get(':id')
   @VersionETag()
   get(@Param('id', ResourceIdPipe('order')) id: string) {
@@ -59,14 +64,14 @@ export class OrdersController {
 
   @Post(':id/pay')
   @HttpCode(200)
-  @Transition(order, 'PAY', { idempotency: true })
+  @Transition(order, 'PAY', { idempotency: true, audit: true })
   pay(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
   }
 
   @Post(':id/ship')
   @HttpCode(200)
-  @Transition(order, 'SHIP', { idempotency: true })
+  @Transition(order, 'SHIP', { idempotency: true, audit: true })
   @ApiOperation({ summary: 'Ship a paid order' })
   ship(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
@@ -74,29 +79,45 @@ export class OrdersController {
 
   @Post(':id/deliver')
   @HttpCode(200)
-  @Transition(order, 'DELIVER', { idempotency: true })
+  @Transition(order, 'DELIVER', { idempotency: true, audit: true })
   deliver(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @Transition(order, 'CANCEL', { idempotency: true })
+  @Transition(order, 'CANCEL', { idempotency: true, audit: true })
   cancel(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
   }
 
   @Post(':id/refund')
   @HttpCode(200)
-  @Transition(order, 'REFUND', { idempotency: true })
+  @Transition(order, 'REFUND', { idempotency: true, audit: true })
   refund(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
+  }
+
+  /** Its transitions, newest first: `?limit=` (1 to 100, default 20) and `?before=` (the `next` cursor). */
+  @Get(':id/history')
+  history(
+    @Param('id', ResourceIdPipe('order')) id: string,
+    @Query('limit') limit?: string,
+    @Query('before') before?: string,
+  ) {
+    return this.orders.history(id, { limit, before });
+  }
+
+  /** The notifications sent for it (the outbox's deliveries: one per PAY, SHIP and CANCEL). */
+  @Get(':id/notifications')
+  notifications(@Param('id', ResourceIdPipe('order')) id: string) {
+    return this.notifier.forOrder(Number(id));
   }
 
   /** Any event, from the body: `{ "type": "SHIP", "carrier": "UPS", "trackingNumber": "1Z" }`. */
   @Post(':id/events')
   @HttpCode(200)
-  @Transition(order, undefined, { idempotency: true })
+  @Transition(order, undefined, { idempotency: true, audit: true })
   send(@CurrentTransition() t: OrderTransition) {
     return this.orders.apply(t);
   }

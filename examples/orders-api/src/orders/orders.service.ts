@@ -6,6 +6,7 @@ import {
   TransitionRegistry,
   TransitionService,
   type CurrentTransition,
+  type HistoryRequest,
 } from 'nestjs-transition-guard';
 import type { OrderContext } from '../../../../machines/order.machine.js';
 import { Order } from './order.entity.js';
@@ -54,6 +55,14 @@ export class OrdersService {
         context: { total: row.total, paid: row.paid },
       }),
     };
+  }
+
+  /** The order's transition log, newest first (404 for an order that does not exist). */
+  async history(id: string, page: HistoryRequest) {
+    if (!(await this.orders.existsBy({ id: Number(id) }))) {
+      throw new ResourceNotFoundException('order', id);
+    }
+    return this.transitions.history('order', id, page);
   }
 
   /**

@@ -1,0 +1,182 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { matchesState, type StateValue } from 'xstate';
+import { OutboxRelay, type RelayRound, type TransitionHandler } from '../../outbox/index.js';
+import {
+  OUTBOX_STORE,
+  type NewOutboxMessage,
+  type OutboxMessage,
+  type OutboxStore,
+  type TransitionRecord,
+} from '../../store/index.js';
+import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
+import type { ResolvedTransitionGuardOptions } from '../module/options.js';
+import { TransitionRegistry } from '../module/transition-registry.js';
+import { ON_TRANSITION_METADATA, type OnTransitionMetadata } from './on-transition.decorator.js';
+import { handlerProblems } from './outbox-checks.js';
+
+/** A discovered `@OnTransition()` method. */
+export interface RegisteredHandler {
+  readonly name: string;
+  readonly meta: OnTransitionMetadata;
+  readonly handle: TransitionHandler;
+}
+
+/**
+ * The transactional outbox: finds the `@OnTransition()` handlers at bootstrap (failing on an
+ * event or a state the machine does not have, or a store the outbox cannot write with), gives
+ * `TransitionService.commit()` the messages to write in each transition's transaction, and runs
+ * the relay that delivers them. Inject it to see and redrive dead messages.
+ *
+ * @example
+ * const dead = await outbox.deadLetters();
+ * await outbox.redrive(dead[0].id); // pending again, attempts reset
+ */
+@Injectable()
+export class TransitionOutbox
+  implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
+{
+  private readonly logger = new Logger('TransitionOutbox');
+  private handlers: readonly RegisteredHandler[] = [];
+  private relay: OutboxRelay | undefined;
+
+  constructor(
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
+    @Inject(TRANSITION_GUARD_OPTIONS) private readonly options: ResolvedTransitionGuardOptions,
+    @Inject(OUTBOX_STORE) private readonly store: OutboxStore,
+  ) {}
+
+  onModuleInit(): void {
+    const found: RegisteredHandler[] = [];
+    const problems: string[] = [];
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance) as object | null;
+      if (!prototype) continue;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const fn = instance[method];
+        if (typeof fn !== 'function') continue;
+        const meta = this.reflector.get<OnTransitionMetadata | undefined>(
+          ON_TRANSITION_METADATA,
+          fn as () => void,
+        );
+        if (!meta) continue;
+        const name = `${instance.constructor.name}.${method}`;
+        if (!wrapper.isDependencyTreeStatic()) {
+          problems.push(
+            `@OnTransition() on ${name}: its provider is request-scoped; deliveries run outside requests. Make it a singleton.`,
+          );
+          continue;
+        }
+        if (found.some((h) => h.name === name)) continue; // the same provider in two modules
+        found.push({
+          name,
+          meta,
+          handle: (delivery) => (fn as TransitionHandler).call(instance, delivery),
+        });
+      }
+    }
+    problems.push(...handlerProblems(this.registry, this.store, found));
+    if (problems.length) {
+      throw new Error(
+        `TransitionGuardModule: ${problems.length} problem(s) with @OnTransition() handlers:\n- ${problems.join('\n- ')}`,
+      );
+    }
+    this.handlers = found;
+    const o = this.options.outbox;
+    this.relay = new OutboxRelay(
+      this.store,
+      new Map(found.map((h) => [h.name, h.handle])),
+      {
+        batchSize: o.batchSize,
+        pollIntervalMs: o.pollIntervalMs,
+        leaseMs: o.leaseMs,
+        maxAttempts: o.maxAttempts,
+        backoff: o.backoff,
+        keepDeliveredMs: o.keepDeliveredMs,
+      },
+      this.logger,
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.handlers.length && this.options.outbox.relay) this.relay?.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
+  }
+
+  /** The messages a committed transition writes: one per handler it matches. */
+  messagesFor(
+    record: TransitionRecord,
+    payload: Readonly<Record<string, unknown>>,
+  ): NewOutboxMessage[] {
+    if (!this.handlers.length) return [];
+    return this.handlers
+      .filter((h) => matches(h.meta, record))
+      .map((h) => ({ handler: h.name, record, payload }));
+  }
+
+  /** Writes messages through the transition's transaction handle. */
+  enqueue(tx: unknown, messages: readonly NewOutboxMessage[]): Promise<void> {
+    return this.store.enqueue(tx, messages);
+  }
+
+  /** Messages were committed in this process: the relay delivers soon. */
+  nudge(): void {
+    this.relay?.nudge();
+  }
+
+  /** Names of the handlers found at bootstrap (`Class.method`). */
+  handlerNames(): string[] {
+    return this.handlers.map((h) => h.name);
+  }
+
+  /** Messages parked after `maxAttempts` failures, oldest first, with their last error. */
+  deadLetters(limit = 100): Promise<OutboxMessage[]> {
+    return this.store.list({ status: 'dead', limit });
+  }
+
+  /** Messages waiting for delivery (or a retry), oldest first. */
+  pending(limit = 100): Promise<OutboxMessage[]> {
+    return this.store.list({ status: 'pending', limit });
+  }
+
+  /** A dead message pending again, its attempts reset; false when there is no such dead message. */
+  async redrive(id: string): Promise<boolean> {
+    const done = await this.store.redrive(id, new Date());
+    if (done) this.nudge();
+    return done;
+  }
+
+  /** Delivers what is due now, in this process (scripts, tests, a relay-less process's shutdown). */
+  async drain(): Promise<RelayRound> {
+    if (!this.relay)
+      throw new Error('TransitionOutbox.drain(): the application is not initialized');
+    return this.relay.drain();
+  }
+
+  /** Deletes delivered messages older than `keepDeliveredSeconds`; how many. */
+  purge(now: Date = new Date()): Promise<number> {
+    return this.store.purge(new Date(now.getTime() - this.options.outbox.keepDeliveredMs));
+  }
+}
+
+function matches(meta: OnTransitionMetadata, record: TransitionRecord): boolean {
+  if (meta.events && !meta.events.includes(record.event)) return false;
+  const inState = (patterns: readonly string[] | undefined, value: StateValue) =>
+    !patterns || patterns.some((p) => matchesState(p, value));
+  return inState(meta.from, record.from as StateValue) && inState(meta.to, record.to as StateValue);
+}

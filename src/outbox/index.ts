@@ -1,0 +1,3 @@
+export { OutboxRelay, type RelayOptions, type RelayRound, type RelayLog } from './outbox-relay.js';
+export { retryDelay, type Backoff } from './backoff.js';
+export type { TransitionDelivery, TransitionHandler } from './transition-delivery.js';

@@ -1,0 +1,48 @@
+import {
+  CannotExecuteNotConnectedError,
+  QueryFailedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
+import { StoreUnavailableError } from '../../../src/index.js';
+import { isUnavailable } from '../../../src/store/typeorm/index.js';
+import { callDatabase } from '../../../src/store/typeorm/typeorm-failures.js';
+
+/** Which errors mean "the database is down" (503) and which are bugs or constraints (500, 4xx). */
+const driver = (code: string) =>
+  new QueryFailedError('SELECT 1', [], Object.assign(new Error(code), { code }));
+
+describe('isUnavailable', () => {
+  it.each([
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    ],
+    ['PostgreSQL shutting down (57P01)', driver('57P01')],
+    ['a PostgreSQL connection failure (08006)', driver('08006')],
+    ['SQLite busy', driver('SQLITE_BUSY')],
+    ['SQLite read-only', driver('SQLITE_READONLY_DBMOVED')],
+    ['TypeORM not connected', new CannotExecuteNotConnectedError()],
+    // A transaction's manager used after its connection was lost (TypeORM 1.x), seen in the
+    // PostgreSQL outage test.
+    ['a released query runner', new QueryRunnerProviderAlreadyReleasedError()],
+  ])('is true for %s', (_what, error) => {
+    expect(isUnavailable(error)).toBe(true);
+  });
+
+  it.each([
+    ['a unique violation', driver('23505')],
+    ['a syntax error', driver('42601')],
+    ['a SQLite constraint', driver('SQLITE_CONSTRAINT_UNIQUE')],
+    ['a plain bug', new TypeError("Cannot read properties of undefined (reading 'id')")],
+  ])('is false for %s', (_what, error) => {
+    expect(isUnavailable(error)).toBe(false);
+  });
+
+  it('turns only unavailability into StoreUnavailableError', async () => {
+    await expect(
+      callDatabase('order', () => Promise.reject(new QueryRunnerProviderAlreadyReleasedError())),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
+    const bug = driver('42601');
+    await expect(callDatabase('order', () => Promise.reject(bug))).rejects.toBe(bug);
+  });
+});
