@@ -65,18 +65,14 @@ suite('the console in a browser', () => {
       (e) => ((e as HTMLInputElement).value = '100'),
     );
     await page.click('#new-order button');
-    await page.waitForSelector(`${eventForm('PAY')} button:not([disabled])`);
+    await page.waitForSelector('#detail[data-rendered="pending@0"]');
     await page.screenshot({ path: join(SHOTS, 'console-new-order.png') });
 
     await page.type(`${eventForm('PAY')} input[name="amount"]`, '100');
     await page.click(`${eventForm('PAY')} button`);
-    await page.waitForFunction(() =>
-      document.querySelector('#summary')?.textContent?.includes('state paid'),
-    );
+    await page.waitForSelector('#detail[data-rendered="paid@1"]');
     await page.click(`${eventForm('CANCEL')} button`);
-    await page.waitForFunction(() =>
-      document.querySelector('#summary')?.textContent?.includes('state cancelled'),
-    );
+    await page.waitForSelector('#detail[data-rendered="cancelled@2"]');
     // The list on the left follows: the order's entry now reads cancelled.
     await page.waitForFunction(() =>
       [...document.querySelectorAll('#orders button')].some((b) =>
@@ -96,6 +92,11 @@ suite('the console in a browser', () => {
       nodes.map((n) => n.textContent?.trim()),
     );
     expect(highlighted).toEqual(['cancelled']);
+    // The history, newest first, by the console's user.
+    expect(await page.$$eval('#history li', (items) => items.map((i) => i.textContent))).toEqual([
+      'v2 CANCEL: paid → cancelled by ann',
+      'v1 PAY: pending → paid by ann',
+    ]);
     // The last answer shown is the CANCEL's 200.
     expect(await page.$eval('#answer', (e) => e.textContent)).toMatch(/^200\n/);
     expect(errors).toEqual([]);

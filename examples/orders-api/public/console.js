@@ -140,6 +140,33 @@ async function render() {
       return box;
     }),
   );
+  await renderHistory(kind, id);
+  // Everything for this version is on the page (what the browser test waits for).
+  $('detail').dataset.rendered = `${row.state}@${row.version}`;
+}
+
+/** An order's transition log (newest first) and the notifications the outbox delivered. */
+async function renderHistory(kind, id) {
+  $('history-section').hidden = kind !== 'orders';
+  if (kind !== 'orders') return;
+  const history = (await call('GET', `/orders/${id}/history?limit=20`)).body;
+  $('history').replaceChildren(
+    ...(history.entries ?? []).map((e) => {
+      const li = document.createElement('li');
+      const who = e.actor ? ` by ${e.actor}` : '';
+      const why = [e.reason, e.comment].filter(Boolean).join(': ');
+      li.textContent = `v${e.version} ${e.event}: ${e.from} → ${e.to}${who}${why ? ` (${why})` : ''}`;
+      return li;
+    }),
+  );
+  const sent = (await call('GET', `/orders/${id}/notifications`)).body;
+  $('notifications').replaceChildren(
+    ...(Array.isArray(sent) ? sent : []).map((n) => {
+      const li = document.createElement('li');
+      li.textContent = `${n.event}: ${n.text}`;
+      return li;
+    }),
+  );
 }
 
 $('new-order').onsubmit = async (e) => {
