@@ -47,6 +47,17 @@ for (const r of http.rows.filter((x) => x.scenario === 'legal')) {
     `| ${r.database} | ${r.platform} | ${name(r.impl)} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${pct(r.rps, d1?.rps)} | ${pct(r.rps, d3?.rps)} | ${pct(r.p99, d3?.p99)} |`,
   );
 }
+console.log("\n## The outbox's cost on the legal route: (ao) vs (a)\n");
+console.log('| database | platform | req/s (a) | req/s (ao) | (ao) vs (a) | p99 (a) | p99 (ao) |');
+console.log('|---|---|---:|---:|---:|---:|---:|');
+for (const r of http.rows.filter((x) => x.scenario === 'legal' && x.impl === 'a')) {
+  const ao = find(r, 'ao');
+  if (ao) {
+    console.log(
+      `| ${r.database} | ${r.platform} | ${f(r.rps)} | ${f(ao.rps)} | ${pct(ao.rps, r.rps)} | ${r.p99} | ${ao.p99} |`,
+    );
+  }
+}
 console.log('\n## HTTP: refused SHIP on a cancelled order (409)\n');
 console.log(
   '| database | platform | implementation | req/s | p99 ms | req/s vs hand-written 409 |',

@@ -18,11 +18,18 @@ import { DataSource } from 'typeorm';
 import {
   CurrentTransition,
   defineResource,
+  OnTransition,
   Transition,
   TransitionGuardModule,
   TransitionService,
 } from '../../src/index.js';
-import { TransitionLogEntry, TypeOrmTransitionStore } from '../../src/store/typeorm/index.js';
+import {
+  HandledTransitionEntry,
+  TransitionLogEntry,
+  TransitionOutboxEntry,
+  TypeOrmOutboxStore,
+  TypeOrmTransitionStore,
+} from '../../src/store/typeorm/index.js';
 import { orderMachine, orderPayloads } from '../../machines/order.machine.js';
 import { Order } from '../../examples/orders-api/src/orders/order.entity.js';
 import { HandWritten } from './hand-written.js';
@@ -50,9 +57,30 @@ const order = defineResource({
   payloads: orderPayloads,
 });
 
+/**
+ * The same orders as another resource with an `@OnTransition()` handler on PAY: each commit
+ * writes an outbox message in its transaction, and the relay (running in the app) delivers it.
+ */
+const outboxed = defineResource({
+  resource: 'order-outboxed',
+  machine: orderMachine,
+  store: BenchOrderStore,
+  payloads: orderPayloads,
+});
+
+@Injectable()
+class PaymentListener {
+  delivered = 0;
+  @OnTransition(outboxed, { event: 'PAY' })
+  paid() {
+    this.delivered++;
+  }
+}
+
 /** Implementations of the route, by their letter: what the tables show. */
 export const IMPLS = {
   a: '@Transition + commit',
+  ao: '@Transition + commit + outbox message',
   ap: '@Transition + commit, pessimistic',
   b: 'hand-written, plain UPDATE (loses updates)',
   c: 'XState in the controller',
@@ -79,6 +107,16 @@ class BenchController {
   @HttpCode(200)
   @Transition(order, 'PAY')
   async aPay(@CurrentTransition() t: CurrentTransition<typeof order, 'PAY'>) {
+    const c = await this.transitions.commit(t, (base) => ({
+      paid: base.context.paid + t.payload.amount,
+    }));
+    return { id: Number(t.id), state: c.to, version: c.version };
+  }
+
+  @Post('ao/orders/:id/pay')
+  @HttpCode(200)
+  @Transition(outboxed, 'PAY')
+  async aoPay(@CurrentTransition() t: CurrentTransition<typeof outboxed, 'PAY'>) {
     const c = await this.transitions.commit(t, (base) => ({
       paid: base.context.paid + t.payload.amount,
     }));
@@ -127,6 +165,8 @@ class BenchController {
 
 export type BenchDatabase = { sqlite: string } | { postgres: string };
 
+const entities = [Order, TransitionLogEntry, TransitionOutboxEntry, HandledTransitionEntry];
+
 export async function createBenchApp(
   platform: 'express' | 'fastify',
   database: BenchDatabase,
@@ -138,24 +178,27 @@ export async function createBenchApp(
           ? {
               type: 'postgres',
               url: database.postgres,
-              entities: [Order, TransitionLogEntry],
+              entities,
               synchronize: true,
             }
           : {
               type: 'better-sqlite3',
               database: database.sqlite,
-              entities: [Order, TransitionLogEntry],
+              entities,
               synchronize: true,
               // WAL, as a production SQLite would run: the same for every implementation.
               enableWAL: true,
             },
       ),
       TypeOrmModule.forFeature([Order]),
-      TransitionGuardModule.forRoot({ commit: { maxRetries: 10 } }),
-      TransitionGuardModule.forFeature([order]),
+      TransitionGuardModule.forRoot({
+        commit: { maxRetries: 10 },
+        outbox: { store: TypeOrmOutboxStore, pollIntervalMs: 200 },
+      }),
+      TransitionGuardModule.forFeature([order, outboxed]),
     ],
     controllers: [BenchController],
-    providers: [HandWritten],
+    providers: [HandWritten, PaymentListener],
   })
   class BenchModule {}
   if (platform === 'fastify') {

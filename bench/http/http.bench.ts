@@ -27,7 +27,7 @@ const ROUNDS = QUICK ? 1 : 3;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** The legal route every way, and the refused route guarded and by hand. */
-export const LEGAL: readonly Impl[] = ['a', 'ap', 'b', 'c', 'd1', 'd2', 'd3'];
+export const LEGAL: readonly Impl[] = ['a', 'ao', 'ap', 'b', 'c', 'd1', 'd2', 'd3'];
 export const REFUSED: readonly Impl[] = ['a', 'b'];
 /** Contention: the ways that are correct under concurrency, and (b) to count what it loses. */
 export const CONTENDERS: readonly Impl[] = ['a', 'ap', 'b', 'd1', 'd2', 'd3'];
@@ -107,7 +107,9 @@ async function sqliteDatabase(): Promise<BenchDatabase> {
 async function postgresDatabase(url: string): Promise<BenchDatabase> {
   const db = new DataSource({ type: 'postgres', url });
   await db.initialize();
-  await db.query('DROP TABLE IF EXISTS orders, transition_log CASCADE');
+  await db.query(
+    'DROP TABLE IF EXISTS orders, transition_log, transition_outbox, transition_handled CASCADE',
+  );
   await db.destroy();
   return {
     name: 'PostgreSQL',
