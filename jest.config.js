@@ -10,6 +10,7 @@ export default {
     '^nestjs-transition-guard/core$': '<rootDir>/src/core/index.ts',
     '^nestjs-transition-guard$': '<rootDir>/src/index.ts',
     '^nestjs-transition-guard/typeorm$': '<rootDir>/src/store/typeorm/index.ts',
+    '^nestjs-transition-guard/drizzle$': '<rootDir>/src/store/drizzle/index.ts',
     '^nestjs-transition-guard/testing$': '<rootDir>/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

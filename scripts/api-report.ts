@@ -16,6 +16,7 @@ export const ENTRIES: Readonly<Record<string, string>> = {
   '.': 'src/index.ts',
   './core': 'src/core/index.ts',
   './typeorm': 'src/store/typeorm/index.ts',
+  './drizzle': 'src/store/drizzle/index.ts',
   './testing': 'src/testing/index.ts',
 };
 

@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from '../store-errors.js';
+import { StoreUnavailableError } from './store-errors.js';
 
 /** Node's network error codes that mean the database cannot be reached. */
 const NETWORK_CODES = new Set([
@@ -11,7 +11,7 @@ const NETWORK_CODES = new Set([
 ]);
 /** PostgreSQL SQLSTATE codes of an unavailable server: class 08 and these. */
 const PG_CODES = new Set(['57P01', '57P02', '57P03', '53300', '53100', '58030']);
-/** TypeORM's own errors for a connection that is not there (any more). */
+/** The ORMs' own errors for a connection that is not there (any more). */
 const TYPEORM_NAMES = new Set([
   'CannotExecuteNotConnectedError',
   'ConnectionIsNotSetError',
@@ -21,10 +21,10 @@ const TYPEORM_NAMES = new Set([
   'QueryRunnerProviderAlreadyReleasedError',
 ]);
 const MESSAGES =
-  /not (been )?initialized|Connection terminated|Connection ended|connection is not (established|open)|Query runner already released|connection provided by a query runner was already released|Client has encountered a connection error|database is locked|disk I\/O error/i;
+  /not (been )?initialized|Driver not Connected|Cannot use a pool after calling end|Connection terminated|Connection ended|connection is not (established|open)|Query runner already released|connection provided by a query runner was already released|Client has encountered a connection error|database is locked|disk I\/O error/i;
 
 /**
- * Whether an error from TypeORM or its driver means the database is unavailable (rather than a
+ * Whether an error from an ORM (TypeORM, Drizzle) or its driver means the database is unavailable (rather than a
  * bug or a constraint): network errors, PostgreSQL's connection and shutdown classes, SQLite's
  * `SQLITE_BUSY`, `SQLITE_LOCKED`, `SQLITE_IOERR_*`, `SQLITE_READONLY*`, `SQLITE_CANTOPEN`,
  * `SQLITE_FULL`, and TypeORM's "not connected" and "query runner already released" errors.

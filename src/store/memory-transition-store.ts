@@ -52,8 +52,8 @@ export class MemoryTransitionStore<
     next: { state: StoredState; changes?: Partial<TContext> },
     options: CompareAndSetOptions,
   ): Promise<WriteResult> {
-    assertChangesAllowed(next.changes, OWNED);
     return this.serially(id, async (): Promise<WriteResult> => {
+      assertChangesAllowed(next.changes, OWNED);
       const row = this.rows.get(id);
       if (!row || !sameState(row.state, expected.state)) return { written: false };
       if (expected.version !== undefined && row.version !== expected.version) {

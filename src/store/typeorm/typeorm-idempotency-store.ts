@@ -8,7 +8,7 @@ import type {
 } from '../idempotency-store.interface.js';
 import { IdempotencyKeyLostError } from '../store-errors.js';
 import { IdempotencyKeyEntry } from './idempotency-key.entity.js';
-import { callDatabase } from './typeorm-failures.js';
+import { callDatabase } from '../database-failures.js';
 import { onConnection } from './connection-queue.js';
 
 const UNIQUE_VIOLATION = /^(23505|SQLITE_CONSTRAINT)/;

@@ -12,7 +12,7 @@ import type {
 import type { TransitionRecord } from '../transition-store.interface.js';
 import { onConnection } from './connection-queue.js';
 import { HandledTransitionEntry, TransitionOutboxEntry } from './outbox.entities.js';
-import { callDatabase } from './typeorm-failures.js';
+import { callDatabase } from '../database-failures.js';
 
 type Raw = Record<string, unknown>;
 

@@ -22,7 +22,7 @@ import type {
 import { TypeOrmStatements } from './typeorm-statements.js';
 import { onConnection } from './connection-queue.js';
 import { TransitionLogEntry } from './transition-log.entity.js';
-import { callDatabase } from './typeorm-failures.js';
+import { callDatabase } from '../database-failures.js';
 import { canonicalKey, keyTypeOf, type KeyType } from '../key-types.js';
 
 export interface TypeOrmTransitionStoreOptions<E extends ObjectLiteral, TContext> {

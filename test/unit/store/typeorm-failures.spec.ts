@@ -5,7 +5,7 @@ import {
 } from 'typeorm';
 import { StoreUnavailableError } from '../../../src/index.js';
 import { isUnavailable } from '../../../src/store/typeorm/index.js';
-import { callDatabase } from '../../../src/store/typeorm/typeorm-failures.js';
+import { callDatabase } from '../../../src/store/database-failures.js';
 
 /** Which errors mean "the database is down" (503) and which are bugs or constraints (500, 4xx). */
 const driver = (code: string) =>

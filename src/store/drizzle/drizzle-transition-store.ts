@@ -1,0 +1,348 @@
+import {
+  and,
+  desc,
+  eq,
+  getTableColumns,
+  getTableName,
+  is,
+  lt,
+  sql,
+  type Column,
+  type InferInsertModel,
+  type InferSelectModel,
+  type SQL,
+  type Table,
+} from 'drizzle-orm';
+import { PgTable } from 'drizzle-orm/pg-core';
+import { canonicalJson, decodeState, encodeState, type StoredState } from '../../core/index.js';
+import { callDatabase } from '../database-failures.js';
+import { canonicalKey, keyTypeOf, type KeyType } from '../key-types.js';
+import { assertChangesAllowed } from '../store-errors.js';
+import type {
+  CompareAndSetOptions,
+  ExpectedState,
+  HistoryEntry,
+  HistoryPage,
+  HistoryQuery,
+  LockedDecision,
+  StoredResource,
+  TransitionRecord,
+  TransitionStore,
+  WriteResult,
+} from '../transition-store.interface.js';
+import { DrizzleConnection, type DrizzleDatabase, type Queries } from './drizzle-connection.js';
+import type { TransitionLogTable } from './transition-log.tables.js';
+
+type RowOf<T extends Table> = InferSelectModel<T>;
+/** The table's properties whose values are strings: where a state can be kept. */
+export type StringProperty<T extends Table> = {
+  [K in keyof RowOf<T>]-?: RowOf<T>[K] extends string ? K : never;
+}[keyof RowOf<T>] &
+  string;
+/** The table's properties whose values are numbers: where a version can be kept. */
+export type NumberProperty<T extends Table> = {
+  [K in keyof RowOf<T>]-?: RowOf<T>[K] extends number ? K : never;
+}[keyof RowOf<T>] &
+  string;
+
+export interface DrizzleTransitionStoreOptions<T extends Table, TContext> {
+  /** The Drizzle table whose rows are the resources. */
+  readonly table: T;
+  /** Property holding the state: a string column (parallel state values are stored as JSON). */
+  readonly stateProperty: StringProperty<T>;
+  /** Property holding the version, a number column the write increments; omit if there is none. */
+  readonly versionProperty?: NumberProperty<T>;
+  /** Primary key property. Default `'id'`. */
+  readonly idProperty?: keyof RowOf<T> & string;
+  /** What the machine's guards read, from a row. Default: the whole row. */
+  readonly context?: (row: RowOf<T>) => TContext;
+  /**
+   * Write a transition log row in the same transaction as each state change: the log table of
+   * the database's dialect (`sqliteTransitionLog` or `pgTransitionLog`), exported from your schema.
+   */
+  readonly log?: TransitionLogTable;
+  /** Name for messages ('order'). Default: the table's name. */
+  readonly name?: string;
+}
+
+/**
+ * A `TransitionStore` on a Drizzle table, for SQLite (better-sqlite3) and PostgreSQL
+ * (node-postgres). `compareAndSet` is one `UPDATE ... SET state, version = version + 1, changes
+ * WHERE id AND state [AND version] RETURNING ...`, in a transaction with the log row and the
+ * `beforeCommit` hooks when there are any. The state and version properties are checked against
+ * the table's columns at compile time.
+ *
+ * @example
+ * const store = new DrizzleTransitionStore(db, {
+ *   table: orders, stateProperty: 'status', versionProperty: 'version', log: sqliteTransitionLog,
+ *   context: (o) => ({ total: o.total, paid: o.paid }),
+ * });
+ */
+export class DrizzleTransitionStore<
+  T extends Table,
+  TContext = RowOf<T>,
+> implements TransitionStore<TContext, Partial<InferInsertModel<T>>> {
+  private readonly connection: DrizzleConnection;
+  private readonly columns: Record<string, Column>;
+  private readonly idProperty: string;
+  private readonly name: string;
+  private readonly owned: string[];
+  private key: KeyType | undefined;
+
+  constructor(
+    db: DrizzleDatabase,
+    protected readonly options: DrizzleTransitionStoreOptions<T, TContext>,
+  ) {
+    this.connection = new DrizzleConnection(db);
+    this.columns = getTableColumns(options.table) as Record<string, Column>;
+    this.idProperty = options.idProperty ?? 'id';
+    this.name = options.name ?? getTableName(options.table);
+    this.owned = [
+      options.stateProperty,
+      this.idProperty,
+      ...(options.versionProperty ? [options.versionProperty] : []),
+    ];
+  }
+
+  /**
+   * Checks at bootstrap that the named properties are columns of the table, and that the table
+   * and the log table are of the database's dialect.
+   */
+  verify(): void {
+    const where = `DrizzleTransitionStore '${this.name}'`;
+    for (const property of this.owned) {
+      if (!(property in this.columns)) {
+        throw new Error(
+          `${where}: table ${getTableName(this.options.table)} has no column property '${property}' (columns: ${Object.keys(this.columns).join(', ')}). Fix the store's options.`,
+        );
+      }
+    }
+    const dialect = this.connection.postgres ? 'PostgreSQL' : 'SQLite';
+    const tables: [string, Table][] = [['table', this.options.table]];
+    if (this.options.log) tables.push(['log', this.options.log]);
+    for (const [option, table] of tables) {
+      if (is(table, PgTable) !== this.connection.postgres) {
+        throw new Error(
+          `${where}: the ${option} option is a ${is(table, PgTable) ? 'PostgreSQL' : 'SQLite'} table but the database is ${dialect}. ` +
+            (option === 'log'
+              ? `Use log: ${this.connection.postgres ? 'pgTransitionLog' : 'sqliteTransitionLog'} from 'nestjs-transition-guard/drizzle'.`
+              : `Pass the table defined for ${dialect}.`),
+        );
+      }
+    }
+    this.keyType();
+  }
+
+  async load(id: string): Promise<StoredResource<TContext> | null> {
+    const rows = await this.call('plain', (q) =>
+      q.select().from(this.options.table).where(this.idIs(id)).limit(1),
+    );
+    return rows[0] ? this.toResource(rows[0] as RowOf<T>) : null;
+  }
+
+  async compareAndSet(
+    id: string,
+    expected: ExpectedState,
+    next: { state: StoredState; changes?: Partial<InferInsertModel<T>> },
+    options: CompareAndSetOptions,
+  ): Promise<WriteResult> {
+    const withVersion =
+      this.options.versionProperty !== undefined && expected.version !== undefined;
+    const update = this.updateOf(id, expected, next, withVersion);
+    // The compare-and-set UPDATE is atomic on its own; a transaction is needed only when other
+    // writes (the log row, beforeCommit hooks) must commit or roll back with it.
+    const alone = !this.options.log && !options.beforeCommit;
+    return this.call(alone ? 'plain' : 'transaction', async (q) => {
+      const row = await this.runUpdate(q, update, options.returning ?? false);
+      if (!row) return { written: false };
+      await this.writeLog(q, options.record);
+      if (options.beforeCommit) await options.beforeCommit(q);
+      return options.returning ? { written: true, row } : { written: true };
+    });
+  }
+
+  /**
+   * Pessimistic commit: in one transaction, the row locked (`SELECT ... FOR UPDATE` on
+   * PostgreSQL; on SQLite the transaction takes the write lock first), then the decision, the
+   * write, the log and the hooks.
+   */
+  commitLocked(
+    id: string,
+    decide: (current: StoredResource<TContext>) => LockedDecision<Partial<InferInsertModel<T>>>,
+    options: { readonly returning?: boolean },
+  ): Promise<{ readonly row?: unknown } | null> {
+    return this.call('transaction', async (q) => {
+      let select = q.select().from(this.options.table).where(this.idIs(id)).limit(1);
+      if (this.connection.postgres) select = select.for('update');
+      const rows = await select;
+      if (!rows[0]) return null;
+      const current = this.toResource(rows[0] as RowOf<T>);
+      const decision = decide(current);
+      const update = this.updateOf(
+        id,
+        { state: current.state, version: current.version },
+        decision,
+        current.version !== undefined,
+      );
+      const row = await this.runUpdate(q, update, options.returning ?? false);
+      if (!row) throw new Error(`${this.name} ${id}: the locked row changed under its lock`);
+      await this.writeLog(q, decision.record);
+      if (decision.beforeCommit) await decision.beforeCommit(q);
+      return options.returning ? { row } : {};
+    });
+  }
+
+  /** The transition log of one resource (with `log`), newest first, keyset-paginated by log id. */
+  async history(resource: string, id: string, query: HistoryQuery): Promise<HistoryPage> {
+    const log = this.options.log;
+    if (!log) {
+      throw new Error(
+        `DrizzleTransitionStore '${this.name}' keeps no transition log: set log (sqliteTransitionLog or pgTransitionLog) to read history.`,
+      );
+    }
+    const rows = (await this.call('plain', (q) =>
+      q
+        .select()
+        .from(log)
+        .where(
+          and(
+            eq(log.resource, resource),
+            eq(log.resourceId, id),
+            query.before === undefined ? undefined : lt(log.id, Number(query.before)),
+          ),
+        )
+        .orderBy(desc(log.id))
+        .limit(query.limit + 1),
+    )) as LogRow[];
+    const more = rows.length > query.limit;
+    const entries = rows.slice(0, query.limit).map(historyEntry);
+    return { entries, next: more ? (entries.at(-1)?.cursor ?? null) : null };
+  }
+
+  /** The id as the key column holds it (its type read from the table), or undefined. */
+  canonicalId(id: string): string | undefined {
+    return canonicalKey(this.keyType(), id);
+  }
+
+  /** The compare-and-set's SET values and WHERE condition. */
+  private updateOf(
+    id: string,
+    expected: ExpectedState,
+    next: { readonly state: StoredState; readonly changes?: Partial<InferInsertModel<T>> },
+    withVersion: boolean,
+  ): { set: Record<string, unknown>; where: SQL | undefined } {
+    assertChangesAllowed(next.changes, this.owned);
+    const { stateProperty, versionProperty } = this.options;
+    const set: Record<string, unknown> = {};
+    for (const [property, value] of Object.entries(next.changes ?? {})) {
+      if (!(property in this.columns)) {
+        throw new Error(
+          `commit() changes name '${property}', which is not a column property of ${getTableName(this.options.table)} (columns: ${Object.keys(this.columns).join(', ')}).`,
+        );
+      }
+      set[property] = value;
+    }
+    set[stateProperty] = encodeState(next.state);
+    if (versionProperty) set[versionProperty] = sql`${this.columns[versionProperty]} + 1`;
+    const where = and(
+      this.idIs(id),
+      eq(this.columns[stateProperty], encodeState(expected.state)),
+      withVersion && versionProperty
+        ? eq(this.columns[versionProperty], expected.version)
+        : undefined,
+    );
+    return { set, where };
+  }
+
+  /** Runs the UPDATE ... RETURNING: the written row, or undefined when no row matched. */
+  private async runUpdate(
+    q: Queries,
+    update: { set: Record<string, unknown>; where: SQL | undefined },
+    wholeRow: boolean,
+  ): Promise<Record<string, unknown> | undefined> {
+    const written = q.update(this.options.table).set(update.set).where(update.where);
+    const rows = await (wholeRow
+      ? written.returning()
+      : written.returning({ id: this.columns[this.idProperty] }));
+    return rows[0];
+  }
+
+  private async writeLog(q: Queries, record: TransitionRecord): Promise<void> {
+    if (!this.options.log) return;
+    await q.insert(this.options.log).values({
+      transitionId: record.transitionId,
+      resource: record.resource,
+      resourceId: record.resourceId,
+      event: record.event,
+      from: encodeState(record.from),
+      to: encodeState(record.to),
+      version: record.version ?? null,
+      actor: record.actor,
+      at: record.at.toISOString(),
+      reason: record.reason,
+      comment: record.comment,
+      metadata: record.metadata ? canonicalJson(record.metadata) : null,
+      machineVersion: record.machineVersion,
+      correlationId: record.correlationId,
+    });
+  }
+
+  private call<R>(mode: 'plain' | 'transaction', work: (q: Queries) => PromiseLike<R>): Promise<R> {
+    return callDatabase(this.name, () => this.connection.run(mode, async (q) => work(q)));
+  }
+
+  private idIs(id: string): SQL {
+    const key = this.keyType();
+    // Integers beyond 2^53 stay strings: the driver passes them exactly.
+    const value = key.kind === 'integer' && Number.isSafeInteger(Number(id)) ? Number(id) : id;
+    return eq(this.columns[this.idProperty], value);
+  }
+
+  private toResource(row: RowOf<T>): StoredResource<TContext> {
+    const { versionProperty, stateProperty, context } = this.options;
+    const version = versionProperty ? Number(row[versionProperty]) : undefined;
+    return {
+      state: decodeState(row[stateProperty] as string),
+      context: context ? context(row) : (row as unknown as TContext),
+      ...(version === undefined ? {} : { version }),
+    };
+  }
+
+  private keyType(): KeyType {
+    if (this.key) return this.key;
+    const column = this.columns[this.idProperty] as Column | undefined;
+    if (!column) {
+      throw new Error(
+        `DrizzleTransitionStore '${this.name}': table ${getTableName(this.options.table)} has no column property '${this.idProperty}'. Set idProperty.`,
+      );
+    }
+    const [, type = 'text', length] = /^(\w+)(?:\((\d+)\))?/.exec(column.getSQLType()) ?? [];
+    return (this.key = keyTypeOf(type, {
+      sqlite: !this.connection.postgres,
+      length: length ? Number(length) : undefined,
+    }));
+  }
+}
+
+type LogRow = InferSelectModel<TransitionLogTable>;
+
+/** A log row as a history entry. */
+function historyEntry(row: LogRow): HistoryEntry {
+  return {
+    cursor: String(row.id),
+    transitionId: row.transitionId ?? '',
+    resource: row.resource,
+    resourceId: row.resourceId,
+    event: row.event,
+    from: decodeState(row.from),
+    to: decodeState(row.to),
+    version: row.version ?? undefined,
+    actor: row.actor,
+    at: new Date(row.at),
+    reason: row.reason,
+    comment: row.comment,
+    metadata: row.metadata ? (JSON.parse(row.metadata) as Record<string, unknown>) : null,
+    machineVersion: row.machineVersion ?? '',
+    correlationId: row.correlationId,
+  };
+}

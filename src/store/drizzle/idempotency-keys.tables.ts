@@ -1,0 +1,61 @@
+import {
+  bigint,
+  pgTable,
+  primaryKey as pgPrimaryKey,
+  text as pgText,
+  varchar,
+} from 'drizzle-orm/pg-core';
+import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+type KeyStatus = 'in-progress' | 'committed' | 'completed';
+
+/**
+ * Idempotency-Key records as a Drizzle table, for SQLite: what `DrizzleIdempotencyStore` keeps.
+ * Export it from your schema so that drizzle-kit creates it. Same table and columns as the
+ * TypeORM store's `IdempotencyKeyEntry`.
+ *
+ * @example
+ * // schema.ts
+ * export { sqliteIdempotencyKeys } from 'nestjs-transition-guard/drizzle';
+ */
+export const sqliteIdempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    caller: text('caller', { length: 256 }).notNull(),
+    key: text('key', { length: 255 }).notNull(),
+    fingerprint: text('fingerprint', { length: 64 }).notNull(),
+    token: text('token', { length: 64 }).notNull(),
+    status: text('status', { length: 16 }).$type<KeyStatus>().notNull(),
+    response: text('response'),
+    committed: text('committed'),
+    leaseUntilMs: integer('leaseUntilMs').notNull(),
+    expiresAtMs: integer('expiresAtMs').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caller, t.key] })],
+);
+
+/**
+ * Idempotency-Key records as a Drizzle table, for PostgreSQL (see `sqliteIdempotencyKeys`).
+ *
+ * @example
+ * // schema.ts
+ * export { pgIdempotencyKeys } from 'nestjs-transition-guard/drizzle';
+ */
+export const pgIdempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    caller: varchar('caller', { length: 256 }).notNull(),
+    key: varchar('key', { length: 255 }).notNull(),
+    fingerprint: varchar('fingerprint', { length: 64 }).notNull(),
+    token: varchar('token', { length: 64 }).notNull(),
+    status: varchar('status', { length: 16 }).$type<KeyStatus>().notNull(),
+    response: pgText('response'),
+    committed: pgText('committed'),
+    leaseUntilMs: bigint('leaseUntilMs', { mode: 'number' }).notNull(),
+    expiresAtMs: bigint('expiresAtMs', { mode: 'number' }).notNull(),
+  },
+  (t) => [pgPrimaryKey({ columns: [t.caller, t.key] })],
+);
+
+/** Either idempotency table. */
+export type IdempotencyKeysTable = typeof sqliteIdempotencyKeys | typeof pgIdempotencyKeys;

@@ -1,0 +1,20 @@
+/** `nestjs-transition-guard/drizzle`: the Drizzle ORM stores (drizzle-orm is an optional peer). */
+export {
+  DrizzleTransitionStore,
+  type DrizzleTransitionStoreOptions,
+  type StringProperty,
+  type NumberProperty,
+} from './drizzle-transition-store.js';
+export { DrizzleIdempotencyStore } from './drizzle-idempotency-store.js';
+export {
+  sqliteIdempotencyKeys,
+  pgIdempotencyKeys,
+  type IdempotencyKeysTable,
+} from './idempotency-keys.tables.js';
+export { type DrizzleDatabase } from './drizzle-connection.js';
+export {
+  sqliteTransitionLog,
+  pgTransitionLog,
+  type TransitionLogTable,
+} from './transition-log.tables.js';
+export { isUnavailable } from '../database-failures.js';

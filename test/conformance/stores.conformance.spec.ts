@@ -1,0 +1,406 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
+import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
+import { integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
+import { integer as sqliteInteger, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import pg from 'pg';
+import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { MemoryIdempotencyStore, MemoryTransitionStore } from '../../src/index.js';
+import {
+  IdempotencyKeyEntry,
+  TransitionLogEntry,
+  TypeOrmIdempotencyStore,
+  TypeOrmTransitionStore,
+} from '../../src/store/typeorm/index.js';
+import {
+  DrizzleIdempotencyStore,
+  DrizzleTransitionStore,
+  pgIdempotencyKeys,
+  pgTransitionLog,
+  sqliteIdempotencyKeys,
+  sqliteTransitionLog,
+  type DrizzleDatabase,
+} from '../../src/store/drizzle/index.js';
+import { freshDatabase } from '../support/pg-database.js';
+import { describeIdempotencyStore } from './idempotency-store.conformance.js';
+import { describeTransitionStore, type OpenedStore } from './transition-store.conformance.js';
+
+/**
+ * Every store the package ships runs the same conformance suites, on every database it supports:
+ * memory, TypeORM on a SQLite file, TypeORM on PostgreSQL (with TG_POSTGRES_URL or a throwaway
+ * cluster). A new store is added here with its harness.
+ */
+
+@Entity({ name: 'conformance_tickets' })
+class Ticket {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ type: 'varchar', length: 200, name: 'state_value' }) state!: string;
+  @Column({ type: 'integer', name: 'row_version' }) version!: number;
+  @Column({ type: 'varchar', length: 50, nullable: true }) owner!: string | null;
+}
+
+const entities = [Ticket, TransitionLogEntry, IdempotencyKeyEntry];
+
+// ---- memory --------------------------------------------------------------------------------
+
+let memoryIds = 0;
+describeTransitionStore({
+  name: 'MemoryTransitionStore',
+  open: () => {
+    const store = new MemoryTransitionStore<{ owner: string | null }>();
+    return Promise.resolve({
+      store,
+      insert: (state) => {
+        const id = String(++memoryIds);
+        store.insert(id, { state, context: { owner: null } });
+        return Promise.resolve(id);
+      },
+      log: (id) =>
+        Promise.resolve(
+          store.log
+            .filter((r) => r.resourceId === id)
+            .map((r) => ({ event: r.event, version: r.version ?? null })),
+        ),
+      close: () => Promise.resolve(),
+    });
+  },
+});
+
+describeIdempotencyStore({
+  name: 'MemoryIdempotencyStore',
+  open: () =>
+    Promise.resolve({ store: new MemoryIdempotencyStore(), close: () => Promise.resolve() }),
+});
+
+// ---- TypeORM ---------------------------------------------------------------------------------
+
+/** Where a TypeORM DataSource connects: a SQLite file or a PostgreSQL database. */
+interface Backend {
+  readonly name: string;
+  /** A new DataSource on the backend's database, tables created and emptied. */
+  dataSource(): Promise<DataSource>;
+  /** Called once after the suites. */
+  stop(): Promise<void>;
+}
+
+const sqlite = (): Backend => {
+  const dir = mkdtempSync(join(tmpdir(), 'tg-conformance-'));
+  let files = 0;
+  let current = '';
+  return {
+    name: 'SQLite',
+    async dataSource() {
+      current ||= join(dir, `db-${++files}.sqlite`);
+      const ds = new DataSource({
+        type: 'better-sqlite3',
+        database: current,
+        entities,
+        synchronize: true,
+      });
+      return ds.initialize();
+    },
+    stop: () => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+};
+
+const postgres = (): Backend => {
+  let db: Awaited<ReturnType<typeof freshDatabase>> | null = null;
+  return {
+    name: 'PostgreSQL',
+    async dataSource() {
+      db ??= (await freshDatabase('tg_conformance')) ?? null;
+      if (!db) throw new Error('no PostgreSQL server');
+      const ds = new DataSource({
+        type: 'postgres',
+        url: db.url,
+        entities,
+        synchronize: true,
+        poolSize: 8,
+      });
+      return ds.initialize();
+    },
+    stop: async () => {
+      await db?.stop();
+    },
+  };
+};
+
+const backends = [sqlite(), ...(process.env.TG_POSTGRES_URL ? [postgres()] : [])];
+if (!process.env.TG_POSTGRES_URL) {
+  console.warn('Store conformance on PostgreSQL skipped: TG_POSTGRES_URL is unset');
+}
+afterAll(async () => {
+  for (const backend of backends) await backend.stop();
+});
+
+const ticketStore = (ds: DataSource) =>
+  new TypeOrmTransitionStore(ds, {
+    entity: Ticket,
+    stateProperty: 'state',
+    versionProperty: 'version',
+    log: true,
+    context: (t) => ({ owner: t.owner }),
+  });
+
+for (const backend of backends) {
+  describeTransitionStore({
+    name: `TypeOrmTransitionStore on ${backend.name}`,
+    async open(): Promise<OpenedStore> {
+      const ds = await backend.dataSource();
+      await ds.getRepository(Ticket).clear();
+      await ds.getRepository(TransitionLogEntry).clear();
+      const others: DataSource[] = [];
+      const store = ticketStore(ds);
+      store.verify();
+      return {
+        store,
+        async insert(state) {
+          const inserted = await ds
+            .getRepository(Ticket)
+            .insert({ state, version: 0, owner: null });
+          return String((inserted.identifiers[0] as { id: number }).id);
+        },
+        async log(id) {
+          const rows = await ds
+            .getRepository(TransitionLogEntry)
+            .find({ where: { resourceId: id }, order: { id: 'ASC' } });
+          return rows.map((r) => ({ event: r.event, version: r.version }));
+        },
+        // Several connections of one process deadlock on SQLite (see OpenedStore.another).
+        another:
+          backend.name === 'PostgreSQL'
+            ? async () => {
+                const other = await backend.dataSource();
+                others.push(other);
+                return ticketStore(other);
+              }
+            : undefined,
+        async breakConnection() {
+          await ds.destroy();
+        },
+        async close() {
+          for (const d of [ds, ...others]) if (d.isInitialized) await d.destroy();
+        },
+      };
+    },
+  });
+
+  describeIdempotencyStore({
+    name: `TypeOrmIdempotencyStore on ${backend.name}`,
+    async open() {
+      const ds = await backend.dataSource();
+      await ds.getRepository(IdempotencyKeyEntry).clear();
+      const others: DataSource[] = [];
+      const store = new TypeOrmIdempotencyStore(ds);
+      store.verify();
+      return {
+        store,
+        async another() {
+          const other = await backend.dataSource();
+          others.push(other);
+          return new TypeOrmIdempotencyStore(other);
+        },
+        async close() {
+          for (const d of [ds, ...others]) if (d.isInitialized) await d.destroy();
+        },
+      };
+    },
+  });
+}
+
+// ---- Drizzle ---------------------------------------------------------------------------------
+
+const sqliteTickets = sqliteTable('conformance_tickets', {
+  id: sqliteInteger('id').primaryKey({ autoIncrement: true }),
+  state: text('state_value').notNull(),
+  version: sqliteInteger('row_version').notNull(),
+  owner: text('owner'),
+});
+const pgTickets = pgTable('conformance_tickets', {
+  id: serial('id').primaryKey(),
+  state: varchar('state_value', { length: 200 }).notNull(),
+  version: integer('row_version').notNull(),
+  owner: varchar('owner', { length: 50 }),
+});
+
+/** The tables as a migration (drizzle-kit's output) would create them. */
+const ddl = (serialKey: string) => [
+  `CREATE TABLE conformance_tickets (id ${serialKey}, state_value varchar(200) NOT NULL, row_version integer NOT NULL, owner varchar(50))`,
+  `CREATE TABLE transition_log (id ${serialKey}, "transitionId" varchar(36), resource varchar(100) NOT NULL, "resourceId" varchar(128) NOT NULL, ` +
+    `event varchar(256) NOT NULL, from_state varchar(1024) NOT NULL, to_state varchar(1024) NOT NULL, version integer, actor varchar(256), ` +
+    `at varchar(40) NOT NULL, reason varchar(200), comment varchar(2000), metadata text, "machineVersion" varchar(16), "correlationId" varchar(128))`,
+  `CREATE INDEX transition_log_resource ON transition_log (resource, "resourceId", id)`,
+  `CREATE TABLE idempotency_keys (caller varchar(256) NOT NULL, "key" varchar(255) NOT NULL, fingerprint varchar(64) NOT NULL, ` +
+    `token varchar(64) NOT NULL, status varchar(16) NOT NULL, response text, committed text, "leaseUntilMs" bigint NOT NULL, ` +
+    `"expiresAtMs" bigint NOT NULL, PRIMARY KEY (caller, "key"))`,
+];
+
+interface DrizzleBackend {
+  readonly name: string;
+  /** A new connection (a client or a pool) on the backend's database, tables created and emptied. */
+  connect(): Promise<{ db: DrizzleDatabase; end: () => Promise<void> }>;
+  stop(): Promise<void>;
+}
+
+const drizzleSqlite = (): DrizzleBackend => {
+  const dir = mkdtempSync(join(tmpdir(), 'tg-conformance-drizzle-'));
+  const file = join(dir, 'db.sqlite');
+  const setup = new Database(file);
+  setup.pragma('journal_mode = WAL');
+  for (const statement of ddl('integer PRIMARY KEY AUTOINCREMENT')) setup.exec(statement);
+  setup.close();
+  return {
+    name: 'SQLite',
+    connect: () => {
+      const client = new Database(file);
+      return Promise.resolve({
+        db: sqliteDrizzle(client),
+        end: () => {
+          if (client.open) client.close();
+          return Promise.resolve();
+        },
+      });
+    },
+    stop: () => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+};
+
+const drizzlePostgres = (): DrizzleBackend => {
+  let db: Awaited<ReturnType<typeof freshDatabase>> | null = null;
+  return {
+    name: 'PostgreSQL',
+    async connect() {
+      if (!db) {
+        db = (await freshDatabase('tg_conformance_drizzle')) ?? null;
+        if (!db) throw new Error('no PostgreSQL server');
+        const setup = new pg.Client({ connectionString: db.url });
+        await setup.connect();
+        for (const statement of ddl('serial PRIMARY KEY')) await setup.query(statement);
+        await setup.end();
+      }
+      const pool = new pg.Pool({ connectionString: db.url, max: 8 });
+      let ended = false;
+      return {
+        db: pgDrizzle(pool),
+        end: async () => {
+          if (!ended) await pool.end();
+          ended = true;
+        },
+      };
+    },
+    stop: async () => {
+      await db?.stop();
+    },
+  };
+};
+
+const drizzleBackends = [
+  {
+    backend: drizzleSqlite(),
+    tickets: sqliteTickets,
+    log: sqliteTransitionLog,
+    keys: sqliteIdempotencyKeys,
+  },
+  ...(process.env.TG_POSTGRES_URL
+    ? [
+        {
+          backend: drizzlePostgres(),
+          tickets: pgTickets,
+          log: pgTransitionLog,
+          keys: pgIdempotencyKeys,
+        },
+      ]
+    : []),
+];
+afterAll(async () => {
+  for (const { backend } of drizzleBackends) await backend.stop();
+});
+
+for (const { backend, tickets, log, keys } of drizzleBackends) {
+  describeIdempotencyStore({
+    name: `DrizzleIdempotencyStore on ${backend.name}`,
+    async open() {
+      const main = await backend.connect();
+      await (main.db as unknown as { delete(t: unknown): PromiseLike<unknown> }).delete(keys);
+      const ends = [main.end];
+      const store = new DrizzleIdempotencyStore(main.db, keys);
+      store.verify();
+      return {
+        store,
+        async another() {
+          const other = await backend.connect();
+          ends.push(other.end);
+          return new DrizzleIdempotencyStore(other.db, keys);
+        },
+        async close() {
+          for (const end of ends) await end();
+        },
+      };
+    },
+  });
+
+  const storeOn = (db: DrizzleDatabase) =>
+    new DrizzleTransitionStore(db, {
+      table: tickets,
+      stateProperty: 'state',
+      versionProperty: 'version',
+      log,
+      context: (t) => ({ owner: t.owner }),
+    });
+  describeTransitionStore({
+    name: `DrizzleTransitionStore on ${backend.name}`,
+    async open(): Promise<OpenedStore> {
+      const main = await backend.connect();
+      const q = main.db as unknown as { delete(t: unknown): PromiseLike<unknown> };
+      await q.delete(tickets);
+      await q.delete(log);
+      const ends = [main.end];
+      const store = storeOn(main.db);
+      store.verify();
+      return {
+        store,
+        async insert(state) {
+          const rows = await (
+            main.db as unknown as {
+              insert(t: unknown): {
+                values(v: object): { returning(): PromiseLike<{ id: number }[]> };
+              };
+            }
+          )
+            .insert(tickets)
+            .values({ state, version: 0, owner: null })
+            .returning();
+          return String(rows[0].id);
+        },
+        async log(id) {
+          const page = await store.history('ticket', id, { limit: 1000 });
+          return page.entries
+            .map((e) => ({ event: e.event, version: e.version ?? null }))
+            .reverse();
+        },
+        another:
+          backend.name === 'PostgreSQL'
+            ? async () => {
+                const other = await backend.connect();
+                ends.push(other.end);
+                return storeOn(other.db);
+              }
+            : undefined,
+        breakConnection: () => main.end(),
+        async close() {
+          for (const end of ends) await end();
+        },
+      };
+    },
+  });
+}

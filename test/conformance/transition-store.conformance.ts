@@ -1,0 +1,259 @@
+import {
+  ForbiddenChangesError,
+  StoreUnavailableError,
+  type TransitionRecord,
+  type TransitionStore,
+} from '../../src/index.js';
+
+/**
+ * The conformance suite every `TransitionStore` runs (memory, TypeORM, and each adapter to come),
+ * on each database it supports: a store is done when it passes. Rows have a state, a version and
+ * one other column, `owner`; the store's changes type allows `owner`.
+ */
+export interface OpenedStore {
+  readonly store: TransitionStore<{ owner: string | null }, { owner?: string | null }>;
+  /** Inserts a row in `state` (stored form), version 0, owner null; its id. */
+  insert(state: string): Promise<string>;
+  /** The log of a row, oldest first, or undefined when the store keeps none. */
+  log?(id: string): Promise<{ event: string; version: number | null }[]>;
+  /**
+   * Another store on the same database, as another process would have (its own connections).
+   * Not on SQLite: better-sqlite3 waits for a lock synchronously, so two connections of one
+   * process deadlock until the busy timeout (test/race runs SQLite with several processes).
+   */
+  another?(): Promise<OpenedStore['store']>;
+  /** Makes the database unreachable for the store; undefined when it cannot be (memory). */
+  breakConnection?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreHarness {
+  readonly name: string;
+  open(): Promise<OpenedStore>;
+}
+
+export const record = (id: string, event: string, version: number): TransitionRecord => ({
+  transitionId: `00000000-0000-4000-8000-${String(version).padStart(12, '0')}`,
+  resource: 'ticket',
+  resourceId: id,
+  event,
+  from: 'open',
+  to: 'open',
+  version,
+  actor: null,
+  at: new Date(0),
+  reason: null,
+  comment: null,
+  metadata: null,
+  machineVersion: 'conformance',
+  correlationId: null,
+});
+
+export function describeTransitionStore(harness: StoreHarness): void {
+  describe(`TransitionStore conformance: ${harness.name}`, () => {
+    let opened: OpenedStore;
+    beforeEach(async () => {
+      opened = await harness.open();
+    });
+    afterEach(async () => {
+      await opened.close();
+    });
+
+    it('loads a row with its state, version and context; null for none', async () => {
+      const id = await opened.insert('open');
+      expect(await opened.store.load(id)).toEqual({
+        state: 'open',
+        version: 0,
+        context: expect.objectContaining({ owner: null }),
+      });
+      expect(await opened.store.load('424242')).toBeNull();
+    });
+
+    it('writes on a match: the state, the changes and the version in one write; nothing on a miss', async () => {
+      const { store } = opened;
+      const id = await opened.insert('open');
+      const hit = await store.compareAndSet(
+        id,
+        { state: 'open', version: 0 },
+        { state: 'assigned', changes: { owner: 'ann' } },
+        { record: record(id, 'ASSIGN', 1) },
+      );
+      expect(hit).toEqual({ written: true });
+      expect(await store.load(id)).toMatchObject({
+        state: 'assigned',
+        version: 1,
+        context: expect.objectContaining({ owner: 'ann' }),
+      });
+      for (const expected of [
+        { state: 'open', version: 1 }, // state moved
+        { state: 'assigned', version: 0 }, // version moved
+      ]) {
+        const miss = await store.compareAndSet(
+          id,
+          expected,
+          { state: 'closed', changes: { owner: 'bob' } },
+          { record: record(id, 'CLOSE', 2) },
+        );
+        expect(miss).toEqual({ written: false });
+      }
+      expect(await store.load(id)).toMatchObject({
+        state: 'assigned',
+        version: 1,
+        context: expect.objectContaining({ owner: 'ann' }),
+      });
+      // A row that does not exist is a miss too.
+      expect(
+        await store.compareAndSet(
+          '424242',
+          { state: 'open', version: 0 },
+          { state: 'closed' },
+          { record: record('424242', 'CLOSE', 1) },
+        ),
+      ).toEqual({ written: false });
+    });
+
+    it('increments the version on every write, and returns the row when asked', async () => {
+      const { store } = opened;
+      const id = await opened.insert('open');
+      for (let v = 0; v < 5; v++) {
+        const written = await store.compareAndSet(
+          id,
+          { state: 'open', version: v },
+          { state: 'open', changes: { owner: `o${v}` } },
+          { record: record(id, 'TOUCH', v + 1), returning: true },
+        );
+        expect(written).toMatchObject({
+          written: true,
+          row: expect.objectContaining({ owner: `o${v}` }),
+        });
+      }
+      expect(await store.load(id)).toMatchObject({ version: 5 });
+    });
+
+    it('refuses changes to the state, version or id, writing nothing', async () => {
+      const { store } = opened;
+      const id = await opened.insert('open');
+      for (const changes of [{ state: 'x' }, { version: 9 }, { id: 7 }]) {
+        await expect(
+          store.compareAndSet(
+            id,
+            { state: 'open', version: 0 },
+            { state: 'closed', changes: changes as never },
+            { record: record(id, 'CLOSE', 1) },
+          ),
+        ).rejects.toBeInstanceOf(ForbiddenChangesError);
+      }
+      expect(await store.load(id)).toMatchObject({ state: 'open', version: 0 });
+    });
+
+    it('commits the log row and the beforeCommit work with the state change, or none of them', async () => {
+      const { store } = opened;
+      const id = await opened.insert('open');
+      await expect(
+        store.compareAndSet(
+          id,
+          { state: 'open', version: 0 },
+          { state: 'closed', changes: { owner: 'ann' } },
+          {
+            record: record(id, 'CLOSE', 1),
+            beforeCommit: () => Promise.reject(new Error('refused inside the transaction')),
+          },
+        ),
+      ).rejects.toThrow('refused inside the transaction');
+      expect(await store.load(id)).toMatchObject({ state: 'open', version: 0 });
+      if (opened.log) expect(await opened.log(id)).toEqual([]);
+      let inside = false;
+      await store.compareAndSet(
+        id,
+        { state: 'open', version: 0 },
+        { state: 'closed' },
+        {
+          record: record(id, 'CLOSE', 1),
+          beforeCommit: () => {
+            inside = true;
+          },
+        },
+      );
+      expect(inside).toBe(true);
+      if (opened.log) expect(await opened.log(id)).toEqual([{ event: 'CLOSE', version: 1 }]);
+    });
+
+    it('answers StoreUnavailableError when the database cannot be reached', async () => {
+      if (!opened.breakConnection) return; // a memory store is never unreachable
+      const id = await opened.insert('open');
+      await opened.breakConnection();
+      await expect(opened.store.load(id)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(
+        opened.store.compareAndSet(
+          id,
+          { state: 'open', version: 0 },
+          { state: 'closed' },
+          { record: record(id, 'CLOSE', 1) },
+        ),
+      ).rejects.toBeInstanceOf(StoreUnavailableError);
+    });
+
+    it('gives exactly one winner per version when many writers race on one row', async () => {
+      const stores = [opened.store, ...(opened.another ? [await opened.another()] : [])];
+      const id = await opened.insert('open');
+      const WRITERS = 16;
+      const ROUNDS = 6;
+      const winners = new Map<number, number>();
+      let lost = 0;
+      await Promise.all(
+        Array.from({ length: WRITERS }, async (_, w) => {
+          const store = stores[w % stores.length];
+          for (let r = 0; r < ROUNDS; r++) {
+            const row = await store.load(id);
+            const version = row?.version ?? 0;
+            const written = await store.compareAndSet(
+              id,
+              { state: 'open', version },
+              { state: 'open', changes: { owner: `w${w}` } },
+              { record: record(id, 'TOUCH', version + 1) },
+            );
+            if (written.written) winners.set(version + 1, (winners.get(version + 1) ?? 0) + 1);
+            else lost++;
+          }
+        }),
+      );
+      const final = await opened.store.load(id);
+      expect(winners.size).toBe(final?.version);
+      expect([...winners.values()].every((n) => n === 1)).toBe(true);
+      expect(lost).toBeGreaterThan(0); // the writers did race
+      expect(winners.size + lost).toBe(WRITERS * ROUNDS);
+      if (opened.log) {
+        const log = await opened.log(id);
+        expect(log.map((l) => l.version)).toEqual([...winners.keys()].sort((a, b) => a - b));
+      }
+    });
+
+    it('queues pessimistic commits on one row: every one lands, none lost', async () => {
+      const { store } = opened;
+      if (!store.commitLocked) return; // optimistic-only stores
+      const id = await opened.insert('open');
+      const N = 20;
+      await Promise.all(
+        Array.from({ length: N }, (_, i) =>
+          store.commitLocked!(
+            id,
+            (current) => ({
+              state: 'open',
+              changes: { owner: `${current.context?.owner ?? ''}+` },
+              record: record(id, 'TOUCH', (current.version ?? 0) + 1),
+            }),
+            {},
+          ).then(
+            (r) => expect(r).not.toBeNull(),
+            (e) => Promise.reject(new Error(`${i}: ${e}`)),
+          ),
+        ),
+      );
+      const final = await store.load(id);
+      expect(final).toMatchObject({
+        version: N,
+        context: expect.objectContaining({ owner: '+'.repeat(N) }),
+      });
+    });
+  });
+}
