@@ -175,6 +175,7 @@ export class TransitionOutbox
 }
 
 function matches(meta: OnTransitionMetadata, record: TransitionRecord): boolean {
+  if (meta.resource !== record.resource) return false;
   if (meta.events && !meta.events.includes(record.event)) return false;
   const inState = (patterns: readonly string[] | undefined, value: StateValue) =>
     !patterns || patterns.some((p) => matchesState(p, value));
