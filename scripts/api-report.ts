@@ -17,6 +17,7 @@ export const ENTRIES: Readonly<Record<string, string>> = {
   './core': 'src/core/index.ts',
   './typeorm': 'src/store/typeorm/index.ts',
   './drizzle': 'src/store/drizzle/index.ts',
+  './prisma': 'src/store/prisma/index.ts',
   './testing': 'src/testing/index.ts',
 };
 

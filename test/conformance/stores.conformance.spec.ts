@@ -1,7 +1,9 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
 import Database from 'better-sqlite3';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
 import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
@@ -25,7 +27,15 @@ import {
   sqliteTransitionLog,
   type DrizzleDatabase,
 } from '../../src/store/drizzle/index.js';
+import {
+  PrismaIdempotencyStore,
+  PrismaTransitionStore,
+  type PrismaClientLike,
+  type PrismaProvider,
+} from '../../src/store/prisma/index.js';
 import { freshDatabase } from '../support/pg-database.js';
+import { generatedClient, type GeneratedClient } from '../support/prisma-client.js';
+import { conformanceTables } from '../support/store-tables.js';
 import { describeIdempotencyStore } from './idempotency-store.conformance.js';
 import { describeTransitionStore, type OpenedStore } from './transition-store.conformance.js';
 
@@ -230,17 +240,7 @@ const pgTickets = pgTable('conformance_tickets', {
   owner: varchar('owner', { length: 50 }),
 });
 
-/** The tables as a migration (drizzle-kit's output) would create them. */
-const ddl = (serialKey: string) => [
-  `CREATE TABLE conformance_tickets (id ${serialKey}, state_value varchar(200) NOT NULL, row_version integer NOT NULL, owner varchar(50))`,
-  `CREATE TABLE transition_log (id ${serialKey}, "transitionId" varchar(36), resource varchar(100) NOT NULL, "resourceId" varchar(128) NOT NULL, ` +
-    `event varchar(256) NOT NULL, from_state varchar(1024) NOT NULL, to_state varchar(1024) NOT NULL, version integer, actor varchar(256), ` +
-    `at varchar(40) NOT NULL, reason varchar(200), comment varchar(2000), metadata text, "machineVersion" varchar(16), "correlationId" varchar(128))`,
-  `CREATE INDEX transition_log_resource ON transition_log (resource, "resourceId", id)`,
-  `CREATE TABLE idempotency_keys (caller varchar(256) NOT NULL, "key" varchar(255) NOT NULL, fingerprint varchar(64) NOT NULL, ` +
-    `token varchar(64) NOT NULL, status varchar(16) NOT NULL, response text, committed text, "leaseUntilMs" bigint NOT NULL, ` +
-    `"expiresAtMs" bigint NOT NULL, PRIMARY KEY (caller, "key"))`,
-];
+const ddl = conformanceTables;
 
 interface DrizzleBackend {
   readonly name: string;
@@ -397,6 +397,177 @@ for (const { backend, tickets, log, keys } of drizzleBackends) {
               }
             : undefined,
         breakConnection: () => main.end(),
+        async close() {
+          for (const end of ends) await end();
+        },
+      };
+    },
+  });
+}
+
+// ---- Prisma ----------------------------------------------------------------------------------
+
+/**
+ * The Prisma stores through real generated clients (Prisma 7, driver adapters): the client is
+ * generated from test/fixtures/prisma/<provider>/schema.prisma by `prisma generate`, offline (the
+ * schema engine it would download is not needed to generate: PRISMA_SCHEMA_ENGINE_BINARY points
+ * it at /bin/true), and the tables are created with SQL.
+ */
+interface PrismaBackend {
+  readonly provider: PrismaProvider;
+  /** A client on the backend's database; `fresh` starts a new database (SQLite: a new file). */
+  connect(fresh: boolean): Promise<{
+    client: PrismaClientLike & { $disconnect(): Promise<void> };
+    /** Makes the database unreachable for this client. */
+    break: () => Promise<void>;
+    end: () => Promise<void>;
+  }>;
+  stop(): Promise<void>;
+}
+
+const prismaSqlite = (): PrismaBackend => {
+  const dir = mkdtempSync(join(tmpdir(), 'tg-conformance-prisma-'));
+  let files = 0;
+  let file = '';
+  let Client: GeneratedClient | undefined;
+  return {
+    provider: 'sqlite',
+    connect: (fresh) => {
+      if (fresh || !file) {
+        file = join(dir, `db-${++files}.sqlite`);
+        const setup = new Database(file);
+        setup.pragma('journal_mode = WAL');
+        for (const statement of ddl('integer PRIMARY KEY AUTOINCREMENT')) setup.exec(statement);
+        setup.close();
+      }
+      const at = file;
+      Client ??= generatedClient('sqlite');
+      const client = new Client({ adapter: new PrismaBetterSqlite3({ url: `file:${at}` }) });
+      return Promise.resolve({
+        client,
+        // Prisma reopens a disconnected SQLite file on the next query: the file itself goes bad
+        // (replaced by something that is not a database, as a failed disk or a bad restore).
+        break: async () => {
+          await client.$disconnect();
+          for (const suffix of ['-wal', '-shm']) rmSync(at + suffix, { force: true });
+          writeFileSync(at, 'not a database '.repeat(100));
+        },
+        end: () => client.$disconnect(),
+      });
+    },
+    stop: () => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+};
+
+const prismaPostgres = (): PrismaBackend => {
+  let db: Awaited<ReturnType<typeof freshDatabase>> | null = null;
+  let Client: GeneratedClient | undefined;
+  return {
+    provider: 'postgresql',
+    async connect() {
+      if (!db) {
+        db = (await freshDatabase('tg_conformance_prisma')) ?? null;
+        if (!db) throw new Error('no PostgreSQL server');
+        const setup = new pg.Client({ connectionString: db.url });
+        await setup.connect();
+        for (const statement of ddl('serial PRIMARY KEY')) await setup.query(statement);
+        await setup.end();
+      }
+      Client ??= generatedClient('postgresql');
+      const pool = new pg.Pool({ connectionString: db.url, max: 8 });
+      const client = new Client({ adapter: new PrismaPg(pool) });
+      let ended = false;
+      const end = async () => {
+        if (!ended) await pool.end();
+        ended = true;
+      };
+      return { client, break: end, end };
+    },
+    stop: async () => {
+      await db?.stop();
+    },
+  };
+};
+
+const prismaBackends = [prismaSqlite(), ...(process.env.TG_POSTGRES_URL ? [prismaPostgres()] : [])];
+afterAll(async () => {
+  for (const backend of prismaBackends) await backend.stop();
+});
+
+interface TicketRow {
+  id: number;
+  state: string;
+  version: number;
+  owner: string | null;
+}
+
+for (const backend of prismaBackends) {
+  const name = backend.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  const storeOn = (client: PrismaClientLike) =>
+    new PrismaTransitionStore<TicketRow, { owner: string | null }>(client, {
+      provider: backend.provider,
+      table: 'conformance_tickets',
+      stateField: 'state',
+      versionField: 'version',
+      columns: { state: 'state_value', version: 'row_version' },
+      log: true,
+      context: (t) => ({ owner: t.owner }),
+    });
+  describeTransitionStore({
+    name: `PrismaTransitionStore on ${name}`,
+    async open(): Promise<OpenedStore> {
+      const main = await backend.connect(true);
+      await main.client.$executeRawUnsafe('DELETE FROM conformance_tickets');
+      await main.client.$executeRawUnsafe('DELETE FROM transition_log');
+      const ends = [main.end];
+      const store = storeOn(main.client);
+      return {
+        store,
+        async insert(state) {
+          const rows = await main.client.$queryRawUnsafe<{ id: number | bigint }[]>(
+            `INSERT INTO conformance_tickets (state_value, row_version, owner) VALUES (${backend.provider === 'sqlite' ? '?' : '$1'}, 0, NULL) RETURNING id`,
+            state,
+          );
+          return String(rows[0].id);
+        },
+        async log(id) {
+          const page = await store.history('ticket', id, { limit: 1000 });
+          return page.entries
+            .map((e) => ({ event: e.event, version: e.version ?? null }))
+            .reverse();
+        },
+        another:
+          backend.provider === 'postgresql'
+            ? async () => {
+                const other = await backend.connect(false);
+                ends.push(other.end);
+                return storeOn(other.client);
+              }
+            : undefined,
+        breakConnection: () => main.break(),
+        async close() {
+          for (const end of ends) await end();
+        },
+      };
+    },
+  });
+
+  describeIdempotencyStore({
+    name: `PrismaIdempotencyStore on ${name}`,
+    async open() {
+      const main = await backend.connect(true);
+      await main.client.$executeRawUnsafe('DELETE FROM idempotency_keys');
+      const ends = [main.end];
+      return {
+        store: new PrismaIdempotencyStore(main.client, backend.provider),
+        async another() {
+          const other = await backend.connect(false);
+          ends.push(other.end);
+          return new PrismaIdempotencyStore(other.client, backend.provider);
+        },
         async close() {
           for (const end of ends) await end();
         },

@@ -42,6 +42,7 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
     expect(files).toContain('dist/cli/main.js');
     expect(files).toContain('dist/store/typeorm/index.js');
     expect(files).toContain('dist/store/drizzle/index.js');
+    expect(files).toContain('dist/store/prisma/index.js');
     expect(files).toContain('dist/testing/index.js');
     expect(files).toContain('bin/transition-guard.mjs');
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);

@@ -1,6 +1,7 @@
 import { is, sql, type SQL, type Table } from 'drizzle-orm';
 import { PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import { serially } from '../serial-queue.js';
 
 /**
  * A Drizzle database the stores run on: SQLite (better-sqlite3; other SQLite drivers untested)
@@ -40,8 +41,6 @@ export interface Queries {
   delete(table: Table): WriteQuery;
 }
 
-const sqliteQueues = new WeakMap<object, Promise<unknown>>();
-
 /**
  * How store work runs on a Drizzle database. PostgreSQL: on the pool, or in `db.transaction()`.
  * SQLite: one call at a time per database (better-sqlite3 has one connection, and a statement
@@ -79,14 +78,9 @@ export class DrizzleConnection {
       const pg = this.db as PgDatabase<PgQueryResultHKT>;
       return pg.transaction((tx) => work(tx as unknown as Queries));
     }
-    const queue = sqliteQueues.get(this.db) ?? Promise.resolve();
-    const next = () => (mode === 'plain' ? work(this.queries) : this.sqliteTransaction(work));
-    const result = queue.then(next, next);
-    sqliteQueues.set(
-      this.db,
-      result.catch(() => undefined),
+    return serially(this.db, () =>
+      mode === 'plain' ? work(this.queries) : this.sqliteTransaction(work),
     );
-    return result;
   }
 
   private async sqliteTransaction<T>(work: (q: Queries) => Promise<T>): Promise<T> {

@@ -14,14 +14,14 @@ import {
   type Table,
 } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
-import { canonicalJson, decodeState, encodeState, type StoredState } from '../../core/index.js';
+import { decodeState, encodeState, type StoredState } from '../../core/index.js';
+import { historyEntryOf, logRowOf, type LogRow } from '../log-rows.js';
 import { callDatabase } from '../database-failures.js';
 import { canonicalKey, keyTypeOf, type KeyType } from '../key-types.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
   CompareAndSetOptions,
   ExpectedState,
-  HistoryEntry,
   HistoryPage,
   HistoryQuery,
   LockedDecision,
@@ -213,9 +213,9 @@ export class DrizzleTransitionStore<
         )
         .orderBy(desc(log.id))
         .limit(query.limit + 1),
-    )) as LogRow[];
+    )) as unknown as (LogRow & { id: number })[];
     const more = rows.length > query.limit;
-    const entries = rows.slice(0, query.limit).map(historyEntry);
+    const entries = rows.slice(0, query.limit).map(historyEntryOf);
     return { entries, next: more ? (entries.at(-1)?.cursor ?? null) : null };
   }
 
@@ -268,23 +268,7 @@ export class DrizzleTransitionStore<
   }
 
   private async writeLog(q: Queries, record: TransitionRecord): Promise<void> {
-    if (!this.options.log) return;
-    await q.insert(this.options.log).values({
-      transitionId: record.transitionId,
-      resource: record.resource,
-      resourceId: record.resourceId,
-      event: record.event,
-      from: encodeState(record.from),
-      to: encodeState(record.to),
-      version: record.version ?? null,
-      actor: record.actor,
-      at: record.at.toISOString(),
-      reason: record.reason,
-      comment: record.comment,
-      metadata: record.metadata ? canonicalJson(record.metadata) : null,
-      machineVersion: record.machineVersion,
-      correlationId: record.correlationId,
-    });
+    if (this.options.log) await q.insert(this.options.log).values({ ...logRowOf(record) });
   }
 
   private call<R>(mode: 'plain' | 'transaction', work: (q: Queries) => PromiseLike<R>): Promise<R> {
@@ -322,27 +306,4 @@ export class DrizzleTransitionStore<
       length: length ? Number(length) : undefined,
     }));
   }
-}
-
-type LogRow = InferSelectModel<TransitionLogTable>;
-
-/** A log row as a history entry. */
-function historyEntry(row: LogRow): HistoryEntry {
-  return {
-    cursor: String(row.id),
-    transitionId: row.transitionId ?? '',
-    resource: row.resource,
-    resourceId: row.resourceId,
-    event: row.event,
-    from: decodeState(row.from),
-    to: decodeState(row.to),
-    version: row.version ?? undefined,
-    actor: row.actor,
-    at: new Date(row.at),
-    reason: row.reason,
-    comment: row.comment,
-    metadata: row.metadata ? (JSON.parse(row.metadata) as Record<string, unknown>) : null,
-    machineVersion: row.machineVersion ?? '',
-    correlationId: row.correlationId,
-  };
 }

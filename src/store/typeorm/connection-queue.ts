@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
-
-const queues = new WeakMap<DataSource, Promise<unknown>>();
+import { serially } from '../serial-queue.js';
 
 /**
  * Runs store work one call at a time per SQLite DataSource. TypeORM's SQLite drivers have one
@@ -10,10 +9,5 @@ const queues = new WeakMap<DataSource, Promise<unknown>>();
  */
 export function onConnection<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
   if (!/sqlite/.test(dataSource.options.type)) return work();
-  const result = (queues.get(dataSource) ?? Promise.resolve()).then(work, work);
-  queues.set(
-    dataSource,
-    result.catch(() => undefined),
-  );
-  return result;
+  return serially(dataSource, work);
 }

@@ -1,24 +1,7 @@
 import type { DataSource, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
+import { LOG_COLUMNS } from '../log-rows.js';
 import { TransitionLogEntry } from './transition-log.entity.js';
-
-/** The log's columns, in the order `TypeOrmTransitionStore` gives their values. */
-export const LOG_COLUMNS = [
-  'transitionId',
-  'resource',
-  'resourceId',
-  'event',
-  'from',
-  'to',
-  'version',
-  'actor',
-  'at',
-  'reason',
-  'comment',
-  'metadata',
-  'machineVersion',
-  'correlationId',
-] as const;
 
 /**
  * The SQL a TypeORM store runs on its hot path, built once per store from the entity's metadata

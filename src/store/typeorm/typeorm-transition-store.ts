@@ -5,12 +5,12 @@ import {
   type ObjectLiteral,
   type QueryRunner,
 } from 'typeorm';
-import { canonicalJson, decodeState, encodeState, type StoredState } from '../../core/index.js';
+import { decodeState, encodeState, type StoredState } from '../../core/index.js';
+import { historyEntryOf, LOG_COLUMNS, logRowOf } from '../log-rows.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
   CompareAndSetOptions,
   ExpectedState,
-  HistoryEntry,
   HistoryPage,
   HistoryQuery,
   LockedDecision,
@@ -173,7 +173,7 @@ export class TypeOrmTransitionStore<
       ),
     );
     const more = rows.length > query.limit;
-    const entries = rows.slice(0, query.limit).map(historyEntry);
+    const entries = rows.slice(0, query.limit).map(historyEntryOf);
     return { entries, next: more ? (entries.at(-1)?.cursor ?? null) : null };
   }
 
@@ -258,22 +258,11 @@ export class TypeOrmTransitionStore<
   private async writeLog(runner: QueryRunner, record: TransitionRecord): Promise<void> {
     const insert = this.statements().insertLog;
     if (!insert) return;
-    await runner.query(insert, [
-      record.transitionId,
-      record.resource,
-      record.resourceId,
-      record.event,
-      encodeState(record.from),
-      encodeState(record.to),
-      record.version ?? null,
-      record.actor,
-      record.at.toISOString(),
-      record.reason,
-      record.comment,
-      record.metadata ? canonicalJson(record.metadata) : null,
-      record.machineVersion,
-      record.correlationId,
-    ]);
+    const row = logRowOf(record);
+    await runner.query(
+      insert,
+      LOG_COLUMNS.map((column) => row[column]),
+    );
   }
 
   private toResource(row: E): StoredResource<TContext> {
@@ -360,25 +349,4 @@ export class TypeOrmTransitionStore<
     // Integers beyond 2^53 stay strings: the driver passes them exactly.
     return key.kind === 'integer' && Number.isSafeInteger(Number(id)) ? Number(id) : id;
   }
-}
-
-/** A log row as a history entry. */
-function historyEntry(row: TransitionLogEntry): HistoryEntry {
-  return {
-    cursor: String(row.id),
-    transitionId: row.transitionId ?? '',
-    resource: row.resource,
-    resourceId: row.resourceId,
-    event: row.event,
-    from: decodeState(row.from),
-    to: decodeState(row.to),
-    version: row.version ?? undefined,
-    actor: row.actor,
-    at: new Date(row.at),
-    reason: row.reason,
-    comment: row.comment,
-    metadata: row.metadata ? (JSON.parse(row.metadata) as Record<string, unknown>) : null,
-    machineVersion: row.machineVersion ?? '',
-    correlationId: row.correlationId,
-  };
 }

@@ -1,0 +1,87 @@
+import { canonicalJson, decodeState, encodeState } from '../core/index.js';
+import type { HistoryEntry, TransitionRecord } from './transition-store.interface.js';
+
+/**
+ * A transition log row as every store keeps it (table `transition_log`; TypeORM's
+ * `TransitionLogEntry`, Drizzle's `sqliteTransitionLog` / `pgTransitionLog`, Prisma's model in
+ * the README): states encoded as stored, the time as ISO text, metadata as JSON.
+ */
+export interface LogRow {
+  readonly transitionId: string | null;
+  readonly resource: string;
+  readonly resourceId: string;
+  readonly event: string;
+  readonly from: string;
+  readonly to: string;
+  readonly version: number | null;
+  readonly actor: string | null;
+  readonly at: string;
+  readonly reason: string | null;
+  readonly comment: string | null;
+  readonly metadata: string | null;
+  readonly machineVersion: string | null;
+  readonly correlationId: string | null;
+}
+
+/** The log's properties, in the order the stores' INSERT statements list them. */
+export const LOG_COLUMNS = [
+  'transitionId',
+  'resource',
+  'resourceId',
+  'event',
+  'from',
+  'to',
+  'version',
+  'actor',
+  'at',
+  'reason',
+  'comment',
+  'metadata',
+  'machineVersion',
+  'correlationId',
+] as const satisfies readonly (keyof LogRow)[];
+
+/** The database column of a log property (`from` and `to` are reserved words in SQL). */
+export const logColumnName = (property: (typeof LOG_COLUMNS)[number]): string =>
+  property === 'from' ? 'from_state' : property === 'to' ? 'to_state' : property;
+
+/** The row a store writes for a committed transition. */
+export function logRowOf(record: TransitionRecord): LogRow {
+  return {
+    transitionId: record.transitionId,
+    resource: record.resource,
+    resourceId: record.resourceId,
+    event: record.event,
+    from: encodeState(record.from),
+    to: encodeState(record.to),
+    version: record.version ?? null,
+    actor: record.actor,
+    at: record.at.toISOString(),
+    reason: record.reason,
+    comment: record.comment,
+    metadata: record.metadata ? canonicalJson(record.metadata) : null,
+    machineVersion: record.machineVersion,
+    correlationId: record.correlationId,
+  };
+}
+
+/** A log row (with its id) read back as a history entry; the id is the paging cursor. */
+export function historyEntryOf(row: LogRow & { readonly id: number | string }): HistoryEntry {
+  return {
+    cursor: String(row.id),
+    transitionId: row.transitionId ?? '',
+    resource: row.resource,
+    resourceId: row.resourceId,
+    event: row.event,
+    from: decodeState(row.from),
+    to: decodeState(row.to),
+    version: row.version ?? undefined,
+    actor: row.actor,
+    at: new Date(row.at),
+    reason: row.reason,
+    comment: row.comment,
+    metadata: row.metadata ? (JSON.parse(row.metadata) as Record<string, unknown>) : null,
+    machineVersion: row.machineVersion ?? '',
+    correlationId: row.correlationId,
+  };
+}

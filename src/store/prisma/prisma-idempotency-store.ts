@@ -1,0 +1,175 @@
+import { callDatabase } from '../database-failures.js';
+import type {
+  IdempotencyClaim,
+  IdempotencyRecord,
+  IdempotencyStore,
+  StoredResponse,
+} from '../idempotency-store.interface.js';
+import { IdempotencyKeyLostError } from '../store-errors.js';
+import {
+  plainRow,
+  PrismaConnection,
+  type PrismaClientLike,
+  type PrismaProvider,
+  type PrismaQueries,
+} from './prisma-client.js';
+
+interface KeyRow {
+  fingerprint: string;
+  token: string;
+  status: 'in-progress' | 'committed' | 'completed';
+  response: string | null;
+  committed: string | null;
+  leaseUntilMs: number;
+  expiresAtMs: number;
+}
+
+/**
+ * An `IdempotencyStore` on Prisma (SQLite and PostgreSQL), keeping keys in `idempotency_keys`
+ * (the model in the README). Marking a key committed runs inside the transition's transaction
+ * when the transition store is a `PrismaTransitionStore` on the same client: the state change
+ * and the key commit together.
+ *
+ * @example
+ * @Injectable()
+ * export class KeyStore extends PrismaIdempotencyStore {
+ *   constructor(prisma: PrismaService) { super(prisma, 'postgresql'); }
+ * }
+ */
+export class PrismaIdempotencyStore implements IdempotencyStore {
+  private readonly connection: PrismaConnection;
+
+  constructor(client: PrismaClientLike, provider: PrismaProvider) {
+    this.connection = new PrismaConnection(client, provider);
+  }
+
+  async get(caller: string, key: string): Promise<IdempotencyRecord | null> {
+    const rows = await this.call((q) =>
+      q.$queryRawUnsafe<Record<string, unknown>[]>(
+        `SELECT * FROM "idempotency_keys" WHERE "caller" = ${this.p(1)} AND "key" = ${this.p(2)}`,
+        caller,
+        key,
+      ),
+    );
+    const row = rows[0] ? (plainRow(rows[0]) as unknown as KeyRow) : undefined;
+    if (!row || row.expiresAtMs <= Date.now()) return null;
+    return {
+      caller,
+      key,
+      fingerprint: row.fingerprint,
+      token: row.token,
+      status: row.status,
+      leaseUntil: new Date(row.leaseUntilMs),
+      expiresAt: new Date(row.expiresAtMs),
+      ...(row.response ? { response: JSON.parse(row.response) as StoredResponse } : {}),
+      ...(row.committed ? { committed: JSON.parse(row.committed) as unknown } : {}),
+    };
+  }
+
+  /**
+   * Takes the key: one conditional UPDATE over an expired key or an in-progress one whose lease
+   * ended, else an INSERT ... ON CONFLICT DO NOTHING. True when this claim holds it.
+   */
+  async claim(caller: string, key: string, claim: IdempotencyClaim): Promise<boolean> {
+    const p = (n: number) => this.p(n);
+    const lease = claim.leaseUntil.getTime();
+    const expires = claim.expiresAt.getTime();
+    const now = Date.now();
+    return this.call(async (q) => {
+      const taken = await q.$executeRawUnsafe(
+        `UPDATE "idempotency_keys" SET "fingerprint" = ${p(1)}, "token" = ${p(2)}, "status" = 'in-progress', ` +
+          `"response" = NULL, "committed" = NULL, "leaseUntilMs" = ${p(3)}, "expiresAtMs" = ${p(4)} ` +
+          `WHERE "caller" = ${p(5)} AND "key" = ${p(6)} AND ("expiresAtMs" <= ${p(7)} OR ("status" = 'in-progress' AND "leaseUntilMs" <= ${p(8)}))`,
+        claim.fingerprint,
+        claim.token,
+        lease,
+        expires,
+        caller,
+        key,
+        now,
+        now,
+      );
+      if (taken === 1) return true;
+      const inserted = await q.$executeRawUnsafe(
+        `INSERT INTO "idempotency_keys" ("caller", "key", "fingerprint", "token", "status", "leaseUntilMs", "expiresAtMs") ` +
+          `VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, 'in-progress', ${p(5)}, ${p(6)}) ON CONFLICT DO NOTHING`,
+        caller,
+        key,
+        claim.fingerprint,
+        claim.token,
+        lease,
+        expires,
+      );
+      return inserted === 1;
+    });
+  }
+
+  /** Inside the transition's transaction (`tx`, a Prisma transaction client) when given. */
+  async markCommitted(
+    caller: string,
+    key: string,
+    token: string,
+    committed: unknown,
+    tx: unknown,
+  ): Promise<void> {
+    const write = (q: PrismaQueries) =>
+      q.$executeRawUnsafe(
+        `UPDATE "idempotency_keys" SET "status" = 'committed', "committed" = ${this.p(1)} ` +
+          `WHERE "caller" = ${this.p(2)} AND "key" = ${this.p(3)} AND "token" = ${this.p(4)} AND "status" = 'in-progress'`,
+        JSON.stringify(committed),
+        caller,
+        key,
+        token,
+      );
+    let count: number;
+    if (tx === undefined) count = await this.call(write);
+    else if (typeof (tx as Partial<PrismaQueries>).$executeRawUnsafe === 'function') {
+      count = await write(tx as PrismaQueries);
+    } else {
+      throw new Error(
+        "PrismaIdempotencyStore marks keys committed inside the transition store's transaction, but that store is not a Prisma store. " +
+          'Use PrismaTransitionStore on the same client, or an idempotency store of the same ORM as the transition store.',
+      );
+    }
+    if (count !== 1) throw new IdempotencyKeyLostError(key);
+  }
+
+  async complete(
+    caller: string,
+    key: string,
+    token: string,
+    response: StoredResponse,
+  ): Promise<void> {
+    await this.call((q) =>
+      q.$executeRawUnsafe(
+        `UPDATE "idempotency_keys" SET "status" = 'completed', "response" = ${this.p(1)} ` +
+          `WHERE "caller" = ${this.p(2)} AND "key" = ${this.p(3)} AND "token" = ${this.p(4)}`,
+        JSON.stringify(response),
+        caller,
+        key,
+        token,
+      ),
+    );
+  }
+
+  async release(caller: string, key: string, token: string): Promise<void> {
+    await this.call((q) =>
+      q.$executeRawUnsafe(
+        `DELETE FROM "idempotency_keys" WHERE "caller" = ${this.p(1)} AND "key" = ${this.p(2)} ` +
+          `AND "token" = ${this.p(3)} AND "status" = 'in-progress'`,
+        caller,
+        key,
+        token,
+      ),
+    );
+  }
+
+  private p(n: number): string {
+    return this.connection.placeholder(n);
+  }
+
+  /** A database call of its own (not within a commit), mapped to StoreUnavailableError when down. */
+  private call<T>(work: (q: PrismaQueries) => PromiseLike<T>): Promise<T> {
+    return callDatabase('idempotency', () => this.connection.run('plain', async (q) => work(q)));
+  }
+}

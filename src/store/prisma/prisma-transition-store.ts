@@ -1,0 +1,306 @@
+import { decodeState, encodeState, type StoredState } from '../../core/index.js';
+import { callDatabase } from '../database-failures.js';
+import { canonicalKey, INT32_MAX, INT64_MAX, type KeyType } from '../key-types.js';
+import { historyEntryOf, LOG_COLUMNS, logColumnName, logRowOf, type LogRow } from '../log-rows.js';
+import { assertChangesAllowed } from '../store-errors.js';
+import type {
+  CompareAndSetOptions,
+  ExpectedState,
+  HistoryPage,
+  HistoryQuery,
+  LockedDecision,
+  StoredResource,
+  TransitionRecord,
+  TransitionStore,
+  WriteResult,
+} from '../transition-store.interface.js';
+import {
+  plainRow,
+  PrismaConnection,
+  quote,
+  type PrismaClientLike,
+  type PrismaProvider,
+  type PrismaQueries,
+} from './prisma-client.js';
+
+/** The model's fields whose values are strings: where a state can be kept. */
+export type StringField<TRow> = {
+  [K in keyof TRow]-?: TRow[K] extends string ? K : never;
+}[keyof TRow] &
+  string;
+/** The model's fields whose values are numbers: where a version can be kept. */
+export type NumberField<TRow> = {
+  [K in keyof TRow]-?: TRow[K] extends number ? K : never;
+}[keyof TRow] &
+  string;
+
+export interface PrismaTransitionStoreOptions<TRow extends object, TContext> {
+  /** Your schema's datasource provider. */
+  readonly provider: PrismaProvider;
+  /** The model's table, as the database names it (the model's name, or its `@@map`). */
+  readonly table: string;
+  /** Field holding the state: a `String` field (parallel state values are stored as JSON). */
+  readonly stateField: StringField<TRow>;
+  /** Field holding the version, an `Int` field the write increments; omit if there is none. */
+  readonly versionField?: NumberField<TRow>;
+  /** Primary key field. Default `'id'`. */
+  readonly idField?: keyof TRow & string;
+  /** The key's type, for 400 on ids no row can have. Default `'integer'` (Prisma's `Int`). */
+  readonly idType?: 'integer' | 'bigint' | 'uuid' | 'string';
+  /** Column names of fields that have a `@map("...")`; the others are named as the field. */
+  readonly columns?: { readonly [K in keyof TRow]?: string };
+  /** What the machine's guards read, from a row. Default: the whole row. */
+  readonly context?: (row: TRow) => TContext;
+  /**
+   * Write a row in `transition_log` (the model in the README) in the same transaction as each
+   * state change.
+   */
+  readonly log?: boolean;
+  /** Name for messages ('order'). Default: the table's name. */
+  readonly name?: string;
+}
+
+/**
+ * A `TransitionStore` on a Prisma model, for SQLite and PostgreSQL (Prisma 7 with driver
+ * adapters, or Prisma 6). `compareAndSet` is one SQL statement, `UPDATE ... SET state, version =
+ * version + 1, changes WHERE id AND state [AND version] RETURNING *`, run with `$queryRawUnsafe`
+ * and placeholders: not `updateMany`, whose version filter Prisma users found split into a
+ * SELECT and an UPDATE (prisma/prisma issues 4988, 8612). The log row and the `beforeCommit`
+ * hooks (which get the transaction's client) commit with it in `$transaction()`.
+ *
+ * @example
+ * @Injectable()
+ * export class OrderStore extends PrismaTransitionStore<Order, OrderContext> {
+ *   constructor(prisma: PrismaService) {
+ *     super(prisma, { provider: 'postgresql', table: 'Order', stateField: 'status',
+ *       versionField: 'version', log: true, context: (o) => ({ total: o.total, paid: o.paid }) });
+ *   }
+ * }
+ */
+export class PrismaTransitionStore<TRow extends object, TContext = TRow> implements TransitionStore<
+  TContext,
+  Partial<TRow>
+> {
+  private readonly connection: PrismaConnection;
+  private readonly idField: string;
+  private readonly name: string;
+  private readonly owned: string[];
+  private readonly fieldOf = new Map<string, string>();
+  private readonly updates = new Map<string, string>();
+  private readonly sql: { load: string; lockAndLoad: string; insertLog: string };
+
+  constructor(
+    client: PrismaClientLike,
+    protected readonly options: PrismaTransitionStoreOptions<TRow, TContext>,
+  ) {
+    this.connection = new PrismaConnection(client, options.provider);
+    this.idField = options.idField ?? 'id';
+    this.name = options.name ?? options.table;
+    this.owned = [
+      options.stateField,
+      this.idField,
+      ...(options.versionField ? [options.versionField] : []),
+    ];
+    for (const [field, column] of Object.entries(options.columns ?? {})) {
+      this.fieldOf.set(column as string, field);
+    }
+    const p = (n: number) => this.connection.placeholder(n);
+    const load = `SELECT * FROM ${quote(options.table)} WHERE ${this.col(this.idField)} = ${p(1)}`;
+    this.sql = {
+      load,
+      // SQLite has no row locks: the transaction's first statement takes the write lock.
+      lockAndLoad: this.connection.postgres ? `${load} FOR UPDATE` : load,
+      insertLog:
+        `INSERT INTO "transition_log" (${LOG_COLUMNS.map((c) => quote(logColumnName(c))).join(', ')}) ` +
+        `VALUES (${LOG_COLUMNS.map((_, i) => p(i + 1)).join(', ')})`,
+    };
+  }
+
+  async load(id: string): Promise<StoredResource<TContext> | null> {
+    const rows = await this.call('plain', (q) =>
+      q.$queryRawUnsafe<Record<string, unknown>[]>(this.sql.load, this.idValue(id)),
+    );
+    return rows[0] ? this.toResource(this.toRow(rows[0])) : null;
+  }
+
+  async compareAndSet(
+    id: string,
+    expected: ExpectedState,
+    next: { state: StoredState; changes?: Partial<TRow> },
+    options: CompareAndSetOptions,
+  ): Promise<WriteResult> {
+    const withVersion = this.options.versionField !== undefined && expected.version !== undefined;
+    const update = this.updateOf(id, expected, next, withVersion);
+    // The compare-and-set is atomic on its own; a transaction is needed only when other writes
+    // (the log row, beforeCommit hooks) must commit or roll back with it.
+    const alone = !this.options.log && !options.beforeCommit;
+    return this.call(alone ? 'plain' : 'transaction', async (q) => {
+      const rows = await q.$queryRawUnsafe<Record<string, unknown>[]>(update.sql, ...update.params);
+      if (!rows[0]) return { written: false };
+      await this.writeLog(q, options.record);
+      if (options.beforeCommit) await options.beforeCommit(q);
+      return options.returning ? { written: true, row: this.toRow(rows[0]) } : { written: true };
+    });
+  }
+
+  /**
+   * Pessimistic commit: in one transaction, the row locked (`SELECT ... FOR UPDATE` on
+   * PostgreSQL; on SQLite a first write takes the database's write lock), then the decision,
+   * the write, the log and the hooks.
+   */
+  commitLocked(
+    id: string,
+    decide: (current: StoredResource<TContext>) => LockedDecision<Partial<TRow>>,
+    options: { readonly returning?: boolean },
+  ): Promise<{ readonly row?: unknown } | null> {
+    return this.call('transaction', async (q) => {
+      if (!this.connection.postgres) {
+        // A write that matches nothing: SQLite's write lock, held to the commit.
+        await q.$executeRawUnsafe(
+          `UPDATE ${quote(this.options.table)} SET ${this.col(this.idField)} = ${this.col(this.idField)} WHERE 1 = 0`,
+        );
+      }
+      const rows = await q.$queryRawUnsafe<Record<string, unknown>[]>(
+        this.sql.lockAndLoad,
+        this.idValue(id),
+      );
+      if (!rows[0]) return null;
+      const current = this.toResource(this.toRow(rows[0]));
+      const decision = decide(current);
+      const update = this.updateOf(
+        id,
+        { state: current.state, version: current.version },
+        decision,
+        current.version !== undefined,
+      );
+      const written = await q.$queryRawUnsafe<Record<string, unknown>[]>(
+        update.sql,
+        ...update.params,
+      );
+      if (!written[0]) throw new Error(`${this.name} ${id}: the locked row changed under its lock`);
+      await this.writeLog(q, decision.record);
+      if (decision.beforeCommit) await decision.beforeCommit(q);
+      return options.returning ? { row: this.toRow(written[0]) } : {};
+    });
+  }
+
+  /** The transition log of one resource (with `log: true`), newest first, keyset-paginated. */
+  async history(resource: string, id: string, query: HistoryQuery): Promise<HistoryPage> {
+    if (!this.options.log) {
+      throw new Error(
+        `PrismaTransitionStore '${this.name}' keeps no transition log: set log: true (and add the TransitionLog model) to read history.`,
+      );
+    }
+    const p = (n: number) => this.connection.placeholder(n);
+    const params: unknown[] = [resource, id];
+    let sql = `SELECT * FROM "transition_log" WHERE "resource" = ${p(1)} AND "resourceId" = ${p(2)}`;
+    if (query.before !== undefined) {
+      params.push(Number(query.before));
+      sql += ` AND "id" < ${p(3)}`;
+    }
+    params.push(query.limit + 1);
+    sql += ` ORDER BY "id" DESC LIMIT ${p(params.length)}`;
+    const rows = await this.call('plain', (q) =>
+      q.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params),
+    );
+    const entries = rows.slice(0, query.limit).map((r) => {
+      const row = plainRow(r);
+      return historyEntryOf({
+        ...(row as unknown as LogRow),
+        id: row.id as number,
+        from: row.from_state as string,
+        to: row.to_state as string,
+      });
+    });
+    const more = rows.length > query.limit;
+    return { entries, next: more ? (entries.at(-1)?.cursor ?? null) : null };
+  }
+
+  /** The id as the key column holds it (`idType`), or undefined when no row can have it. */
+  canonicalId(id: string): string | undefined {
+    return canonicalKey(this.keyType(), id);
+  }
+
+  /** The compare-and-set statement for these changes (its text cached per set of fields). */
+  private updateOf(
+    id: string,
+    expected: ExpectedState,
+    next: { readonly state: StoredState; readonly changes?: Partial<TRow> },
+    withVersion: boolean,
+  ): { sql: string; params: unknown[] } {
+    assertChangesAllowed(next.changes, this.owned);
+    const changes = Object.entries(next.changes ?? {}).filter(([, v]) => v !== undefined);
+    const fields = changes.map(([field]) => field);
+    const key = `${fields.join(',')}|${String(withVersion)}`;
+    let sql = this.updates.get(key);
+    if (!sql) {
+      const p = (n: number) => this.connection.placeholder(n);
+      const { stateField, versionField, table } = this.options;
+      const set = [`${this.col(stateField)} = ${p(1)}`];
+      fields.forEach((f, i) => set.push(`${this.col(f)} = ${p(i + 2)}`));
+      if (versionField) set.push(`${this.col(versionField)} = ${this.col(versionField)} + 1`);
+      let n = fields.length + 2;
+      let where = `${this.col(this.idField)} = ${p(n++)} AND ${this.col(stateField)} = ${p(n++)}`;
+      if (withVersion && versionField) where += ` AND ${this.col(versionField)} = ${p(n)}`;
+      sql = `UPDATE ${quote(table)} SET ${set.join(', ')} WHERE ${where} RETURNING *`;
+      this.updates.set(key, sql);
+    }
+    const params: unknown[] = [encodeState(next.state), ...changes.map(([, v]) => v)];
+    params.push(this.idValue(id), encodeState(expected.state));
+    if (withVersion) params.push(expected.version);
+    return { sql, params };
+  }
+
+  private async writeLog(q: PrismaQueries, record: TransitionRecord): Promise<void> {
+    if (!this.options.log) return;
+    const row = logRowOf(record);
+    await q.$executeRawUnsafe(this.sql.insertLog, ...LOG_COLUMNS.map((c) => row[c]));
+  }
+
+  private call<R>(mode: 'plain' | 'transaction', work: (q: PrismaQueries) => PromiseLike<R>) {
+    return callDatabase(this.name, () => this.connection.run(mode, async (q) => work(q)));
+  }
+
+  /** A quoted column, from a field name (`columns` maps those with `@map`). */
+  private col(field: string): string {
+    const columns = this.options.columns as Record<string, string | undefined> | undefined;
+    return quote(columns?.[field] ?? field);
+  }
+
+  /** A row as the database returned it, with field names. */
+  private toRow(raw: Record<string, unknown>): TRow {
+    const row: Record<string, unknown> = {};
+    for (const [column, value] of Object.entries(plainRow(raw))) {
+      row[this.fieldOf.get(column) ?? column] = value;
+    }
+    return row as TRow;
+  }
+
+  private toResource(row: TRow): StoredResource<TContext> {
+    const { versionField, stateField, context } = this.options;
+    const version = versionField ? Number(row[versionField]) : undefined;
+    return {
+      state: decodeState(row[stateField] as string),
+      context: context ? context(row) : (row as unknown as TContext),
+      ...(version === undefined ? {} : { version }),
+    };
+  }
+
+  private keyType(): KeyType {
+    switch (this.options.idType ?? 'integer') {
+      case 'integer':
+        return { kind: 'integer', max: this.connection.postgres ? INT32_MAX : INT64_MAX };
+      case 'bigint':
+        return { kind: 'integer', max: INT64_MAX };
+      case 'uuid':
+        return { kind: 'uuid' };
+      case 'string':
+        return { kind: 'string', maxLength: 255 };
+    }
+  }
+
+  private idValue(id: string): string | number {
+    const key = this.keyType();
+    return key.kind === 'integer' && Number.isSafeInteger(Number(id)) ? Number(id) : id;
+  }
+}

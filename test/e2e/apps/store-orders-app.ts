@@ -1,0 +1,160 @@
+import 'reflect-metadata';
+import {
+  Controller,
+  Global,
+  HttpCode,
+  Inject,
+  Module,
+  Post,
+  type INestApplication,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
+import type request from 'supertest';
+import {
+  CurrentTransition,
+  defineResource,
+  Transition,
+  TransitionGuardModule,
+  TransitionService,
+  type IdempotencyStore,
+  type TransitionStore,
+} from '../../../src/index.js';
+import { isUnavailable } from '../../../src/store/database-failures.js';
+import { orderMachine, orderPayloads, type OrderContext } from '../../../machines/order.machine.js';
+import { listen } from '../module-harness.js';
+
+/**
+ * One orders app for every store adapter: PAY with Idempotency-Key behind the guard, the store
+ * and key store classes given (they take the database from `providers`), callers from X-User-Id.
+ */
+export function storeOrdersModule(stores: {
+  orderStore: Type<TransitionStore<OrderContext, { paid?: number }>>;
+  keyStore: Type<IdempotencyStore>;
+  providers: Provider[];
+}) {
+  const order = defineResource({
+    resource: 'order',
+    machine: orderMachine,
+    store: stores.orderStore,
+    payloads: orderPayloads,
+  });
+
+  @Controller('orders/:id')
+  class OrdersController {
+    constructor(@Inject(TransitionService) private readonly transitions: TransitionService) {}
+
+    @Post('pay')
+    @HttpCode(200)
+    @Transition(order, 'PAY', { idempotency: true })
+    async pay(@CurrentTransition() t: CurrentTransition<typeof order, 'PAY'>) {
+      const { row } = await this.transitions.commit(
+        t,
+        (base) => ({ paid: base.context.paid + t.payload.amount }),
+        { returning: true },
+      );
+      return row;
+    }
+  }
+
+  @Global()
+  @Module({ providers: stores.providers, exports: stores.providers as never[] })
+  class DatabaseModule {}
+
+  @Module({
+    imports: [
+      DatabaseModule,
+      TransitionGuardModule.forRoot({
+        getActor: (r) =>
+          typeof r.headers['x-user-id'] === 'string' ? r.headers['x-user-id'] : null,
+        isStoreUnavailable: isUnavailable,
+        idempotency: { store: stores.keyStore },
+        commit: { maxRetries: 20 },
+      }),
+      TransitionGuardModule.forFeature([order]),
+    ],
+    controllers: [OrdersController],
+  })
+  class AppModule {}
+  return AppModule;
+}
+
+/** What the scenarios need from a store adapter's test: the app, and direct reads of its rows. */
+export interface StoreUnderTest {
+  readonly module: unknown;
+  newOrder(total: number): Promise<string>;
+  row(id: string): Promise<Record<string, unknown> | undefined>;
+  logCount(id: string): Promise<number>;
+  /** Makes the database unreachable (a stopped server, a file gone bad). */
+  breakDatabase(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The scenarios every store adapter runs behind the guard: racing payments lose nothing, a paid
+ * order takes one winner, an Idempotency-Key retry replays (the key marked committed in the
+ * transition's own transaction), and a database gone is a 503.
+ */
+export function describeStoreBehindGuard(name: string, open: () => Promise<StoreUnderTest>) {
+  describe(name, () => {
+    let app: INestApplication;
+    let http: () => ReturnType<typeof request>;
+    let db: StoreUnderTest;
+
+    beforeAll(async () => {
+      db = await open();
+      ({ app, http } = await listen(db.module, 'express'));
+    });
+    afterAll(async () => {
+      await app.close();
+      await db.close();
+    });
+
+    const pay = (id: string, amount: number, key?: string) => {
+      const r = http().post(`/orders/${id}/pay`).set('X-User-Id', 'ann');
+      return (key ? r.set('Idempotency-Key', key) : r).send({ amount });
+    };
+
+    it('counts every one of 30 racing partial payments that answered 200, and no other', async () => {
+      const id = await db.newOrder(1_000);
+      const answers = await Promise.all(Array.from({ length: 30 }, () => pay(id, 7)));
+      const ok = answers.filter((a) => a.status === 200).length;
+      const stale = answers.filter((a) => a.status === 409);
+      expect(ok + stale.length).toBe(30);
+      for (const a of stale) expect(a.body.reason).toBe('stale-state');
+      expect(ok).toBeGreaterThan(0);
+      expect(await db.row(id)).toMatchObject({ status: 'pending', paid: 7 * ok, version: ok });
+      expect(await db.logCount(id)).toBe(ok);
+    });
+
+    it('gives a paid-in-full order exactly one winner among 20 racing payments', async () => {
+      const id = await db.newOrder(100);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => pay(id, 100)));
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+      expect(answers.filter((a) => a.status === 409)).toHaveLength(19);
+      expect(await db.row(id)).toMatchObject({ status: 'paid', paid: 100, version: 1 });
+    });
+
+    it('replays an Idempotency-Key retry without paying twice', async () => {
+      const id = await db.newOrder(1_000);
+      const first = await pay(id, 10, 'pay-1').expect(200);
+      expect(first.body).toMatchObject({ status: 'pending', paid: 10, version: 1 });
+      const again = await pay(id, 10, 'pay-1').expect(200);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+      // Concurrent retries of one new key: one execution.
+      const burst = await Promise.all(Array.from({ length: 8 }, () => pay(id, 5, 'pay-2')));
+      expect(burst.every((a) => a.status === 200 || a.status === 409)).toBe(true);
+      expect(await db.row(id)).toMatchObject({ paid: 15, version: 2 });
+      expect(await db.logCount(id)).toBe(2);
+    });
+
+    it('answers 503 while the database is gone, never 500', async () => {
+      const id = await db.newOrder(100);
+      await db.breakDatabase();
+      const down = await pay(id, 10);
+      expect(down.status).toBe(503);
+      expect(down.body.code).toBe('STORE_UNAVAILABLE');
+    });
+  });
+}

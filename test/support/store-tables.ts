@@ -1,0 +1,27 @@
+/**
+ * The tables the store suites create with SQL, as a migration (drizzle-kit's, Prisma's) would:
+ * the same names and columns as the TypeORM entities, so that every store reads them alike.
+ * `serialKey` is the key column's type: `serial PRIMARY KEY` on PostgreSQL,
+ * `integer PRIMARY KEY AUTOINCREMENT` on SQLite.
+ */
+export const libraryTables = (serialKey: string): string[] => [
+  `CREATE TABLE transition_log (id ${serialKey}, "transitionId" varchar(36), resource varchar(100) NOT NULL, "resourceId" varchar(128) NOT NULL, ` +
+    `event varchar(256) NOT NULL, from_state varchar(1024) NOT NULL, to_state varchar(1024) NOT NULL, version integer, actor varchar(256), ` +
+    `at varchar(40) NOT NULL, reason varchar(200), comment varchar(2000), metadata text, "machineVersion" varchar(16), "correlationId" varchar(128))`,
+  `CREATE INDEX transition_log_resource ON transition_log (resource, "resourceId", id)`,
+  `CREATE TABLE idempotency_keys (caller varchar(256) NOT NULL, "key" varchar(255) NOT NULL, fingerprint varchar(64) NOT NULL, ` +
+    `token varchar(64) NOT NULL, status varchar(16) NOT NULL, response text, committed text, "leaseUntilMs" bigint NOT NULL, ` +
+    `"expiresAtMs" bigint NOT NULL, PRIMARY KEY (caller, "key"))`,
+];
+
+/** The conformance suite's resource table, and the library's. */
+export const conformanceTables = (serialKey: string): string[] => [
+  `CREATE TABLE conformance_tickets (id ${serialKey}, state_value varchar(200) NOT NULL, row_version integer NOT NULL, owner varchar(50))`,
+  ...libraryTables(serialKey),
+];
+
+/** The e2e apps' orders table, and the library's. */
+export const orderTables = (serialKey: string): string[] => [
+  `CREATE TABLE orders (id ${serialKey}, status varchar(32) NOT NULL, total integer NOT NULL, paid integer NOT NULL, version integer NOT NULL)`,
+  ...libraryTables(serialKey),
+];
