@@ -12,6 +12,7 @@ export default {
     '^nestjs-transition-guard/typeorm$': '<rootDir>/src/store/typeorm/index.ts',
     '^nestjs-transition-guard/drizzle$': '<rootDir>/src/store/drizzle/index.ts',
     '^nestjs-transition-guard/prisma$': '<rootDir>/src/store/prisma/index.ts',
+    '^nestjs-transition-guard/mikro-orm$': '<rootDir>/src/store/mikro-orm/index.ts',
     '^nestjs-transition-guard/testing$': '<rootDir>/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -18,6 +18,7 @@ export const ENTRIES: Readonly<Record<string, string>> = {
   './typeorm': 'src/store/typeorm/index.ts',
   './drizzle': 'src/store/drizzle/index.ts',
   './prisma': 'src/store/prisma/index.ts',
+  './mikro-orm': 'src/store/mikro-orm/index.ts',
   './testing': 'src/testing/index.ts',
 };
 

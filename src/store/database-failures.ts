@@ -31,7 +31,7 @@ const PRISMA_ADAPTER_KINDS = new Set([
 /** Prisma's own codes: cannot reach, timed out, connection closed, no connection from the pool. */
 const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 const MESSAGES =
-  /not (been )?initialized|Driver not Connected|Cannot use a pool after calling end|Connection terminated|Connection ended|connection is not (established|open)|Query runner already released|connection provided by a query runner was already released|Client has encountered a connection error|database is locked|disk I\/O error/i;
+  /not (been )?initialized|Driver not Connected|Unable to acquire a connection|Cannot use a pool after calling end|Connection terminated|Connection ended|connection is not (established|open)|Query runner already released|connection provided by a query runner was already released|Client has encountered a connection error|database is locked|disk I\/O error/i;
 
 /**
  * Whether an error from an ORM (TypeORM, Drizzle, Prisma) or its driver means the database is unavailable (rather than a

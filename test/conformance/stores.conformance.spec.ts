@@ -2,6 +2,9 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EntitySchema, MikroORM } from '@mikro-orm/core';
+import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import Database from 'better-sqlite3';
@@ -28,6 +31,12 @@ import {
   type DrizzleDatabase,
 } from '../../src/store/drizzle/index.js';
 import {
+  IdempotencyKeySchema,
+  MikroOrmIdempotencyStore,
+  MikroOrmTransitionStore,
+  TransitionLogSchema,
+} from '../../src/store/mikro-orm/index.js';
+import {
   PrismaIdempotencyStore,
   PrismaTransitionStore,
   type PrismaClientLike,
@@ -37,7 +46,11 @@ import { freshDatabase } from '../support/pg-database.js';
 import { generatedClient, type GeneratedClient } from '../support/prisma-client.js';
 import { conformanceTables } from '../support/store-tables.js';
 import { describeIdempotencyStore } from './idempotency-store.conformance.js';
-import { describeTransitionStore, type OpenedStore } from './transition-store.conformance.js';
+import {
+  describeTransitionStore,
+  record,
+  type OpenedStore,
+} from './transition-store.conformance.js';
 
 /**
  * Every store the package ships runs the same conformance suites, on every database it supports:
@@ -570,6 +583,234 @@ for (const backend of prismaBackends) {
         },
         async close() {
           for (const end of ends) await end();
+        },
+      };
+    },
+  });
+}
+
+// ---- MikroORM --------------------------------------------------------------------------------
+
+interface MikroTicket {
+  id: number;
+  state: string;
+  version: number;
+  owner: string | null;
+}
+const MikroTicketSchema = new EntitySchema<MikroTicket>({
+  name: 'Ticket',
+  tableName: 'conformance_tickets',
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    state: { type: 'string', fieldName: 'state_value' },
+    // Optimistic locking on MikroORM's side too: a flush of a stale entity would fail.
+    version: { type: 'integer', fieldName: 'row_version', version: true },
+    owner: { type: 'string', nullable: true },
+  },
+});
+
+interface MikroBackend {
+  readonly name: string;
+  /** An ORM on the backend's database; `fresh` starts a new database (SQLite: a new file). */
+  connect(fresh: boolean): Promise<MikroORM>;
+  stop(): Promise<void>;
+}
+
+const mikroEntities = [MikroTicketSchema, TransitionLogSchema, IdempotencyKeySchema];
+
+const mikroSqlite = (): MikroBackend => {
+  const dir = mkdtempSync(join(tmpdir(), 'tg-conformance-mikro-'));
+  let files = 0;
+  let file = '';
+  return {
+    name: 'SQLite',
+    connect: (fresh) => {
+      if (fresh || !file) {
+        file = join(dir, `db-${++files}.sqlite`);
+        const setup = new Database(file);
+        setup.pragma('journal_mode = WAL');
+        for (const statement of ddl('integer PRIMARY KEY AUTOINCREMENT')) setup.exec(statement);
+        setup.close();
+      }
+      return MikroORM.init({
+        driver: BetterSqliteDriver,
+        dbName: file,
+        entities: mikroEntities,
+        allowGlobalContext: true,
+      });
+    },
+    stop: () => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+};
+
+const mikroPostgres = (): MikroBackend => {
+  let db: Awaited<ReturnType<typeof freshDatabase>> | null = null;
+  return {
+    name: 'PostgreSQL',
+    async connect() {
+      if (!db) {
+        db = (await freshDatabase('tg_conformance_mikro')) ?? null;
+        if (!db) throw new Error('no PostgreSQL server');
+        const setup = new pg.Client({ connectionString: db.url });
+        await setup.connect();
+        for (const statement of ddl('serial PRIMARY KEY')) await setup.query(statement);
+        await setup.end();
+      }
+      return MikroORM.init({
+        driver: PostgreSqlDriver,
+        clientUrl: db.url,
+        entities: mikroEntities,
+        allowGlobalContext: true,
+        pool: { min: 0, max: 8 },
+      });
+    },
+    stop: async () => {
+      await db?.stop();
+    },
+  };
+};
+
+const mikroBackends = [mikroSqlite(), ...(process.env.TG_POSTGRES_URL ? [mikroPostgres()] : [])];
+afterAll(async () => {
+  for (const backend of mikroBackends) await backend.stop();
+});
+
+for (const backend of mikroBackends) {
+  const storeOn = (orm: MikroORM) =>
+    new MikroOrmTransitionStore<MikroTicket, { owner: string | null }>(orm.em, {
+      entity: 'Ticket',
+      stateProperty: 'state',
+      versionProperty: 'version',
+      log: true,
+      context: (t) => ({ owner: t.owner }),
+    });
+  const open = async (): Promise<OpenedStore & { orm: MikroORM }> => {
+    const orm = await backend.connect(true);
+    await orm.em.getConnection().execute('DELETE FROM conformance_tickets');
+    await orm.em.getConnection().execute('DELETE FROM transition_log');
+    const orms = [orm];
+    const store = storeOn(orm);
+    store.verify();
+    return {
+      orm,
+      store,
+      async insert(state) {
+        const rows = await orm.em
+          .getConnection()
+          .execute<{ id: number }[]>(
+            'INSERT INTO conformance_tickets (state_value, row_version, owner) VALUES (?, 0, NULL) RETURNING id',
+            [state],
+          );
+        return String(rows[0].id);
+      },
+      async log(id) {
+        const page = await store.history('ticket', id, { limit: 1000 });
+        return page.entries.map((e) => ({ event: e.event, version: e.version ?? null })).reverse();
+      },
+      another:
+        backend.name === 'PostgreSQL'
+          ? async () => {
+              const other = await backend.connect(false);
+              orms.push(other);
+              return storeOn(other);
+            }
+          : undefined,
+      breakConnection: () => orm.close(true),
+      async close() {
+        for (const o of orms) await o.close(true);
+      },
+    };
+  };
+  describeTransitionStore({ name: `MikroOrmTransitionStore on ${backend.name}`, open });
+
+  describe(`MikroOrmTransitionStore and the unit of work, on ${backend.name}`, () => {
+    it('refreshes a managed entity after its transition, so that a later flush neither reverts nor fails', async () => {
+      const opened = await open();
+      try {
+        const id = await opened.insert('open');
+        const em = opened.orm.em.fork();
+        const managed = await em.findOneOrFail(MikroTicketSchema, { id: Number(id) });
+        const store = storeOn(opened.orm);
+        // The store runs on the context's EntityManager: here, the fork.
+        const forked = new MikroOrmTransitionStore<MikroTicket>(em, {
+          entity: 'Ticket',
+          stateProperty: 'state',
+          versionProperty: 'version',
+        });
+        expect(
+          await forked.compareAndSet(
+            id,
+            { state: 'open', version: 0 },
+            { state: 'assigned' },
+            { record: record(id, 'ASSIGN', 1) },
+          ),
+        ).toEqual({ written: true });
+        expect(managed).toMatchObject({ state: 'assigned', version: 1 });
+        managed.owner = 'ann';
+        await em.flush(); // a later unit-of-work write, on the refreshed entity
+        expect(await store.load(id)).toMatchObject({
+          state: 'assigned',
+          context: { owner: 'ann' },
+        });
+      } finally {
+        await opened.close();
+      }
+    });
+
+    it("commits inside the app's own transaction, and rolls back with it", async () => {
+      const opened = await open();
+      try {
+        const id = await opened.insert('open');
+        const store = storeOn(opened.orm);
+        await expect(
+          opened.orm.em.transactional(async (em) => {
+            await em
+              .getConnection()
+              .execute(
+                "UPDATE conformance_tickets SET owner = 'handler' WHERE id = ?",
+                [Number(id)],
+                'run',
+                em.getTransactionContext(),
+              );
+            await store.compareAndSet(
+              id,
+              { state: 'open', version: 0 },
+              { state: 'assigned' },
+              { record: record(id, 'ASSIGN', 1) },
+            );
+            throw new Error('the handler failed after the commit call');
+          }),
+        ).rejects.toThrow('the handler failed');
+        expect(await store.load(id)).toMatchObject({
+          state: 'open',
+          version: 0,
+          context: { owner: null },
+        });
+        expect(await opened.log!(id)).toEqual([]);
+      } finally {
+        await opened.close();
+      }
+    });
+  });
+
+  describeIdempotencyStore({
+    name: `MikroOrmIdempotencyStore on ${backend.name}`,
+    async open() {
+      const orm = await backend.connect(true);
+      await orm.em.getConnection().execute('DELETE FROM idempotency_keys');
+      const orms = [orm];
+      return {
+        store: new MikroOrmIdempotencyStore(orm.em),
+        async another() {
+          const other = await backend.connect(false);
+          orms.push(other);
+          return new MikroOrmIdempotencyStore(other.em);
+        },
+        async close() {
+          for (const o of orms) await o.close(true);
         },
       };
     },

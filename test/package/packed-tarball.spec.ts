@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -43,6 +44,7 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
     expect(files).toContain('dist/store/typeorm/index.js');
     expect(files).toContain('dist/store/drizzle/index.js');
     expect(files).toContain('dist/store/prisma/index.js');
+    expect(files).toContain('dist/store/mikro-orm/index.js');
     expect(files).toContain('dist/testing/index.js');
     expect(files).toContain('bin/transition-guard.mjs');
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
@@ -86,6 +88,26 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
     });
     expect(out.allowed).toEqual({ status: 200, body: { shipped: '7', to: 'shipped' } });
     expect(out.testing).toBe('function');
+    // The ORMs are optional peers: installing the package pulls none of them, the Prisma entry
+    // point (which imports nothing from Prisma) loads without them, and an ORM's entry point
+    // names the package it needs.
+    for (const orm of ['typeorm', 'drizzle-orm', 'prisma', '@prisma/client', '@mikro-orm/core']) {
+      expect(existsSync(join(dir, 'node_modules', orm))).toBe(false);
+    }
+    const entry = (name: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import('${name}'); console.log(Object.keys(m).sort().join(','))`,
+        ],
+        { cwd: dir, encoding: 'utf8' },
+      );
+    expect(entry('nestjs-transition-guard/prisma').stdout).toContain('PrismaTransitionStore');
+    const drizzle = entry('nestjs-transition-guard/drizzle');
+    expect(drizzle.status).not.toBe(0);
+    expect(drizzle.stderr).toMatch(/Cannot find package 'drizzle-orm'/);
     // Source maps carry their sources (src/ is not shipped), so stack traces resolve.
     const map = JSON.parse(
       readFileSync(join(dir, 'node_modules/nestjs-transition-guard/dist/index.js.map'), 'utf8'),

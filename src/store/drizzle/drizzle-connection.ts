@@ -9,8 +9,8 @@ import { serially } from '../serial-queue.js';
  */
 export type DrizzleDatabase =
   // Any schema: the stores use the query builders, never the relational queries.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  BaseSQLiteDatabase<'sync' | 'async', unknown, any> | PgDatabase<PgQueryResultHKT, any>;
+  | BaseSQLiteDatabase<'sync' | 'async', unknown, Record<string, unknown>>
+  | PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
 
 type Row = Record<string, unknown>;
 

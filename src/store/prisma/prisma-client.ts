@@ -1,4 +1,5 @@
 import { serially } from '../serial-queue.js';
+import type { SqlConnection, SqlQueries, SqlRow } from '../sql/sql-connection.js';
 
 /** What the Prisma stores run queries on: a Prisma client, or the handle of its transaction. */
 export interface PrismaQueries {
@@ -21,12 +22,11 @@ const PROVIDERS = ['sqlite', 'postgresql'] as const;
 export type PrismaProvider = (typeof PROVIDERS)[number];
 
 /**
- * How store work runs on a Prisma client: alone, or in `$transaction(fn)`. On SQLite, one call
+ * How the SQL stores run on a Prisma client: alone, or in `$transaction(fn)`. On SQLite, one call
  * at a time per client (one connection: a statement run while another call's transaction is
- * open would join it), and a transaction's first statement is a write, so that it holds the
- * write lock from the start and two processes never deadlock upgrading a read lock.
+ * open would join it).
  */
-export class PrismaConnection {
+export class PrismaConnection implements SqlConnection {
   constructor(
     readonly client: PrismaClientLike,
     readonly provider: PrismaProvider,
@@ -42,26 +42,29 @@ export class PrismaConnection {
     return this.provider === 'postgresql';
   }
 
-  /** `$1` on PostgreSQL, `?` on SQLite. */
   placeholder(n: number): string {
     return this.postgres ? `$${n}` : '?';
   }
 
-  run<T>(mode: 'plain' | 'transaction', work: (q: PrismaQueries) => Promise<T>): Promise<T> {
+  run<T>(mode: 'plain' | 'transaction', work: (q: SqlQueries) => Promise<T>): Promise<T> {
     const go = async () =>
-      mode === 'plain' ? work(this.client) : await this.client.$transaction((tx) => work(tx));
+      mode === 'plain'
+        ? work(queriesOf(this.client))
+        : await this.client.$transaction((tx) => work(queriesOf(tx)));
     return this.postgres ? go() : serially(this.client, go);
+  }
+
+  queriesOf(handle: unknown): SqlQueries | undefined {
+    return typeof (handle as Partial<PrismaQueries> | undefined)?.$executeRawUnsafe === 'function'
+      ? queriesOf(handle as PrismaQueries)
+      : undefined;
   }
 }
 
-/** An SQL identifier, quoted (double quotes: PostgreSQL and SQLite). */
-export const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-
-/** Integers come back from some drivers as bigint: numbers where they fit. */
-export function plainRow(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    out[k] = typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : v;
-  }
-  return out;
+function queriesOf(client: PrismaQueries): SqlQueries {
+  return {
+    query: async (sql, params) => client.$queryRawUnsafe<SqlRow[]>(sql, ...params),
+    execute: async (sql, params) => client.$executeRawUnsafe(sql, ...params),
+    handle: client,
+  };
 }

@@ -6,13 +6,7 @@ import type {
   StoredResponse,
 } from '../idempotency-store.interface.js';
 import { IdempotencyKeyLostError } from '../store-errors.js';
-import {
-  plainRow,
-  PrismaConnection,
-  type PrismaClientLike,
-  type PrismaProvider,
-  type PrismaQueries,
-} from './prisma-client.js';
+import { plainRow, type SqlConnection, type SqlQueries } from './sql-connection.js';
 
 interface KeyRow {
   fingerprint: string;
@@ -25,30 +19,19 @@ interface KeyRow {
 }
 
 /**
- * An `IdempotencyStore` on Prisma (SQLite and PostgreSQL), keeping keys in `idempotency_keys`
- * (the model in the README). Marking a key committed runs inside the transition's transaction
- * when the transition store is a `PrismaTransitionStore` on the same client: the state change
- * and the key commit together.
- *
- * @example
- * @Injectable()
- * export class KeyStore extends PrismaIdempotencyStore {
- *   constructor(prisma: PrismaService) { super(prisma, 'postgresql'); }
- * }
+ * An `IdempotencyStore` in raw SQL on an ORM's connection (`SqlConnection`), for SQLite and
+ * PostgreSQL, keeping keys in `idempotency_keys`: the core of `PrismaIdempotencyStore` and
+ * `MikroOrmIdempotencyStore`. Marking a key committed runs inside the transition's transaction
+ * when the transition store is of the same ORM: the state change and the key commit together.
  */
-export class PrismaIdempotencyStore implements IdempotencyStore {
-  private readonly connection: PrismaConnection;
-
-  constructor(client: PrismaClientLike, provider: PrismaProvider) {
-    this.connection = new PrismaConnection(client, provider);
-  }
+export class SqlIdempotencyStore implements IdempotencyStore {
+  constructor(protected readonly connection: SqlConnection) {}
 
   async get(caller: string, key: string): Promise<IdempotencyRecord | null> {
     const rows = await this.call((q) =>
-      q.$queryRawUnsafe<Record<string, unknown>[]>(
+      q.query(
         `SELECT * FROM "idempotency_keys" WHERE "caller" = ${this.p(1)} AND "key" = ${this.p(2)}`,
-        caller,
-        key,
+        [caller, key],
       ),
     );
     const row = rows[0] ? (plainRow(rows[0]) as unknown as KeyRow) : undefined;
@@ -76,35 +59,23 @@ export class PrismaIdempotencyStore implements IdempotencyStore {
     const expires = claim.expiresAt.getTime();
     const now = Date.now();
     return this.call(async (q) => {
-      const taken = await q.$executeRawUnsafe(
+      const taken = await q.execute(
         `UPDATE "idempotency_keys" SET "fingerprint" = ${p(1)}, "token" = ${p(2)}, "status" = 'in-progress', ` +
           `"response" = NULL, "committed" = NULL, "leaseUntilMs" = ${p(3)}, "expiresAtMs" = ${p(4)} ` +
           `WHERE "caller" = ${p(5)} AND "key" = ${p(6)} AND ("expiresAtMs" <= ${p(7)} OR ("status" = 'in-progress' AND "leaseUntilMs" <= ${p(8)}))`,
-        claim.fingerprint,
-        claim.token,
-        lease,
-        expires,
-        caller,
-        key,
-        now,
-        now,
+        [claim.fingerprint, claim.token, lease, expires, caller, key, now, now],
       );
       if (taken === 1) return true;
-      const inserted = await q.$executeRawUnsafe(
+      const inserted = await q.execute(
         `INSERT INTO "idempotency_keys" ("caller", "key", "fingerprint", "token", "status", "leaseUntilMs", "expiresAtMs") ` +
           `VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, 'in-progress', ${p(5)}, ${p(6)}) ON CONFLICT DO NOTHING`,
-        caller,
-        key,
-        claim.fingerprint,
-        claim.token,
-        lease,
-        expires,
+        [caller, key, claim.fingerprint, claim.token, lease, expires],
       );
       return inserted === 1;
     });
   }
 
-  /** Inside the transition's transaction (`tx`, a Prisma transaction client) when given. */
+  /** Inside the transition's transaction (`tx`, the ORM's transaction handle) when given. */
   async markCommitted(
     caller: string,
     key: string,
@@ -112,23 +83,20 @@ export class PrismaIdempotencyStore implements IdempotencyStore {
     committed: unknown,
     tx: unknown,
   ): Promise<void> {
-    const write = (q: PrismaQueries) =>
-      q.$executeRawUnsafe(
+    const write = (q: SqlQueries) =>
+      q.execute(
         `UPDATE "idempotency_keys" SET "status" = 'committed', "committed" = ${this.p(1)} ` +
           `WHERE "caller" = ${this.p(2)} AND "key" = ${this.p(3)} AND "token" = ${this.p(4)} AND "status" = 'in-progress'`,
-        JSON.stringify(committed),
-        caller,
-        key,
-        token,
+        [JSON.stringify(committed), caller, key, token],
       );
     let count: number;
+    const inTransaction = tx === undefined ? undefined : this.connection.queriesOf(tx);
     if (tx === undefined) count = await this.call(write);
-    else if (typeof (tx as Partial<PrismaQueries>).$executeRawUnsafe === 'function') {
-      count = await write(tx as PrismaQueries);
-    } else {
+    else if (inTransaction) count = await write(inTransaction);
+    else {
       throw new Error(
-        "PrismaIdempotencyStore marks keys committed inside the transition store's transaction, but that store is not a Prisma store. " +
-          'Use PrismaTransitionStore on the same client, or an idempotency store of the same ORM as the transition store.',
+        `${this.constructor.name} marks keys committed inside the transition store's transaction, but that store is of another ORM. ` +
+          "Use a transition store of the same ORM on the same database, or an idempotency store of the transition store's ORM.",
       );
     }
     if (count !== 1) throw new IdempotencyKeyLostError(key);
@@ -141,25 +109,20 @@ export class PrismaIdempotencyStore implements IdempotencyStore {
     response: StoredResponse,
   ): Promise<void> {
     await this.call((q) =>
-      q.$executeRawUnsafe(
+      q.execute(
         `UPDATE "idempotency_keys" SET "status" = 'completed', "response" = ${this.p(1)} ` +
           `WHERE "caller" = ${this.p(2)} AND "key" = ${this.p(3)} AND "token" = ${this.p(4)}`,
-        JSON.stringify(response),
-        caller,
-        key,
-        token,
+        [JSON.stringify(response), caller, key, token],
       ),
     );
   }
 
   async release(caller: string, key: string, token: string): Promise<void> {
     await this.call((q) =>
-      q.$executeRawUnsafe(
+      q.execute(
         `DELETE FROM "idempotency_keys" WHERE "caller" = ${this.p(1)} AND "key" = ${this.p(2)} ` +
           `AND "token" = ${this.p(3)} AND "status" = 'in-progress'`,
-        caller,
-        key,
-        token,
+        [caller, key, token],
       ),
     );
   }
@@ -169,7 +132,7 @@ export class PrismaIdempotencyStore implements IdempotencyStore {
   }
 
   /** A database call of its own (not within a commit), mapped to StoreUnavailableError when down. */
-  private call<T>(work: (q: PrismaQueries) => PromiseLike<T>): Promise<T> {
-    return callDatabase('idempotency', () => this.connection.run('plain', async (q) => work(q)));
+  private call<T>(work: (q: SqlQueries) => Promise<T>): Promise<T> {
+    return callDatabase('idempotency', () => this.connection.run('plain', work));
   }
 }

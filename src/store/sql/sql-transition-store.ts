@@ -16,12 +16,11 @@ import type {
 } from '../transition-store.interface.js';
 import {
   plainRow,
-  PrismaConnection,
   quote,
-  type PrismaClientLike,
-  type PrismaProvider,
-  type PrismaQueries,
-} from './prisma-client.js';
+  type SqlConnection,
+  type SqlQueries,
+  type SqlRow,
+} from './sql-connection.js';
 
 /** The model's fields whose values are strings: where a state can be kept. */
 export type StringField<TRow> = {
@@ -34,10 +33,8 @@ export type NumberField<TRow> = {
 }[keyof TRow] &
   string;
 
-export interface PrismaTransitionStoreOptions<TRow extends object, TContext> {
-  /** Your schema's datasource provider. */
-  readonly provider: PrismaProvider;
-  /** The model's table, as the database names it (the model's name, or its `@@map`). */
+export interface SqlTransitionStoreOptions<TRow extends object, TContext> {
+  /** The table, as the database names it. */
   readonly table: string;
   /** Field holding the state: a `String` field (parallel state values are stored as JSON). */
   readonly stateField: StringField<TRow>;
@@ -45,43 +42,30 @@ export interface PrismaTransitionStoreOptions<TRow extends object, TContext> {
   readonly versionField?: NumberField<TRow>;
   /** Primary key field. Default `'id'`. */
   readonly idField?: keyof TRow & string;
-  /** The key's type, for 400 on ids no row can have. Default `'integer'` (Prisma's `Int`). */
+  /** The key's type, for 400 on ids no row can have. Default `'integer'`. */
   readonly idType?: 'integer' | 'bigint' | 'uuid' | 'string';
-  /** Column names of fields that have a `@map("...")`; the others are named as the field. */
+  /** Column names of fields named otherwise in the database; the others are named as the field. */
   readonly columns?: { readonly [K in keyof TRow]?: string };
   /** What the machine's guards read, from a row. Default: the whole row. */
   readonly context?: (row: TRow) => TContext;
-  /**
-   * Write a row in `transition_log` (the model in the README) in the same transaction as each
-   * state change.
-   */
+  /** Write a row in `transition_log` in the same transaction as each state change. */
   readonly log?: boolean;
   /** Name for messages ('order'). Default: the table's name. */
   readonly name?: string;
 }
 
 /**
- * A `TransitionStore` on a Prisma model, for SQLite and PostgreSQL (Prisma 7 with driver
- * adapters, or Prisma 6). `compareAndSet` is one SQL statement, `UPDATE ... SET state, version =
- * version + 1, changes WHERE id AND state [AND version] RETURNING *`, run with `$queryRawUnsafe`
- * and placeholders: not `updateMany`, whose version filter Prisma users found split into a
- * SELECT and an UPDATE (prisma/prisma issues 4988, 8612). The log row and the `beforeCommit`
- * hooks (which get the transaction's client) commit with it in `$transaction()`.
- *
- * @example
- * @Injectable()
- * export class OrderStore extends PrismaTransitionStore<Order, OrderContext> {
- *   constructor(prisma: PrismaService) {
- *     super(prisma, { provider: 'postgresql', table: 'Order', stateField: 'status',
- *       versionField: 'version', log: true, context: (o) => ({ total: o.total, paid: o.paid }) });
- *   }
- * }
+ * A `TransitionStore` in raw SQL on an ORM's connection (`SqlConnection`), for SQLite and
+ * PostgreSQL: the core of `PrismaTransitionStore` and `MikroOrmTransitionStore`.
+ * `compareAndSet` is one statement, `UPDATE ... SET state, version = version + 1, changes WHERE
+ * id AND state [AND version] RETURNING *`, built once per set of changed fields and run with
+ * placeholders; the log row and the `beforeCommit` hooks (which get the ORM's transaction
+ * handle) commit with it in one transaction.
  */
-export class PrismaTransitionStore<TRow extends object, TContext = TRow> implements TransitionStore<
+export class SqlTransitionStore<TRow extends object, TContext = TRow> implements TransitionStore<
   TContext,
   Partial<TRow>
 > {
-  private readonly connection: PrismaConnection;
   private readonly idField: string;
   private readonly name: string;
   private readonly owned: string[];
@@ -90,10 +74,9 @@ export class PrismaTransitionStore<TRow extends object, TContext = TRow> impleme
   private readonly sql: { load: string; lockAndLoad: string; insertLog: string };
 
   constructor(
-    client: PrismaClientLike,
-    protected readonly options: PrismaTransitionStoreOptions<TRow, TContext>,
+    protected readonly connection: SqlConnection,
+    protected readonly options: SqlTransitionStoreOptions<TRow, TContext>,
   ) {
-    this.connection = new PrismaConnection(client, options.provider);
     this.idField = options.idField ?? 'id';
     this.name = options.name ?? options.table;
     this.owned = [
@@ -117,9 +100,7 @@ export class PrismaTransitionStore<TRow extends object, TContext = TRow> impleme
   }
 
   async load(id: string): Promise<StoredResource<TContext> | null> {
-    const rows = await this.call('plain', (q) =>
-      q.$queryRawUnsafe<Record<string, unknown>[]>(this.sql.load, this.idValue(id)),
-    );
+    const rows = await this.call('plain', (q) => q.query(this.sql.load, [this.idValue(id)]));
     return rows[0] ? this.toResource(this.toRow(rows[0])) : null;
   }
 
@@ -135,10 +116,10 @@ export class PrismaTransitionStore<TRow extends object, TContext = TRow> impleme
     // (the log row, beforeCommit hooks) must commit or roll back with it.
     const alone = !this.options.log && !options.beforeCommit;
     return this.call(alone ? 'plain' : 'transaction', async (q) => {
-      const rows = await q.$queryRawUnsafe<Record<string, unknown>[]>(update.sql, ...update.params);
+      const rows = await q.query(update.sql, update.params);
       if (!rows[0]) return { written: false };
       await this.writeLog(q, options.record);
-      if (options.beforeCommit) await options.beforeCommit(q);
+      if (options.beforeCommit) await options.beforeCommit(q.handle);
       return options.returning ? { written: true, row: this.toRow(rows[0]) } : { written: true };
     });
   }
@@ -156,14 +137,12 @@ export class PrismaTransitionStore<TRow extends object, TContext = TRow> impleme
     return this.call('transaction', async (q) => {
       if (!this.connection.postgres) {
         // A write that matches nothing: SQLite's write lock, held to the commit.
-        await q.$executeRawUnsafe(
+        await q.execute(
           `UPDATE ${quote(this.options.table)} SET ${this.col(this.idField)} = ${this.col(this.idField)} WHERE 1 = 0`,
+          [],
         );
       }
-      const rows = await q.$queryRawUnsafe<Record<string, unknown>[]>(
-        this.sql.lockAndLoad,
-        this.idValue(id),
-      );
+      const rows = await q.query(this.sql.lockAndLoad, [this.idValue(id)]);
       if (!rows[0]) return null;
       const current = this.toResource(this.toRow(rows[0]));
       const decision = decide(current);
@@ -173,13 +152,10 @@ export class PrismaTransitionStore<TRow extends object, TContext = TRow> impleme
         decision,
         current.version !== undefined,
       );
-      const written = await q.$queryRawUnsafe<Record<string, unknown>[]>(
-        update.sql,
-        ...update.params,
-      );
+      const written = await q.query(update.sql, update.params);
       if (!written[0]) throw new Error(`${this.name} ${id}: the locked row changed under its lock`);
       await this.writeLog(q, decision.record);
-      if (decision.beforeCommit) await decision.beforeCommit(q);
+      if (decision.beforeCommit) await decision.beforeCommit(q.handle);
       return options.returning ? { row: this.toRow(written[0]) } : {};
     });
   }
@@ -188,7 +164,7 @@ export class PrismaTransitionStore<TRow extends object, TContext = TRow> impleme
   async history(resource: string, id: string, query: HistoryQuery): Promise<HistoryPage> {
     if (!this.options.log) {
       throw new Error(
-        `PrismaTransitionStore '${this.name}' keeps no transition log: set log: true (and add the TransitionLog model) to read history.`,
+        `${this.constructor.name} '${this.name}' keeps no transition log: set log: true (and create the transition_log table) to read history.`,
       );
     }
     const p = (n: number) => this.connection.placeholder(n);
@@ -200,9 +176,7 @@ export class PrismaTransitionStore<TRow extends object, TContext = TRow> impleme
     }
     params.push(query.limit + 1);
     sql += ` ORDER BY "id" DESC LIMIT ${p(params.length)}`;
-    const rows = await this.call('plain', (q) =>
-      q.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params),
-    );
+    const rows = await this.call('plain', (q) => q.query(sql, params));
     const entries = rows.slice(0, query.limit).map((r) => {
       const row = plainRow(r);
       return historyEntryOf({
@@ -251,14 +225,18 @@ export class PrismaTransitionStore<TRow extends object, TContext = TRow> impleme
     return { sql, params };
   }
 
-  private async writeLog(q: PrismaQueries, record: TransitionRecord): Promise<void> {
+  private async writeLog(q: SqlQueries, record: TransitionRecord): Promise<void> {
     if (!this.options.log) return;
     const row = logRowOf(record);
-    await q.$executeRawUnsafe(this.sql.insertLog, ...LOG_COLUMNS.map((c) => row[c]));
+    await q.execute(
+      this.sql.insertLog,
+      LOG_COLUMNS.map((c) => row[c]),
+    );
   }
 
-  private call<R>(mode: 'plain' | 'transaction', work: (q: PrismaQueries) => PromiseLike<R>) {
-    return callDatabase(this.name, () => this.connection.run(mode, async (q) => work(q)));
+  /** Runs store work on the connection; the database gone becomes StoreUnavailableError. */
+  protected call<R>(mode: 'plain' | 'transaction', work: (q: SqlQueries) => Promise<R>) {
+    return callDatabase(this.name, () => this.connection.run(mode, work));
   }
 
   /** A quoted column, from a field name (`columns` maps those with `@map`). */
@@ -268,7 +246,7 @@ export class PrismaTransitionStore<TRow extends object, TContext = TRow> impleme
   }
 
   /** A row as the database returned it, with field names. */
-  private toRow(raw: Record<string, unknown>): TRow {
+  private toRow(raw: SqlRow): TRow {
     const row: Record<string, unknown> = {};
     for (const [column, value] of Object.entries(plainRow(raw))) {
       row[this.fieldOf.get(column) ?? column] = value;

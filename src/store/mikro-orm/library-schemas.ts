@@ -1,0 +1,63 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type { LogRow } from '../log-rows.js';
+
+/**
+ * The transition log as a MikroORM entity (table `transition_log`, the same columns as the other
+ * stores'): add it to your entities so that the schema generator or your migrations create it.
+ * The stores write it with SQL, never through the unit of work.
+ *
+ * @example
+ * MikroOrmModule.forRoot({ entities: [Order, TransitionLogSchema, IdempotencyKeySchema], ... });
+ */
+export const TransitionLogSchema = new EntitySchema<LogRow & { id: number }>({
+  name: 'TransitionLog',
+  tableName: 'transition_log',
+  indexes: [{ properties: ['resource', 'resourceId', 'id'] }],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    transitionId: { type: 'string', length: 36, nullable: true, fieldName: 'transitionId' },
+    resource: { type: 'string', length: 100 },
+    resourceId: { type: 'string', length: 128, fieldName: 'resourceId' },
+    event: { type: 'string', length: 256 },
+    from: { type: 'string', length: 1024, fieldName: 'from_state' },
+    to: { type: 'string', length: 1024, fieldName: 'to_state' },
+    version: { type: 'integer', nullable: true },
+    actor: { type: 'string', length: 256, nullable: true },
+    at: { type: 'string', length: 40 },
+    reason: { type: 'string', length: 200, nullable: true },
+    comment: { type: 'string', length: 2000, nullable: true },
+    metadata: { type: 'text', nullable: true },
+    machineVersion: { type: 'string', length: 16, nullable: true, fieldName: 'machineVersion' },
+    correlationId: { type: 'string', length: 128, nullable: true, fieldName: 'correlationId' },
+  },
+});
+
+/** An Idempotency-Key record as `IdempotencyKeySchema` maps it. */
+export interface IdempotencyKeyRow {
+  caller: string;
+  key: string;
+  fingerprint: string;
+  token: string;
+  status: string;
+  response: string | null;
+  committed: string | null;
+  leaseUntilMs: string;
+  expiresAtMs: string;
+}
+
+/** Idempotency-Key records as a MikroORM entity (table `idempotency_keys`). */
+export const IdempotencyKeySchema = new EntitySchema<IdempotencyKeyRow>({
+  name: 'IdempotencyKey',
+  tableName: 'idempotency_keys',
+  properties: {
+    caller: { type: 'string', length: 256, primary: true },
+    key: { type: 'string', length: 255, primary: true },
+    fingerprint: { type: 'string', length: 64 },
+    token: { type: 'string', length: 64 },
+    status: { type: 'string', length: 16 },
+    response: { type: 'text', nullable: true },
+    committed: { type: 'text', nullable: true },
+    leaseUntilMs: { type: 'bigint', fieldName: 'leaseUntilMs' },
+    expiresAtMs: { type: 'bigint', fieldName: 'expiresAtMs' },
+  },
+});

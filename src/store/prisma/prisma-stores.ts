@@ -1,0 +1,56 @@
+import { SqlIdempotencyStore } from '../sql/sql-idempotency-store.js';
+import { SqlTransitionStore, type SqlTransitionStoreOptions } from '../sql/sql-transition-store.js';
+import { PrismaConnection, type PrismaClientLike, type PrismaProvider } from './prisma-client.js';
+
+export interface PrismaTransitionStoreOptions<
+  TRow extends object,
+  TContext,
+> extends SqlTransitionStoreOptions<TRow, TContext> {
+  /** Your schema's datasource provider. */
+  readonly provider: PrismaProvider;
+}
+
+/**
+ * A `TransitionStore` on a Prisma model, for SQLite and PostgreSQL (Prisma 7 with driver
+ * adapters, or Prisma 6). `compareAndSet` is one SQL statement, `UPDATE ... SET state, version =
+ * version + 1, changes WHERE id AND state [AND version] RETURNING *`, run with `$queryRawUnsafe`
+ * and placeholders: not `updateMany`, whose version filter Prisma users found split into a
+ * SELECT and an UPDATE (prisma/prisma issues 4988, 8612). The log row and the `beforeCommit`
+ * hooks (which get the transaction's client) commit with it in `$transaction()`. `table` is the
+ * model's table as the database names it (its `@@map`); `columns` names the fields that have a
+ * `@map`.
+ *
+ * @example
+ * @Injectable()
+ * export class OrderStore extends PrismaTransitionStore<Order, OrderContext> {
+ *   constructor(prisma: PrismaService) {
+ *     super(prisma, { provider: 'postgresql', table: 'Order', stateField: 'status',
+ *       versionField: 'version', log: true, context: (o) => ({ total: o.total, paid: o.paid }) });
+ *   }
+ * }
+ */
+export class PrismaTransitionStore<TRow extends object, TContext = TRow> extends SqlTransitionStore<
+  TRow,
+  TContext
+> {
+  constructor(client: PrismaClientLike, options: PrismaTransitionStoreOptions<TRow, TContext>) {
+    super(new PrismaConnection(client, options.provider), options);
+  }
+}
+
+/**
+ * An `IdempotencyStore` on Prisma (SQLite and PostgreSQL), keeping keys in `idempotency_keys`
+ * (the model in the README). Marking a key committed runs inside the transition's transaction
+ * when the transition store is a `PrismaTransitionStore` on the same client.
+ *
+ * @example
+ * @Injectable()
+ * export class KeyStore extends PrismaIdempotencyStore {
+ *   constructor(prisma: PrismaService) { super(prisma, 'postgresql'); }
+ * }
+ */
+export class PrismaIdempotencyStore extends SqlIdempotencyStore {
+  constructor(client: PrismaClientLike, provider: PrismaProvider) {
+    super(new PrismaConnection(client, provider));
+  }
+}

@@ -1,0 +1,152 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { EntitySchema, MikroORM } from '@mikro-orm/core';
+import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import {
+  IdempotencyKeySchema,
+  MikroOrmIdempotencyStore,
+  MikroOrmTransitionStore,
+  TransitionLogSchema,
+  type MikroOrmEntityManagerLike,
+} from '../../src/store/mikro-orm/index.js';
+import type { OrderContext } from '../../machines/order.machine.js';
+import { freshDatabase } from '../support/pg-database.js';
+import { orderTables } from '../support/store-tables.js';
+import { describeStoreBehindGuard, storeOrdersModule } from './apps/store-orders-app.js';
+
+/**
+ * The MikroORM 6 stores behind the guard, on a SQLite file and on PostgreSQL. The app injects
+ * the ORM's EntityManager (in an app with @mikro-orm/nestjs, the request-scoped one).
+ */
+interface Order {
+  id: number;
+  status: string;
+  total: number;
+  paid: number;
+  version: number;
+}
+const OrderSchema = new EntitySchema<Order>({
+  name: 'Order',
+  tableName: 'orders',
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    status: { type: 'string' },
+    total: { type: 'integer' },
+    paid: { type: 'integer' },
+    version: { type: 'integer' },
+  },
+});
+const entities = [OrderSchema, TransitionLogSchema, IdempotencyKeySchema];
+
+const EM = Symbol('entity manager');
+
+function underTest(orm: MikroORM, breakDatabase: () => Promise<void>, close: () => Promise<void>) {
+  @Injectable()
+  class OrderStore extends MikroOrmTransitionStore<Order, OrderContext> {
+    constructor(@Inject(EM) em: MikroOrmEntityManagerLike) {
+      super(em, {
+        entity: 'Order',
+        stateProperty: 'status',
+        versionProperty: 'version',
+        log: true,
+        context: (o) => ({ total: o.total, paid: o.paid }),
+      });
+    }
+  }
+  @Injectable()
+  class KeyStore extends MikroOrmIdempotencyStore {
+    constructor(@Inject(EM) em: MikroOrmEntityManagerLike) {
+      super(em);
+    }
+  }
+  const sql = orm.em.getConnection();
+  return {
+    module: storeOrdersModule({
+      orderStore: OrderStore,
+      keyStore: KeyStore,
+      providers: [{ provide: EM, useValue: orm.em }],
+    }),
+    async newOrder(total: number) {
+      const rows = await sql.execute<{ id: number }[]>(
+        "INSERT INTO orders (status, total, paid, version) VALUES ('pending', ?, 0, 0) RETURNING id",
+        [total],
+      );
+      return String(rows[0].id);
+    },
+    async row(id: string) {
+      const rows = await sql.execute<Record<string, unknown>[]>(
+        'SELECT status, paid, version FROM orders WHERE id = ?',
+        [Number(id)],
+      );
+      return rows[0];
+    },
+    async logCount(id: string) {
+      const rows = await sql.execute<{ n: number | string }[]>(
+        'SELECT count(*) AS n FROM transition_log WHERE "resourceId" = ?',
+        [id],
+      );
+      return Number(rows[0].n);
+    },
+    breakDatabase,
+    close,
+  };
+}
+
+describeStoreBehindGuard('MikroORM stores behind the guard, on SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tg-mikro-e2e-'));
+  const file = join(dir, 'app.sqlite');
+  const setup = new Database(file);
+  setup.pragma('journal_mode = WAL');
+  for (const statement of orderTables('integer PRIMARY KEY AUTOINCREMENT')) setup.exec(statement);
+  setup.close();
+  const orm = await MikroORM.init({
+    driver: BetterSqliteDriver,
+    dbName: file,
+    entities,
+    allowGlobalContext: true,
+  });
+  let closed = false;
+  const stop = async () => {
+    if (!closed) await orm.close(true);
+    closed = true;
+  };
+  return underTest(orm, stop, async () => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+if (process.env.TG_POSTGRES_URL) {
+  describeStoreBehindGuard('MikroORM stores behind the guard, on PostgreSQL', async () => {
+    const database = await freshDatabase('tg_mikro_e2e');
+    if (!database) throw new Error('no PostgreSQL server');
+    const setup = new pg.Client({ connectionString: database.url });
+    await setup.connect();
+    for (const statement of orderTables('serial PRIMARY KEY')) await setup.query(statement);
+    await setup.end();
+    const orm = await MikroORM.init({
+      driver: PostgreSqlDriver,
+      clientUrl: database.url,
+      entities,
+      allowGlobalContext: true,
+      pool: { min: 0, max: 10 },
+    });
+    let closed = false;
+    const stop = async () => {
+      if (!closed) await orm.close(true);
+      closed = true;
+    };
+    return underTest(orm, stop, async () => {
+      await stop();
+      await database.stop();
+    });
+  });
+} else {
+  console.warn('MikroORM e2e on PostgreSQL skipped: TG_POSTGRES_URL is unset');
+}
