@@ -1,5 +1,5 @@
 import { canonicalJson, decodeState, encodeState } from '../core/index.js';
-import type { HistoryEntry, TransitionRecord } from './transition-store.interface.js';
+import type { HistoryEntry, HistoryPage, TransitionRecord } from './transition-store.interface.js';
 
 /**
  * A transition log row as every store keeps it (table `transition_log`; TypeORM's
@@ -84,4 +84,16 @@ export function historyEntryOf(row: LogRow & { readonly id: number | string }): 
     machineVersion: row.machineVersion ?? '',
     correlationId: row.correlationId,
   };
+}
+
+/**
+ * A history page from the log rows a store read, newest first: `limit + 1` asked for, so that
+ * one more than the page says whether an older page exists.
+ */
+export function historyPageOf(
+  rows: readonly (LogRow & { readonly id: number | string })[],
+  limit: number,
+): HistoryPage {
+  const entries = rows.slice(0, limit).map(historyEntryOf);
+  return { entries, next: rows.length > limit ? (entries.at(-1)?.cursor ?? null) : null };
 }

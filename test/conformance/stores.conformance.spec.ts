@@ -44,7 +44,11 @@ import {
 } from '../../src/store/prisma/index.js';
 import { freshDatabase } from '../support/pg-database.js';
 import { generatedClient, type GeneratedClient } from '../support/prisma-client.js';
-import { conformanceTables } from '../support/store-tables.js';
+import {
+  conformanceTables,
+  createPostgresTables,
+  createSqliteFile,
+} from '../support/store-tables.js';
 import { describeIdempotencyStore } from './idempotency-store.conformance.js';
 import {
   describeTransitionStore,
@@ -265,10 +269,7 @@ interface DrizzleBackend {
 const drizzleSqlite = (): DrizzleBackend => {
   const dir = mkdtempSync(join(tmpdir(), 'tg-conformance-drizzle-'));
   const file = join(dir, 'db.sqlite');
-  const setup = new Database(file);
-  setup.pragma('journal_mode = WAL');
-  for (const statement of ddl('integer PRIMARY KEY AUTOINCREMENT')) setup.exec(statement);
-  setup.close();
+  createSqliteFile(file, ddl);
   return {
     name: 'SQLite',
     connect: () => {
@@ -296,10 +297,7 @@ const drizzlePostgres = (): DrizzleBackend => {
       if (!db) {
         db = (await freshDatabase('tg_conformance_drizzle')) ?? null;
         if (!db) throw new Error('no PostgreSQL server');
-        const setup = new pg.Client({ connectionString: db.url });
-        await setup.connect();
-        for (const statement of ddl('serial PRIMARY KEY')) await setup.query(statement);
-        await setup.end();
+        await createPostgresTables(db.url, ddl);
       }
       const pool = new pg.Pool({ connectionString: db.url, max: 8 });
       let ended = false;
@@ -448,10 +446,7 @@ const prismaSqlite = (): PrismaBackend => {
     connect: (fresh) => {
       if (fresh || !file) {
         file = join(dir, `db-${++files}.sqlite`);
-        const setup = new Database(file);
-        setup.pragma('journal_mode = WAL');
-        for (const statement of ddl('integer PRIMARY KEY AUTOINCREMENT')) setup.exec(statement);
-        setup.close();
+        createSqliteFile(file, ddl);
       }
       const at = file;
       Client ??= generatedClient('sqlite');
@@ -484,10 +479,7 @@ const prismaPostgres = (): PrismaBackend => {
       if (!db) {
         db = (await freshDatabase('tg_conformance_prisma')) ?? null;
         if (!db) throw new Error('no PostgreSQL server');
-        const setup = new pg.Client({ connectionString: db.url });
-        await setup.connect();
-        for (const statement of ddl('serial PRIMARY KEY')) await setup.query(statement);
-        await setup.end();
+        await createPostgresTables(db.url, ddl);
       }
       Client ??= generatedClient('postgresql');
       const pool = new pg.Pool({ connectionString: db.url, max: 8 });
@@ -627,10 +619,7 @@ const mikroSqlite = (): MikroBackend => {
     connect: (fresh) => {
       if (fresh || !file) {
         file = join(dir, `db-${++files}.sqlite`);
-        const setup = new Database(file);
-        setup.pragma('journal_mode = WAL');
-        for (const statement of ddl('integer PRIMARY KEY AUTOINCREMENT')) setup.exec(statement);
-        setup.close();
+        createSqliteFile(file, ddl);
       }
       return MikroORM.init({
         driver: BetterSqliteDriver,
@@ -654,10 +643,7 @@ const mikroPostgres = (): MikroBackend => {
       if (!db) {
         db = (await freshDatabase('tg_conformance_mikro')) ?? null;
         if (!db) throw new Error('no PostgreSQL server');
-        const setup = new pg.Client({ connectionString: db.url });
-        await setup.connect();
-        for (const statement of ddl('serial PRIMARY KEY')) await setup.query(statement);
-        await setup.end();
+        await createPostgresTables(db.url, ddl);
       }
       return MikroORM.init({
         driver: PostgreSqlDriver,

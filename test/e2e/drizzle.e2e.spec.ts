@@ -21,7 +21,7 @@ import {
 } from '../../src/store/drizzle/index.js';
 import type { OrderContext } from '../../machines/order.machine.js';
 import { freshDatabase } from '../support/pg-database.js';
-import { orderTables } from '../support/store-tables.js';
+import { createPostgresTables, createSqliteFile, orderTables } from '../support/store-tables.js';
 import { describeStoreBehindGuard, storeOrdersModule } from './apps/store-orders-app.js';
 
 /** The Drizzle stores behind the guard, on a SQLite file and on PostgreSQL. */
@@ -110,9 +110,8 @@ function underTest(
 
 describeStoreBehindGuard('Drizzle stores behind the guard, on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tg-drizzle-e2e-'));
+  createSqliteFile(join(dir, 'app.sqlite'), orderTables);
   const client = new Database(join(dir, 'app.sqlite'));
-  client.pragma('journal_mode = WAL');
-  for (const statement of orderTables('integer PRIMARY KEY AUTOINCREMENT')) client.exec(statement);
   const stop = () => {
     if (client.open) client.close();
     return Promise.resolve();
@@ -135,7 +134,7 @@ if (process.env.TG_POSTGRES_URL) {
     const database = await freshDatabase('tg_drizzle_e2e');
     if (!database) throw new Error('no PostgreSQL server');
     const pool = new pg.Pool({ connectionString: database.url, max: 10 });
-    for (const statement of orderTables('serial PRIMARY KEY')) await pool.query(statement);
+    await createPostgresTables(database.url, orderTables);
     let ended = false;
     const stop = async () => {
       if (!ended) await pool.end();

@@ -6,8 +6,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntitySchema, MikroORM } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import {
   IdempotencyKeySchema,
   MikroOrmIdempotencyStore,
@@ -17,7 +15,7 @@ import {
 } from '../../src/store/mikro-orm/index.js';
 import type { OrderContext } from '../../machines/order.machine.js';
 import { freshDatabase } from '../support/pg-database.js';
-import { orderTables } from '../support/store-tables.js';
+import { createPostgresTables, createSqliteFile, orderTables } from '../support/store-tables.js';
 import { describeStoreBehindGuard, storeOrdersModule } from './apps/store-orders-app.js';
 
 /**
@@ -101,10 +99,7 @@ function underTest(orm: MikroORM, breakDatabase: () => Promise<void>, close: () 
 describeStoreBehindGuard('MikroORM stores behind the guard, on SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tg-mikro-e2e-'));
   const file = join(dir, 'app.sqlite');
-  const setup = new Database(file);
-  setup.pragma('journal_mode = WAL');
-  for (const statement of orderTables('integer PRIMARY KEY AUTOINCREMENT')) setup.exec(statement);
-  setup.close();
+  createSqliteFile(file, orderTables);
   const orm = await MikroORM.init({
     driver: BetterSqliteDriver,
     dbName: file,
@@ -126,10 +121,7 @@ if (process.env.TG_POSTGRES_URL) {
   describeStoreBehindGuard('MikroORM stores behind the guard, on PostgreSQL', async () => {
     const database = await freshDatabase('tg_mikro_e2e');
     if (!database) throw new Error('no PostgreSQL server');
-    const setup = new pg.Client({ connectionString: database.url });
-    await setup.connect();
-    for (const statement of orderTables('serial PRIMARY KEY')) await setup.query(statement);
-    await setup.end();
+    await createPostgresTables(database.url, orderTables);
     const orm = await MikroORM.init({
       driver: PostgreSqlDriver,
       clientUrl: database.url,

@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { Inject, Injectable } from '@nestjs/common';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import {
   PrismaIdempotencyStore,
@@ -18,7 +17,7 @@ import {
 import type { OrderContext } from '../../machines/order.machine.js';
 import { freshDatabase } from '../support/pg-database.js';
 import { generatedClient } from '../support/prisma-client.js';
-import { orderTables } from '../support/store-tables.js';
+import { createPostgresTables, createSqliteFile, orderTables } from '../support/store-tables.js';
 import { describeStoreBehindGuard, storeOrdersModule } from './apps/store-orders-app.js';
 
 /**
@@ -98,10 +97,7 @@ function underTest(
 describeStoreBehindGuard('Prisma stores behind the guard, on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tg-prisma-e2e-'));
   const file = join(dir, 'app.sqlite');
-  const setup = new Database(file);
-  setup.pragma('journal_mode = WAL');
-  for (const statement of orderTables('integer PRIMARY KEY AUTOINCREMENT')) setup.exec(statement);
-  setup.close();
+  createSqliteFile(file, orderTables);
   const Client = generatedClient('sqlite');
   const client = new Client({ adapter: new PrismaBetterSqlite3({ url: `file:${file}` }) });
   return Promise.resolve(
@@ -127,7 +123,7 @@ if (process.env.TG_POSTGRES_URL) {
     const database = await freshDatabase('tg_prisma_e2e');
     if (!database) throw new Error('no PostgreSQL server');
     const pool = new pg.Pool({ connectionString: database.url, max: 10 });
-    for (const statement of orderTables('serial PRIMARY KEY')) await pool.query(statement);
+    await createPostgresTables(database.url, orderTables);
     const Client = generatedClient('postgresql');
     const client = new Client({ adapter: new PrismaPg(pool) });
     let ended = false;

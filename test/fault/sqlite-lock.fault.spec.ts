@@ -55,8 +55,9 @@ describe('SQLite locked by another process under load', () => {
     expect(count(503)).toBeGreaterThan(0);
     expect(count(500)).toBe(0);
     expect(outcomes.filter((o) => o.final !== 200)).toEqual([]);
-    // Far from SQLite's default 5 s wait per statement.
-    expect(lag).toBeLessThan(1000);
+    // Far from SQLite's default 5 s wait per statement (the demo waits 50 ms). Not tighter: on
+    // a shared 2-core machine, with the other suites running, the probe alone has seen 1.2 s.
+    expect(lag).toBeLessThan(2500);
 
     const db = new DataSource({ type: 'better-sqlite3', database: demo.sqliteFile! });
     await db.initialize();

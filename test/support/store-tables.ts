@@ -1,3 +1,6 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
+
 /**
  * The tables the store suites create with SQL, as a migration (drizzle-kit's, Prisma's) would:
  * the same names and columns as the TypeORM entities, so that every store reads them alike.
@@ -25,3 +28,28 @@ export const orderTables = (serialKey: string): string[] => [
   `CREATE TABLE orders (id ${serialKey}, status varchar(32) NOT NULL, total integer NOT NULL, paid integer NOT NULL, version integer NOT NULL)`,
   ...libraryTables(serialKey),
 ];
+
+/** Creates a SQLite file in WAL mode with these tables (`integer PRIMARY KEY AUTOINCREMENT` keys). */
+export function createSqliteFile(file: string, tables: (serialKey: string) => string[]): void {
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    for (const statement of tables('integer PRIMARY KEY AUTOINCREMENT')) db.exec(statement);
+  } finally {
+    db.close();
+  }
+}
+
+/** Creates these tables (`serial PRIMARY KEY` keys) in the PostgreSQL database at `url`. */
+export async function createPostgresTables(
+  url: string,
+  tables: (serialKey: string) => string[],
+): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const statement of tables('serial PRIMARY KEY')) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

@@ -2,6 +2,7 @@ import { and, eq, is, lte, or } from 'drizzle-orm';
 import { PgDatabase, PgTable } from 'drizzle-orm/pg-core';
 import { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { callDatabase } from '../database-failures.js';
+import { claimedValues, idempotencyRecordOf } from '../idempotency-rows.js';
 import type {
   IdempotencyClaim,
   IdempotencyRecord,
@@ -50,19 +51,7 @@ export class DrizzleIdempotencyStore implements IdempotencyStore {
     const rows = (await this.call((q) =>
       q.select().from(this.table).where(this.keyIs(caller, key)).limit(1),
     )) as KeyRow[];
-    const row = rows.at(0);
-    if (!row || row.expiresAtMs <= Date.now()) return null;
-    return {
-      caller,
-      key,
-      fingerprint: row.fingerprint,
-      token: row.token,
-      status: row.status,
-      leaseUntil: new Date(row.leaseUntilMs),
-      expiresAt: new Date(row.expiresAtMs),
-      ...(row.response ? { response: JSON.parse(row.response) as StoredResponse } : {}),
-      ...(row.committed ? { committed: JSON.parse(row.committed) as unknown } : {}),
-    };
+    return idempotencyRecordOf(caller, key, rows.at(0));
   }
 
   /**
@@ -71,15 +60,7 @@ export class DrizzleIdempotencyStore implements IdempotencyStore {
    */
   async claim(caller: string, key: string, claim: IdempotencyClaim): Promise<boolean> {
     const t = this.table;
-    const values = {
-      fingerprint: claim.fingerprint,
-      token: claim.token,
-      status: 'in-progress' as const,
-      response: null,
-      committed: null,
-      leaseUntilMs: claim.leaseUntil.getTime(),
-      expiresAtMs: claim.expiresAt.getTime(),
-    };
+    const values = claimedValues(claim);
     const now = Date.now();
     return this.call(async (q) => {
       const taken = await q

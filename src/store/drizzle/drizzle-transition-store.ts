@@ -15,7 +15,7 @@ import {
 } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import { decodeState, encodeState, type StoredState } from '../../core/index.js';
-import { historyEntryOf, logRowOf, type LogRow } from '../log-rows.js';
+import { historyPageOf, logRowOf, type LogRow } from '../log-rows.js';
 import { callDatabase } from '../database-failures.js';
 import { canonicalKey, keyTypeOf, type KeyType } from '../key-types.js';
 import { assertChangesAllowed } from '../store-errors.js';
@@ -214,9 +214,7 @@ export class DrizzleTransitionStore<
         .orderBy(desc(log.id))
         .limit(query.limit + 1),
     )) as unknown as (LogRow & { id: number })[];
-    const more = rows.length > query.limit;
-    const entries = rows.slice(0, query.limit).map(historyEntryOf);
-    return { entries, next: more ? (entries.at(-1)?.cursor ?? null) : null };
+    return historyPageOf(rows, query.limit);
   }
 
   /** The id as the key column holds it (its type read from the table), or undefined. */

@@ -1,4 +1,5 @@
 import { callDatabase } from '../database-failures.js';
+import { idempotencyRecordOf, type IdempotencyRow } from '../idempotency-rows.js';
 import type {
   IdempotencyClaim,
   IdempotencyRecord,
@@ -7,16 +8,6 @@ import type {
 } from '../idempotency-store.interface.js';
 import { IdempotencyKeyLostError } from '../store-errors.js';
 import { plainRow, type SqlConnection, type SqlQueries } from './sql-connection.js';
-
-interface KeyRow {
-  fingerprint: string;
-  token: string;
-  status: 'in-progress' | 'committed' | 'completed';
-  response: string | null;
-  committed: string | null;
-  leaseUntilMs: number;
-  expiresAtMs: number;
-}
 
 /**
  * An `IdempotencyStore` in raw SQL on an ORM's connection (`SqlConnection`), for SQLite and
@@ -34,19 +25,11 @@ export class SqlIdempotencyStore implements IdempotencyStore {
         [caller, key],
       ),
     );
-    const row = rows[0] ? (plainRow(rows[0]) as unknown as KeyRow) : undefined;
-    if (!row || row.expiresAtMs <= Date.now()) return null;
-    return {
+    return idempotencyRecordOf(
       caller,
       key,
-      fingerprint: row.fingerprint,
-      token: row.token,
-      status: row.status,
-      leaseUntil: new Date(row.leaseUntilMs),
-      expiresAt: new Date(row.expiresAtMs),
-      ...(row.response ? { response: JSON.parse(row.response) as StoredResponse } : {}),
-      ...(row.committed ? { committed: JSON.parse(row.committed) as unknown } : {}),
-    };
+      rows[0] ? (plainRow(rows[0]) as unknown as IdempotencyRow) : undefined,
+    );
   }
 
   /**

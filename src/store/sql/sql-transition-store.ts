@@ -1,7 +1,7 @@
 import { decodeState, encodeState, type StoredState } from '../../core/index.js';
 import { callDatabase } from '../database-failures.js';
 import { canonicalKey, INT32_MAX, INT64_MAX, type KeyType } from '../key-types.js';
-import { historyEntryOf, LOG_COLUMNS, logColumnName, logRowOf, type LogRow } from '../log-rows.js';
+import { historyPageOf, LOG_COLUMNS, logColumnName, logRowOf, type LogRow } from '../log-rows.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
   CompareAndSetOptions,
@@ -177,17 +177,16 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     params.push(query.limit + 1);
     sql += ` ORDER BY "id" DESC LIMIT ${p(params.length)}`;
     const rows = await this.call('plain', (q) => q.query(sql, params));
-    const entries = rows.slice(0, query.limit).map((r) => {
+    const logRows = rows.map((r) => {
       const row = plainRow(r);
-      return historyEntryOf({
+      return {
         ...(row as unknown as LogRow),
         id: row.id as number,
         from: row.from_state as string,
         to: row.to_state as string,
-      });
+      };
     });
-    const more = rows.length > query.limit;
-    return { entries, next: more ? (entries.at(-1)?.cursor ?? null) : null };
+    return historyPageOf(logRows, query.limit);
   }
 
   /** The id as the key column holds it (`idType`), or undefined when no row can have it. */

@@ -9,6 +9,7 @@ import type {
 import { IdempotencyKeyLostError } from '../store-errors.js';
 import { IdempotencyKeyEntry } from './idempotency-key.entity.js';
 import { callDatabase } from '../database-failures.js';
+import { claimedValues, idempotencyRecordOf } from '../idempotency-rows.js';
 import { onConnection } from './connection-queue.js';
 
 const UNIQUE_VIOLATION = /^(23505|SQLITE_CONSTRAINT)/;
@@ -41,30 +42,11 @@ export class TypeOrmIdempotencyStore implements IdempotencyStore {
     const row = await this.call(() =>
       this.dataSource.getRepository(IdempotencyKeyEntry).findOneBy({ caller, key }),
     );
-    if (!row || Number(row.expiresAtMs) <= Date.now()) return null;
-    return {
-      caller,
-      key,
-      fingerprint: row.fingerprint,
-      token: row.token,
-      status: row.status,
-      leaseUntil: new Date(Number(row.leaseUntilMs)),
-      expiresAt: new Date(Number(row.expiresAtMs)),
-      ...(row.response ? { response: JSON.parse(row.response) as StoredResponse } : {}),
-      ...(row.committed ? { committed: JSON.parse(row.committed) as unknown } : {}),
-    };
+    return idempotencyRecordOf(caller, key, row);
   }
 
   async claim(caller: string, key: string, claim: IdempotencyClaim): Promise<boolean> {
-    const values = {
-      fingerprint: claim.fingerprint,
-      token: claim.token,
-      status: 'in-progress' as const,
-      response: null,
-      committed: null,
-      leaseUntilMs: claim.leaseUntil.getTime(),
-      expiresAtMs: claim.expiresAt.getTime(),
-    };
+    const values = claimedValues(claim);
     const now = Date.now();
     return this.call(async () => {
       // Take over an expired key, or an in-progress one whose lease ended: one conditional UPDATE.

@@ -6,7 +6,7 @@ import {
   type QueryRunner,
 } from 'typeorm';
 import { decodeState, encodeState, type StoredState } from '../../core/index.js';
-import { historyEntryOf, LOG_COLUMNS, logRowOf } from '../log-rows.js';
+import { historyPageOf, LOG_COLUMNS, logRowOf } from '../log-rows.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
   CompareAndSetOptions,
@@ -172,9 +172,7 @@ export class TypeOrmTransitionStore<
         }),
       ),
     );
-    const more = rows.length > query.limit;
-    const entries = rows.slice(0, query.limit).map(historyEntryOf);
-    return { entries, next: more ? (entries.at(-1)?.cursor ?? null) : null };
+    return historyPageOf(rows, query.limit);
   }
 
   /** Outbox rows go through this store's transactions: a `TypeOrmOutboxStore` on the same DataSource. */
