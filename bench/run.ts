@@ -10,6 +10,7 @@ import { IMPLS, type Impl } from './http/bench-app.js';
 import { growthBench } from './http/growth.bench.js';
 import { httpBench, postgresContention, type HttpRow } from './http/http.bench.js';
 import { describeMachineInfo, machineInfo } from './machine-info.js';
+import { printStores, storesBench } from './stores.bench.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const name = (impl: Impl) => `(${impl}) ${IMPLS[impl]}`;
@@ -93,8 +94,11 @@ console.log('|---|---:|---:|');
 for (const g of growth)
   console.log(`| ${g.dimension} | ${g.size} | ${(g.nsPerCheck / 1000).toFixed(2)} |`);
 
+const stores = await storesBench();
+printStores(stores);
+
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL(`./results/bench${QUICK ? '.quick' : ''}.json`, import.meta.url),
-  JSON.stringify({ meta, http, contention, growth }, null, 2) + '\n',
+  JSON.stringify({ meta, http, contention, growth, stores }, null, 2) + '\n',
 );

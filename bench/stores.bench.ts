@@ -1,0 +1,383 @@
+/**
+ * `npm run bench:stores`: the guarded route's database work (load, then compare-and-set with
+ * the new `paid`), through each store, side by side on the same table, against the same work
+ * written by hand on the raw driver (read, then `UPDATE ... WHERE id AND status AND version`).
+ * 10 concurrent workers over 300 rows, interleaved rounds, medians. No HTTP: the HTTP benchmark
+ * measures the route; this one measures what each ORM adds to it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EntitySchema as MikroEntitySchema, MikroORM } from '@mikro-orm/core';
+import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import Database from 'better-sqlite3';
+import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
+import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
+import { integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
+import { integer as sqliteInteger, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import pg from 'pg';
+import { DataSource, EntitySchema } from 'typeorm';
+import type { TransitionRecord, TransitionStore } from '../src/index.js';
+import { DrizzleTransitionStore } from '../src/store/drizzle/index.js';
+import { MikroOrmTransitionStore } from '../src/store/mikro-orm/index.js';
+import { PrismaTransitionStore } from '../src/store/prisma/index.js';
+import { TypeOrmTransitionStore } from '../src/store/typeorm/index.js';
+import { freshDatabase } from '../test/support/pg-database.js';
+import { generatedClient } from '../test/support/prisma-client.js';
+import {
+  createPostgresTables,
+  createSqliteFile,
+  orderTables,
+} from '../test/support/store-tables.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const ROUNDS = QUICK ? 1 : 5;
+const DURATION_MS = QUICK ? 400 : 3000;
+const WORKERS = 10;
+const ROWS = 300;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+interface Order {
+  id: number;
+  status: string;
+  total: number;
+  paid: number;
+  version: number;
+}
+type Store = TransitionStore<{ paid: number }, { paid?: number }>;
+
+/** One way to do the work: load the row, then write `paid + 1` if it did not move. */
+interface Way {
+  readonly name: string;
+  step(id: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const record = (id: string, version: number): TransitionRecord => ({
+  transitionId: '00000000-0000-4000-8000-000000000000',
+  resource: 'order',
+  resourceId: id,
+  event: 'PAY',
+  from: 'pending',
+  to: 'pending',
+  version,
+  actor: null,
+  at: new Date(0),
+  reason: null,
+  comment: null,
+  metadata: null,
+  machineVersion: 'bench',
+  correlationId: null,
+});
+
+function viaStore(name: string, store: Store, close: () => Promise<void>): Way {
+  return {
+    name,
+    async step(id) {
+      const row = await store.load(id);
+      if (!row?.context) return false;
+      const written = await store.compareAndSet(
+        id,
+        { state: row.state, version: row.version },
+        { state: 'pending', changes: { paid: row.context.paid + 1 } },
+        { record: record(id, (row.version ?? 0) + 1) },
+      );
+      return written.written;
+    },
+    close,
+  };
+}
+
+const typeOrmOrder = new EntitySchema<Order>({
+  name: 'Order',
+  tableName: 'orders',
+  columns: {
+    id: { type: Number, primary: true, generated: true },
+    status: { type: String },
+    total: { type: Number },
+    paid: { type: Number },
+    version: { type: Number },
+  },
+});
+const mikroOrder = new MikroEntitySchema<Order>({
+  name: 'Order',
+  tableName: 'orders',
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    status: { type: 'string' },
+    total: { type: 'integer' },
+    paid: { type: 'integer' },
+    version: { type: 'integer' },
+  },
+});
+const sqliteOrders = sqliteTable('orders', {
+  id: sqliteInteger('id').primaryKey({ autoIncrement: true }),
+  status: text('status').notNull(),
+  total: sqliteInteger('total').notNull(),
+  paid: sqliteInteger('paid').notNull(),
+  version: sqliteInteger('version').notNull(),
+});
+const pgOrders = pgTable('orders', {
+  id: serial('id').primaryKey(),
+  status: varchar('status', { length: 32 }).notNull(),
+  total: integer('total').notNull(),
+  paid: integer('paid').notNull(),
+  version: integer('version').notNull(),
+});
+const context = (o: Order) => ({ paid: o.paid });
+const storeOptions = { stateProperty: 'status', versionProperty: 'version', context } as const;
+
+async function sqliteWays(file: string): Promise<Way[]> {
+  const ways: Way[] = [];
+  const raw = new Database(file);
+  raw.pragma('journal_mode = WAL');
+  const read = raw.prepare('SELECT status, paid, version FROM orders WHERE id = ?');
+  const write = raw.prepare(
+    'UPDATE orders SET paid = ?, version = version + 1 WHERE id = ? AND status = ? AND version = ?',
+  );
+  ways.push({
+    name: 'by hand: better-sqlite3, read + compare-and-set',
+    step: (id) => {
+      const row = read.get(Number(id)) as Order;
+      return Promise.resolve(
+        write.run(row.paid + 1, Number(id), row.status, row.version).changes === 1,
+      );
+    },
+    close: () => Promise.resolve(void raw.close()),
+  });
+  const ds = await new DataSource({
+    type: 'better-sqlite3',
+    database: file,
+    entities: [typeOrmOrder],
+  }).initialize();
+  ways.push(
+    viaStore(
+      'TypeOrmTransitionStore',
+      new TypeOrmTransitionStore<Order, { paid: number }>(ds, {
+        entity: typeOrmOrder,
+        ...storeOptions,
+      }) as unknown as Store,
+      () => ds.destroy(),
+    ),
+  );
+  const client = new Database(file);
+  ways.push(
+    viaStore(
+      'DrizzleTransitionStore',
+      new DrizzleTransitionStore(sqliteDrizzle(client), {
+        table: sqliteOrders,
+        ...storeOptions,
+      }) as unknown as Store,
+      () => Promise.resolve(void client.close()),
+    ),
+  );
+  const Prisma = generatedClient('sqlite');
+  const prisma = new Prisma({ adapter: new PrismaBetterSqlite3({ url: `file:${file}` }) });
+  ways.push(
+    viaStore(
+      'PrismaTransitionStore',
+      new PrismaTransitionStore<Order, { paid: number }>(prisma, {
+        provider: 'sqlite',
+        table: 'orders',
+        stateField: 'status',
+        versionField: 'version',
+        context,
+      }) as unknown as Store,
+      () => prisma.$disconnect(),
+    ),
+  );
+  const orm = await MikroORM.init({
+    driver: BetterSqliteDriver,
+    dbName: file,
+    entities: [mikroOrder],
+    allowGlobalContext: true,
+  });
+  ways.push(
+    viaStore(
+      'MikroOrmTransitionStore',
+      new MikroOrmTransitionStore<Order, { paid: number }>(orm.em, {
+        entity: 'Order',
+        ...storeOptions,
+      }) as unknown as Store,
+      () => orm.close(true),
+    ),
+  );
+  return ways;
+}
+
+async function postgresWays(url: string): Promise<Way[]> {
+  const ways: Way[] = [];
+  const pool = new pg.Pool({ connectionString: url, max: WORKERS });
+  ways.push({
+    name: 'by hand: pg, read + compare-and-set',
+    async step(id) {
+      const { rows } = await pool.query<Order>(
+        'SELECT status, paid, version FROM orders WHERE id = $1',
+        [Number(id)],
+      );
+      const row = rows[0];
+      const written = await pool.query(
+        'UPDATE orders SET paid = $1, version = version + 1 WHERE id = $2 AND status = $3 AND version = $4',
+        [row.paid + 1, Number(id), row.status, row.version],
+      );
+      return written.rowCount === 1;
+    },
+    close: () => pool.end(),
+  });
+  const ds = await new DataSource({
+    type: 'postgres',
+    url,
+    entities: [typeOrmOrder],
+    poolSize: WORKERS,
+  }).initialize();
+  ways.push(
+    viaStore(
+      'TypeOrmTransitionStore',
+      new TypeOrmTransitionStore<Order, { paid: number }>(ds, {
+        entity: typeOrmOrder,
+        ...storeOptions,
+      }) as unknown as Store,
+      () => ds.destroy(),
+    ),
+  );
+  const drizzlePool = new pg.Pool({ connectionString: url, max: WORKERS });
+  ways.push(
+    viaStore(
+      'DrizzleTransitionStore',
+      new DrizzleTransitionStore(pgDrizzle(drizzlePool), {
+        table: pgOrders,
+        ...storeOptions,
+      }) as unknown as Store,
+      () => drizzlePool.end(),
+    ),
+  );
+  const Prisma = generatedClient('postgresql');
+  const prismaPool = new pg.Pool({ connectionString: url, max: WORKERS });
+  const prisma = new Prisma({ adapter: new PrismaPg(prismaPool) });
+  ways.push(
+    viaStore(
+      'PrismaTransitionStore',
+      new PrismaTransitionStore<Order, { paid: number }>(prisma, {
+        provider: 'postgresql',
+        table: 'orders',
+        stateField: 'status',
+        versionField: 'version',
+        context,
+      }) as unknown as Store,
+      () => prismaPool.end(),
+    ),
+  );
+  const orm = await MikroORM.init({
+    driver: PostgreSqlDriver,
+    clientUrl: url,
+    entities: [mikroOrder],
+    allowGlobalContext: true,
+    pool: { min: 0, max: WORKERS },
+  });
+  ways.push(
+    viaStore(
+      'MikroOrmTransitionStore',
+      new MikroOrmTransitionStore<Order, { paid: number }>(orm.em, {
+        entity: 'Order',
+        ...storeOptions,
+      }) as unknown as Store,
+      () => orm.close(true),
+    ),
+  );
+  return ways;
+}
+
+/** Steps per second: WORKERS workers on random rows for DURATION_MS. */
+async function measure(way: Way): Promise<number> {
+  let done = 0;
+  const until = Date.now() + DURATION_MS;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      while (Date.now() < until) {
+        await way.step(String(1 + Math.floor(Math.random() * ROWS)));
+        done++;
+      }
+    }),
+  );
+  return (done / (Date.now() - started)) * 1000;
+}
+
+export interface StoreRow {
+  database: string;
+  store: string;
+  opsPerSecond: number;
+}
+
+async function run(database: string, ways: Way[]): Promise<StoreRow[]> {
+  for (const way of ways) for (let i = 0; i < 200; i++) await way.step(String(1 + (i % ROWS)));
+  const samples = new Map<string, number[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const way of round % 2 ? [...ways].reverse() : ways) {
+      samples.set(way.name, [...(samples.get(way.name) ?? []), await measure(way)]);
+    }
+  }
+  for (const way of ways) await way.close();
+  return ways.map((w) => ({ database, store: w.name, opsPerSecond: median(samples.get(w.name)!) }));
+}
+
+export async function storesBench(): Promise<{ rows: StoreRow[]; skipped?: string }> {
+  const rows: StoreRow[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'tg-bench-stores-'));
+  try {
+    const file = join(dir, 'stores.sqlite');
+    createSqliteFile(file, orderTables);
+    const seed = new Database(file);
+    const insert = seed.prepare(
+      "INSERT INTO orders (status, total, paid, version) VALUES ('pending', 1000000000, 0, 0)",
+    );
+    for (let i = 0; i < ROWS; i++) insert.run();
+    seed.close();
+    rows.push(...(await run('SQLite', await sqliteWays(file))));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const db = await freshDatabase('tg_bench_stores');
+  if (!db) return { rows, skipped: 'PostgreSQL rows skipped: no server (see above)' };
+  try {
+    await createPostgresTables(db.url, orderTables);
+    const seed = new pg.Client({ connectionString: db.url });
+    await seed.connect();
+    await seed.query(
+      `INSERT INTO orders (status, total, paid, version) SELECT 'pending', 1000000000, 0, 0 FROM generate_series(1, ${ROWS})`,
+    );
+    await seed.end();
+    rows.push(...(await run('PostgreSQL', await postgresWays(db.url))));
+  } finally {
+    await db.stop();
+  }
+  return { rows };
+}
+
+/** The table, with each store's throughput against TypeORM's and against the raw driver. */
+export function printStores(result: { rows: StoreRow[]; skipped?: string }): void {
+  console.log('\n## Stores: load + compare-and-set, no HTTP, 10 workers over 300 rows\n');
+  console.log('| database | store | ops/s | vs TypeORM store | vs by hand |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const r of result.rows) {
+    const typeorm = result.rows.find(
+      (x) => x.database === r.database && x.store === 'TypeOrmTransitionStore',
+    );
+    const hand = result.rows.find(
+      (x) => x.database === r.database && x.store.startsWith('by hand'),
+    );
+    const pct = (b: StoreRow | undefined) =>
+      b ? `${((r.opsPerSecond / b.opsPerSecond) * 100).toFixed(0)}%` : 'n/a';
+    console.log(
+      `| ${r.database} | ${r.store} | ${Math.round(r.opsPerSecond).toLocaleString('en-US')} | ${pct(typeorm)} | ${pct(hand)} |`,
+    );
+  }
+  if (result.skipped) console.log(`\n${result.skipped}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printStores(await storesBench());
+}
