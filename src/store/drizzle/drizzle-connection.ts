@@ -21,6 +21,13 @@ export interface SelectQuery extends PromiseLike<Row[]> {
   limit(count: number): SelectQuery;
   /** PostgreSQL only. */
   for(strength: 'update'): SelectQuery;
+  /** A prepared statement (PostgreSQL needs its name); run it with the placeholders' values. */
+  prepare(name?: string): PreparedSelect;
+}
+
+/** A prepared select: the same SQL text each time, its placeholders given per call. */
+export interface PreparedSelect {
+  execute(values: Record<string, unknown>): PromiseLike<Row[]> | Row[];
 }
 
 /** A write being built: awaiting it runs it; `returning()` yields the rows it wrote. */

@@ -30,7 +30,12 @@ import type {
   TransitionStore,
   WriteResult,
 } from '../transition-store.interface.js';
-import { DrizzleConnection, type DrizzleDatabase, type Queries } from './drizzle-connection.js';
+import {
+  DrizzleConnection,
+  type DrizzleDatabase,
+  type PreparedSelect,
+  type Queries,
+} from './drizzle-connection.js';
 import type { TransitionLogTable } from './transition-log.tables.js';
 
 type RowOf<T extends Table> = InferSelectModel<T>;
@@ -88,6 +93,8 @@ export class DrizzleTransitionStore<
   private readonly name: string;
   private readonly owned: string[];
   private key: KeyType | undefined;
+  /** The load, prepared once: Drizzle builds a query's SQL on every call otherwise. */
+  private loadStatement: PreparedSelect | undefined;
 
   constructor(
     db: DrizzleDatabase,
@@ -134,8 +141,13 @@ export class DrizzleTransitionStore<
   }
 
   async load(id: string): Promise<StoredResource<TContext> | null> {
-    const rows = await this.call('plain', (q) =>
-      q.select().from(this.options.table).where(this.idIs(id)).limit(1),
+    const rows = await this.call('plain', async (q) =>
+      (this.loadStatement ??= q
+        .select()
+        .from(this.options.table)
+        .where(eq(this.columns[this.idProperty], sql.placeholder('id')))
+        .limit(1)
+        .prepare(`tg_load_${getTableName(this.options.table)}`)).execute({ id: this.idValue(id) }),
     );
     return rows[0] ? this.toResource(rows[0] as RowOf<T>) : null;
   }
@@ -274,10 +286,13 @@ export class DrizzleTransitionStore<
   }
 
   private idIs(id: string): SQL {
+    return eq(this.columns[this.idProperty], this.idValue(id));
+  }
+
+  private idValue(id: string): string | number {
     const key = this.keyType();
     // Integers beyond 2^53 stay strings: the driver passes them exactly.
-    const value = key.kind === 'integer' && Number.isSafeInteger(Number(id)) ? Number(id) : id;
-    return eq(this.columns[this.idProperty], value);
+    return key.kind === 'integer' && Number.isSafeInteger(Number(id)) ? Number(id) : id;
   }
 
   private toResource(row: RowOf<T>): StoredResource<TContext> {
