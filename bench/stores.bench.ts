@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EntitySchema as MikroEntitySchema, MikroORM } from '@mikro-orm/core';
+import { MikroORM } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
@@ -16,8 +16,6 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import Database from 'better-sqlite3';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
 import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
-import { integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
-import { integer as sqliteInteger, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import pg from 'pg';
 import { DataSource, EntitySchema } from 'typeorm';
 import type { TransitionRecord, TransitionStore } from '../src/index.js';
@@ -25,6 +23,12 @@ import { DrizzleTransitionStore } from '../src/store/drizzle/index.js';
 import { MikroOrmTransitionStore } from '../src/store/mikro-orm/index.js';
 import { PrismaTransitionStore } from '../src/store/prisma/index.js';
 import { TypeOrmTransitionStore } from '../src/store/typeorm/index.js';
+import {
+  mikroOrders,
+  pgOrders,
+  sqliteOrders,
+  type OrderRow,
+} from '../test/support/order-schemas.js';
 import { freshDatabase } from '../test/support/pg-database.js';
 import { generatedClient } from '../test/support/prisma-client.js';
 import {
@@ -40,13 +44,7 @@ const WORKERS = 10;
 const ROWS = 300;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-interface Order {
-  id: number;
-  status: string;
-  total: number;
-  paid: number;
-  version: number;
-}
+type Order = OrderRow;
 type Store = TransitionStore<{ paid: number }, { paid?: number }>;
 
 /** One way to do the work: load the row, then write `paid + 1` if it did not move. */
@@ -101,31 +99,6 @@ const typeOrmOrder = new EntitySchema<Order>({
     paid: { type: Number },
     version: { type: Number },
   },
-});
-const mikroOrder = new MikroEntitySchema<Order>({
-  name: 'Order',
-  tableName: 'orders',
-  properties: {
-    id: { type: 'integer', primary: true, autoincrement: true },
-    status: { type: 'string' },
-    total: { type: 'integer' },
-    paid: { type: 'integer' },
-    version: { type: 'integer' },
-  },
-});
-const sqliteOrders = sqliteTable('orders', {
-  id: sqliteInteger('id').primaryKey({ autoIncrement: true }),
-  status: text('status').notNull(),
-  total: sqliteInteger('total').notNull(),
-  paid: sqliteInteger('paid').notNull(),
-  version: sqliteInteger('version').notNull(),
-});
-const pgOrders = pgTable('orders', {
-  id: serial('id').primaryKey(),
-  status: varchar('status', { length: 32 }).notNull(),
-  total: integer('total').notNull(),
-  paid: integer('paid').notNull(),
-  version: integer('version').notNull(),
 });
 const context = (o: Order) => ({ paid: o.paid });
 const storeOptions = { stateProperty: 'status', versionProperty: 'version', context } as const;
@@ -192,7 +165,7 @@ async function sqliteWays(file: string): Promise<Way[]> {
   const orm = await MikroORM.init({
     driver: BetterSqliteDriver,
     dbName: file,
-    entities: [mikroOrder],
+    entities: [mikroOrders],
     allowGlobalContext: true,
   });
   ways.push(
@@ -273,7 +246,7 @@ async function postgresWays(url: string): Promise<Way[]> {
   const orm = await MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: url,
-    entities: [mikroOrder],
+    entities: [mikroOrders],
     allowGlobalContext: true,
     pool: { min: 0, max: WORKERS },
   });

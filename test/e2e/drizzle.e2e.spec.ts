@@ -7,8 +7,6 @@ import Database from 'better-sqlite3';
 import { count, eq } from 'drizzle-orm';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
 import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
-import { integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
-import { integer as sqliteInteger, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import pg from 'pg';
 import {
   DrizzleIdempotencyStore,
@@ -20,26 +18,12 @@ import {
   type DrizzleDatabase,
 } from '../../src/store/drizzle/index.js';
 import type { OrderContext } from '../../machines/order.machine.js';
+import { pgOrders, sqliteOrders } from '../support/order-schemas.js';
 import { freshDatabase } from '../support/pg-database.js';
 import { createPostgresTables, createSqliteFile, orderTables } from '../support/store-tables.js';
 import { describeStoreBehindGuard, storeOrdersModule } from './apps/store-orders-app.js';
 
 /** The Drizzle stores behind the guard, on a SQLite file and on PostgreSQL. */
-const sqliteOrders = sqliteTable('orders', {
-  id: sqliteInteger('id').primaryKey({ autoIncrement: true }),
-  status: text('status').notNull(),
-  total: sqliteInteger('total').notNull(),
-  paid: sqliteInteger('paid').notNull(),
-  version: sqliteInteger('version').notNull(),
-});
-const pgOrders = pgTable('orders', {
-  id: serial('id').primaryKey(),
-  status: varchar('status', { length: 32 }).notNull(),
-  total: integer('total').notNull(),
-  paid: integer('paid').notNull(),
-  version: integer('version').notNull(),
-});
-
 /** The tables of one dialect; typed as SQLite's, since their columns are the same. */
 interface Tables {
   readonly orders: typeof sqliteOrders;

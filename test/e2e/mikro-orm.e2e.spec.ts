@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
-import { EntitySchema, MikroORM } from '@mikro-orm/core';
+import { MikroORM } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import {
@@ -14,6 +14,7 @@ import {
   type MikroOrmEntityManagerLike,
 } from '../../src/store/mikro-orm/index.js';
 import type { OrderContext } from '../../machines/order.machine.js';
+import { mikroOrders, type OrderRow } from '../support/order-schemas.js';
 import { freshDatabase } from '../support/pg-database.js';
 import { createPostgresTables, createSqliteFile, orderTables } from '../support/store-tables.js';
 import { describeStoreBehindGuard, storeOrdersModule } from './apps/store-orders-app.js';
@@ -22,31 +23,13 @@ import { describeStoreBehindGuard, storeOrdersModule } from './apps/store-orders
  * The MikroORM 6 stores behind the guard, on a SQLite file and on PostgreSQL. The app injects
  * the ORM's EntityManager (in an app with @mikro-orm/nestjs, the request-scoped one).
  */
-interface Order {
-  id: number;
-  status: string;
-  total: number;
-  paid: number;
-  version: number;
-}
-const OrderSchema = new EntitySchema<Order>({
-  name: 'Order',
-  tableName: 'orders',
-  properties: {
-    id: { type: 'integer', primary: true, autoincrement: true },
-    status: { type: 'string' },
-    total: { type: 'integer' },
-    paid: { type: 'integer' },
-    version: { type: 'integer' },
-  },
-});
-const entities = [OrderSchema, TransitionLogSchema, IdempotencyKeySchema];
+const entities = [mikroOrders, TransitionLogSchema, IdempotencyKeySchema];
 
 const EM = Symbol('entity manager');
 
 function underTest(orm: MikroORM, breakDatabase: () => Promise<void>, close: () => Promise<void>) {
   @Injectable()
-  class OrderStore extends MikroOrmTransitionStore<Order, OrderContext> {
+  class OrderStore extends MikroOrmTransitionStore<OrderRow, OrderContext> {
     constructor(@Inject(EM) em: MikroOrmEntityManagerLike) {
       super(em, {
         entity: 'Order',

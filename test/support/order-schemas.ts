@@ -1,0 +1,43 @@
+import { EntitySchema as MikroEntitySchema } from '@mikro-orm/core';
+import { integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
+import { integer as sqliteInteger, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The `orders` table of `orderTables()` as each ORM declares it: the e2e apps and the stores
+ * benchmark read and write it through these.
+ */
+export interface OrderRow {
+  id: number;
+  status: string;
+  total: number;
+  paid: number;
+  version: number;
+}
+
+export const sqliteOrders = sqliteTable('orders', {
+  id: sqliteInteger('id').primaryKey({ autoIncrement: true }),
+  status: text('status').notNull(),
+  total: sqliteInteger('total').notNull(),
+  paid: sqliteInteger('paid').notNull(),
+  version: sqliteInteger('version').notNull(),
+});
+
+export const pgOrders = pgTable('orders', {
+  id: serial('id').primaryKey(),
+  status: varchar('status', { length: 32 }).notNull(),
+  total: integer('total').notNull(),
+  paid: integer('paid').notNull(),
+  version: integer('version').notNull(),
+});
+
+export const mikroOrders = new MikroEntitySchema<OrderRow>({
+  name: 'Order',
+  tableName: 'orders',
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    status: { type: 'string' },
+    total: { type: 'integer' },
+    paid: { type: 'integer' },
+    version: { type: 'integer' },
+  },
+});
