@@ -49,3 +49,11 @@ export function keyTypeOf(
   if (t === 'uuid') return { kind: 'uuid' };
   return { kind: 'string', maxLength: Math.min(options.length ?? 255, 1024) };
 }
+
+/**
+ * The id as a query parameter for a key of this type: integers that fit a JavaScript number as
+ * numbers, the rest (bigger integers, UUIDs, strings) as strings, which the drivers pass exactly.
+ */
+export function keyValue(type: KeyType, id: string): string | number {
+  return type.kind === 'integer' && Number.isSafeInteger(Number(id)) ? Number(id) : id;
+}

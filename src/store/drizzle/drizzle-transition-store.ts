@@ -14,10 +14,11 @@ import {
   type Table,
 } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
-import { decodeState, encodeState, type StoredState } from '../../core/index.js';
+import { encodeState, type StoredState } from '../../core/index.js';
 import { historyPageOf, logRowOf, type LogRow } from '../log-rows.js';
 import { callDatabase } from '../database-failures.js';
-import { canonicalKey, keyTypeOf, type KeyType } from '../key-types.js';
+import { canonicalKey, keyValue, keyTypeOf, type KeyType } from '../key-types.js';
+import { resourceOfRow } from '../row-resource.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
   CompareAndSetOptions,
@@ -290,19 +291,12 @@ export class DrizzleTransitionStore<
   }
 
   private idValue(id: string): string | number {
-    const key = this.keyType();
-    // Integers beyond 2^53 stay strings: the driver passes them exactly.
-    return key.kind === 'integer' && Number.isSafeInteger(Number(id)) ? Number(id) : id;
+    return keyValue(this.keyType(), id);
   }
 
   private toResource(row: RowOf<T>): StoredResource<TContext> {
     const { versionProperty, stateProperty, context } = this.options;
-    const version = versionProperty ? Number(row[versionProperty]) : undefined;
-    return {
-      state: decodeState(row[stateProperty] as string),
-      context: context ? context(row) : (row as unknown as TContext),
-      ...(version === undefined ? {} : { version }),
-    };
+    return resourceOfRow(row, { state: stateProperty, version: versionProperty, context });
   }
 
   private keyType(): KeyType {

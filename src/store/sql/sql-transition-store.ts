@@ -1,7 +1,8 @@
-import { decodeState, encodeState, type StoredState } from '../../core/index.js';
+import { encodeState, type StoredState } from '../../core/index.js';
 import { callDatabase } from '../database-failures.js';
-import { canonicalKey, INT32_MAX, INT64_MAX, type KeyType } from '../key-types.js';
+import { canonicalKey, keyValue, INT32_MAX, INT64_MAX, type KeyType } from '../key-types.js';
 import { historyPageOf, LOG_COLUMNS, logColumnName, logRowOf, type LogRow } from '../log-rows.js';
+import { resourceOfRow } from '../row-resource.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
   CompareAndSetOptions,
@@ -255,12 +256,7 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
 
   private toResource(row: TRow): StoredResource<TContext> {
     const { versionField, stateField, context } = this.options;
-    const version = versionField ? Number(row[versionField]) : undefined;
-    return {
-      state: decodeState(row[stateField] as string),
-      context: context ? context(row) : (row as unknown as TContext),
-      ...(version === undefined ? {} : { version }),
-    };
+    return resourceOfRow(row, { state: stateField, version: versionField, context });
   }
 
   private keyType(): KeyType {
@@ -277,7 +273,6 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
   }
 
   private idValue(id: string): string | number {
-    const key = this.keyType();
-    return key.kind === 'integer' && Number.isSafeInteger(Number(id)) ? Number(id) : id;
+    return keyValue(this.keyType(), id);
   }
 }

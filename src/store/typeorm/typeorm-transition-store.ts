@@ -5,8 +5,9 @@ import {
   type ObjectLiteral,
   type QueryRunner,
 } from 'typeorm';
-import { decodeState, encodeState, type StoredState } from '../../core/index.js';
+import { encodeState, type StoredState } from '../../core/index.js';
 import { historyPageOf, LOG_COLUMNS, logRowOf } from '../log-rows.js';
+import { resourceOfRow } from '../row-resource.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
   CompareAndSetOptions,
@@ -23,7 +24,7 @@ import { TypeOrmStatements } from './typeorm-statements.js';
 import { onConnection } from './connection-queue.js';
 import { TransitionLogEntry } from './transition-log.entity.js';
 import { callDatabase } from '../database-failures.js';
-import { canonicalKey, keyTypeOf, type KeyType } from '../key-types.js';
+import { canonicalKey, keyValue, keyTypeOf, type KeyType } from '../key-types.js';
 
 export interface TypeOrmTransitionStoreOptions<E extends ObjectLiteral, TContext> {
   /** The entity whose rows are the resources. */
@@ -265,12 +266,7 @@ export class TypeOrmTransitionStore<
 
   private toResource(row: E): StoredResource<TContext> {
     const { versionProperty, stateProperty, context } = this.options;
-    const version = versionProperty ? Number(row[versionProperty]) : undefined;
-    return {
-      state: decodeState(row[stateProperty]),
-      context: context ? context(row) : (row as unknown as TContext),
-      ...(version === undefined ? {} : { version }),
-    };
+    return resourceOfRow(row, { state: stateProperty, version: versionProperty, context });
   }
 
   private statements(): TypeOrmStatements<E> {
@@ -343,8 +339,6 @@ export class TypeOrmTransitionStore<
   }
 
   private idValue(id: string): string | number {
-    const key = this.keyType();
-    // Integers beyond 2^53 stay strings: the driver passes them exactly.
-    return key.kind === 'integer' && Number.isSafeInteger(Number(id)) ? Number(id) : id;
+    return keyValue(this.keyType(), id);
   }
 }
