@@ -33,3 +33,9 @@ export {
   ForbiddenChangesError,
   IdempotencyKeyLostError,
 } from './store-errors.js';
+export {
+  withTransitionHooks,
+  type TransactionHostLike,
+  type JoinedTransaction,
+  type TransactionalAdapterLike,
+} from './ambient-transaction.js';

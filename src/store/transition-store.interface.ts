@@ -1,3 +1,4 @@
+import type { JoinedTransaction } from './ambient-transaction.js';
 import type { StoredState } from '../core/index.js';
 
 /** A resource as a store holds it. */
@@ -128,6 +129,12 @@ export interface TransitionStore<
    * constant). Compared at bootstrap.
    */
   transactionScope?(): unknown;
+  /**
+   * The app's open transaction that this store's next load and write join (a store given a
+   * `transactionHost`, inside `@Transactional()`), or undefined when it runs its own. What must
+   * wait for the commit (afterCommit hooks, the Idempotency-Key's settlement) waits for that one.
+   */
+  joinedTransaction?(): JoinedTransaction | undefined;
   /**
    * Pessimistic commit, for hot rows: in one transaction, locks the row (`SELECT ... FOR UPDATE`
    * on PostgreSQL, the write lock up front on SQLite), hands it to `decide`, writes what it

@@ -1,4 +1,5 @@
 import { EntitySchema as MikroEntitySchema } from '@mikro-orm/core';
+import { EntitySchema as TypeOrmEntitySchema } from 'typeorm';
 import { integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
 import { integer as sqliteInteger, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
@@ -36,6 +37,18 @@ export const mikroOrders = new MikroEntitySchema<OrderRow>({
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     status: { type: 'string' },
+    total: { type: 'integer' },
+    paid: { type: 'integer' },
+    version: { type: 'integer' },
+  },
+});
+
+export const typeormOrders = new TypeOrmEntitySchema<OrderRow>({
+  name: 'Order',
+  tableName: 'orders',
+  columns: {
+    id: { type: 'integer', primary: true, generated: 'increment' },
+    status: { type: 'varchar', length: 32 },
     total: { type: 'integer' },
     paid: { type: 'integer' },
     version: { type: 'integer' },

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PrismaClientLike, PrismaProvider } from '../../src/store/prisma/index.js';
 
@@ -35,8 +34,13 @@ export function generatedClient(provider: PrismaProvider): GeneratedClient {
       stdio: 'pipe',
     },
   );
-  const client = (require(join(dirname(schema), 'client')) as { PrismaClient: GeneratedClient })
-    .PrismaClient;
+  const client = requireGeneratedClient(provider);
   generated.set(provider, client);
   return client;
+}
+
+/** The client `generatedClient()` generated before (in this process or another), without generating it. */
+export function requireGeneratedClient(provider: PrismaProvider): GeneratedClient {
+  const dir = fileURLToPath(new URL(`../fixtures/prisma/${provider}/client`, import.meta.url));
+  return (require(dir) as { PrismaClient: GeneratedClient }).PrismaClient;
 }

@@ -100,12 +100,19 @@ export class TransitionService {
       outbox: this.outbox,
     });
     const locked = locking === 'pessimistic' ? store.commitLocked?.bind(store) : undefined;
+    // Inside the app's transaction (a store with a transactionHost, in @Transactional()): the
+    // write commits when that transaction does, and what follows a commit waits for it.
+    const joined = store.joinedTransaction?.();
     const done = locked
       ? await this.commitLocked(entry, locked, attempt, options)
       : await this.commitOptimistic(entry, store, attempt, options);
-    if (exchange) exchange.committed = done.committed;
-    if (attempt.wroteMessages) this.outbox.nudge();
-    for (const l of attempt.listeners) await this.runAfter(l, done.record);
+    const settle = async () => {
+      if (exchange) exchange.committed = done.committed;
+      if (attempt.wroteMessages) this.outbox.nudge();
+      for (const l of attempt.listeners) await this.runAfter(l, done.record);
+    };
+    if (joined) joined.afterCommit(settle);
+    else await settle();
     return done.row === undefined ? done.committed : { ...done.committed, row: done.row };
   }
 

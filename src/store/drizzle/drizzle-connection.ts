@@ -1,6 +1,7 @@
 import { is, sql, type SQL, type Table } from 'drizzle-orm';
 import { PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import { ambientTransaction, type TransactionHostLike } from '../ambient-transaction.js';
 import { serially } from '../serial-queue.js';
 
 /**
@@ -59,7 +60,10 @@ export interface Queries {
 export class DrizzleConnection {
   readonly postgres: boolean;
 
-  constructor(readonly db: DrizzleDatabase) {
+  constructor(
+    readonly db: DrizzleDatabase,
+    private readonly transactionHost?: TransactionHostLike<unknown>,
+  ) {
     if (is(db, PgDatabase)) this.postgres = true;
     else if (is(db, BaseSQLiteDatabase)) this.postgres = false;
     else {
@@ -75,11 +79,19 @@ export class DrizzleConnection {
     return this.db as unknown as Queries;
   }
 
+  /** The app's open transaction (`transactionHost`, while one is active), if any. */
+  ambient(): Queries | undefined {
+    return ambientTransaction(this.transactionHost) as Queries | undefined;
+  }
+
   /**
    * Runs `work` alone (`plain`) or in a transaction; the handle it gets runs queries, in the
-   * transaction when there is one, and is what `beforeCommit` hooks receive.
+   * transaction when there is one, and is what `beforeCommit` hooks receive. Inside the app's
+   * transaction, on it: it commits with it.
    */
   run<T>(mode: 'plain' | 'transaction', work: (q: Queries) => Promise<T>): Promise<T> {
+    const joined = this.ambient();
+    if (joined) return work(joined);
     if (this.postgres) {
       if (mode === 'plain') return work(this.queries);
       const pg = this.db as PgDatabase<PgQueryResultHKT>;

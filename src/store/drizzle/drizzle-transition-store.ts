@@ -19,6 +19,11 @@ import { historyPageOf, logRowOf, type LogRow } from '../log-rows.js';
 import { callDatabase } from '../database-failures.js';
 import { canonicalKey, keyValue, keyTypeOf, type KeyType } from '../key-types.js';
 import { resourceOfRow } from '../row-resource.js';
+import {
+  joinedTransaction,
+  type JoinedTransaction,
+  type TransactionHostLike,
+} from '../ambient-transaction.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
   CompareAndSetOptions,
@@ -69,6 +74,12 @@ export interface DrizzleTransitionStoreOptions<T extends Table, TContext> {
   readonly log?: TransitionLogTable;
   /** Name for messages ('order'). Default: the table's name. */
   readonly name?: string;
+  /**
+   * `@nestjs-cls/transactional`'s `TransactionHost` (Drizzle adapter, PostgreSQL): inside
+   * `@Transactional()` the store loads and writes in the app's transaction instead of its own. The
+   * adapter must be wrapped by `withTransitionHooks`.
+   */
+  readonly transactionHost?: TransactionHostLike<unknown>;
 }
 
 /**
@@ -101,7 +112,7 @@ export class DrizzleTransitionStore<
     db: DrizzleDatabase,
     protected readonly options: DrizzleTransitionStoreOptions<T, TContext>,
   ) {
-    this.connection = new DrizzleConnection(db);
+    this.connection = new DrizzleConnection(db, options.transactionHost);
     this.columns = getTableColumns(options.table) as Record<string, Column>;
     this.idProperty = options.idProperty ?? 'id';
     this.name = options.name ?? getTableName(options.table);
@@ -143,12 +154,17 @@ export class DrizzleTransitionStore<
 
   async load(id: string): Promise<StoredResource<TContext> | null> {
     const rows = await this.call('plain', async (q) =>
-      (this.loadStatement ??= q
-        .select()
-        .from(this.options.table)
-        .where(eq(this.columns[this.idProperty], sql.placeholder('id')))
-        .limit(1)
-        .prepare(`tg_load_${getTableName(this.options.table)}`)).execute({ id: this.idValue(id) }),
+      q !== this.connection.queries
+        ? // In the app's transaction: a statement prepared on the database would run outside it.
+          q.select().from(this.options.table).where(this.idIs(id)).limit(1)
+        : (this.loadStatement ??= q
+            .select()
+            .from(this.options.table)
+            .where(eq(this.columns[this.idProperty], sql.placeholder('id')))
+            .limit(1)
+            .prepare(`tg_load_${getTableName(this.options.table)}`)).execute({
+            id: this.idValue(id),
+          }),
     );
     return rows[0] ? this.toResource(rows[0] as RowOf<T>) : null;
   }
@@ -276,6 +292,12 @@ export class DrizzleTransitionStore<
       ? written.returning()
       : written.returning({ id: this.columns[this.idProperty] }));
     return rows[0];
+  }
+
+  /** The app's open transaction this store's writes join now (`transactionHost`), if any. */
+  joinedTransaction(): JoinedTransaction | undefined {
+    const tx = this.connection.ambient();
+    return tx && joinedTransaction(tx, `DrizzleTransitionStore '${this.name}'`);
   }
 
   private async writeLog(q: Queries, record: TransitionRecord): Promise<void> {

@@ -1,3 +1,4 @@
+import { ambientTransaction, type TransactionHostLike } from '../ambient-transaction.js';
 import { serially } from '../serial-queue.js';
 import type { SqlConnection, SqlQueries, SqlRow } from '../sql/sql-connection.js';
 
@@ -22,14 +23,15 @@ const PROVIDERS = ['sqlite', 'postgresql'] as const;
 export type PrismaProvider = (typeof PROVIDERS)[number];
 
 /**
- * How the SQL stores run on a Prisma client: alone, or in `$transaction(fn)`. On SQLite, one call
- * at a time per client (one connection: a statement run while another call's transaction is
- * open would join it).
+ * How the SQL stores run on a Prisma client: alone, or in `$transaction(fn)`, or inside the app's
+ * own transaction (`transactionHost`, while one is active). On SQLite, one call at a time per
+ * client (one connection: a statement run while another call's transaction is open would join it).
  */
 export class PrismaConnection implements SqlConnection {
   constructor(
     readonly client: PrismaClientLike,
     readonly provider: PrismaProvider,
+    private readonly transactionHost?: TransactionHostLike<PrismaQueries>,
   ) {
     if (!(PROVIDERS as readonly string[]).includes(provider)) {
       throw new Error(
@@ -46,7 +48,13 @@ export class PrismaConnection implements SqlConnection {
     return this.postgres ? `$${n}` : '?';
   }
 
+  ambient(): PrismaQueries | undefined {
+    return ambientTransaction(this.transactionHost);
+  }
+
   run<T>(mode: 'plain' | 'transaction', work: (q: SqlQueries) => Promise<T>): Promise<T> {
+    const joined = this.ambient();
+    if (joined) return work(queriesOf(joined));
     const go = async () =>
       mode === 'plain'
         ? work(queriesOf(this.client))

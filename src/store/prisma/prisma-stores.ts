@@ -1,6 +1,12 @@
 import { SqlIdempotencyStore } from '../sql/sql-idempotency-store.js';
 import { SqlTransitionStore, type SqlTransitionStoreOptions } from '../sql/sql-transition-store.js';
-import { PrismaConnection, type PrismaClientLike, type PrismaProvider } from './prisma-client.js';
+import type { TransactionHostLike } from '../ambient-transaction.js';
+import {
+  PrismaConnection,
+  type PrismaClientLike,
+  type PrismaProvider,
+  type PrismaQueries,
+} from './prisma-client.js';
 
 export interface PrismaTransitionStoreOptions<
   TRow extends object,
@@ -8,6 +14,12 @@ export interface PrismaTransitionStoreOptions<
 > extends SqlTransitionStoreOptions<TRow, TContext> {
   /** Your schema's datasource provider. */
   readonly provider: PrismaProvider;
+  /**
+   * `@nestjs-cls/transactional`'s `TransactionHost` (Prisma adapter): inside `@Transactional()`
+   * the store loads and writes in the app's transaction instead of its own. The adapter must be
+   * wrapped by `withTransitionHooks`.
+   */
+  readonly transactionHost?: TransactionHostLike<PrismaQueries>;
 }
 
 /**
@@ -34,7 +46,7 @@ export class PrismaTransitionStore<TRow extends object, TContext = TRow> extends
   TContext
 > {
   constructor(client: PrismaClientLike, options: PrismaTransitionStoreOptions<TRow, TContext>) {
-    super(new PrismaConnection(client, options.provider), options);
+    super(new PrismaConnection(client, options.provider, options.transactionHost), options);
   }
 }
 

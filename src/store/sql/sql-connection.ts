@@ -26,6 +26,8 @@ export interface SqlConnection {
    * Idempotency-Key's commit in the transition's transaction); undefined for another ORM's.
    */
   queriesOf(handle: unknown): SqlQueries | undefined;
+  /** The app's open transaction that `run` joins now (its `transactionHost`), if any. */
+  ambient?(): object | undefined;
 }
 
 /** An SQL identifier, quoted (double quotes: PostgreSQL and SQLite). */

@@ -1,6 +1,7 @@
 import {
   LessThan,
   type DataSource,
+  type EntityManager,
   type EntityTarget,
   type ObjectLiteral,
   type QueryRunner,
@@ -25,6 +26,12 @@ import { onConnection } from './connection-queue.js';
 import { TransitionLogEntry } from './transition-log.entity.js';
 import { callDatabase } from '../database-failures.js';
 import { canonicalKey, keyValue, keyTypeOf, type KeyType } from '../key-types.js';
+import {
+  ambientTransaction,
+  joinedTransaction,
+  type JoinedTransaction,
+  type TransactionHostLike,
+} from '../ambient-transaction.js';
 
 export interface TypeOrmTransitionStoreOptions<E extends ObjectLiteral, TContext> {
   /** The entity whose rows are the resources. */
@@ -41,6 +48,13 @@ export interface TypeOrmTransitionStoreOptions<E extends ObjectLiteral, TContext
   readonly log?: boolean;
   /** Name for messages ('order'). Default: the entity's table name. */
   readonly name?: string;
+  /**
+   * `@nestjs-cls/transactional`'s `TransactionHost` (TypeORM adapter): inside `@Transactional()`
+   * the store loads and writes in the app's transaction instead of its own, so the state change,
+   * its log row and the handler's own writes commit or roll back together. The adapter must be
+   * wrapped by `withTransitionHooks`.
+   */
+  readonly transactionHost?: TransactionHostLike<EntityManager>;
 }
 
 /**
@@ -77,10 +91,14 @@ export class TypeOrmTransitionStore<
 
   async load(id: string): Promise<StoredResource<TContext> | null> {
     const sql = this.statements();
+    const params = [this.idValue(id)];
+    const joined = this.ambient();
     const rows = await callDatabase(this.name, () =>
-      onConnection(this.dataSource, () =>
-        this.dataSource.query<Record<string, unknown>[]>(sql.load, [this.idValue(id)]),
-      ),
+      joined
+        ? joined.query<Record<string, unknown>[]>(sql.load, params)
+        : onConnection(this.dataSource, () =>
+            this.dataSource.query<Record<string, unknown>[]>(sql.load, params),
+          ),
     );
     const raw = rows[0] as Record<string, unknown> | undefined;
     return raw ? this.toResource(sql.hydrate(raw)) : null;
@@ -176,6 +194,22 @@ export class TypeOrmTransitionStore<
     return historyPageOf(rows, query.limit);
   }
 
+  /** The app's open transaction this store's writes join now (`transactionHost`), if any. */
+  joinedTransaction(): JoinedTransaction | undefined {
+    const tx = this.ambient();
+    return tx && joinedTransaction(tx, `TypeOrmTransitionStore '${this.name}'`);
+  }
+
+  private ambient(): EntityManager | undefined {
+    const tx = ambientTransaction(this.options.transactionHost);
+    if (tx && !tx.queryRunner) {
+      throw new Error(
+        `TypeOrmTransitionStore '${this.name}': transactionHost says a transaction is active, but its tx is not a transaction's EntityManager.`,
+      );
+    }
+    return tx;
+  }
+
   /** Outbox rows go through this store's transactions: a `TypeOrmOutboxStore` on the same DataSource. */
   transactionScope(): unknown {
     return this.dataSource;
@@ -220,11 +254,14 @@ export class TypeOrmTransitionStore<
   /**
    * Runs `work` on a query runner: alone (`plain`), in a transaction, or in a transaction that
    * takes the write lock first (`locked`: `BEGIN IMMEDIATE` on SQLite; PostgreSQL locks rows).
+   * Inside the app's transaction (`transactionHost`), on its query runner: it commits with it.
    */
   private async run<T>(
     mode: 'plain' | 'transaction' | 'locked',
     work: (runner: QueryRunner) => Promise<T>,
   ): Promise<T> {
+    const joined = this.ambient()?.queryRunner;
+    if (joined) return work(joined);
     return onConnection(this.dataSource, () => this.runNow(mode, work));
   }
 
