@@ -59,15 +59,13 @@ describe.each(ORMS)('%s store, 4 processes on PostgreSQL, racing payments', (orm
       await stop?.();
     });
 
-    const newOrder = async (total: number) =>
-      Number(
-        (
-          await db.query<{ id: number }>(
-            `INSERT INTO orders (status, total, paid, version) VALUES ('pending', $1, 0, 0) RETURNING id`,
-            [total],
-          )
-        ).rows[0].id,
+    const newOrder = async (total: number) => {
+      const { rows } = await db.query<{ id: number }>(
+        `INSERT INTO orders (status, total, paid, version) VALUES ('pending', $1, 0, 0) RETURNING id`,
+        [total],
       );
+      return rows[0].id;
+    };
     const row = async (id: number) =>
       (
         await db.query<{ status: string; paid: number; version: number; log: string }>(
