@@ -13,6 +13,8 @@ export default {
     '^nestjs-transition-guard/drizzle$': '<rootDir>/src/store/drizzle/index.ts',
     '^nestjs-transition-guard/prisma$': '<rootDir>/src/store/prisma/index.ts',
     '^nestjs-transition-guard/mikro-orm$': '<rootDir>/src/store/mikro-orm/index.ts',
+    '^nestjs-transition-guard/event-emitter$': '<rootDir>/src/bridges/event-emitter.ts',
+    '^nestjs-transition-guard/cqrs$': '<rootDir>/src/bridges/cqrs.ts',
     '^nestjs-transition-guard/testing$': '<rootDir>/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

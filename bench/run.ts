@@ -59,6 +59,19 @@ for (const r of http.rows.filter((x) => x.scenario === 'legal' && x.impl === 'a'
     );
   }
 }
+console.log('\n## The store adapters on the legal route: vs (a), the TypeORM store\n');
+console.log('| database | platform | store | req/s | vs (a) | p99 ms | p99 (a) |');
+console.log('|---|---|---|---:|---:|---:|---:|');
+for (const r of http.rows.filter((x) => x.scenario === 'legal' && x.impl === 'a')) {
+  for (const impl of ['a-drizzle', 'a-prisma', 'a-mikro-orm'] as const) {
+    const s = find(r, impl);
+    if (s) {
+      console.log(
+        `| ${r.database} | ${r.platform} | ${IMPLS[impl].replace('@Transition + commit, ', '')} | ${f(s.rps)} | ${pct(s.rps, r.rps)} | ${s.p99} | ${r.p99} |`,
+      );
+    }
+  }
+}
 console.log('\n## HTTP: refused SHIP on a cancelled order (409)\n');
 console.log(
   '| database | platform | implementation | req/s | p99 ms | req/s vs hand-written 409 |',

@@ -19,6 +19,8 @@ export const ENTRIES: Readonly<Record<string, string>> = {
   './drizzle': 'src/store/drizzle/index.ts',
   './prisma': 'src/store/prisma/index.ts',
   './mikro-orm': 'src/store/mikro-orm/index.ts',
+  './event-emitter': 'src/bridges/event-emitter.ts',
+  './cqrs': 'src/bridges/cqrs.ts',
   './testing': 'src/testing/index.ts',
 };
 

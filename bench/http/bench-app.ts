@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import {
   Body,
   Controller,
+  Global,
   HttpCode,
   Inject,
   Injectable,
@@ -33,6 +34,7 @@ import {
 import { orderMachine, orderPayloads } from '../../machines/order.machine.js';
 import { Order } from '../../examples/orders-api/src/orders/order.entity.js';
 import { HandWritten } from './hand-written.js';
+import { orderDrizzle, orderMikro, orderPrisma, ormProviders } from './orm-stores.js';
 
 /**
  * The demo's order store without the transition log, so that (a) writes what the hand-written
@@ -82,6 +84,9 @@ export const IMPLS = {
   a: '@Transition + commit',
   ao: '@Transition + commit + outbox message',
   ap: '@Transition + commit, pessimistic',
+  'a-drizzle': '@Transition + commit, DrizzleTransitionStore',
+  'a-prisma': '@Transition + commit, PrismaTransitionStore',
+  'a-mikro-orm': '@Transition + commit, MikroOrmTransitionStore',
   b: 'hand-written, plain UPDATE (loses updates)',
   c: 'XState in the controller',
   d1: 'hand-written, one conditional UPDATE',
@@ -135,6 +140,36 @@ class BenchController {
     return { id: Number(t.id), state: c.to, version: c.version };
   }
 
+  @Post('a-drizzle/orders/:id/pay')
+  @HttpCode(200)
+  @Transition(orderDrizzle, 'PAY')
+  async aDrizzlePay(@CurrentTransition() t: CurrentTransition<typeof orderDrizzle, 'PAY'>) {
+    const c = await this.transitions.commit(t, (base) => ({
+      paid: base.context.paid + t.payload.amount,
+    }));
+    return { id: Number(t.id), state: c.to, version: c.version };
+  }
+
+  @Post('a-prisma/orders/:id/pay')
+  @HttpCode(200)
+  @Transition(orderPrisma, 'PAY')
+  async aPrismaPay(@CurrentTransition() t: CurrentTransition<typeof orderPrisma, 'PAY'>) {
+    const c = await this.transitions.commit(t, (base) => ({
+      paid: base.context.paid + t.payload.amount,
+    }));
+    return { id: Number(t.id), state: c.to, version: c.version };
+  }
+
+  @Post('a-mikro-orm/orders/:id/pay')
+  @HttpCode(200)
+  @Transition(orderMikro, 'PAY')
+  async aMikroPay(@CurrentTransition() t: CurrentTransition<typeof orderMikro, 'PAY'>) {
+    const c = await this.transitions.commit(t, (base) => ({
+      paid: base.context.paid + t.payload.amount,
+    }));
+    return { id: Number(t.id), state: c.to, version: c.version };
+  }
+
   @Post('a/orders/:id/ship')
   @HttpCode(200)
   @Transition(order, 'SHIP')
@@ -171,6 +206,10 @@ export async function createBenchApp(
   platform: 'express' | 'fastify',
   database: BenchDatabase,
 ): Promise<INestApplication> {
+  const orms = await ormProviders(database);
+  @Global()
+  @Module({ providers: orms, exports: orms as never[] })
+  class OrmModule {}
   @Module({
     imports: [
       TypeOrmModule.forRoot(
@@ -195,7 +234,9 @@ export async function createBenchApp(
         commit: { maxRetries: 10 },
         outbox: { store: TypeOrmOutboxStore, pollIntervalMs: 200 },
       }),
-      TransitionGuardModule.forFeature([order, outboxed]),
+      TransitionGuardModule.forFeature([order, outboxed, orderDrizzle, orderPrisma, orderMikro], {
+        imports: [OrmModule],
+      }),
     ],
     controllers: [BenchController],
     providers: [HandWritten, PaymentListener],

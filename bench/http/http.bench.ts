@@ -20,6 +20,7 @@ import {
   type DemoProcess,
 } from '../../test/race/postgres-cluster.js';
 import type { Impl } from './bench-app.js';
+import { generatedClient } from '../../test/support/prisma-client.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const DURATION = QUICK ? 1 : 3;
@@ -27,7 +28,19 @@ const ROUNDS = QUICK ? 1 : 3;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** The legal route every way, and the refused route guarded and by hand. */
-export const LEGAL: readonly Impl[] = ['a', 'ao', 'ap', 'b', 'c', 'd1', 'd2', 'd3'];
+export const LEGAL: readonly Impl[] = [
+  'a',
+  'ao',
+  'ap',
+  'a-drizzle',
+  'a-prisma',
+  'a-mikro-orm',
+  'b',
+  'c',
+  'd1',
+  'd2',
+  'd3',
+];
 export const REFUSED: readonly Impl[] = ['a', 'b'];
 /** Contention: the ways that are correct under concurrency, and (b) to count what it loses. */
 export const CONTENDERS: readonly Impl[] = ['a', 'ap', 'b', 'd1', 'd2', 'd3'];
@@ -142,6 +155,9 @@ const serve = (env: Record<string, string>) =>
 /** The HTTP table: every implementation, interleaved, per database and platform. */
 export async function httpBench(): Promise<{ rows: HttpRow[]; skipped?: string }> {
   const rows: HttpRow[] = [];
+  // The app processes load the Prisma clients generated here (orm-stores.ts).
+  generatedClient('sqlite');
+  generatedClient('postgresql');
   const pg = postgres();
   const databases: (() => Promise<BenchDatabase>)[] = [sqliteDatabase];
   if ('url' in pg) databases.push(() => postgresDatabase(pg.url));

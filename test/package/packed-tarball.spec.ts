@@ -46,6 +46,8 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
     expect(files).toContain('dist/store/prisma/index.js');
     expect(files).toContain('dist/store/mikro-orm/index.js');
     expect(files).toContain('dist/testing/index.js');
+    expect(files).toContain('dist/bridges/event-emitter.js');
+    expect(files).toContain('dist/bridges/cqrs.js');
     expect(files).toContain('bin/transition-guard.mjs');
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
@@ -91,7 +93,15 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
     // The ORMs are optional peers: installing the package pulls none of them, the Prisma entry
     // point (which imports nothing from Prisma) loads without them, and an ORM's entry point
     // names the package it needs.
-    for (const orm of ['typeorm', 'drizzle-orm', 'prisma', '@prisma/client', '@mikro-orm/core']) {
+    for (const orm of [
+      'typeorm',
+      'drizzle-orm',
+      'prisma',
+      '@prisma/client',
+      '@mikro-orm/core',
+      '@nestjs/event-emitter',
+      '@nestjs/cqrs',
+    ]) {
       expect(existsSync(join(dir, 'node_modules', orm))).toBe(false);
     }
     const entry = (name: string) =>
@@ -108,6 +118,8 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
     const drizzle = entry('nestjs-transition-guard/drizzle');
     expect(drizzle.status).not.toBe(0);
     expect(drizzle.stderr).toMatch(/Cannot find package 'drizzle-orm'/);
+    const bridge = entry('nestjs-transition-guard/event-emitter');
+    expect(bridge.stderr).toMatch(/Cannot find package '@nestjs\/event-emitter'/);
     // Source maps carry their sources (src/ is not shipped), so stack traces resolve.
     const map = JSON.parse(
       readFileSync(join(dir, 'node_modules/nestjs-transition-guard/dist/index.js.map'), 'utf8'),
