@@ -13,17 +13,21 @@ import { describeMachineInfo, machineInfo } from './machine-info.js';
 import { printStores, storesBench } from './stores.bench.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+/** `BENCH_ONLY=http`: the HTTP tables alone (results in bench/results/bench.http.json). */
+const ONLY_HTTP = process.env.BENCH_ONLY === 'http';
 const name = (impl: Impl) => `(${impl}) ${IMPLS[impl]}`;
 const f = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 const pct = (a: number, b: number | undefined) => (b ? `${((a / b) * 100).toFixed(0)}%` : 'n/a');
 const meta = await machineInfo(['@nestjs/core', 'xstate', 'typeorm', 'zod', 'autocannon', 'pg']);
 console.log(describeMachineInfo('bench', meta));
 
-console.log('## Core (npm run bench:core)\n');
-execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/core.bench.ts'], {
-  stdio: 'inherit',
-  env: process.env,
-});
+if (!ONLY_HTTP) {
+  console.log('## Core (npm run bench:core)\n');
+  execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/core.bench.ts'], {
+    stdio: 'inherit',
+    env: process.env,
+  });
+}
 
 const http = await httpBench();
 const find = (r: HttpRow, impl: Impl, scenario = r.scenario) =>
@@ -83,6 +87,15 @@ for (const r of http.rows.filter((x) => x.scenario === 'refused')) {
   );
 }
 if (http.skipped) console.log(`\n${http.skipped}`);
+
+if (ONLY_HTTP) {
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(
+    new URL('./results/bench.http.json', import.meta.url),
+    JSON.stringify({ meta, http }, null, 2) + '\n',
+  );
+  process.exit(0);
+}
 
 const contention = await postgresContention();
 console.log('\n## Contention: one hot order, PostgreSQL, 4 app processes (2 Express, 2 Fastify)\n');

@@ -780,6 +780,42 @@ for (const backend of mikroBackends) {
         await opened.close();
       }
     });
+
+    it("runs what waits for the commit once the app's outermost transaction commits, never after a rollback", async () => {
+      const opened = await open();
+      try {
+        const store = storeOn(opened.orm);
+        expect(store.joinedTransaction()).toBeUndefined(); // outside a transaction: its own
+        const ran: string[] = [];
+        const wait = (label: string) => {
+          const joined = store.joinedTransaction();
+          if (!joined) throw new Error('not joined');
+          joined.afterCommit(() => {
+            ran.push(label);
+            return Promise.resolve();
+          });
+        };
+        await opened.orm.em.transactional(async (em) => {
+          wait('outer');
+          await em.transactional(() => {
+            wait('nested');
+            return Promise.resolve();
+          });
+          expect(ran).toEqual([]); // the nested one committed a savepoint only
+        });
+        expect(ran).toEqual(['outer', 'nested']);
+        await expect(
+          opened.orm.em.transactional(() => {
+            wait('rolled back');
+            return Promise.reject(new Error('rollback'));
+          }),
+        ).rejects.toThrow('rollback');
+        await opened.orm.em.transactional(() => Promise.resolve()); // a later commit runs nothing
+        expect(ran).toEqual(['outer', 'nested']);
+      } finally {
+        await opened.close();
+      }
+    });
   });
 
   describeIdempotencyStore({

@@ -24,6 +24,8 @@ export interface SelectQuery extends PromiseLike<Row[]> {
   for(strength: 'update'): SelectQuery;
   /** A prepared statement (PostgreSQL needs its name); run it with the placeholders' values. */
   prepare(name?: string): PreparedSelect;
+  /** The SQL text it will run. */
+  toSQL(): { sql: string };
 }
 
 /** A prepared select: the same SQL text each time, its placeholders given per call. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   and,
   desc,
@@ -157,16 +158,26 @@ export class DrizzleTransitionStore<
       q !== this.connection.queries
         ? // In the app's transaction: a statement prepared on the database would run outside it.
           q.select().from(this.options.table).where(this.idIs(id)).limit(1)
-        : (this.loadStatement ??= q
-            .select()
-            .from(this.options.table)
-            .where(eq(this.columns[this.idProperty], sql.placeholder('id')))
-            .limit(1)
-            .prepare(`tg_load_${getTableName(this.options.table)}`)).execute({
-            id: this.idValue(id),
-          }),
+        : (this.loadStatement ??= this.prepareLoad(q)).execute({ id: this.idValue(id) }),
     );
     return rows[0] ? this.toResource(rows[0] as RowOf<T>) : null;
+  }
+
+  /**
+   * The load, prepared once. PostgreSQL names prepared statements per connection: the name is
+   * the statement's own hash, so that two stores on one table (other columns, another key) never
+   * claim one name for two texts.
+   */
+  private prepareLoad(q: Queries): PreparedSelect {
+    const select = q
+      .select()
+      .from(this.options.table)
+      .where(eq(this.columns[this.idProperty], sql.placeholder('id')))
+      .limit(1);
+    const text = select.toSQL().sql;
+    return select.prepare(
+      `tg_load_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`,
+    );
   }
 
   async compareAndSet(

@@ -1,3 +1,4 @@
+import type { JoinedTransaction } from '../ambient-transaction.js';
 import type { SqlConnection, SqlQueries, SqlRow } from '../sql/sql-connection.js';
 
 /**
@@ -17,6 +18,8 @@ export interface MikroOrmEntityManagerLike {
   getMetadata(): { get(entityName: string): MikroOrmEntityMetadata };
   getUnitOfWork(): { getById(entityName: string, id: unknown): object | undefined };
   refresh(entity: object): Promise<unknown>;
+  /** Shared by the EntityManager and its forks: where transaction events are subscribed. */
+  getEventManager(): { registerSubscriber(subscriber: object): void };
 }
 
 /** What the stores read of an entity's metadata. */
@@ -46,8 +49,31 @@ const isEntityManager = (handle: unknown): handle is MikroOrmEntityManagerLike =
 export class MikroOrmConnection implements SqlConnection {
   readonly postgres: boolean;
 
+  private readonly waiting: WeakMap<object, (() => Promise<void>)[]>;
+
   constructor(private readonly em: MikroOrmEntityManagerLike) {
     this.postgres = /postgre/i.test(em.getPlatform().constructor.name);
+    // Subscribed now: `em.transactional()` works on a fork whose event manager is a copy made
+    // when it starts, so a subscriber added later would miss its commit.
+    this.waiting = transactionHooks(em);
+  }
+
+  /**
+   * Inside the app's `em.transactional()`: what waits for its commit runs once MikroORM reports
+   * the outermost transaction committed (its `afterTransactionCommit` event), and is dropped
+   * when it rolls back. A nested transaction's work waits for the outermost one.
+   */
+  joined(): JoinedTransaction | undefined {
+    const em = this.em.getContext();
+    if (!em.isInTransaction()) return undefined;
+    const root = rootTransaction(em.getTransactionContext());
+    return {
+      afterCommit: (fn) => {
+        const list = this.waiting.get(root);
+        if (list) list.push(fn);
+        else this.waiting.set(root, [fn]);
+      },
+    };
   }
 
   placeholder(): string {
@@ -79,4 +105,45 @@ function queriesOf(em: MikroOrmEntityManagerLike): SqlQueries {
     },
     handle: em,
   };
+}
+
+/** What waits for each root transaction's commit, per event manager (one subscriber each). */
+const hooksByEvents = new WeakMap<object, WeakMap<object, (() => Promise<void>)[]>>();
+
+function transactionHooks(em: MikroOrmEntityManagerLike): WeakMap<object, (() => Promise<void>)[]> {
+  const events = em.getEventManager();
+  let waiting = hooksByEvents.get(events);
+  if (!waiting) {
+    const registry = new WeakMap<object, (() => Promise<void>)[]>();
+    waiting = registry;
+    hooksByEvents.set(events, registry);
+    events.registerSubscriber({
+      async afterTransactionCommit(args: { transaction?: object }) {
+        const list = args.transaction && registry.get(args.transaction);
+        if (!args.transaction || !list) return;
+        registry.delete(args.transaction);
+        for (const fn of list) await fn();
+      },
+      afterTransactionRollback(args: { transaction?: object }) {
+        if (args.transaction) registry.delete(args.transaction);
+      },
+    });
+  }
+  return waiting;
+}
+
+/**
+ * The outermost transaction of a MikroORM transaction context: a nested one (a savepoint) points
+ * to its parent under MikroORM's `parentTransaction` symbol; MikroORM reports commits of the
+ * outermost only.
+ */
+function rootTransaction(ctx: unknown): object {
+  let current = ctx as Record<symbol, unknown>;
+  for (;;) {
+    const parent = Object.getOwnPropertySymbols(current).find(
+      (s) => s.description === 'parentTransaction',
+    );
+    if (!parent) return current;
+    current = current[parent] as Record<symbol, unknown>;
+  }
 }

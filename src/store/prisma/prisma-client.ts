@@ -1,4 +1,9 @@
-import { ambientTransaction, type TransactionHostLike } from '../ambient-transaction.js';
+import {
+  ambientTransaction,
+  joinedTransaction,
+  type JoinedTransaction,
+  type TransactionHostLike,
+} from '../ambient-transaction.js';
 import { serially } from '../serial-queue.js';
 import type { SqlConnection, SqlQueries, SqlRow } from '../sql/sql-connection.js';
 
@@ -48,12 +53,13 @@ export class PrismaConnection implements SqlConnection {
     return this.postgres ? `$${n}` : '?';
   }
 
-  ambient(): PrismaQueries | undefined {
-    return ambientTransaction(this.transactionHost);
+  joined(store: string): JoinedTransaction | undefined {
+    const tx = ambientTransaction(this.transactionHost);
+    return tx && joinedTransaction(tx, store);
   }
 
   run<T>(mode: 'plain' | 'transaction', work: (q: SqlQueries) => Promise<T>): Promise<T> {
-    const joined = this.ambient();
+    const joined = ambientTransaction(this.transactionHost);
     if (joined) return work(queriesOf(joined));
     const go = async () =>
       mode === 'plain'

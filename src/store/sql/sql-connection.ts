@@ -1,3 +1,5 @@
+import type { JoinedTransaction } from '../ambient-transaction.js';
+
 /** A database row as a raw query returns it. */
 export type SqlRow = Record<string, unknown>;
 
@@ -26,8 +28,11 @@ export interface SqlConnection {
    * Idempotency-Key's commit in the transition's transaction); undefined for another ORM's.
    */
   queriesOf(handle: unknown): SqlQueries | undefined;
-  /** The app's open transaction that `run` joins now (its `transactionHost`), if any. */
-  ambient?(): object | undefined;
+  /**
+   * The app's open transaction that `run` joins now (a `transactionHost`'s, or the ORM's own
+   * context), as a transaction whose commit can be waited for; undefined when `run` opens its own.
+   */
+  joined?(store: string): JoinedTransaction | undefined;
 }
 
 /** An SQL identifier, quoted (double quotes: PostgreSQL and SQLite). */

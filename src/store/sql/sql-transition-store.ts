@@ -1,6 +1,6 @@
 import { encodeState, type StoredState } from '../../core/index.js';
 import { callDatabase } from '../database-failures.js';
-import { joinedTransaction, type JoinedTransaction } from '../ambient-transaction.js';
+import type { JoinedTransaction } from '../ambient-transaction.js';
 import { canonicalKey, keyValue, INT32_MAX, INT64_MAX, type KeyType } from '../key-types.js';
 import { historyPageOf, LOG_COLUMNS, logColumnName, logRowOf, type LogRow } from '../log-rows.js';
 import { resourceOfRow } from '../row-resource.js';
@@ -164,8 +164,7 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
 
   /** The app's open transaction this store's writes join now (`transactionHost`), if any. */
   joinedTransaction(): JoinedTransaction | undefined {
-    const tx = this.connection.ambient?.();
-    return tx && joinedTransaction(tx, `${this.constructor.name} '${this.name}'`);
+    return this.connection.joined?.(`${this.constructor.name} '${this.name}'`);
   }
 
   /** The transition log of one resource (with `log: true`), newest first, keyset-paginated. */
