@@ -23,6 +23,24 @@ export const conformanceTables = (serialKey: string): string[] => [
   ...libraryTables(serialKey),
 ];
 
+/** The outbox's tables, as `TypeOrmOutboxStore`'s entities declare them (the SQL stores' too). */
+export const outboxLibraryTables = (serialKey: string): string[] => [
+  `CREATE TABLE transition_outbox (id ${serialKey}, "transitionId" varchar(36) NOT NULL, handler varchar(200) NOT NULL, ` +
+    `record text NOT NULL, payload text NOT NULL, status varchar(10) NOT NULL, attempts integer NOT NULL, ` +
+    `"availableAtMs" bigint NOT NULL, "lockedUntilMs" bigint NOT NULL, claim varchar(36), "lastError" varchar(2000), "createdAtMs" bigint NOT NULL)`,
+  `CREATE INDEX transition_outbox_due ON transition_outbox (status, "availableAtMs")`,
+  `CREATE TABLE transition_handled ("transitionId" varchar(36) NOT NULL, handler varchar(200) NOT NULL, ` +
+    `"handledAtMs" bigint NOT NULL, PRIMARY KEY ("transitionId", handler))`,
+];
+
+/** The outbox conformance suite's tables: parcels, the mails its handlers write, the library's. */
+export const outboxTables = (serialKey: string): string[] => [
+  `CREATE TABLE parcels (id ${serialKey}, state varchar(20) NOT NULL, version integer NOT NULL)`,
+  `CREATE TABLE mails (id ${serialKey}, "transitionId" varchar(36) NOT NULL)`,
+  ...libraryTables(serialKey),
+  ...outboxLibraryTables(serialKey),
+];
+
 /** The e2e apps' orders table, and the library's. */
 export const orderTables = (serialKey: string): string[] => [
   `CREATE TABLE orders (id ${serialKey}, status varchar(32) NOT NULL, total integer NOT NULL, paid integer NOT NULL, version integer NOT NULL)`,

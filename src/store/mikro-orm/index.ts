@@ -2,6 +2,7 @@
 export {
   MikroOrmTransitionStore,
   MikroOrmIdempotencyStore,
+  MikroOrmOutboxStore,
   type MikroOrmTransitionStoreOptions,
 } from './mikro-orm-stores.js';
 export {
@@ -11,7 +12,10 @@ export {
 export {
   TransitionLogSchema,
   IdempotencyKeySchema,
+  TransitionOutboxSchema,
+  HandledTransitionSchema,
   type IdempotencyKeyRow,
+  type TransitionOutboxRow,
 } from './library-schemas.js';
 export { type StringField, type NumberField } from '../sql/sql-transition-store.js';
 export { isUnavailable } from '../database-failures.js';

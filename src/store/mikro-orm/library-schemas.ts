@@ -61,3 +61,55 @@ export const IdempotencyKeySchema = new EntitySchema<IdempotencyKeyRow>({
     expiresAtMs: { type: 'bigint', fieldName: 'expiresAtMs' },
   },
 });
+
+/** An outbox message as `TransitionOutboxSchema` maps it. */
+export interface TransitionOutboxRow {
+  id: number;
+  transitionId: string;
+  handler: string;
+  record: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  availableAtMs: string;
+  lockedUntilMs: string;
+  claim: string | null;
+  lastError: string | null;
+  createdAtMs: string;
+}
+
+/** Outbox messages as a MikroORM entity (table `transition_outbox`), for `MikroOrmOutboxStore`. */
+export const TransitionOutboxSchema = new EntitySchema<TransitionOutboxRow>({
+  name: 'TransitionOutbox',
+  tableName: 'transition_outbox',
+  indexes: [{ properties: ['status', 'availableAtMs'] }],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    transitionId: { type: 'string', length: 36, fieldName: 'transitionId' },
+    handler: { type: 'string', length: 200 },
+    record: { type: 'text' },
+    payload: { type: 'text' },
+    status: { type: 'string', length: 10 },
+    attempts: { type: 'integer' },
+    availableAtMs: { type: 'bigint', fieldName: 'availableAtMs' },
+    lockedUntilMs: { type: 'bigint', fieldName: 'lockedUntilMs' },
+    claim: { type: 'string', length: 36, nullable: true },
+    lastError: { type: 'string', length: 2000, nullable: true, fieldName: 'lastError' },
+    createdAtMs: { type: 'bigint', fieldName: 'createdAtMs' },
+  },
+});
+
+/** Handled transitions (`delivery.once()`) as a MikroORM entity (table `transition_handled`). */
+export const HandledTransitionSchema = new EntitySchema<{
+  transitionId: string;
+  handler: string;
+  handledAtMs: string;
+}>({
+  name: 'HandledTransition',
+  tableName: 'transition_handled',
+  properties: {
+    transitionId: { type: 'string', length: 36, primary: true, fieldName: 'transitionId' },
+    handler: { type: 'string', length: 200, primary: true },
+    handledAtMs: { type: 'bigint', fieldName: 'handledAtMs' },
+  },
+});

@@ -76,6 +76,10 @@ export class MikroOrmConnection implements SqlConnection {
     };
   }
 
+  get scope(): unknown {
+    return this.em;
+  }
+
   placeholder(): string {
     return '?';
   }

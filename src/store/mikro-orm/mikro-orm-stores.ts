@@ -1,5 +1,6 @@
 import type { StoredState } from '../../core/index.js';
 import { SqlIdempotencyStore } from '../sql/sql-idempotency-store.js';
+import { SqlOutboxStore } from '../sql/sql-outbox-store.js';
 import {
   SqlTransitionStore,
   type NumberField,
@@ -152,5 +153,24 @@ function metadataOf(em: MikroOrmEntityManagerLike, entity: string): MikroOrmEnti
 export class MikroOrmIdempotencyStore extends SqlIdempotencyStore {
   constructor(em: MikroOrmEntityManagerLike) {
     super(new MikroOrmConnection(em));
+  }
+}
+
+/**
+ * The transactional outbox on MikroORM 6 (SQLite and PostgreSQL), in `transition_outbox` and
+ * `transition_handled` (`TransitionOutboxSchema`, `HandledTransitionSchema`): messages commit with
+ * the transitions of `MikroOrmTransitionStore`s on the same EntityManager; `delivery.once(tx =>
+ * ...)` gives the transaction's EntityManager.
+ *
+ * @example
+ * @Injectable()
+ * export class OutboxStore extends MikroOrmOutboxStore {
+ *   constructor(em: EntityManager) { super(em); }
+ * }
+ * // TransitionGuardModule.forRoot({ outbox: { store: OutboxStore } })
+ */
+export class MikroOrmOutboxStore extends SqlOutboxStore {
+  constructor(em: MikroOrmEntityManagerLike) {
+    super(new MikroOrmConnection(em), 'MikroOrmOutboxStore');
   }
 }

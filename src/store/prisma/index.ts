@@ -2,6 +2,7 @@
 export {
   PrismaTransitionStore,
   PrismaIdempotencyStore,
+  PrismaOutboxStore,
   type PrismaTransitionStoreOptions,
 } from './prisma-stores.js';
 export { type StringField, type NumberField } from '../sql/sql-transition-store.js';

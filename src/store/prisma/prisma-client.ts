@@ -49,6 +49,10 @@ export class PrismaConnection implements SqlConnection {
     return this.provider === 'postgresql';
   }
 
+  get scope(): unknown {
+    return this.client;
+  }
+
   placeholder(n: number): string {
     return this.postgres ? `$${n}` : '?';
   }

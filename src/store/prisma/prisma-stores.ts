@@ -1,4 +1,5 @@
 import { SqlIdempotencyStore } from '../sql/sql-idempotency-store.js';
+import { SqlOutboxStore } from '../sql/sql-outbox-store.js';
 import { SqlTransitionStore, type SqlTransitionStoreOptions } from '../sql/sql-transition-store.js';
 import type { TransactionHostLike } from '../ambient-transaction.js';
 import {
@@ -64,5 +65,24 @@ export class PrismaTransitionStore<TRow extends object, TContext = TRow> extends
 export class PrismaIdempotencyStore extends SqlIdempotencyStore {
   constructor(client: PrismaClientLike, provider: PrismaProvider) {
     super(new PrismaConnection(client, provider));
+  }
+}
+
+/**
+ * The transactional outbox on Prisma (SQLite and PostgreSQL), in the tables `transition_outbox`
+ * and `transition_handled` (the models in the README): messages commit with the transitions of
+ * `PrismaTransitionStore`s on the same client; `delivery.once(tx => ...)` gives the transaction's
+ * client.
+ *
+ * @example
+ * @Injectable()
+ * export class OutboxStore extends PrismaOutboxStore {
+ *   constructor(prisma: PrismaService) { super(prisma, 'postgresql'); }
+ * }
+ * // TransitionGuardModule.forRoot({ outbox: { store: OutboxStore } })
+ */
+export class PrismaOutboxStore extends SqlOutboxStore {
+  constructor(client: PrismaClientLike, provider: PrismaProvider) {
+    super(new PrismaConnection(client, provider), 'PrismaOutboxStore');
   }
 }

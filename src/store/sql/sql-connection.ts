@@ -19,6 +19,11 @@ export interface SqlQueries {
  */
 export interface SqlConnection {
   readonly postgres: boolean;
+  /**
+   * What stores that can share transactions have in common (the Prisma client, the MikroORM
+   * EntityManager): an outbox store writes in a transition store's transactions when equal.
+   */
+  readonly scope: unknown;
   /** The n-th parameter's placeholder (1-based): `$1` or `?`. */
   placeholder(n: number): string;
   /** Runs `work` alone, or in a transaction of the ORM. */

@@ -162,6 +162,11 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     });
   }
 
+  /** Outbox rows go through this store's transactions: an outbox store on the same client. */
+  transactionScope(): unknown {
+    return this.connection.scope;
+  }
+
   /** The app's open transaction this store's writes join now (`transactionHost`), if any. */
   joinedTransaction(): JoinedTransaction | undefined {
     return this.connection.joined?.(`${this.constructor.name} '${this.name}'`);

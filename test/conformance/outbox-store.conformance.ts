@@ -1,0 +1,219 @@
+import {
+  OutboxRelay,
+  type NewOutboxMessage,
+  type OutboxStore,
+  type TransitionDelivery,
+  type TransitionRecord,
+  type TransitionStore,
+} from '../../src/index.js';
+
+/**
+ * What every outbox store must do, on every database it supports: messages written in the
+ * transition's own transaction (none when it rolls back), a refusal outside such a transaction,
+ * delivery with retries, dead letters, redrive and purge through the relay, `once()`
+ * exactly-once with its record in the same transaction, and two relays (two connections, as two
+ * processes) never holding one message at once.
+ */
+export interface OpenedOutbox {
+  readonly outbox: OutboxStore;
+  /** A transition store (with its log) on the same database: table `parcels`, state `ready`. */
+  readonly parcels: TransitionStore;
+  insertParcel(): Promise<string>;
+  messageCount(): Promise<number>;
+  /** A `once()` work's write through its transaction handle: a row in `mails`. */
+  writeMail(tx: unknown, transitionId: string): Promise<void>;
+  mailCount(transitionId: string): Promise<number>;
+  /** Enqueues in one transaction of the store's ORM (as commits do). */
+  enqueueInTransaction(messages: NewOutboxMessage[]): Promise<void>;
+  /** The same store on another connection, as another process would have it. */
+  another(): Promise<{ outbox: OutboxStore; close(): Promise<void> }>;
+  /** What `enqueue()` outside a transaction of its ORM says. */
+  readonly refusal: RegExp;
+  readonly postgres: boolean;
+  close(): Promise<void>;
+}
+
+export const outboxRecord = (id: string, n: number): TransitionRecord => ({
+  transitionId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  resource: 'parcel',
+  resourceId: id,
+  event: 'SEND',
+  from: 'ready',
+  to: 'sent',
+  version: 1,
+  actor: null,
+  at: new Date(0),
+  reason: null,
+  comment: null,
+  metadata: null,
+  machineVersion: 'abc',
+  correlationId: null,
+});
+
+const relayOptions = {
+  batchSize: 50,
+  pollIntervalMs: 20,
+  leaseMs: 10_000,
+  maxAttempts: 3,
+  backoff: { baseMs: 1, maxMs: 1 },
+  keepDeliveredMs: 0,
+};
+const quiet = { warn: () => undefined, error: () => undefined };
+
+export function describeOutboxStore(name: string, open: () => Promise<OpenedOutbox>) {
+  describe(name, () => {
+    let o: OpenedOutbox;
+    let parcelId = '';
+    beforeEach(async () => {
+      o = await open();
+      parcelId = await o.insertParcel();
+    });
+    afterEach(async () => {
+      await o.close();
+    });
+
+    const send = (n: number, beforeCommit?: (tx: unknown) => Promise<void>) =>
+      o.parcels.compareAndSet(
+        parcelId,
+        { state: 'ready', version: 0 },
+        { state: 'sent' },
+        {
+          record: outboxRecord(parcelId, n),
+          beforeCommit: async (tx) => {
+            await o.outbox.enqueue(tx, [
+              { handler: 'Mailer.sent', record: outboxRecord(parcelId, n), payload: { n } },
+            ]);
+            await beforeCommit?.(tx);
+          },
+        },
+      );
+
+    it('writes messages in the transition transaction: none when it rolls back', async () => {
+      await expect(
+        send(1, () => Promise.reject(new Error('a later write failed'))),
+      ).rejects.toThrow('a later write failed');
+      expect(await o.messageCount()).toBe(0);
+      expect(await o.parcels.load(parcelId)).toMatchObject({ state: 'ready', version: 0 });
+      expect(await send(2)).toEqual({ written: true });
+      const [message] = await o.outbox.list({ status: 'pending', limit: 10 });
+      expect(message).toMatchObject({
+        handler: 'Mailer.sent',
+        payload: { n: 2 },
+        attempts: 0,
+        status: 'pending',
+        record: {
+          transitionId: outboxRecord(parcelId, 2).transitionId,
+          at: new Date(0),
+          to: 'sent',
+        },
+      });
+      // A write whose compare-and-set does not match writes no message either.
+      expect(await send(3)).toEqual({ written: false });
+      expect(await o.messageCount()).toBe(1);
+    });
+
+    it('refuses to enqueue outside a transaction of its own ORM, naming the fix', async () => {
+      await expect(
+        o.outbox.enqueue(undefined, [
+          { handler: 'h', record: outboxRecord(parcelId, 1), payload: {} },
+        ]),
+      ).rejects.toThrow(o.refusal);
+    });
+
+    it('delivers, retries, parks as dead, redrives and purges through the relay', async () => {
+      await send(1);
+      let fail = true;
+      const relay = new OutboxRelay(
+        o.outbox,
+        new Map([
+          [
+            'Mailer.sent',
+            () => {
+              if (fail) throw new Error('SMTP 451');
+            },
+          ],
+        ]),
+        relayOptions,
+        quiet,
+      );
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 5)); // past the 1 ms backoff
+        await relay.drain();
+      }
+      const [dead] = await o.outbox.list({ status: 'dead', limit: 10 });
+      expect(dead).toMatchObject({ attempts: 3, lastError: 'Error: SMTP 451', status: 'dead' });
+      expect(await o.outbox.redrive(dead.id, new Date())).toBe(true);
+      expect(await o.outbox.redrive('not-an-id', new Date())).toBe(false);
+      fail = false;
+      // Delivered and kept for a retention period, then purged.
+      const keeping = new OutboxRelay(
+        o.outbox,
+        new Map([['Mailer.sent', () => undefined]]),
+        { ...relayOptions, keepDeliveredMs: 60_000 },
+        quiet,
+      );
+      expect(await keeping.drain()).toMatchObject({ delivered: 1 });
+      expect(await o.outbox.list({ status: 'delivered', limit: 10 })).toHaveLength(1);
+      expect(await o.outbox.purge(new Date(Date.now() - 60_000))).toBe(0);
+      expect(await o.outbox.purge(new Date(Date.now() + 1))).toBe(1);
+      expect(await o.messageCount()).toBe(0);
+    });
+
+    it('makes once() work exactly-once with the record in the same transaction', async () => {
+      const work = (tx: unknown) => o.writeMail(tx, 't-1');
+      expect(await o.outbox.once('t-1', 'Mailer.sent', work)).toMatchObject({ done: true });
+      expect(await o.outbox.once('t-1', 'Mailer.sent', work)).toEqual({ done: false });
+      expect(await o.mailCount('t-1')).toBe(1);
+      // Work that fails rolls back its writes and the record: the next delivery does it.
+      await expect(
+        o.outbox.once('t-2', 'Mailer.sent', async (tx) => {
+          await o.writeMail(tx, 't-2');
+          throw new Error('half done');
+        }),
+      ).rejects.toThrow('half done');
+      expect(await o.mailCount('t-2')).toBe(0);
+      expect(
+        await o.outbox.once('t-2', 'Mailer.sent', (tx) => o.writeMail(tx, 't-2')),
+      ).toMatchObject({ done: true });
+      expect(await o.mailCount('t-2')).toBe(1);
+    });
+
+    it('never hands one message to two relays at once (two connections, as two processes)', async () => {
+      const other = await o.another();
+      try {
+        const n = 300;
+        await o.enqueueInTransaction(
+          Array.from({ length: n }, (_, i) => ({
+            handler: 'Mailer.sent',
+            record: outboxRecord(parcelId, i),
+            payload: {},
+          })),
+        );
+        const seen = new Map<string, number>();
+        const handler = async (d: TransitionDelivery) => {
+          seen.set(d.transitionId, (seen.get(d.transitionId) ?? 0) + 1);
+          await new Promise((r) => setTimeout(r, 1));
+        };
+        const relays = [o.outbox, other.outbox].map(
+          (store) =>
+            new OutboxRelay(
+              store,
+              new Map([['Mailer.sent', handler]]),
+              { ...relayOptions, batchSize: 7 },
+              quiet,
+            ),
+        );
+        const rounds = await Promise.all(relays.map((r) => r.drain()));
+        expect(rounds[0].delivered + rounds[1].delivered).toBe(n);
+        if (o.postgres) {
+          // Both worked at once (SKIP LOCKED), each message once.
+          expect(Math.min(rounds[0].delivered, rounds[1].delivered)).toBeGreaterThan(0);
+        }
+        expect(seen.size).toBe(n);
+        expect([...seen.values()].every((c) => c === 1)).toBe(true);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+}
