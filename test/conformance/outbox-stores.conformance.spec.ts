@@ -11,9 +11,22 @@ import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import Database from 'better-sqlite3';
+import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
+import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
+import { integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
+import { integer as sqliteInteger, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import pg from 'pg';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn, type EntityManager } from 'typeorm';
 import type { NewOutboxMessage } from '../../src/index.js';
+import {
+  DrizzleOutboxStore,
+  DrizzleTransitionStore,
+  pgTransitionLog,
+  sqliteTransitionLog,
+  type DrizzleDatabase,
+} from '../../src/store/drizzle/index.js';
+import { DrizzleSqlConnection } from '../../src/store/drizzle/drizzle-sql-connection.js';
 import { MikroOrmOutboxStore, MikroOrmTransitionStore } from '../../src/store/mikro-orm/index.js';
 import {
   PrismaOutboxStore,
@@ -36,7 +49,7 @@ import { describeOutboxStore, type OpenedOutbox } from './outbox-store.conforman
 
 /**
  * Every outbox store runs the same suite (outbox-store.conformance.ts) on SQLite and on
- * PostgreSQL (with TG_POSTGRES_URL): TypeORM, Prisma, MikroORM.
+ * PostgreSQL (with TG_POSTGRES_URL): TypeORM, Prisma, MikroORM, Drizzle.
  */
 const withPostgres = Boolean(process.env.TG_POSTGRES_URL);
 if (!withPostgres) console.warn('outbox stores on PostgreSQL skipped: TG_POSTGRES_URL is unset');
@@ -312,5 +325,76 @@ for (const place of places('tg_outbox_mikro')) {
       };
     },
   );
+  afterAll(() => place.stop());
+}
+
+// ---- Drizzle ----------------------------------------------------------------------------------
+
+const pgParcels = pgTable('parcels', {
+  id: serial('id').primaryKey(),
+  state: varchar('state', { length: 20 }).notNull(),
+  version: integer('version').notNull(),
+});
+const sqliteParcels = sqliteTable('parcels', {
+  id: sqliteInteger('id').primaryKey({ autoIncrement: true }),
+  state: text('state').notNull(),
+  version: sqliteInteger('version').notNull(),
+});
+
+for (const place of places('tg_outbox_drizzle')) {
+  const connect = (where: string): { db: DrizzleDatabase; close: () => Promise<void> } => {
+    if (place.postgres) {
+      const pool = new pg.Pool({ connectionString: where, max: 4 });
+      return { db: pgDrizzle(pool), close: () => pool.end() };
+    }
+    const file = new Database(where);
+    return { db: sqliteDrizzle(file), close: () => Promise.resolve(void file.close()) };
+  };
+  const p = (n: number) => (place.postgres ? `$${n}` : '?');
+  describeOutboxStore(`DrizzleOutboxStore on ${dbName(place)}`, async (): Promise<OpenedOutbox> => {
+    const where = await place.next();
+    const { db, close } = connect(where);
+    const outbox = new DrizzleOutboxStore(db);
+    // The suite's own reads and writes, as raw SQL on the same database.
+    const raw = new DrizzleSqlConnection(db);
+    const query = (text: string, params: unknown[]) =>
+      raw.run('plain', (q) => q.query(text, params));
+    const count = async (text: string, params: unknown[]) =>
+      Number((await query(text, params))[0].n);
+    return {
+      outbox,
+      parcels: new DrizzleTransitionStore(db, {
+        table: (place.postgres ? pgParcels : sqliteParcels) as typeof pgParcels,
+        stateProperty: 'state',
+        versionProperty: 'version',
+        log: place.postgres ? pgTransitionLog : sqliteTransitionLog,
+      }),
+      async insertParcel() {
+        const rows = await query(
+          `INSERT INTO parcels (state, version) VALUES ('ready', 0) RETURNING id`,
+          [],
+        );
+        return String(rows[0].id);
+      },
+      messageCount: () => count('SELECT count(*) AS n FROM transition_outbox', []),
+      writeMail: async (tx, transitionId) => {
+        const q = raw.queriesOf(tx);
+        if (!q) throw new Error('not a Drizzle transaction');
+        await q.execute(`INSERT INTO mails ("transitionId") VALUES (${p(1)})`, [transitionId]);
+      },
+      mailCount: (transitionId) =>
+        count(`SELECT count(*) AS n FROM mails WHERE "transitionId" = ${p(1)}`, [transitionId]),
+      enqueueInTransaction: (messages) =>
+        raw.run('transaction', (q) => outbox.enqueue(q.handle, messages)),
+      another() {
+        const other = connect(where);
+        return Promise.resolve({ outbox: new DrizzleOutboxStore(other.db), close: other.close });
+      },
+      refusal:
+        /DrizzleOutboxStore.enqueue\(\) needs the transaction of a transition store on the same client/,
+      postgres: place.postgres,
+      close,
+    };
+  });
   afterAll(() => place.stop());
 }

@@ -8,6 +8,8 @@ import { MikroORM, type EntityManager as MikroEntityManager } from '@mikro-orm/c
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import {
   defineResource,
   OnTransition,
@@ -18,6 +20,11 @@ import {
   type TransitionDelivery,
   type TransitionStore,
 } from '../../src/index.js';
+import {
+  DrizzleOutboxStore,
+  DrizzleTransitionStore,
+  type DrizzleDatabase,
+} from '../../src/store/drizzle/index.js';
 import {
   MikroOrmOutboxStore,
   MikroOrmTransitionStore,
@@ -31,12 +38,12 @@ import {
   type PrismaQueries,
 } from '../../src/store/prisma/index.js';
 import { orderMachine, orderPayloads, type OrderContext } from '../../machines/order.machine.js';
-import { mikroOrders, type OrderRow } from '../support/order-schemas.js';
+import { mikroOrders, sqliteOrders, type OrderRow } from '../support/order-schemas.js';
 import { generatedClient } from '../support/prisma-client.js';
 import { createSqliteFile, orderTables, outboxLibraryTables } from '../support/store-tables.js';
 
 /**
- * `@OnTransition` on the Prisma and MikroORM stores: the module accepts their outbox store (it
+ * `@OnTransition` on the Prisma, MikroORM and Drizzle stores: the module accepts their outbox store (it
  * writes in the transition store's transactions), a committed PAY is delivered once, and the
  * handler's `once()` write lands in the same database exactly once.
  */
@@ -196,5 +203,45 @@ it('delivers a committed PAY once through MikroOrmOutboxStore (SQLite)', async (
     );
   } finally {
     await orm.close(true);
+  }
+});
+
+it('delivers a committed PAY once through DrizzleOutboxStore (SQLite)', async () => {
+  const file = join(dir, 'app.sqlite');
+  createSqliteFile(file, tables);
+  const sqlite = new Database(file);
+  const db = drizzle(sqlite);
+  @Injectable()
+  class OrderStore extends DrizzleTransitionStore<typeof sqliteOrders, OrderContext> {
+    constructor(@Inject(DB) database: DrizzleDatabase) {
+      super(database, {
+        table: sqliteOrders,
+        stateProperty: 'status',
+        versionProperty: 'version',
+        context: (o) => ({ total: o.total, paid: o.paid }),
+      });
+    }
+  }
+  @Injectable()
+  class OutboxStore extends DrizzleOutboxStore {
+    constructor(@Inject(DB) database: DrizzleDatabase) {
+      super(database);
+    }
+  }
+  try {
+    await deliversOnce(
+      { order: OrderStore, outbox: OutboxStore },
+      db,
+      (tx, d) => {
+        // On SQLite the transaction's handle is the database itself, inside BEGIN ... COMMIT.
+        (tx as typeof db).run(
+          sql`INSERT INTO notes ("transitionId", order_id) VALUES (${d.transitionId}, ${d.record.resourceId})`,
+        );
+        return Promise.resolve();
+      },
+      file,
+    );
+  } finally {
+    sqlite.close();
   }
 });

@@ -53,7 +53,8 @@ export function handlerProblems(
         `${where}: outbox messages are written in the transition's own transaction, but ${outboxName} cannot write in ${storeName}'s transactions. ` +
           `Set TransitionGuardModule.forRoot({ outbox: { store } }) to an outbox store on the same database ` +
           `(TypeOrmOutboxStore for a TypeOrmTransitionStore on the same DataSource, PrismaOutboxStore for a PrismaTransitionStore on the same client, ` +
-          `MikroOrmOutboxStore for a MikroOrmTransitionStore on the same EntityManager; MemoryOutboxStore for memory stores).`,
+          `MikroOrmOutboxStore for a MikroOrmTransitionStore on the same EntityManager, DrizzleOutboxStore for a DrizzleTransitionStore on the same database; ` +
+          `MemoryOutboxStore for memory stores).`,
       );
     }
   }

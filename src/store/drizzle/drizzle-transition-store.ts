@@ -305,6 +305,11 @@ export class DrizzleTransitionStore<
     return rows[0];
   }
 
+  /** Outbox rows go through this store's transactions: a `DrizzleOutboxStore` on the same database. */
+  transactionScope(): unknown {
+    return this.connection.db;
+  }
+
   /** The app's open transaction this store's writes join now (`transactionHost`), if any. */
   joinedTransaction(): JoinedTransaction | undefined {
     const tx = this.connection.ambient();

@@ -6,6 +6,13 @@ export {
   type NumberProperty,
 } from './drizzle-transition-store.js';
 export { DrizzleIdempotencyStore } from './drizzle-idempotency-store.js';
+export { DrizzleOutboxStore } from './drizzle-outbox-store.js';
+export {
+  sqliteTransitionOutbox,
+  sqliteTransitionHandled,
+  pgTransitionOutbox,
+  pgTransitionHandled,
+} from './outbox.tables.js';
 export {
   sqliteIdempotencyKeys,
   pgIdempotencyKeys,
