@@ -13,6 +13,9 @@ import { databaseOptions, type DatabaseConfig } from './database.js';
 import { MachinesController } from './machines/machines.controller.js';
 import { DocsController, OpenApiHolder } from './docs/docs.controller.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { ormFromEnv } from './orm/orm.js';
+import { OrmModule } from './orm/orm-module.js';
+import { ormStores } from './orm/orm-stores.js';
 
 export interface AppOptions {
   database: DatabaseConfig;
@@ -42,10 +45,15 @@ const header = (name: string) => (request: { headers: Record<string, unknown> })
 @Module({})
 export class AppModule {
   static forRoot(options: AppOptions): DynamicModule {
+    // ORM=prisma|drizzle|mikro-orm: the order's stores, its Idempotency-Keys and the outbox on
+    // that ORM, on the tables TypeORM creates; TypeORM (the default) otherwise.
+    const orm = ormFromEnv();
+    const stores = orm === 'typeorm' ? undefined : ormStores(orm);
     return {
       module: AppModule,
       imports: [
         TypeOrmModule.forRoot(databaseOptions(options.database)),
+        ...(orm === 'typeorm' ? [] : [OrmModule.forRoot(orm, options.database)]),
         TransitionGuardModule.forRoot({
           problemDetails: options.problemDetails ?? false,
           // Demo only: roles and the caller's identity come from headers (X-User-Role,
@@ -56,12 +64,12 @@ export class AppModule {
           isStoreUnavailable: isUnavailable,
           // Idempotency-Key records live in the database, next to the orders.
           idempotency: {
-            store: TypeOrmIdempotencyStore,
+            store: stores?.keys ?? TypeOrmIdempotencyStore,
             leaseSeconds: options.idempotencyLeaseSeconds ?? 60,
           },
           // Notifications go through the transactional outbox, in the same database.
           outbox: {
-            store: TypeOrmOutboxStore,
+            store: stores?.outbox ?? TypeOrmOutboxStore,
             pollIntervalMs: options.outbox?.pollIntervalMs ?? 200,
             leaseSeconds: options.outbox?.leaseSeconds ?? 30,
             maxAttempts: options.outbox?.maxAttempts ?? 10,

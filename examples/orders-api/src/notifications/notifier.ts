@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { OnTransition, type TransitionDelivery } from 'nestjs-transition-guard';
 import { order } from '../orders/order.resource.js';
+import { NOTIFICATION_WRITER, type NotificationWriter } from '../orm/orm.js';
 import { Notification } from './notification.entity.js';
 
 /**
@@ -32,23 +33,28 @@ export class Notifier {
   constructor(
     @InjectRepository(Notification) private readonly notifications: Repository<Notification>,
     @Optional() @Inject(NOTIFIER_FAULTS) private readonly faults: NotifierFaults = {},
+    /** Set when the order's stores run on another ORM (ORM=...): writes through its transaction. */
+    @Optional() @Inject(NOTIFICATION_WRITER) private readonly writer?: NotificationWriter,
   ) {}
 
   @OnTransition(order, { event: ['PAY', 'SHIP', 'CANCEL'] })
-  async notify(delivery: TransitionDelivery<EntityManager>): Promise<void> {
+  async notify(delivery: TransitionDelivery): Promise<void> {
     const { record } = delivery;
     const failing = Number(record.resourceId) % (this.faults.failEvery ?? 1) === 0;
     if (failing && delivery.attempt <= (this.faults.failFirst ?? 0)) {
       throw new Error(`mail server unavailable (injected, attempt ${delivery.attempt})`);
     }
-    const sent = await delivery.once((tx) =>
-      tx.insert(Notification, {
-        orderId: Number(record.resourceId),
-        event: record.event,
-        transitionId: record.transitionId,
-        text: textOf(record.event, record.to, delivery.payload),
-      }),
-    );
+    const row = {
+      orderId: Number(record.resourceId),
+      event: record.event,
+      transitionId: record.transitionId,
+      text: textOf(record.event, record.to, delivery.payload),
+    };
+    const { writer } = this;
+    const sent = await delivery.once(async (tx) => {
+      if (writer) await writer(tx, row);
+      else await (tx as EntityManager).insert(Notification, row);
+    });
     if (!sent.done) this.skipped++;
     else if (++this.written === this.faults.crashAfter) process.kill(process.pid, 'SIGKILL');
   }

@@ -1,6 +1,11 @@
 import { defineResource } from 'nestjs-transition-guard';
 import { orderMachine, orderPayloads } from '../../../../machines/order.machine.js';
+import { ormFromEnv } from '../orm/orm.js';
+import { ormStores } from '../orm/orm-stores.js';
 import { OrderStore } from './order.store.js';
+
+/** ORM=prisma|drizzle|mikro-orm: the order's stores on that ORM (TypeORM by default). */
+const orm = ormFromEnv();
 
 /**
  * The order resource: its machine, its store and its payload schemas, declared once.
@@ -9,7 +14,7 @@ import { OrderStore } from './order.store.js';
 export const order = defineResource({
   resource: 'order',
   machine: orderMachine,
-  store: OrderStore,
+  store: orm === 'typeorm' ? OrderStore : ormStores(orm).order,
   payloads: orderPayloads,
   locking: process.env.ORDER_LOCKING === 'pessimistic' ? 'pessimistic' : 'optimistic',
 });

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { freshDatabase } from '../support/pg-database.js';
+import { generatedClient } from '../support/prisma-client.js';
+import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../race/postgres-cluster.js';
+
+/**
+ * The demo with its order stores on each other ORM (`ORM=prisma|drizzle|mikro-orm npm start`),
+ * on SQLite and on PostgreSQL: an order paid with an Idempotency-Key (and the retry replayed),
+ * shipped, refused a cancel with the full 409 body, notified once per committed PAY and SHIP
+ * through that ORM's outbox, its history read back. (TypeORM, the default, runs every other
+ * demo suite; the PostgreSQL race runs the demo on TypeORM and Prisma.)
+ */
+const ORMS = ['prisma', 'drizzle', 'mikro-orm'] as const;
+const databases = [
+  'SQLite',
+  ...(process.env.TG_POSTGRES_URL ? (['PostgreSQL'] as const) : []),
+] as const;
+if (!process.env.TG_POSTGRES_URL)
+  console.warn('demo on other ORMs, PostgreSQL: TG_POSTGRES_URL is unset');
+
+describe.each(ORMS.flatMap((orm) => databases.map((db) => [orm, db] as const)))(
+  'the demo with ORM=%s on %s',
+  (orm, database) => {
+    let demo: DemoProcess;
+    let cleanup: () => Promise<void>;
+
+    beforeAll(async () => {
+      if (orm === 'prisma') generatedClient(database === 'SQLite' ? 'sqlite' : 'postgresql');
+      let env: Record<string, string>;
+      if (database === 'SQLite') {
+        const dir = mkdtempSync(join(tmpdir(), 'tg-demo-orm-'));
+        env = { SQLITE_FILE: join(dir, 'demo.sqlite') };
+        cleanup = () => Promise.resolve(rmSync(dir, { recursive: true, force: true }));
+      } else {
+        const fresh = await freshDatabase(`tg_demo_${orm.replace('-', '_')}`);
+        if (!fresh) throw new Error('no PostgreSQL server');
+        env = { DATABASE_URL: fresh.url };
+        cleanup = fresh.stop;
+      }
+      demo = await startDemoProcess({ ...env, ORM: orm });
+    }, 120_000);
+    afterAll(async () => {
+      if (demo) await stopDemoProcess(demo);
+      await cleanup?.();
+    });
+
+    it('pays once, ships, refuses a cancel, notifies once per transition and keeps the history', async () => {
+      const http = () => request(demo.url);
+      const created = await http().post('/orders').send({ total: 100 }).expect(201);
+      const id = String(created.body.id);
+      const pay = () =>
+        http()
+          .post(`/orders/${id}/pay`)
+          .set('Idempotency-Key', `pay-${id}`)
+          .set('X-User-Id', 'ann')
+          .send({ amount: 100 });
+      const paid = await pay().expect(200);
+      expect(paid.body).toMatchObject({ state: 'paid', paid: 100, version: 1 });
+      expect(paid.headers.etag).toBe('"v1"');
+      const replay = await pay().expect(200);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.body).toEqual(paid.body);
+      const shipped = await http()
+        .post(`/orders/${id}/ship`)
+        .send({ carrier: 'UPS', trackingNumber: '1Z999' })
+        .expect(200);
+      expect(shipped.body).toMatchObject({ state: 'shipped', carrier: 'UPS', version: 2 });
+      const refused = await http().post(`/orders/${id}/cancel`).send({}).expect(409);
+      expect(refused.body).toMatchObject({
+        code: 'ILLEGAL_TRANSITION',
+        currentState: 'shipped',
+        reason: 'no-transition',
+        allowedEvents: ['DELIVER'],
+      });
+      // The relay polls every 200 ms: wait for both notifications (bounded).
+      let notifications: { event: string; transitionId: string }[] = [];
+      for (let i = 0; i < 50 && notifications.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        notifications = (await http().get(`/orders/${id}/notifications`).expect(200)).body;
+      }
+      const history = (await http().get(`/orders/${id}/history`).expect(200)).body as {
+        entries: { event: string; transitionId: string; version: number }[];
+      };
+      expect(history.entries.map((e) => [e.event, e.version])).toEqual([
+        ['SHIP', 2],
+        ['PAY', 1],
+      ]);
+      expect(notifications.map((n) => n.event)).toEqual(['PAY', 'SHIP']);
+      expect(notifications.map((n) => n.transitionId)).toEqual(
+        [...history.entries].reverse().map((e) => e.transitionId),
+      );
+      await new Promise((r) => setTimeout(r, 400)); // another relay round: nothing more
+      expect((await http().get(`/orders/${id}/notifications`).expect(200)).body).toHaveLength(2);
+    }, 60_000);
+  },
+);
