@@ -4,6 +4,12 @@ import type { TransitionRecord } from '../store/index.js';
  * What the event-emitter and CQRS bridges publish for a committed transition, after the commit,
  * through the transactional outbox: at least once (a retry after a failed delivery publishes it
  * again), so listeners key their effects on `transitionId`.
+ *
+ * @example
+ * @OnEvent('transition.order.SHIP', { suppressErrors: false })
+ * async shipped(event: TransitionCommitted) {
+ *   await mailer.send(event.record.resourceId, { dedupeKey: event.transitionId });
+ * }
  */
 export class TransitionCommitted {
   constructor(
@@ -24,6 +30,11 @@ export class TransitionCommitted {
   }
 }
 
-/** `transition.<resource>.<event>`: the name the event-emitter bridge emits under. */
+/**
+ * `transition.<resource>.<event>`: the name the event-emitter bridge emits under.
+ *
+ * @example
+ * @OnEvent(transitionEventName('order', 'PAY'))
+ */
 export const transitionEventName = (resource: string, event: string): string =>
   `transition.${resource}.${event}`;
