@@ -58,7 +58,8 @@ async function start(imports: unknown[], providers: Type[]) {
     imports: [
       ...(imports as Type[]),
       TransitionGuardModule.forRoot({
-        outbox: { store: MemoryOutboxStore, relay: false, backoff: { baseMs: 1, maxMs: 1 } },
+        // A failed delivery is due again 200 ms later: never within the same drain().
+        outbox: { store: MemoryOutboxStore, relay: false, backoff: { baseMs: 200, maxMs: 200 } },
       }),
       TransitionGuardModule.forFeature([letter]),
     ],
@@ -104,7 +105,7 @@ describe('the event-emitter bridge', () => {
       await outbox.drain();
       expect(listener.opened).toHaveLength(1);
       expect(await outbox.pending()).toHaveLength(1); // failed: pending again, after its backoff
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 250));
       await outbox.drain();
       expect(listener.opened).toHaveLength(2);
       expect(listener.opened[1].transitionId).toBe(listener.opened[0].transitionId);
