@@ -111,21 +111,15 @@ class BenchController {
   @Post('a/orders/:id/pay')
   @HttpCode(200)
   @Transition(order, 'PAY')
-  async aPay(@CurrentTransition() t: CurrentTransition<typeof order, 'PAY'>) {
-    const c = await this.transitions.commit(t, (base) => ({
-      paid: base.context.paid + t.payload.amount,
-    }));
-    return { id: Number(t.id), state: c.to, version: c.version };
+  aPay(@CurrentTransition() t: CurrentTransition<typeof order, 'PAY'>) {
+    return this.commitPay(t);
   }
 
   @Post('ao/orders/:id/pay')
   @HttpCode(200)
   @Transition(outboxed, 'PAY')
-  async aoPay(@CurrentTransition() t: CurrentTransition<typeof outboxed, 'PAY'>) {
-    const c = await this.transitions.commit(t, (base) => ({
-      paid: base.context.paid + t.payload.amount,
-    }));
-    return { id: Number(t.id), state: c.to, version: c.version };
+  aoPay(@CurrentTransition() t: CurrentTransition<typeof outboxed, 'PAY'>) {
+    return this.commitPay(t);
   }
 
   @Post('ap/orders/:id/pay')
@@ -143,31 +137,22 @@ class BenchController {
   @Post('a-drizzle/orders/:id/pay')
   @HttpCode(200)
   @Transition(orderDrizzle, 'PAY')
-  async aDrizzlePay(@CurrentTransition() t: CurrentTransition<typeof orderDrizzle, 'PAY'>) {
-    const c = await this.transitions.commit(t, (base) => ({
-      paid: base.context.paid + t.payload.amount,
-    }));
-    return { id: Number(t.id), state: c.to, version: c.version };
+  aDrizzlePay(@CurrentTransition() t: CurrentTransition<typeof orderDrizzle, 'PAY'>) {
+    return this.commitPay(t);
   }
 
   @Post('a-prisma/orders/:id/pay')
   @HttpCode(200)
   @Transition(orderPrisma, 'PAY')
-  async aPrismaPay(@CurrentTransition() t: CurrentTransition<typeof orderPrisma, 'PAY'>) {
-    const c = await this.transitions.commit(t, (base) => ({
-      paid: base.context.paid + t.payload.amount,
-    }));
-    return { id: Number(t.id), state: c.to, version: c.version };
+  aPrismaPay(@CurrentTransition() t: CurrentTransition<typeof orderPrisma, 'PAY'>) {
+    return this.commitPay(t);
   }
 
   @Post('a-mikro-orm/orders/:id/pay')
   @HttpCode(200)
   @Transition(orderMikro, 'PAY')
-  async aMikroPay(@CurrentTransition() t: CurrentTransition<typeof orderMikro, 'PAY'>) {
-    const c = await this.transitions.commit(t, (base) => ({
-      paid: base.context.paid + t.payload.amount,
-    }));
-    return { id: Number(t.id), state: c.to, version: c.version };
+  aMikroPay(@CurrentTransition() t: CurrentTransition<typeof orderMikro, 'PAY'>) {
+    return this.commitPay(t);
   }
 
   @Post('a/orders/:id/ship')
@@ -176,6 +161,14 @@ class BenchController {
   async aShip(@CurrentTransition() t: CurrentTransition<typeof order, 'SHIP'>) {
     const c = await this.transitions.commit(t);
     return { id: Number(t.id), state: c.to };
+  }
+
+  /** The legal PAY committed: the new `paid`, written with the state (route (a) and its variants). */
+  private async commitPay(t: CurrentTransition<typeof order, 'PAY'>) {
+    const c = await this.transitions.commit(t, (base) => ({
+      paid: base.context.paid + t.payload.amount,
+    }));
+    return { id: Number(t.id), state: c.to, version: c.version };
   }
 
   @Post(':impl/orders/:id/pay')

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { canonicalJson } from '../../core/index.js';
 import { callDatabase } from '../database-failures.js';
 import type {
   ClaimedMessage,
@@ -8,21 +7,8 @@ import type {
   OutboxStatus,
   OutboxStore,
 } from '../outbox-store.interface.js';
-import type { TransitionRecord } from '../transition-store.interface.js';
+import { OUTBOX_INSERTED, outboxInsertValues, outboxMessageOf } from '../outbox-rows.js';
 import { plainRow, type SqlConnection, type SqlRow } from './sql-connection.js';
-
-/** The columns of `transition_outbox` an INSERT writes, in order. */
-const INSERTED = [
-  'transitionId',
-  'handler',
-  'record',
-  'payload',
-  'status',
-  'attempts',
-  'availableAtMs',
-  'lockedUntilMs',
-  'createdAtMs',
-] as const;
 
 /**
  * The transactional outbox in raw SQL on an ORM's connection (`SqlConnection`), for SQLite and
@@ -56,22 +42,7 @@ export class SqlOutboxStore implements OutboxStore {
           '(outbox messages commit with the transition). Give the resource such a store.',
       );
     }
-    const now = Date.now();
-    const params: unknown[] = [];
-    for (const m of messages) {
-      params.push(
-        m.record.transitionId,
-        m.handler,
-        JSON.stringify(m.record),
-        canonicalJson(m.payload),
-        'pending',
-        0,
-        now,
-        0,
-        now,
-      );
-    }
-    await q.execute(this.sql.insert(messages.length), params);
+    await q.execute(this.sql.insert(messages.length), outboxInsertValues(messages, Date.now()));
   }
 
   async claim(options: { limit: number; leaseMs: number; now: Date }): Promise<ClaimedMessage[]> {
@@ -143,18 +114,7 @@ export class SqlOutboxStore implements OutboxStore {
 
 function message(raw: SqlRow): OutboxMessage {
   const row = plainRow(raw);
-  const parsed = JSON.parse(String(row.record)) as TransitionRecord & { at: string };
-  return {
-    id: String(row.id),
-    handler: String(row.handler),
-    record: { ...parsed, at: new Date(parsed.at) },
-    payload: JSON.parse(String(row.payload)) as Record<string, unknown>,
-    status: String(row.status) as OutboxStatus,
-    attempts: Number(row.attempts),
-    availableAt: new Date(Number(row.availableAtMs)),
-    lastError: (row.lastError as string | null) ?? null,
-    createdAt: new Date(Number(row.createdAtMs)),
-  };
+  return outboxMessageOf((property) => row[property]);
 }
 
 /** The outbox's SQL for the connection's dialect, built once. */
@@ -166,8 +126,11 @@ function statements(connection: SqlConnection) {
   return {
     insert: (n: number) => {
       let i = 0;
-      const values = Array.from({ length: n }, () => `(${INSERTED.map(() => p(++i)).join(', ')})`);
-      return `INSERT INTO ${t} (${INSERTED.map((c) => `"${c}"`).join(', ')}) VALUES ${values.join(', ')}`;
+      const values = Array.from(
+        { length: n },
+        () => `(${OUTBOX_INSERTED.map(() => p(++i)).join(', ')})`,
+      );
+      return `INSERT INTO ${t} (${OUTBOX_INSERTED.map((c) => `"${c}"`).join(', ')}) VALUES ${values.join(', ')}`;
     },
     claim:
       `UPDATE ${t} SET "claim" = ${p(1)}, "lockedUntilMs" = ${p(2)}, "attempts" = "attempts" + 1 ` +

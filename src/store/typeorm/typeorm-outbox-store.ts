@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type EntityTarget, type QueryRunner } from 'typeorm';
-import { canonicalJson } from '../../core/index.js';
+import { OUTBOX_INSERTED, outboxInsertValues, outboxMessageOf } from '../outbox-rows.js';
 import type {
   ClaimedMessage,
   NewOutboxMessage,
@@ -9,7 +9,6 @@ import type {
   OutboxStatus,
   OutboxStore,
 } from '../outbox-store.interface.js';
-import type { TransitionRecord } from '../transition-store.interface.js';
 import { onConnection } from './connection-queue.js';
 import { HandledTransitionEntry, TransitionOutboxEntry } from './outbox.entities.js';
 import { callDatabase } from '../database-failures.js';
@@ -58,23 +57,8 @@ export class TypeOrmOutboxStore implements OutboxStore {
           '(outbox messages commit with the transition). Give the resource such a store.',
       );
     }
-    const now = Date.now();
     const insert = this.statements().insert(messages.length);
-    const params: unknown[] = [];
-    for (const m of messages) {
-      params.push(
-        m.record.transitionId,
-        m.handler,
-        JSON.stringify(m.record),
-        canonicalJson(m.payload),
-        'pending',
-        0,
-        now,
-        0,
-        now,
-      );
-    }
-    await manager.query(insert, params);
+    await manager.query(insert, outboxInsertValues(messages, Date.now()));
   }
 
   async claim(options: { limit: number; leaseMs: number; now: Date }): Promise<ClaimedMessage[]> {
@@ -174,18 +158,7 @@ export class TypeOrmOutboxStore implements OutboxStore {
 
   private message(raw: Raw): OutboxMessage {
     const c = this.statements().c;
-    const parsed = JSON.parse(String(raw[c('record')])) as TransitionRecord & { at: string };
-    return {
-      id: String(raw[c('id')]),
-      handler: String(raw[c('handler')]),
-      record: { ...parsed, at: new Date(parsed.at) },
-      payload: JSON.parse(String(raw[c('payload')])) as Record<string, unknown>,
-      status: String(raw[c('status')]) as OutboxStatus,
-      attempts: Number(raw[c('attempts')]),
-      availableAt: new Date(Number(raw[c('availableAtMs')])),
-      lastError: (raw[c('lastError')] as string | null) ?? null,
-      createdAt: new Date(Number(raw[c('createdAtMs')])),
-    };
+    return outboxMessageOf((property) => raw[c(property)]);
   }
 
   private statements(): OutboxStatements {
@@ -250,17 +223,7 @@ class OutboxStatements {
 
   /** The INSERT of `n` messages. */
   insert(n: number): string {
-    const columns = [
-      'transitionId',
-      'handler',
-      'record',
-      'payload',
-      'status',
-      'attempts',
-      'availableAtMs',
-      'lockedUntilMs',
-      'createdAtMs',
-    ];
+    const columns = OUTBOX_INSERTED;
     let i = 0;
     const values = Array.from(
       { length: n },

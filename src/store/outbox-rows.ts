@@ -1,0 +1,51 @@
+import { canonicalJson } from '../core/index.js';
+import type { NewOutboxMessage, OutboxMessage, OutboxStatus } from './outbox-store.interface.js';
+import type { TransitionRecord } from './transition-store.interface.js';
+
+/** The columns of `transition_outbox` an INSERT writes, in order (by property name). */
+export const OUTBOX_INSERTED = [
+  'transitionId',
+  'handler',
+  'record',
+  'payload',
+  'status',
+  'attempts',
+  'availableAtMs',
+  'lockedUntilMs',
+  'createdAtMs',
+] as const;
+
+/** The INSERT's parameters for `messages`, in `OUTBOX_INSERTED` order, message after message. */
+export function outboxInsertValues(messages: readonly NewOutboxMessage[], now: number): unknown[] {
+  const params: unknown[] = [];
+  for (const m of messages) {
+    params.push(
+      m.record.transitionId,
+      m.handler,
+      JSON.stringify(m.record),
+      canonicalJson(m.payload),
+      'pending',
+      0,
+      now,
+      0,
+      now,
+    );
+  }
+  return params;
+}
+
+/** An outbox row as a message; `value(property)` reads a column of the raw row. */
+export function outboxMessageOf(value: (property: string) => unknown): OutboxMessage {
+  const parsed = JSON.parse(String(value('record'))) as TransitionRecord & { at: string };
+  return {
+    id: String(value('id')),
+    handler: String(value('handler')),
+    record: { ...parsed, at: new Date(parsed.at) },
+    payload: JSON.parse(String(value('payload'))) as Record<string, unknown>,
+    status: String(value('status')) as OutboxStatus,
+    attempts: Number(value('attempts')),
+    availableAt: new Date(Number(value('availableAtMs'))),
+    lastError: (value('lastError') as string | null) ?? null,
+    createdAt: new Date(Number(value('createdAtMs'))),
+  };
+}
