@@ -13,7 +13,7 @@ import { describeMachineInfo, machineInfo } from './machine-info.js';
 import { printStores, storesBench } from './stores.bench.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-/** `BENCH_ONLY=http`: the HTTP tables alone (results in bench/results/bench.http.json). */
+/** `BENCH_ONLY=http`: the HTTP tables alone (results in bench/results/bench.http[.quick].json). */
 const ONLY_HTTP = process.env.BENCH_ONLY === 'http';
 const name = (impl: Impl) => `(${impl}) ${IMPLS[impl]}`;
 const f = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
@@ -91,7 +91,7 @@ if (http.skipped) console.log(`\n${http.skipped}`);
 if (ONLY_HTTP) {
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(
-    new URL('./results/bench.http.json', import.meta.url),
+    new URL(`./results/bench.http${QUICK ? '.quick' : ''}.json`, import.meta.url),
     JSON.stringify({ meta, http }, null, 2) + '\n',
   );
   process.exit(0);
