@@ -14,8 +14,18 @@ import { MachinesController } from './machines/machines.controller.js';
 import { DocsController, OpenApiHolder } from './docs/docs.controller.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { ormFromEnv } from './orm/orm.js';
-import { OrmModule } from './orm/orm-module.js';
-import { ormStores } from './orm/orm-stores.js';
+
+// ORM=prisma|drizzle|mikro-orm: the order's stores, its Idempotency-Keys and the outbox on that
+// ORM, on the tables TypeORM creates; TypeORM (the default) otherwise. Loaded only when asked for.
+const orm = ormFromEnv();
+const other =
+  orm === 'typeorm'
+    ? undefined
+    : {
+        orm,
+        stores: (await import('./orm/orm-stores.js')).ormStores(orm),
+        module: (await import('./orm/orm-module.js')).OrmModule,
+      };
 
 export interface AppOptions {
   database: DatabaseConfig;
@@ -45,15 +55,12 @@ const header = (name: string) => (request: { headers: Record<string, unknown> })
 @Module({})
 export class AppModule {
   static forRoot(options: AppOptions): DynamicModule {
-    // ORM=prisma|drizzle|mikro-orm: the order's stores, its Idempotency-Keys and the outbox on
-    // that ORM, on the tables TypeORM creates; TypeORM (the default) otherwise.
-    const orm = ormFromEnv();
-    const stores = orm === 'typeorm' ? undefined : ormStores(orm);
+    const stores = other?.stores;
     return {
       module: AppModule,
       imports: [
         TypeOrmModule.forRoot(databaseOptions(options.database)),
-        ...(orm === 'typeorm' ? [] : [OrmModule.forRoot(orm, options.database)]),
+        ...(other ? [other.module.forRoot(other.orm, options.database)] : []),
         TransitionGuardModule.forRoot({
           problemDetails: options.problemDetails ?? false,
           // Demo only: roles and the caller's identity come from headers (X-User-Role,

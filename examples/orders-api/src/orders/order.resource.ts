@@ -1,11 +1,14 @@
 import { defineResource } from 'nestjs-transition-guard';
 import { orderMachine, orderPayloads } from '../../../../machines/order.machine.js';
 import { ormFromEnv } from '../orm/orm.js';
-import { ormStores } from '../orm/orm-stores.js';
 import { OrderStore } from './order.store.js';
 
-/** ORM=prisma|drizzle|mikro-orm: the order's stores on that ORM (TypeORM by default). */
+/**
+ * ORM=prisma|drizzle|mikro-orm: the order's stores on that ORM (TypeORM by default). The other
+ * ORMs' wiring is loaded only then: a default start does not load Prisma, Drizzle or MikroORM.
+ */
 const orm = ormFromEnv();
+const other = orm === 'typeorm' ? undefined : (await import('../orm/orm-stores.js')).ormStores(orm);
 
 /**
  * The order resource: its machine, its store and its payload schemas, declared once.
@@ -14,7 +17,7 @@ const orm = ormFromEnv();
 export const order = defineResource({
   resource: 'order',
   machine: orderMachine,
-  store: orm === 'typeorm' ? OrderStore : ormStores(orm).order,
+  store: other?.order ?? OrderStore,
   payloads: orderPayloads,
   locking: process.env.ORDER_LOCKING === 'pessimistic' ? 'pessimistic' : 'optimistic',
 });
