@@ -52,6 +52,20 @@ for (const r of http.rows.filter((x) => x.scenario === 'legal')) {
     `| ${r.database} | ${r.platform} | ${name(r.impl)} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${pct(r.rps, d1?.rps)} | ${pct(r.rps, d3?.rps)} | ${pct(r.p99, d3?.p99)} |`,
   );
 }
+console.log(
+  '\n## HTTP: legal TRACK (an event no guard decides), read then commit (a), the guard committing in one statement (a1), by hand\n',
+);
+console.log(
+  '| database | platform | implementation | req/s | p50 ms | p99 ms | req/s vs (d1) | req/s vs (d3) | p99 vs (d1) |',
+);
+console.log('|---|---|---|---:|---:|---:|---:|---:|---:|');
+for (const r of http.rows.filter((x) => x.scenario === 'track')) {
+  const d1 = find(r, 'd1');
+  const d3 = find(r, 'd3');
+  console.log(
+    `| ${r.database} | ${r.platform} | ${name(r.impl)} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${pct(r.rps, d1?.rps)} | ${pct(r.rps, d3?.rps)} | ${pct(r.p99, d1?.p99)} |`,
+  );
+}
 console.log("\n## The outbox's cost on the legal route: (ao) vs (a)\n");
 console.log('| database | platform | req/s (a) | req/s (ao) | (ao) vs (a) | p99 (a) | p99 (ao) |');
 console.log('|---|---|---:|---:|---:|---:|---:|');

@@ -7,6 +7,7 @@ import {
   Inject,
   Injectable,
   Module,
+  NotFoundException,
   Param,
   Post,
   type INestApplication,
@@ -17,6 +18,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import {
+  CommittedTransition,
   CurrentTransition,
   defineResource,
   OnTransition,
@@ -33,7 +35,11 @@ import {
 } from '../../src/store/typeorm/index.js';
 import { orderMachine, orderPayloads } from '../../machines/order.machine.js';
 import { Order } from '../../examples/orders-api/src/orders/order.entity.js';
-import { HandWritten } from './hand-written.js';
+import { HandWritten, type Track } from './hand-written.js';
+import {
+  trackedOrderMachine,
+  trackedOrderPayloads,
+} from '../../test/support/tracked-order.machine.js';
 import { orderDrizzle, orderMikro, orderPrisma, ormProviders } from './orm-stores.js';
 
 /**
@@ -70,6 +76,17 @@ const outboxed = defineResource({
   payloads: orderPayloads,
 });
 
+/**
+ * The same orders under a machine whose TRACK (a new carrier and tracking number for a shipped
+ * order) no guard and no context decides: what the guard can commit in one statement (a1).
+ */
+const tracked = defineResource({
+  resource: 'order-tracked',
+  machine: trackedOrderMachine,
+  store: BenchOrderStore,
+  payloads: trackedOrderPayloads,
+});
+
 @Injectable()
 class PaymentListener {
   delivered = 0;
@@ -84,6 +101,7 @@ export const IMPLS = {
   a: '@Transition + commit',
   ao: '@Transition + commit + outbox message',
   ap: '@Transition + commit, pessimistic',
+  a1: '@Transition({ commit }): the guard commits, one statement',
   'a-drizzle': '@Transition + commit, DrizzleTransitionStore',
   'a-prisma': '@Transition + commit, PrismaTransitionStore',
   'a-mikro-orm': '@Transition + commit, MikroOrmTransitionStore',
@@ -153,6 +171,32 @@ class BenchController {
   @Transition(orderMikro, 'PAY')
   aMikroPay(@CurrentTransition() t: CurrentTransition<typeof orderMikro, 'PAY'>) {
     return this.commitPay(t);
+  }
+
+  @Post('a/orders/:id/track')
+  @HttpCode(200)
+  @Transition(tracked, 'TRACK')
+  async aTrack(@CurrentTransition() t: CurrentTransition<typeof tracked, 'TRACK'>) {
+    const { carrier, trackingNumber } = t.payload;
+    const c = await this.transitions.commit(t, { carrier, trackingNumber });
+    return { id: Number(t.id), state: c.to, version: c.version };
+  }
+
+  @Post('a1/orders/:id/track')
+  @HttpCode(200)
+  @Transition(tracked, 'TRACK', {
+    commit: { changes: (p) => ({ carrier: p.carrier, trackingNumber: p.trackingNumber }) },
+  })
+  a1Track(@CommittedTransition() c: CommittedTransition) {
+    return { id: Number(c.id), state: c.to, version: c.version };
+  }
+
+  @Post(':impl/orders/:id/track')
+  @HttpCode(200)
+  track(@Param('impl') impl: string, @Param('id') id: string, @Body() body: Track) {
+    if (impl === 'd1') return this.hand.d1Track(Number(id), body);
+    if (impl === 'd3') return this.hand.d3Track(Number(id), body);
+    throw new NotFoundException();
   }
 
   @Post('a/orders/:id/ship')
@@ -227,9 +271,12 @@ export async function createBenchApp(
         commit: { maxRetries: 10 },
         outbox: { store: TypeOrmOutboxStore, pollIntervalMs: 200 },
       }),
-      TransitionGuardModule.forFeature([order, outboxed, orderDrizzle, orderPrisma, orderMikro], {
-        imports: [OrmModule],
-      }),
+      TransitionGuardModule.forFeature(
+        [order, outboxed, tracked, orderDrizzle, orderPrisma, orderMikro],
+        {
+          imports: [OrmModule],
+        },
+      ),
     ],
     controllers: [BenchController],
     providers: [HandWritten, PaymentListener],

@@ -5,6 +5,7 @@ import { orderMachine } from '../../machines/order.machine.js';
 import { Order } from '../../examples/orders-api/src/orders/order.entity.js';
 
 type Pay = { amount: number };
+export type Track = { carrier: string; trackingNumber: string };
 
 /**
  * What careful engineers write by hand instead of the library, for the benchmark's baselines,
@@ -121,6 +122,40 @@ export class HandWritten {
           `UPDATE orders SET paid = paid + $1, version = version + 1 WHERE id = $2 AND version = $3 RETURNING version`,
         ),
         [amount, id, row.version],
+      ),
+    );
+    if (!written) throw new ConflictException(`order ${id} moved; refetch and retry`);
+    return { id, state: row.status, version: written.version };
+  }
+
+  /** TRACK, (d1): one conditional UPDATE of a shipped order's carrier and tracking number. */
+  async d1Track(id: number, { carrier, trackingNumber }: Track) {
+    const written = firstRow(
+      await this.db.query(
+        this.sql(
+          `UPDATE orders SET status = 'shipped', version = version + 1, carrier = $1, "trackingNumber" = $2 WHERE id = $3 AND status = 'shipped' RETURNING version`,
+        ),
+        [carrier, trackingNumber, id],
+      ),
+    );
+    if (!written) throw new ConflictException(`order ${id} is not shipped`);
+    return { id, state: 'shipped', version: written.version };
+  }
+
+  /** TRACK, (d3): read, check, compare-and-set by version. */
+  async d3Track(id: number, { carrier, trackingNumber }: Track) {
+    const [row] = (await this.db.query(
+      this.sql(`SELECT status, version FROM orders WHERE id = $1`),
+      [id],
+    )) as { status: string; version: number }[];
+    if (!row) throw new NotFoundException();
+    if (row.status !== 'shipped') throw new ConflictException(`order ${id} is ${row.status}`);
+    const written = firstRow(
+      await this.db.query(
+        this.sql(
+          `UPDATE orders SET version = version + 1, carrier = $1, "trackingNumber" = $2 WHERE id = $3 AND version = $4 RETURNING version`,
+        ),
+        [carrier, trackingNumber, id, row.version],
       ),
     );
     if (!written) throw new ConflictException(`order ${id} moved; refetch and retry`);

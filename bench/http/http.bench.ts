@@ -42,14 +42,19 @@ export const LEGAL: readonly Impl[] = [
   'd3',
 ];
 export const REFUSED: readonly Impl[] = ['a', 'b'];
+/** TRACK on a shipped order: read then commit (a), the guard's one statement (a1), by hand. */
+export const TRACKERS: readonly Impl[] = ['a', 'a1', 'd1', 'd3'];
 /** Contention: the ways that are correct under concurrency, and (b) to count what it loses. */
 export const CONTENDERS: readonly Impl[] = ['a', 'ap', 'b', 'd1', 'd2', 'd3'];
+
+/** Legal PAY, refused SHIP, legal TRACK (the one-statement path's event). */
+export type Scenario = 'legal' | 'refused' | 'track';
 
 export interface HttpRow {
   database: string;
   platform: string;
   impl: Impl;
-  scenario: 'legal' | 'refused';
+  scenario: Scenario;
   rps: number;
   p50: number;
   p99: number;
@@ -183,13 +188,16 @@ export async function httpBench(): Promise<{ rows: HttpRow[]; skipped?: string }
 }
 
 async function measure(d: BenchDatabase, platform: string, base: string): Promise<HttpRow[]> {
-  const runs: { impl: Impl; scenario: 'legal' | 'refused' }[] = [
+  const runs: { impl: Impl; scenario: Scenario }[] = [
     ...LEGAL.map((impl) => ({ impl, scenario: 'legal' as const })),
     ...REFUSED.map((impl) => ({ impl, scenario: 'refused' as const })),
+    ...TRACKERS.map((impl) => ({ impl, scenario: 'track' as const })),
   ];
   const pending = await insertOrders(d, 'pending', 300);
   const cancelled = await insertOrders(d, 'cancelled', 10);
-  const run = async (impl: Impl, scenario: 'legal' | 'refused', amount?: number) => {
+  const shipped = await insertOrders(d, 'shipped', 300);
+  const tracking = { carrier: 'UPS', trackingNumber: '1Z' };
+  const run = async (impl: Impl, scenario: Scenario, amount?: number) => {
     const r =
       scenario === 'legal'
         ? await cannon(
@@ -198,15 +206,22 @@ async function measure(d: BenchDatabase, platform: string, base: string): Promis
             { amount: 1 },
             amount,
           )
-        : await cannon(
-            base,
-            cancelled.map((id) => `/${impl}/orders/${id}/ship`),
-            { carrier: 'UPS', trackingNumber: '1Z' },
-            amount,
-          );
+        : scenario === 'track'
+          ? await cannon(
+              base,
+              shipped.map((id) => `/${impl}/orders/${id}/track`),
+              tracking,
+              amount,
+            )
+          : await cannon(
+              base,
+              cancelled.map((id) => `/${impl}/orders/${id}/ship`),
+              tracking,
+              amount,
+            );
     // Two of ten connections can still meet on one of 300 orders: a careful route answers 409
     // then (d3 at once, (a) past its retries). Past 10%, the table would measure contention.
-    const bad = scenario === 'legal' ? r.other : r.ok;
+    const bad = scenario === 'refused' ? r.ok : r.other;
     if (bad > (r.ok + r.other) * 0.1) {
       throw new Error(`${d.name} ${platform} ${impl} ${scenario}: ${r.ok} 2xx, ${r.other} other`);
     }

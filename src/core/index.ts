@@ -34,6 +34,7 @@ export type {
   TransitionResult,
   EventExplanation,
   ValidatorOptions,
+  ContextFreeTransitions,
 } from './types.js';
 export {
   machineFromDefinition,

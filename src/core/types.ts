@@ -104,3 +104,15 @@ export interface ValidatorOptions {
   /** A name for messages ("Cannot SHIP order"); defaults to the machine id. */
   readonly name?: string;
 }
+
+/**
+ * An event's transitions when no guard and no context decides them (`transitions`: from each
+ * state that accepts it, where it leads; `roles`: what it needs, the same everywhere), or `why`
+ * not. See `TransitionValidator.contextFree`.
+ */
+export type ContextFreeTransitions =
+  | {
+      readonly transitions: readonly { readonly from: StoredState; readonly to: StoredState }[];
+      readonly roles: readonly string[];
+    }
+  | { readonly why: string };

@@ -16,8 +16,10 @@ import { TransitionTarget } from './transition-target.js';
 import { describeMachine, type MachineDescription } from './machine-description.js';
 import type {
   AllowedTransition,
+  ContextFreeTransitions,
   EventExplanation,
   EventInput,
+  PayloadIssue,
   PayloadSchema,
   RefusalReason,
   RefusedTransition,
@@ -203,6 +205,60 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
   /** The payload schema declared for an event type, if any. */
   payloadSchema(type: string): PayloadSchema | undefined {
     return this.payloads.get(type);
+  }
+
+  /**
+   * The event's transitions when no guard and no context decides them: from each state that
+   * accepts it, where it leads (`transitions`), and the roles it needs (the same from every
+   * state). Then a store can commit it in one conditional statement (`WHERE state IN (...)`)
+   * without reading the row first. Otherwise `why`: the guard that decides it, or what else does.
+   *
+   * @example
+   * createValidator(orderMachine).contextFree('CANCEL');
+   * // { transitions: [{ from: 'pending', to: 'cancelled' }, { from: 'paid', to: 'cancelled' }], roles: [] }
+   * createValidator(orderMachine).contextFree('SHIP'); // { why: "guard 'paidInFull' decides it in state 'paid'" }
+   */
+  contextFree(type: string): ContextFreeTransitions {
+    if (!this.hasEvent(type) || !this.index.isDeclaredEvent(type)) {
+      return { why: `the machine declares no event '${type}'` };
+    }
+    if (this.index.dynamicTarget) {
+      return {
+        why: 'guarded eventless transitions or raised events make where it leads depend on context',
+      };
+    }
+    const transitions: { from: StoredState; to: StoredState }[] = [];
+    let roles: readonly string[] | undefined;
+    for (const path of this.states) {
+      const config = this.configs.resolve(path);
+      if (typeof config.from !== 'string') return { why: 'the machine has parallel states' };
+      // A compound state is stored as its initial child: that one is visited on its own.
+      if (config.from !== path || config.done) continue;
+      const plan = this.declaredPlan(config, type);
+      if (plan.empty) continue;
+      const first = plan.chain?.[0];
+      if (!first) return { why: 'the machine has parallel states' };
+      if (first.guard) return { why: `guard '${first.guard.name}' decides it in state '${path}'` };
+      if (first.inert) continue;
+      const to = this.target.of(config.value, this.index.defaultContext, plan.bareEvent);
+      if (to === undefined) return { why: `where it leads from '${path}' cannot be computed` };
+      const own = first.roles ?? NONE;
+      if (roles && roles.join() !== own.join()) {
+        return { why: `it needs different roles from different states` };
+      }
+      roles = own;
+      transitions.push({ from: config.from, to });
+    }
+    return { transitions, roles: roles ?? NONE };
+  }
+
+  /**
+   * The issues of an event's payload against its schema, or undefined when it is valid (or the
+   * event has no schema). What `check` answers `invalid-payload` with, without a state.
+   */
+  payloadIssues(event: EventObject): PayloadIssue[] | undefined {
+    const schema = this.payloads.get(event.type);
+    return schema ? validatePayload(schema, event) : undefined;
   }
 
   /** The plan of an event the machine declares (always there). */

@@ -9,6 +9,18 @@ export function etagFor(version: number | undefined | null): string | undefined 
   return version === undefined || version === null ? undefined : `"v${version}"`;
 }
 
+/**
+ * The version a strong ETag of {@link etagFor} names, or undefined for any other tag.
+ *
+ * @example
+ * versionOfEtag('"v3"'); // 3
+ */
+export function versionOfEtag(tag: string): number | undefined {
+  const match = /^"v(0|[1-9][0-9]{0,15})"$/.exec(tag);
+  const version = match ? Number(match[1]) : undefined;
+  return version !== undefined && Number.isSafeInteger(version) ? version : undefined;
+}
+
 /** `If-Match` as data: `*`, or the strong entity tags listed (weak ones never match, section 13.1.1). */
 export type IfMatch = { readonly any: true } | { readonly any: false; readonly tags: string[] };
 

@@ -1,4 +1,4 @@
-export { etagFor, parseIfMatch, ifMatchHolds, type IfMatch } from './etag.js';
+export { etagFor, parseIfMatch, ifMatchHolds, versionOfEtag, type IfMatch } from './etag.js';
 export {
   parseIdempotencyKey,
   requestFingerprint,

@@ -21,6 +21,7 @@ export type {
 export { TransitionRegistry, type RegisteredResource } from './module/transition-registry.js';
 export { Transition, type TransitionDecoratorOptions } from './decorators/transition.decorator.js';
 export { CurrentTransition } from './decorators/current-transition.decorator.js';
+export type { GuardCommit } from './decorators/transition-metadata.js';
 export type { IdSource } from './decorators/transition-metadata.js';
 export { TransitionGuard } from './guard/transition.guard.js';
 export { ResourceIdPipe } from './guard/resource-id.pipe.js';
@@ -44,8 +45,8 @@ export {
   type OnTransitionMetadata,
 } from './outbox/on-transition.decorator.js';
 export { TransitionOutbox, type RegisteredHandler } from './outbox/transition-outbox.js';
+export { CommittedTransition } from './decorators/committed-transition.decorator.js';
 export type {
-  CommittedTransition,
   CommitOptions,
   SendOptions,
   TransitionChanges,

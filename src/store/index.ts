@@ -5,6 +5,7 @@ export type {
   TransitionRecord,
   CompareAndSetOptions,
   WriteResult,
+  Written,
   LockedDecision,
   HistoryQuery,
   HistoryEntry,

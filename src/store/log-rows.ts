@@ -45,6 +45,24 @@ export const LOG_COLUMNS = [
 export const logColumnName = (property: (typeof LOG_COLUMNS)[number]): string =>
   property === 'from' ? 'from_state' : property === 'to' ? 'to_state' : property;
 
+/**
+ * The record as written: with the version the write gave the row when the write did not compare
+ * versions (the caller could not know it), else as given.
+ */
+export function writtenRecord(
+  record: TransitionRecord,
+  compared: boolean,
+  version: number | undefined,
+): TransitionRecord {
+  return compared || version === undefined || record.version === version
+    ? record
+    : { ...record, version };
+}
+
+/** The version a write gives a locked row: one more than it had, when it keeps one. */
+export const nextVersion = (row: { readonly version?: number }): number | undefined =>
+  row.version === undefined ? undefined : row.version + 1;
+
 /** The row a store writes for a committed transition. */
 export function logRowOf(record: TransitionRecord): LogRow {
   return {

@@ -1,5 +1,6 @@
 import { sameState, type StoredState } from '../core/index.js';
 import { assertChangesAllowed } from './store-errors.js';
+import { writtenRecord } from './log-rows.js';
 import { MEMORY_SCOPE } from './memory-outbox-store.js';
 import type {
   CompareAndSetOptions,
@@ -59,9 +60,13 @@ export class MemoryTransitionStore<
       if (expected.version !== undefined && row.version !== expected.version) {
         return { written: false };
       }
-      await options.beforeCommit?.(undefined);
-      const written = this.write(id, row, next.state, next.changes, options.record);
-      return options.returning ? { written: true, row: written } : { written: true };
+      const version = row.version + 1;
+      await options.beforeCommit?.(undefined, { version });
+      const record = writtenRecord(options.record, expected.version !== undefined, version);
+      const written = this.write(id, row, next.state, next.changes, record);
+      return options.returning
+        ? { written: true, version, row: written }
+        : { written: true, version };
     });
   }
 
@@ -80,7 +85,7 @@ export class MemoryTransitionStore<
         version: row.version,
       });
       assertChangesAllowed(decision.changes, OWNED);
-      await decision.beforeCommit?.(undefined);
+      await decision.beforeCommit?.(undefined, { version: row.version + 1 });
       const written = this.write(id, row, decision.state, decision.changes, decision.record);
       return options.returning ? { row: written } : {};
     });

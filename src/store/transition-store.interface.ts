@@ -59,20 +59,30 @@ export interface HistoryPage {
 }
 
 export interface CompareAndSetOptions {
+  /**
+   * The log row. When `expected.version` is undefined and the store keeps a version, the version
+   * is the one written (the row's, whatever it was), not `record.version`.
+   */
   readonly record: TransitionRecord;
   /**
    * Runs after the row matched and was updated, before the change is committed, inside the same
    * transaction where the store has transactions (`tx` is then its handle, e.g. a TypeORM
-   * EntityManager). Throwing rolls the whole change back.
+   * EntityManager), with the version written. Throwing rolls the whole change back.
    */
-  readonly beforeCommit?: (tx: unknown) => Promise<void> | void;
+  readonly beforeCommit?: (tx: unknown, written: Written) => Promise<void> | void;
   /** Return the row as written (`RETURNING` where the database has it, else a read in the write's transaction). */
   readonly returning?: boolean;
 }
 
+/** What a write wrote: the row's new version, when the store keeps one. */
+export interface Written {
+  readonly version: number | undefined;
+}
+
 /** What a write did: nothing (the row was not as expected), or written, with the row when asked. */
 export type WriteResult =
-  { readonly written: false } | { readonly written: true; readonly row?: unknown };
+  | { readonly written: false }
+  | { readonly written: true; readonly version?: number; readonly row?: unknown };
 
 /**
  * What a pessimistic commit writes, decided with the row locked: the next state, the changes,
@@ -82,7 +92,7 @@ export interface LockedDecision<TChanges extends object = Record<string, unknown
   readonly state: StoredState;
   readonly changes?: TChanges;
   readonly record: TransitionRecord;
-  readonly beforeCommit?: (tx: unknown) => Promise<void> | void;
+  readonly beforeCommit?: (tx: unknown, written: Written) => Promise<void> | void;
 }
 
 /**

@@ -94,7 +94,7 @@ export function describeOutboxStore(name: string, open: () => Promise<OpenedOutb
       ).rejects.toThrow('a later write failed');
       expect(await o.messageCount()).toBe(0);
       expect(await o.parcels.load(parcelId)).toMatchObject({ state: 'ready', version: 0 });
-      expect(await send(2)).toEqual({ written: true });
+      expect(await send(2)).toEqual({ written: true, version: 1 });
       const [message] = await o.outbox.list({ status: 'pending', limit: 10 });
       expect(message).toMatchObject({
         handler: 'Mailer.sent',

@@ -733,7 +733,7 @@ for (const backend of mikroBackends) {
             { state: 'assigned' },
             { record: record(id, 'ASSIGN', 1) },
           ),
-        ).toEqual({ written: true });
+        ).toEqual({ written: true, version: 1 });
         expect(managed).toMatchObject({ state: 'assigned', version: 1 });
         managed.owner = 'ann';
         await em.flush(); // a later unit-of-work write, on the refreshed entity

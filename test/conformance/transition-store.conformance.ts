@@ -32,8 +32,12 @@ export interface StoreHarness {
   open(): Promise<OpenedStore>;
 }
 
-export const record = (id: string, event: string, version: number): TransitionRecord => ({
-  transitionId: `00000000-0000-4000-8000-${String(version).padStart(12, '0')}`,
+export const record = (
+  id: string,
+  event: string,
+  version: number | undefined,
+): TransitionRecord => ({
+  transitionId: `00000000-0000-4000-8000-${String(version ?? 999).padStart(12, '0')}`,
   resource: 'ticket',
   resourceId: id,
   event,
@@ -78,7 +82,7 @@ export function describeTransitionStore(harness: StoreHarness): void {
         { state: 'assigned', changes: { owner: 'ann' } },
         { record: record(id, 'ASSIGN', 1) },
       );
-      expect(hit).toEqual({ written: true });
+      expect(hit).toEqual({ written: true, version: 1 });
       expect(await store.load(id)).toMatchObject({
         state: 'assigned',
         version: 1,
@@ -176,6 +180,52 @@ export function describeTransitionStore(harness: StoreHarness): void {
       );
       expect(inside).toBe(true);
       if (opened.log) expect(await opened.log(id)).toEqual([{ event: 'CLOSE', version: 1 }]);
+    });
+
+    it('compares the state alone when no version is expected, and reports the version written', async () => {
+      const { store } = opened;
+      const id = await opened.insert('open');
+      await store.compareAndSet(
+        id,
+        { state: 'open', version: 0 },
+        { state: 'open' },
+        {
+          record: record(id, 'TOUCH', 1),
+        },
+      );
+      // The caller did not read the row: it knows the state, not the version (the guard's
+      // one-statement commit). The store writes and logs the version it gave the row.
+      const seen: unknown[] = [];
+      const written = await store.compareAndSet(
+        id,
+        { state: 'open' },
+        { state: 'closed' },
+        {
+          record: record(id, 'CLOSE', undefined),
+          beforeCommit: (_tx, w) => {
+            seen.push(w.version);
+          },
+        },
+      );
+      expect(written).toEqual({ written: true, version: 2 });
+      expect(seen).toEqual([2]);
+      expect(await store.load(id)).toMatchObject({ state: 'closed', version: 2 });
+      if (opened.log) {
+        expect(await opened.log(id)).toEqual([
+          { event: 'TOUCH', version: 1 },
+          { event: 'CLOSE', version: 2 },
+        ]);
+      }
+      // A state that moved is a miss, whatever the version.
+      const miss = await store.compareAndSet(
+        id,
+        { state: 'open' },
+        { state: 'closed' },
+        {
+          record: record(id, 'CLOSE', undefined),
+        },
+      );
+      expect(miss).toEqual({ written: false });
     });
 
     it('answers StoreUnavailableError when the database cannot be reached', async () => {

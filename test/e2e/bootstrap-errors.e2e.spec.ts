@@ -3,7 +3,7 @@ import { Controller, Inject, Injectable, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { createMachine } from 'xstate';
+import { createMachine, setup } from 'xstate';
 import { z } from 'zod';
 import {
   defineResource,
@@ -188,6 +188,64 @@ describe('bootstrap errors that name the fix', () => {
       entities: [User],
       resource: { resource: 'user', machine: userMachine, store: userStore() },
       options: { idPattern: /^[0-9]+$/ },
+    });
+  });
+
+  describe('routes whose guard commits (commit)', () => {
+    const lockableUser = setup({
+      types: {} as { context: { locked: boolean } },
+      guards: { notLocked: ({ context }) => !context.locked },
+    }).createMachine({
+      id: 'user',
+      initial: 'active',
+      context: { locked: false },
+      states: {
+        active: { on: { SUSPEND: { target: 'suspended', guard: 'notLocked' } } },
+        suspended: { on: { REACTIVATE: 'active' } },
+      },
+    });
+    @Controller('users')
+    class GuardedCommit {
+      @Post(':id/suspend')
+      @Transition('user', 'SUSPEND', { commit: true })
+      suspend() {}
+    }
+    @Controller('users')
+    class BodyEventCommit {
+      @Post(':id/events')
+      @Transition('user', undefined, { commit: true })
+      send() {}
+    }
+    @Controller('users')
+    class PlainCommit {
+      @Post(':id/reactivate')
+      @Transition('user', 'REACTIVATE', { commit: true })
+      reactivate() {}
+    }
+
+    it('an event a guard decides, an event from the body, a resource without a store', async () => {
+      const resource = { resource: 'user', machine: lockableUser, store: userStore() };
+      await expect(
+        boot({ entities: [User], resource, controllers: [GuardedCommit] }),
+      ).rejects.toThrow(
+        "@Transition('user', 'SUSPEND', { commit }) on GuardedCommit.suspend: SUSPEND cannot be committed without reading the row: guard 'notLocked' decides it in state 'active'. Drop commit and call TransitionService.commit(t) in the handler (@CurrentTransition() t): it reads the row, so the machine's guards see it.",
+      );
+      await expect(
+        boot({ entities: [User], resource, controllers: [BodyEventCommit] }),
+      ).rejects.toThrow(
+        "@Transition('user', { commit }) on BodyEventCommit.send: the guard commits one fixed event; this route takes the event from the body.",
+      );
+      await expect(
+        boot({
+          entities: [User],
+          resource: { resource: 'user', machine: lockableUser, loader: UserLoader },
+          controllers: [PlainCommit],
+        }),
+      ).rejects.toThrow(
+        "@Transition('user', 'REACTIVATE', { commit }) on PlainCommit.reactivate: 'user' is registered with a loader only, and the guard commits through a store.",
+      );
+      // An event no guard decides, on a store: the app starts.
+      await boot({ entities: [User], resource, controllers: [PlainCommit] });
     });
   });
 

@@ -58,7 +58,7 @@ export async function listen(
   const app = await NestFactory.create(
     module as never,
     platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
-    { logger: false },
+    { logger: false, abortOnError: false },
   );
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

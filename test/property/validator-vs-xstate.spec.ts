@@ -119,3 +119,66 @@ describe('check() agrees with XState on random machines', () => {
     );
   });
 });
+
+describe('contextFree() agrees with XState on random machines', () => {
+  it('lists exactly the states XState takes the event from, whatever the context, and where to', () => {
+    let listed = 0;
+    let declined = 0;
+    fc.assert(
+      fc.property(
+        fc.integer(),
+        fc.array(
+          fc.record({ a: fc.integer({ min: 0, max: 6 }), b: fc.integer({ min: 0, max: 6 }) }),
+          {
+            minLength: 4,
+            maxLength: 4,
+          },
+        ),
+        (seed, contexts) => {
+          const { machine } = randomMachine(seed);
+          const validator = createValidator(machine);
+          const states = validator.states.filter((s) => {
+            try {
+              return validator.normalizeState(s) === s;
+            } catch {
+              return false;
+            }
+          });
+          for (const type of validator.events) {
+            const free = validator.contextFree(type);
+            if ('why' in free) {
+              declined++;
+              continue;
+            }
+            for (const state of states) {
+              const from = free.transitions.find((t) => same(t.from, state));
+              for (const context of contexts) {
+                const snapshot = machine.resolveState({
+                  value: toStateValue(state),
+                  context,
+                }) as AnyMachineSnapshot;
+                const can = snapshot.status !== 'done' && snapshot.can({ type });
+                if (can !== (from !== undefined)) {
+                  throw new Error(
+                    `seed ${seed}: ${state} + ${type} ctx ${JSON.stringify(context)}: xstate says ${can}, contextFree ${JSON.stringify(free)}`,
+                  );
+                }
+                if (!from) continue;
+                listed++;
+                const to = toStoredState(transition(machine, snapshot, { type })[0].value);
+                expect([seed, state, type, same(to, from.to)]).toEqual([seed, state, type, true]);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: RUNS * 4 },
+    );
+    // Both answers must occur, or the property proves little.
+    expect(listed).toBeGreaterThan(400);
+    expect(declined).toBeGreaterThan(100);
+    console.log(
+      `contextFree property: ${listed} listed transitions judged, ${declined} events declined`,
+    );
+  });
+});

@@ -5,6 +5,7 @@
 import { Controller, Post } from '@nestjs/common';
 import type { Repository } from 'typeorm';
 import {
+  CommittedTransition,
   CurrentTransition,
   defineResource,
   Transition,
@@ -54,6 +55,29 @@ export class TypedController {
     // @ts-expect-error the payload has no such field
     void t.payload.trackingNumbr;
   }
+
+  // The guard commits: `changes` gets the event's typed payload and returns the entity's fields.
+  @Post(':id/ship-now')
+  @Transition(order, 'SHIP', {
+    commit: { changes: (p) => ({ carrier: p.carrier, trackingNumber: p.trackingNumber }) },
+  })
+  shipNow(@CommittedTransition() c: CommittedTransition<typeof order>) {
+    assertType<Equal<typeof c.version, number | undefined>>(true);
+    // The row as written, typed from the store's entity.
+    void c.row?.trackingNumber;
+    // @ts-expect-error the row has no such column
+    void c.row?.trackingNumbr;
+  }
+
+  // @ts-expect-error changes naming a column the entity does not have
+  @Transition(order, 'SHIP', { commit: { changes: (p) => ({ carier: p.carrier }) } })
+  @Post(':id/ship-misspelled')
+  shipMisspelled() {}
+
+  // @ts-expect-error the SHIP payload has no amount
+  @Transition(order, 'SHIP', { commit: { changes: (p) => ({ paid: p.amount }) } })
+  @Post(':id/ship-amount')
+  shipAmount() {}
 
   // @ts-expect-error a misspelled event on a typed resource does not compile
   @Transition(order, 'SHIPP')

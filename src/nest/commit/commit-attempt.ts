@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredState } from '../../core/index.js';
-import type { TransitionRecord } from '../../store/index.js';
+import type { TransitionRecord, Written } from '../../store/index.js';
 import type { CheckedTransition } from './checked-transition.js';
 import type {
   CommitBase,
@@ -17,8 +17,25 @@ export interface Committed {
   readonly committed: CommittedTransition;
   readonly record: TransitionRecord;
   readonly changes: Record<string, unknown> | undefined;
-  readonly beforeCommit: ((tx: unknown) => Promise<void>) | undefined;
+  readonly beforeCommit: ((tx: unknown, written: Written) => Promise<void>) | undefined;
   readonly row?: unknown;
+}
+
+/**
+ * The try as written: with the version the store wrote when the try could not know it (a commit
+ * that compared the state only, without reading the row: the guard's one-statement commit).
+ */
+export function asWritten<T extends Pick<Committed, 'committed' | 'record'>>(
+  next: T,
+  written: { readonly version?: number },
+): T {
+  const { version } = written;
+  if (version === undefined || next.committed.version === version) return next;
+  return {
+    ...next,
+    committed: { ...next.committed, version },
+    record: { ...next.record, version },
+  };
 }
 
 /**
@@ -86,12 +103,18 @@ export class CommitAttempt {
     const messages = outbox.messagesFor(record, t.payload as Record<string, unknown>);
     const beforeCommit =
       before.length || idempotency || messages.length
-        ? async (tx: unknown) => {
-            for (const l of before) await l.beforeCommit?.(record, tx);
+        ? async (tx: unknown, written: Written) => {
+            const now = asWritten({ committed, record }, written);
+            for (const l of before) await l.beforeCommit?.(now.record, tx);
             // The key is marked committed in the same transaction as the state change,
-            await idempotency?.markCommitted(committed, exchange?.roles, tx);
+            await idempotency?.markCommitted(now.committed, exchange?.roles, tx);
             // and so are the outbox messages: delivered if and only if the transition commits.
-            if (messages.length) await outbox.enqueue(tx, messages);
+            if (messages.length) {
+              const payload = t.payload as Record<string, unknown>;
+              const sent =
+                now.record === record ? messages : outbox.messagesFor(now.record, payload);
+              await outbox.enqueue(tx, sent);
+            }
             this.wroteMessages = messages.length > 0;
           }
         : undefined;

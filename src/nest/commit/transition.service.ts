@@ -1,7 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AnyStateMachine } from 'xstate';
 import type { EventTypeOf } from '../../core/index.js';
-import type { HistoryPage, TransitionRecord, TransitionStore } from '../../store/index.js';
+import type {
+  HistoryPage,
+  JoinedTransaction,
+  TransitionRecord,
+  TransitionStore,
+} from '../../store/index.js';
 import { checkAudit } from '../guard/audit-fields.js';
 import { validId } from '../guard/request-readers.js';
 import type { TransitionResource } from '../module/resource-definition.js';
@@ -26,7 +31,7 @@ import type {
   TransitionChanges,
   TransitionListener,
 } from './commit.types.js';
-import { CommitAttempt, type Committed } from './commit-attempt.js';
+import { asWritten, CommitAttempt, type Committed } from './commit-attempt.js';
 import { recheck } from './recheck.js';
 import { TransitionExchange } from './transition-exchange.js';
 
@@ -88,17 +93,8 @@ export class TransitionService {
     changes?: TransitionChanges<TContext, NoInfer<TChanges>>,
     options: CommitOptions = {},
   ): Promise<CommittedTransition & { readonly row?: unknown }> {
-    const entry = this.registry.get(t.resource);
-    const store = entry?.store;
-    if (!entry || !store) throw new Error(messages.noStore(t.resource));
+    const { entry, store, attempt } = this.attemptOf(t, changes, options);
     const locking = options.locking ?? entry.locking;
-    const exchange = TransitionExchange.of(t);
-    const audit = options.audit && checkAudit(options.audit, codeAuditError);
-    const attempt = new CommitAttempt(t, exchange, this.hooksFor(t), changes, {
-      machineVersion: entry.machineVersion,
-      audit,
-      outbox: this.outbox,
-    });
     const locked = locking === 'pessimistic' ? store.commitLocked?.bind(store) : undefined;
     // Inside the app's transaction (a store with a transactionHost, in @Transactional()): the
     // write commits when that transaction does, and what follows a commit waits for it.
@@ -106,14 +102,74 @@ export class TransitionService {
     const done = locked
       ? await this.commitLocked(entry, locked, attempt, options)
       : await this.commitOptimistic(entry, store, attempt, options);
+    return this.settle(attempt, done, joined);
+  }
+
+  /**
+   * The guard's one-statement commit (`@Transition(..., { commit })`): writes `t` only if the row
+   * is in `t.from` (and at `t.version` when the client pinned one), without reading it first.
+   * Undefined when the row was not: the guard then reads it, to explain or to commit as
+   * `commit()` does.
+   */
+  async commitUnread<TContext, TChanges extends object>(
+    t: CheckedTransition<TContext, unknown, TChanges>,
+    changes: NoInfer<TChanges> | undefined,
+    options: { readonly returning?: boolean } = {},
+  ): Promise<(CommittedTransition & { readonly row?: unknown }) | undefined> {
+    const { store, attempt } = this.attemptOf(t, changes, {});
+    const joined = store.joinedTransaction?.();
+    const next = attempt.next({ state: t.from, context: t.context, version: t.version }, t.to, 1);
+    const written = await callStore(this.logger, t.resource, `Committing ${t.event}`, () =>
+      store.compareAndSet(
+        t.id,
+        { state: t.from, version: t.version },
+        { state: t.to, changes: next.changes },
+        { record: next.record, beforeCommit: next.beforeCommit, returning: options.returning },
+      ),
+    );
+    if (!written.written) return undefined;
+    return this.settle(attempt, { ...asWritten(next, written), row: written.row }, joined);
+  }
+
+  /** What one commit call writes with, once its transition is known to be uncommitted. */
+  private attemptOf<TContext, TChanges extends object>(
+    t: CheckedTransition<TContext, unknown, TChanges>,
+    changes: TransitionChanges<TContext, TChanges> | undefined,
+    options: CommitOptions,
+  ) {
+    const entry = this.registry.get(t.resource);
+    const store = entry?.store;
+    if (!entry || !store) throw new Error(messages.noStore(t.resource));
+    const exchange = TransitionExchange.of(t);
+    if (exchange?.committed) throw new Error(messages.committedTwice(t.resource, t.id, t.event));
+    const audit = options.audit && checkAudit(options.audit, codeAuditError);
+    const attempt = new CommitAttempt(t, exchange, this.hooksFor(t), changes, {
+      machineVersion: entry.machineVersion,
+      audit,
+      outbox: this.outbox,
+    });
+    return { entry, store, attempt };
+  }
+
+  /**
+   * After the write: the exchange learns what was committed, the outbox relay is nudged, the
+   * afterCommit hooks run; inside the app's transaction, when that one commits.
+   */
+  private async settle(
+    attempt: CommitAttempt,
+    done: Committed,
+    joined: JoinedTransaction | undefined,
+  ): Promise<CommittedTransition & { readonly row?: unknown }> {
+    const { exchange } = attempt;
+    const result = done.row === undefined ? done.committed : { ...done.committed, row: done.row };
     const settle = async () => {
-      if (exchange) exchange.committed = done.committed;
+      if (exchange) exchange.committed = result;
       if (attempt.wroteMessages) this.outbox.nudge();
       for (const l of attempt.listeners) await this.runAfter(l, done.record);
     };
     if (joined) joined.afterCommit(settle);
     else await settle();
-    return done.row === undefined ? done.committed : { ...done.committed, row: done.row };
+    return result;
   }
 
   /** Compare-and-set; on a lost race, reload, re-check, retry (bounded) or answer. */
@@ -136,7 +192,7 @@ export class TransitionService {
           { record: next.record, beforeCommit: next.beforeCommit, returning: options.returning },
         ),
       );
-      if (written.written) return { ...next, row: written.row };
+      if (written.written) return { ...asWritten(next, written), row: written.row };
       // Lost the race: the row is not in the state (or version) the check saw. Reload, re-check.
       const fresh = await callStore(this.logger, t.resource, `Reloading ${t.id}`, () =>
         store.load(t.id),

@@ -22,6 +22,24 @@ export interface TransitionMetadata {
   readonly checkOnly?: boolean;
   /** Audit fields (`reason`, `comment`, `metadata`) come from the body. */
   readonly audit?: boolean;
+  /** The guard commits the transition itself, before the handler runs. */
+  readonly commit?: GuardCommit;
+}
+
+/**
+ * A route whose guard commits the transition itself (`@Transition(order, 'DELIVER', { commit })`):
+ * for an event no guard and no context decides, in one conditional statement, `UPDATE ... WHERE
+ * id = ? AND state = ? [AND version = ?]`, without reading the row first (the row is read only
+ * to explain a refusal). The handler runs after the commit and gets `@CommittedTransition()`.
+ */
+export interface GuardCommit<
+  TPayload = Record<string, unknown>,
+  TChanges extends object = Record<string, unknown>,
+> {
+  /** The other fields written with the state, from the payload (the row is not read first). */
+  readonly changes?: (payload: TPayload) => TChanges | undefined;
+  /** Return the row as written too (`row` of `@CommittedTransition()`). */
+  readonly returning?: boolean;
 }
 
 /** Metadata key of `@Transition()` on a handler or a controller class. */

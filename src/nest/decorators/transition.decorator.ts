@@ -5,19 +5,25 @@ import {
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
-import type { AnyStateMachine } from 'xstate';
+import type { AnyStateMachine, ContextFrom } from 'xstate';
 import type { EventTypeOf } from '../../core/index.js';
 import { TransitionExceptionFilter } from '../errors/transition-exception.filter.js';
 import { TransitionGuard } from '../guard/transition.guard.js';
-import type { TransitionResource } from '../module/resource-definition.js';
+import type { PayloadSchemas, TransitionResource } from '../module/resource-definition.js';
 import { TransitionInterceptor } from '../response/transition.interceptor.js';
 import {
   TRANSITION_METADATA,
   type IdSource,
+  type GuardCommit,
   type TransitionMetadata,
 } from './transition-metadata.js';
+import type { ChangesOf, PayloadOf } from '../commit/checked-transition.js';
+import type { TransitionStore } from '../../store/index.js';
 
-export interface TransitionDecoratorOptions {
+export interface TransitionDecoratorOptions<
+  TPayload = Record<string, unknown>,
+  TChanges extends object = Record<string, unknown>,
+> {
   /**
    * Where the resource id comes from. Default: the route param `id`. A string names another route
    * param; `{ header }`, `{ query }` or a function of the request are also accepted.
@@ -39,6 +45,13 @@ export interface TransitionDecoratorOptions {
    * bootstrap error. Wrong types or sizes answer 400 `INVALID_AUDIT`.
    */
   readonly audit?: boolean;
+  /**
+   * The guard commits the transition itself, in one conditional statement without reading the
+   * row first, before the handler runs; the handler gets `@CommittedTransition()`. For an event
+   * no guard and no context decides (`TransitionValidator.contextFree`): else a bootstrap error.
+   * `true`, or `{ changes: (payload) => fields, returning }`.
+   */
+  readonly commit?: true | GuardCommit<TPayload, TChanges>;
 }
 
 /**
@@ -61,10 +74,16 @@ export interface TransitionDecoratorOptions {
  * @Transition(order, undefined, { idempotency: true })
  * send(@CurrentTransition() t: CurrentTransition<typeof order>) { ... }
  */
-export function Transition<M extends AnyStateMachine>(
-  resource: TransitionResource<M>,
-  event?: EventTypeOf<M>,
-  options?: TransitionDecoratorOptions,
+export function Transition<
+  M extends AnyStateMachine,
+  S extends TransitionStore<ContextFrom<M>, object>,
+  P extends PayloadSchemas,
+  // `& string` keeps the literal ('SHIP') instead of widening it to every event of M.
+  E extends EventTypeOf<M> & string,
+>(
+  resource: TransitionResource<M, S, P>,
+  event?: E,
+  options?: NoInfer<TransitionDecoratorOptions<PayloadOf<M, P, E>, ChangesOf<S>>>,
 ): ClassDecorator & MethodDecorator;
 /** A resource by name: the event is checked at bootstrap, not at compile time. */
 export function Transition(
@@ -75,7 +94,7 @@ export function Transition(
 export function Transition(
   resource: TransitionResource | string,
   event?: string,
-  options: TransitionDecoratorOptions = {},
+  options: TransitionDecoratorOptions<never, object> = {},
 ): ClassDecorator & MethodDecorator {
   const metadata: TransitionMetadata = {
     resource: typeof resource === 'string' ? resource : resource.resource,
@@ -85,6 +104,10 @@ export function Transition(
     ...(options.idempotency ? { idempotency: true } : {}),
     ...(options.checkOnly ? { checkOnly: true } : {}),
     ...(options.audit ? { audit: true } : {}),
+    // Typed per route by the overloads; the guard calls `changes` with the checked payload.
+    ...(options.commit
+      ? { commit: (options.commit === true ? {} : options.commit) as GuardCommit }
+      : {}),
   };
   return applyDecorators(
     SetMetadata(TRANSITION_METADATA, metadata),

@@ -92,6 +92,12 @@ export const messages = {
   notHttp: (where: string, type: string) =>
     `@Transition() on ${where} was reached from a '${type}' context; TransitionGuard reads HTTP requests. ` +
     `Subclass TransitionGuard and override getRequest() (and getId()/getEvent() if needed) for '${type}', then use your guard.`,
+  committedTwice: (resource: string, id: string, event: string) =>
+    `TransitionService.commit(): ${event} on ${resource} ${id} was committed already, by the guard ` +
+    `(the route's @Transition() has commit). Take @CommittedTransition() in the handler instead of committing again.`,
+  guardWithoutService: (guard: string) =>
+    `${guard} commits for a route with @Transition(..., { commit }), but was built without TransitionService: ` +
+    `pass it on as the fifth argument of super(reflector, registry, options, idempotencyStore, transitions).`,
   noForRoot: (what: string) =>
     `${what} needs TransitionGuardModule.forRoot() (or forRootAsync()) imported once, in the application's root module.`,
 };

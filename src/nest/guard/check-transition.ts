@@ -2,6 +2,7 @@ import { InternalServerErrorException, type Logger } from '@nestjs/common';
 import {
   GuardEvaluationError,
   UnknownStateError,
+  type PayloadIssue,
   type TransitionResult,
 } from '../../core/index.js';
 import { IllegalTransitionException } from '../errors/illegal-transition.exception.js';
@@ -89,11 +90,21 @@ export function refusal(
   result: Extract<TransitionResult, { allowed: false }>,
 ): Error {
   return result.reason === 'invalid-payload'
-    ? InvalidTransitionRequestException.of(
-        'INVALID_PAYLOAD',
-        resource,
-        messages.invalidPayload(event, result.issues ?? []),
-        { id, event, issues: result.issues ?? [] },
-      )
+    ? invalidPayload(resource, id, event, result.issues ?? [])
     : IllegalTransitionException.refused(resource, id, result);
+}
+
+/** 400 `INVALID_PAYLOAD`, with the schema's issues. */
+export function invalidPayload(
+  resource: string,
+  id: string,
+  event: string,
+  issues: readonly PayloadIssue[],
+): Error {
+  return InvalidTransitionRequestException.of(
+    'INVALID_PAYLOAD',
+    resource,
+    messages.invalidPayload(event, issues),
+    { id, event, issues },
+  );
 }

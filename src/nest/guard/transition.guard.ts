@@ -19,7 +19,12 @@ import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../module/options.js';
 import { TransitionRegistry, type RegisteredResource } from '../module/transition-registry.js';
 import { checkPreconditions, readIfMatch } from '../preconditions/preconditions.js';
-import { checkTransition, loadResource, refusal } from './check-transition.js';
+import { checkTransition, invalidPayload, loadResource, refusal } from './check-transition.js';
+import { unreadPreconditions } from './unread-commit.js';
+import { TransitionService } from '../commit/transition.service.js';
+import type { GuardCommit } from '../decorators/transition-metadata.js';
+import type { IfMatch } from '../../http/index.js';
+import type { TransitionAudit } from './audit-fields.js';
 import type { GuardRequest } from './guard-request.js';
 import { takeAudit } from './audit-fields.js';
 import {
@@ -52,6 +57,11 @@ export class TransitionGuard implements CanActivate {
   protected readonly logger = new Logger('TransitionGuard');
   protected readonly options: ResolvedTransitionGuardOptions;
   protected readonly idempotencyStore: IdempotencyStore;
+  /**
+   * Commits for routes whose guard commits (`@Transition(..., { commit })`). Optional for
+   * subclasses built before `commit` existed: such routes then fail, naming the fix.
+   */
+  protected readonly transitions: TransitionService | undefined;
 
   constructor(
     @Inject(Reflector) protected readonly reflector: Reflector,
@@ -59,10 +69,12 @@ export class TransitionGuard implements CanActivate {
     // Optional only to fail with a message naming the fix instead of Nest's resolution error.
     @Optional() @Inject(TRANSITION_GUARD_OPTIONS) options?: ResolvedTransitionGuardOptions,
     @Optional() @Inject(IDEMPOTENCY_STORE) idempotencyStore?: IdempotencyStore,
+    @Optional() @Inject(TransitionService) transitions?: TransitionService,
   ) {
     if (!options || !idempotencyStore) throw new Error(messages.noForRoot('TransitionGuard'));
     this.options = options;
     this.idempotencyStore = idempotencyStore;
+    this.transitions = transitions;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -116,6 +128,14 @@ export class TransitionGuard implements CanActivate {
       return;
     }
     try {
+      // The guard commits, without reading the row first when one statement can decide.
+      const commit = meta.commit;
+      if (
+        commit &&
+        (await this.commitUnread(request, entry, id, requested, ifMatch, opened, audit, commit))
+      ) {
+        return;
+      }
       const loaded = await loadResource(entry, id, requested.type, request, this.logger);
       const { event, pinned } = checkPreconditions(entry, id, loaded, requested, ifMatch);
       const result = checkTransition(entry, id, loaded, event, this.logger);
@@ -135,12 +155,80 @@ export class TransitionGuard implements CanActivate {
         audit,
         correlationId: asCorrelationId(this.options.getCorrelationId(request)),
       };
-      TransitionExchange.checked(request, transition, pinned, opened, result.roles);
+      const exchange = TransitionExchange.checked(
+        request,
+        transition,
+        pinned,
+        opened,
+        result.roles,
+      );
+      if (commit) {
+        const changes = commit.changes?.(event.payload);
+        exchange.committed = commit.returning
+          ? await this.committer().commit(transition, changes, { returning: true })
+          : await this.committer().commit(transition, changes);
+      }
     } catch (err) {
-      // Refused or failed before the handler: nothing changed, so the key is free again.
-      await opened?.abandon();
+      // Refused or failed before committing: nothing changed, so the key is free again.
+      if (!TransitionExchange.ofRequest(request)?.committed) await opened?.abandon();
       throw err;
     }
+  }
+
+  /**
+   * The guard's commit without a read (`commit` on an event no guard and no context decides):
+   * one conditional write per state the event leaves from. False when none matched (or the
+   * preconditions need the row): the row is then read, to explain the refusal or to commit.
+   */
+  private async commitUnread(
+    request: GuardRequest,
+    entry: RegisteredResource,
+    id: string,
+    requested: RequestedEvent,
+    ifMatch: IfMatch | undefined,
+    opened: IdempotencySession | undefined,
+    audit: TransitionAudit | undefined,
+    commit: GuardCommit,
+  ): Promise<boolean> {
+    const free = entry.contextFree(requested.type);
+    const pre = unreadPreconditions(requested, ifMatch);
+    if ('why' in free || !pre) return false;
+    const { event } = pre;
+    const issues = entry.validator.payloadIssues({ ...event.payload, type: event.type });
+    if (issues) throw invalidPayload(entry.resource, id, event.type, issues);
+    const roles = free.roles.length ? free.roles : undefined;
+    if (roles) this.requireRoles(request, entry, id, event.type, roles);
+    const changes = commit.changes?.(event.payload);
+    const returning = commit.returning === true;
+    const actor = this.getActor(request);
+    const correlationId = asCorrelationId(this.options.getCorrelationId(request));
+    for (const { from, to } of free.transitions) {
+      const transition: CheckedTransition = {
+        resource: entry.resource,
+        id,
+        event: event.type,
+        from,
+        to,
+        payload: event.payload,
+        context: undefined,
+        version: pre.version,
+        actor,
+        audit,
+        correlationId,
+      };
+      const exchange = TransitionExchange.checked(request, transition, pre.pinned, opened, roles);
+      const done = await this.committer().commitUnread(transition, changes, { returning });
+      if (done) {
+        exchange.committed = done;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private committer(): TransitionService {
+    if (!this.transitions) throw new Error(messages.guardWithoutService(this.constructor.name));
+    return this.transitions;
   }
 
   private requireRoles(

@@ -86,3 +86,38 @@ export function auditProblem(
   }
   return undefined;
 }
+
+/**
+ * A route whose guard commits (`commit`) what one conditional statement cannot: an event that a
+ * guard or context decides, an event from the body, a resource without a store.
+ */
+export function guardCommitProblem(
+  entry: RegisteredResource,
+  meta: TransitionMetadata,
+  where: string,
+): string | undefined {
+  if (!meta.commit) return undefined;
+  const decl = `@Transition('${meta.resource}'${meta.event === undefined ? '' : `, '${meta.event}'`}, { commit }) on ${where}`;
+  const instead = `Drop commit and call TransitionService.commit(t) in the handler (@CurrentTransition() t)`;
+  if (meta.event === undefined) {
+    return `${decl}: the guard commits one fixed event; this route takes the event from the body. ${instead}.`;
+  }
+  if (meta.checkOnly) return `${decl}: a route cannot be check-only and commit. Drop one of them.`;
+  if (!entry.store) {
+    return (
+      `${decl}: '${meta.resource}' is registered with a loader only, and the guard commits through a store. ` +
+      `Register it with a store ({ resource: '${meta.resource}', machine, store: YourStore }).`
+    );
+  }
+  const free = entry.contextFree(meta.event);
+  if ('why' in free) {
+    return (
+      `${decl}: ${meta.event} cannot be committed without reading the row: ${free.why}. ` +
+      `${instead}: it reads the row, so the machine's guards see it.`
+    );
+  }
+  if (!free.transitions.length) {
+    return `${decl}: no state of machine '${entry.machine.id}' accepts ${meta.event}.`;
+  }
+  return undefined;
+}

@@ -7,6 +7,7 @@ import {
   auditProblem,
   checkOnlyProblem,
   declarationProblem,
+  guardCommitProblem,
   idPatternProblem,
 } from './bootstrap-checks.js';
 import { TRANSITION_GUARD_OPTIONS } from './module-definition.js';
@@ -40,7 +41,9 @@ export class TransitionExplorer implements OnModuleInit {
         const entry = this.registry.get(meta.resource);
         const late = entry && checkOnlyProblem(entry, meta, where, injects);
         const audit = entry && auditProblem(entry, meta, where);
-        for (const p of [problem, ...(problem ? [] : [late, audit])]) if (p) problems.push(p);
+        const commits = entry && !problem ? guardCommitProblem(entry, meta, where) : undefined;
+        for (const p of [problem, ...(problem ? [] : [late, audit, commits])])
+          if (p) problems.push(p);
       };
       const onClass = this.reflector.get<TransitionMetadata | undefined>(
         TRANSITION_METADATA,

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { AnyStateMachine } from 'xstate';
-import { canonicalJson, createValidator, type TransitionValidator } from '../../core/index.js';
+import {
+  canonicalJson,
+  createValidator,
+  type ContextFreeTransitions,
+  type TransitionValidator,
+} from '../../core/index.js';
 import type { TransitionStore } from '../../store/index.js';
 import type { TransitionResource } from './resource-definition.js';
 import type { StateLoader } from './state-loader.interface.js';
@@ -18,6 +23,8 @@ export interface RegisteredResource {
   readonly locking: 'optimistic' | 'pessimistic';
   /** A hash of the machine's definition (12 hex digits), logged with each transition. */
   readonly machineVersion: string;
+  /** The validator's `contextFree(event)`, computed once per event. */
+  readonly contextFree: (event: string) => ContextFreeTransitions;
 }
 
 /**
@@ -67,6 +74,7 @@ export class TransitionRegistry {
         .update(canonicalJson(validator.describe(), 10_000))
         .digest('hex')
         .slice(0, 12),
+      contextFree: memo((event) => validator.contextFree(event)),
     };
     this.entries.set(name, entry);
     return entry;
@@ -98,4 +106,13 @@ export class TransitionRegistry {
   resources(): string[] {
     return [...this.entries.keys()];
   }
+}
+
+/** A function of an event type, called once per type. */
+function memo<T>(of: (event: string) => T): (event: string) => T {
+  const known = new Map<string, T>();
+  return (event) => {
+    if (!known.has(event)) known.set(event, of(event));
+    return known.get(event) as T;
+  };
 }

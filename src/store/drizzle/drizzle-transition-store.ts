@@ -16,7 +16,7 @@ import {
 } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import { encodeState, type StoredState } from '../../core/index.js';
-import { historyPageOf, logRowOf, type LogRow } from '../log-rows.js';
+import { historyPageOf, logRowOf, nextVersion, writtenRecord, type LogRow } from '../log-rows.js';
 import { callDatabase } from '../database-failures.js';
 import { canonicalKey, keyValue, keyTypeOf, type KeyType } from '../key-types.js';
 import { resourceOfRow } from '../row-resource.js';
@@ -105,6 +105,8 @@ export class DrizzleTransitionStore<
   private readonly idProperty: string;
   private readonly name: string;
   private readonly owned: string[];
+  /** What an UPDATE returns when the row is not asked for: the key and the version written. */
+  private readonly keyColumns: Record<string, Column>;
   private key: KeyType | undefined;
   /** The load, prepared once: Drizzle builds a query's SQL on every call otherwise. */
   private loadStatement: PreparedSelect | undefined;
@@ -122,6 +124,11 @@ export class DrizzleTransitionStore<
       this.idProperty,
       ...(options.versionProperty ? [options.versionProperty] : []),
     ];
+    const { versionProperty } = options;
+    this.keyColumns = {
+      [this.idProperty]: this.columns[this.idProperty],
+      ...(versionProperty ? { [versionProperty]: this.columns[versionProperty as string] } : {}),
+    };
   }
 
   /**
@@ -195,9 +202,11 @@ export class DrizzleTransitionStore<
     return this.call(alone ? 'plain' : 'transaction', async (q) => {
       const row = await this.runUpdate(q, update, options.returning ?? false);
       if (!row) return { written: false };
-      await this.writeLog(q, options.record);
-      if (options.beforeCommit) await options.beforeCommit(q);
-      return options.returning ? { written: true, row } : { written: true };
+      const { versionProperty } = this.options;
+      const version = versionProperty && (row[versionProperty as string] as number);
+      await this.writeLog(q, writtenRecord(options.record, withVersion, version));
+      if (options.beforeCommit) await options.beforeCommit(q, { version });
+      return options.returning ? { written: true, version, row } : { written: true, version };
     });
   }
 
@@ -227,7 +236,7 @@ export class DrizzleTransitionStore<
       const row = await this.runUpdate(q, update, options.returning ?? false);
       if (!row) throw new Error(`${this.name} ${id}: the locked row changed under its lock`);
       await this.writeLog(q, decision.record);
-      if (decision.beforeCommit) await decision.beforeCommit(q);
+      if (decision.beforeCommit) await decision.beforeCommit(q, { version: nextVersion(current) });
       return options.returning ? { row } : {};
     });
   }
@@ -299,9 +308,7 @@ export class DrizzleTransitionStore<
     wholeRow: boolean,
   ): Promise<Record<string, unknown> | undefined> {
     const written = q.update(this.options.table).set(update.set).where(update.where);
-    const rows = await (wholeRow
-      ? written.returning()
-      : written.returning({ id: this.columns[this.idProperty] }));
+    const rows = await (wholeRow ? written.returning() : written.returning(this.keyColumns));
     return rows[0];
   }
 

@@ -2,7 +2,15 @@ import { encodeState, type StoredState } from '../../core/index.js';
 import { callDatabase } from '../database-failures.js';
 import type { JoinedTransaction } from '../ambient-transaction.js';
 import { canonicalKey, keyValue, INT32_MAX, INT64_MAX, type KeyType } from '../key-types.js';
-import { historyPageOf, LOG_COLUMNS, logColumnName, logRowOf, type LogRow } from '../log-rows.js';
+import {
+  historyPageOf,
+  LOG_COLUMNS,
+  logColumnName,
+  logRowOf,
+  nextVersion,
+  writtenRecord,
+  type LogRow,
+} from '../log-rows.js';
 import { resourceOfRow } from '../row-resource.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
@@ -120,9 +128,12 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     return this.call(alone ? 'plain' : 'transaction', async (q) => {
       const rows = await q.query(update.sql, update.params);
       if (!rows[0]) return { written: false };
-      await this.writeLog(q, options.record);
-      if (options.beforeCommit) await options.beforeCommit(q.handle);
-      return options.returning ? { written: true, row: this.toRow(rows[0]) } : { written: true };
+      const { versionField } = this.options;
+      const version = versionField && Number(rows[0][this.columnOf(versionField)]);
+      await this.writeLog(q, writtenRecord(options.record, withVersion, version));
+      if (options.beforeCommit) await options.beforeCommit(q.handle, { version });
+      const row = options.returning ? { row: this.toRow(rows[0]) } : {};
+      return { written: true, version, ...row };
     });
   }
 
@@ -157,7 +168,8 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
       const written = await q.query(update.sql, update.params);
       if (!written[0]) throw new Error(`${this.name} ${id}: the locked row changed under its lock`);
       await this.writeLog(q, decision.record);
-      if (decision.beforeCommit) await decision.beforeCommit(q.handle);
+      if (decision.beforeCommit)
+        await decision.beforeCommit(q.handle, { version: nextVersion(current) });
       return options.returning ? { row: this.toRow(written[0]) } : {};
     });
   }
@@ -252,8 +264,12 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
 
   /** A quoted column, from a field name (`columns` maps those with `@map`). */
   private col(field: string): string {
+    return quote(this.columnOf(field));
+  }
+
+  private columnOf(field: string): string {
     const columns = this.options.columns as Record<string, string | undefined> | undefined;
-    return quote(columns?.[field] ?? field);
+    return columns?.[field] ?? field;
   }
 
   /** A row as the database returned it, with field names. */

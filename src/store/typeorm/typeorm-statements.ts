@@ -58,7 +58,7 @@ export class TypeOrmStatements<E extends ObjectLiteral> {
       if (version && withVersion) where += ` AND ${this.col(version)} = ${this.p(n)}`;
       const back = returning
         ? this.columns.map((c) => this.q(c.databaseName)).join(', ')
-        : this.col(id);
+        : [this.col(id), ...(version ? [this.col(version)] : [])].join(', ');
       sql = `UPDATE ${this.table} SET ${sets.join(', ')} WHERE ${where} RETURNING ${back}`;
       this.updates.set(key, sql);
     }

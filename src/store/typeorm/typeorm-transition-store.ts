@@ -7,7 +7,7 @@ import {
   type QueryRunner,
 } from 'typeorm';
 import { encodeState, type StoredState } from '../../core/index.js';
-import { historyPageOf, LOG_COLUMNS, logRowOf } from '../log-rows.js';
+import { historyPageOf, LOG_COLUMNS, logRowOf, nextVersion, writtenRecord } from '../log-rows.js';
 import { resourceOfRow } from '../row-resource.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
@@ -121,9 +121,11 @@ export class TypeOrmTransitionStore<
     const write = async (runner: QueryRunner): Promise<WriteResult> => {
       const row = await this.runUpdate(runner, update);
       if (!row) return { written: false };
-      await this.writeLog(runner, options.record);
-      if (options.beforeCommit) await options.beforeCommit(runner.manager);
-      return options.returning ? { written: true, row } : { written: true };
+      const { versionProperty } = this.options;
+      const version = versionProperty && (row[versionProperty] as number);
+      await this.writeLog(runner, writtenRecord(options.record, withVersion, version));
+      if (options.beforeCommit) await options.beforeCommit(runner.manager, { version });
+      return options.returning ? { written: true, version, row } : { written: true, version };
     };
     // The compare-and-set UPDATE is atomic on its own; a transaction is needed only when other
     // writes (the log row, beforeCommit hooks) must commit or roll back with it.
@@ -161,7 +163,9 @@ export class TypeOrmTransitionStore<
         const row = await this.runUpdate(runner, update);
         if (!row) throw new Error(`${this.name} ${id}: the locked row changed under its lock`);
         await this.writeLog(runner, decision.record);
-        if (decision.beforeCommit) await decision.beforeCommit(runner.manager);
+        if (decision.beforeCommit) {
+          await decision.beforeCommit(runner.manager, { version: nextVersion(current) });
+        }
         return options.returning ? { row } : {};
       }),
     );

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import type request from 'supertest';
 import {
+  CommittedTransition,
   CurrentTransition,
   defineResource,
   Transition,
@@ -54,6 +55,13 @@ export function storeOrdersModule(stores: {
         { returning: true },
       );
       return row;
+    }
+
+    @Post('cancel')
+    @HttpCode(200)
+    @Transition(order, 'CANCEL', { idempotency: true, commit: { returning: true } })
+    cancel(@CommittedTransition() c: CommittedTransition<typeof order>) {
+      return { from: c.from, version: c.version, row: c.row };
     }
   }
 
@@ -147,6 +155,26 @@ export function describeStoreBehindGuard(name: string, open: () => Promise<Store
       expect(burst.every((a) => a.status === 200 || a.status === 409)).toBe(true);
       expect(await db.row(id)).toMatchObject({ paid: 15, version: 2 });
       expect(await db.logCount(id)).toBe(2);
+    });
+
+    it('commits CANCEL in the guard, one conditional statement per source state', async () => {
+      const paid = await db.newOrder(100);
+      await pay(paid, 100).expect(200);
+      const res = await http().post(`/orders/${paid}/cancel`).send({}).expect(200);
+      expect(res.body).toMatchObject({ from: 'paid', version: 2, row: { status: 'cancelled' } });
+      expect(res.headers.etag).toBe('"v2"');
+      expect(await db.row(paid)).toMatchObject({ status: 'cancelled', version: 2 });
+      expect(await db.logCount(paid)).toBe(2);
+      // 20 racing CANCELs of a pending order: one winner, the others the full 409.
+      const id = await db.newOrder(100);
+      const cancels = await Promise.all(
+        Array.from({ length: 20 }, () => http().post(`/orders/${id}/cancel`).send({})),
+      );
+      expect(cancels.filter((a) => a.status === 200)).toHaveLength(1);
+      const refused = cancels.filter((a) => a.status === 409);
+      expect(refused.map((a) => a.body.reason)).toEqual(Array(19).fill('final-state'));
+      expect(await db.row(id)).toMatchObject({ status: 'cancelled', version: 1 });
+      expect(await db.logCount(id)).toBe(1);
     });
 
     it('answers 503 while the database is gone, never 500', async () => {

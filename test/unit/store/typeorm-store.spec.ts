@@ -80,7 +80,7 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
         { state: to, changes: { owner: 'ann' } },
         { record: record(from, to, 1) },
       ),
-    ).toEqual({ written: true });
+    ).toEqual({ written: true, version: 1 });
     expect(
       await store.compareAndSet(
         '1',
@@ -149,7 +149,11 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
         { state: 'done', changes: { owner: 'bo' } },
         { record: record(s, 'done', 1), returning: true },
       ),
-    ).toEqual({ written: true, row: { id: 1, state: 'done', version: 1, owner: 'bo' } });
+    ).toEqual({
+      written: true,
+      version: 1,
+      row: { id: 1, state: 'done', version: 1, owner: 'bo' },
+    });
   });
 
   it('commits under a lock: decides from the locked row, writes, logs; a refusal rolls back', async () => {

@@ -1,0 +1,319 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  Controller,
+  HttpCode,
+  Inject,
+  Injectable,
+  Module,
+  Post,
+  type INestApplication,
+} from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type request from 'supertest';
+import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
+import {
+  CommittedTransition,
+  CurrentTransition,
+  defineResource,
+  Transition,
+  TransitionGuardModule,
+  TransitionService,
+} from '../../src/index.js';
+import {
+  IdempotencyKeyEntry,
+  isUnavailable,
+  TransitionLogEntry,
+  TypeOrmIdempotencyStore,
+  TypeOrmTransitionStore,
+} from '../../src/store/typeorm/index.js';
+import { Order } from '../../examples/orders-api/src/orders/order.entity.js';
+import { trackedOrderMachine, trackedOrderPayloads } from '../support/tracked-order.machine.js';
+import { freshDatabase } from '../support/pg-database.js';
+import { listen, PLATFORMS } from './module-harness.js';
+
+/** Every statement TypeORM sends, to prove what a request ran. */
+class StatementLog implements TypeOrmLogger {
+  statements: string[] = [];
+  logQuery(query: string) {
+    this.statements.push(query);
+  }
+  logQueryError() {}
+  logQuerySlow() {}
+  logSchemaBuild() {}
+  logMigration() {}
+  log() {}
+}
+
+@Injectable()
+class OrderStore extends TypeOrmTransitionStore<Order, { total: number; paid: number }> {
+  constructor(@Inject(DataSource) dataSource: DataSource) {
+    super(dataSource, {
+      entity: Order,
+      name: 'order',
+      stateProperty: 'status',
+      versionProperty: 'version',
+      context: (o) => ({ total: o.total, paid: o.paid }),
+      log: true,
+    });
+  }
+}
+
+const order = defineResource({
+  resource: 'order',
+  machine: trackedOrderMachine,
+  store: OrderStore,
+  payloads: trackedOrderPayloads,
+});
+
+/** TRACK and CANCEL committed by the guard; SHIP committed by the handler, for comparison. */
+@Controller('orders/:id')
+class OrdersController {
+  constructor(@Inject(TransitionService) private readonly transitions: TransitionService) {}
+
+  @Post('track')
+  @HttpCode(200)
+  @Transition(order, 'TRACK', {
+    idempotency: true,
+    commit: {
+      changes: (p) => ({ carrier: p.carrier, trackingNumber: p.trackingNumber }),
+      returning: true,
+    },
+  })
+  track(@CommittedTransition() c: CommittedTransition<typeof order>) {
+    return { from: c.from, to: c.to, version: c.version, carrier: c.row?.carrier };
+  }
+
+  @Post('cancel')
+  @HttpCode(200)
+  @Transition(order, 'CANCEL', { commit: true, audit: true })
+  cancel(@CommittedTransition() c: CommittedTransition) {
+    return { from: c.from, to: c.to, version: c.version };
+  }
+
+  @Post('cancel-twice')
+  @HttpCode(200)
+  @Transition(order, 'CANCEL', { commit: true })
+  cancelTwice(@CurrentTransition() t: CurrentTransition<typeof order, 'CANCEL'>) {
+    // A handler that commits what its guard committed already: refused, not written twice.
+    return this.transitions.commit(t);
+  }
+
+  @Post('ship')
+  @HttpCode(200)
+  @Transition(order, 'SHIP')
+  ship(@CurrentTransition() t: CurrentTransition<typeof order, 'SHIP'>) {
+    return this.transitions.commit(t, t.payload);
+  }
+}
+
+function appModule(database: { sqlite: string } | { postgres: string }, statements: StatementLog) {
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        ...('sqlite' in database
+          ? { type: 'better-sqlite3' as const, database: database.sqlite }
+          : { type: 'postgres' as const, url: database.postgres }),
+        entities: [Order, TransitionLogEntry, IdempotencyKeyEntry],
+        synchronize: true,
+        logger: statements,
+        logging: true,
+      }),
+      TransitionGuardModule.forRoot({
+        isStoreUnavailable: isUnavailable,
+        idempotency: { store: TypeOrmIdempotencyStore, anonymousKeys: 'shared' },
+      }),
+      TransitionGuardModule.forFeature([order]),
+    ],
+    controllers: [OrdersController],
+    providers: [OrderStore],
+  })
+  class AppModule {}
+  return AppModule;
+}
+
+const databases: [
+  string,
+  () => Promise<{
+    database: { sqlite: string } | { postgres: string };
+    stop?: () => Promise<void>;
+  }>,
+][] = [
+  [
+    'SQLite',
+    () =>
+      Promise.resolve({
+        database: { sqlite: join(mkdtempSync(join(tmpdir(), 'tg-gc-')), 'a.sqlite') },
+      }),
+  ],
+];
+if (process.env.TG_POSTGRES_URL) {
+  databases.push([
+    'PostgreSQL',
+    async () => {
+      const db = await freshDatabase('tg_guard_commit');
+      if (!db) throw new Error('no PostgreSQL server');
+      return { database: { postgres: db.url }, stop: db.stop };
+    },
+  ]);
+}
+
+describe.each(databases)('the guard commits in one statement, on %s', (_name, open) => {
+  describe.each(PLATFORMS)('on %s', (platform) => {
+    let app: INestApplication;
+    let http: () => ReturnType<typeof request>;
+    let stop: (() => Promise<void>) | undefined;
+    const statements = new StatementLog();
+    let orders: ReturnType<DataSource['getRepository']>;
+    let logs: ReturnType<DataSource['getRepository']>;
+
+    beforeAll(async () => {
+      const opened = await open();
+      stop = opened.stop;
+      ({ app, http } = await listen(appModule(opened.database, statements), platform));
+      orders = app.get(DataSource).getRepository(Order);
+      logs = app.get(DataSource).getRepository(TransitionLogEntry);
+    });
+    afterAll(async () => {
+      await app.close();
+      await stop?.();
+    });
+
+    const newOrder = async (status: string, version = 0) => {
+      const row = await orders.save({ status, total: 100, paid: 0, version });
+      return String((row as Order).id);
+    };
+    const rowOf = async (id: string) => (await orders.findOneBy({ id: Number(id) })) as Order;
+    const logOf = async (id: string) =>
+      (await logs.find({
+        where: { resourceId: id },
+        order: { id: 'ASC' },
+      })) as TransitionLogEntry[];
+    const track = (id: string, carrier = 'UPS') =>
+      http()
+        .post(`/orders/${id}/track`)
+        .send({ carrier, trackingNumber: `T-${carrier}` });
+
+    it('writes the state, the payload changes and the log without reading the row', async () => {
+      const id = await newOrder('shipped', 4);
+      statements.statements = [];
+      const res = await track(id, 'DHL').expect(200);
+      expect(res.body).toEqual({ from: 'shipped', to: 'shipped', version: 5, carrier: 'DHL' });
+      expect(res.headers.etag).toBe('"v5"');
+      const ran = statements.statements.filter(
+        (s) => !/^(BEGIN|COMMIT|START TRANSACTION)/i.test(s),
+      );
+      // One UPDATE of the order (with RETURNING), one INSERT into the log; no SELECT of the order.
+      expect(ran.filter((s) => /^UPDATE/i.test(s))).toHaveLength(1);
+      expect(ran.filter((s) => /^SELECT/i.test(s) && /orders/.test(s))).toEqual([]);
+      expect(await rowOf(id)).toMatchObject({
+        status: 'shipped',
+        carrier: 'DHL',
+        trackingNumber: 'T-DHL',
+        version: 5,
+      });
+      expect(await logOf(id)).toMatchObject([
+        { event: 'TRACK', from: 'shipped', to: 'shipped', version: 5 },
+      ]);
+    });
+
+    it('tries each state the event leaves from: CANCEL of a paid order, logged from paid', async () => {
+      const id = await newOrder('paid', 2);
+      const res = await http()
+        .post(`/orders/${id}/cancel`)
+        .send({ reason: 'customer asked' })
+        .expect(200);
+      expect(res.body).toEqual({ from: 'paid', to: 'cancelled', version: 3 });
+      expect(await logOf(id)).toMatchObject([
+        { event: 'CANCEL', from: 'paid', to: 'cancelled', version: 3, reason: 'customer asked' },
+      ]);
+    });
+
+    it('reads the row only to explain a refusal: the full 409, nothing written', async () => {
+      const id = await newOrder('pending');
+      const res = await track(id).expect(409);
+      expect(res.body).toMatchObject({
+        code: 'ILLEGAL_TRANSITION',
+        currentState: 'pending',
+        event: 'TRACK',
+        reason: 'no-transition',
+        allowedEvents: ['CANCEL'],
+      });
+      const cancelled = await newOrder('cancelled');
+      const final = await http().post(`/orders/${cancelled}/cancel`).send({}).expect(409);
+      expect(final.body).toMatchObject({ reason: 'final-state', allowedEvents: [] });
+      expect(await rowOf(id)).toMatchObject({ status: 'pending', version: 0, carrier: null });
+      expect(await logOf(id)).toEqual([]);
+      await track('999999').expect(404);
+    });
+
+    it('answers 400 for a bad payload before writing anything', async () => {
+      const id = await newOrder('shipped');
+      const res = await http()
+        .post(`/orders/${id}/track`)
+        .send({ carrier: 7, trackingNumber: 'x' })
+        .expect(400);
+      expect(res.body.code).toBe('INVALID_PAYLOAD');
+      expect(await rowOf(id)).toMatchObject({ version: 0, carrier: null });
+    });
+
+    it('compares the version in the statement: If-Match and expectedVersion', async () => {
+      const id = await newOrder('shipped', 3);
+      const stale = await track(id).set('If-Match', '"v2"').expect(412);
+      expect(stale.headers.etag).toBe('"v3"');
+      await track(id).set('If-Match', '"v3"').expect(200);
+      // Several tags: the guard reads the row and answers as always.
+      await track(id).set('If-Match', '"v1", "v4"').expect(200);
+      const mismatch = await http()
+        .post(`/orders/${id}/track`)
+        .send({ carrier: 'UPS', trackingNumber: 'T', expectedVersion: 1 })
+        .expect(409);
+      expect(mismatch.body.reason).toBe('version-mismatch');
+      await http()
+        .post(`/orders/${id}/track`)
+        .send({ carrier: 'UPS', trackingNumber: 'T', expectedVersion: 5 })
+        .expect(200);
+      expect(await rowOf(id)).toMatchObject({ version: 6 });
+    });
+
+    it('replays an Idempotency-Key retry instead of committing again', async () => {
+      const id = await newOrder('shipped');
+      const first = await track(id, 'FedEx').set('Idempotency-Key', 'track-1').expect(200);
+      const again = await track(id, 'FedEx').set('Idempotency-Key', 'track-1').expect(200);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+      expect(await rowOf(id)).toMatchObject({ version: 1 });
+      expect(await logOf(id)).toHaveLength(1);
+    });
+
+    it('counts every one of 30 racing re-trackings, and CANCEL has one winner among 20', async () => {
+      const id = await newOrder('shipped');
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => track(id, `C${i}`)));
+      expect(answers.map((a) => a.status)).toEqual(Array(30).fill(200));
+      const versions = answers
+        .map((a) => (a.body as { version: number }).version)
+        .sort((a, b) => a - b);
+      expect(versions).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(await rowOf(id)).toMatchObject({ version: 30 });
+      expect((await logOf(id)).map((l) => l.version)).toEqual(versions);
+
+      const pending = await newOrder('pending');
+      const cancels = await Promise.all(
+        Array.from({ length: 20 }, () => http().post(`/orders/${pending}/cancel`).send({})),
+      );
+      expect(cancels.filter((a) => a.status === 200)).toHaveLength(1);
+      const refused = cancels.filter((a) => a.status === 409);
+      expect(refused).toHaveLength(19);
+      for (const r of refused) expect(r.body.reason).toBe('final-state');
+      expect(await logOf(pending)).toHaveLength(1);
+    });
+
+    it('refuses a handler that commits what its guard committed', async () => {
+      const id = await newOrder('pending');
+      await http().post(`/orders/${id}/cancel-twice`).send({}).expect(500);
+      expect(await rowOf(id)).toMatchObject({ status: 'cancelled', version: 1 });
+      expect(await logOf(id)).toHaveLength(1);
+    });
+  });
+});
