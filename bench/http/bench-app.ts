@@ -102,6 +102,7 @@ export const IMPLS = {
   ao: '@Transition + commit + outbox message',
   ap: '@Transition + commit, pessimistic',
   a1: '@Transition({ commit }): the guard commits, one statement',
+  ap1: '@Transition({ commitLocked }): the guard commits under the row lock',
   'a-drizzle': '@Transition + commit, DrizzleTransitionStore',
   'a-prisma': '@Transition + commit, PrismaTransitionStore',
   'a-mikro-orm': '@Transition + commit, MikroOrmTransitionStore',
@@ -150,6 +151,15 @@ class BenchController {
       { locking: 'pessimistic' },
     );
     return { id: Number(t.id), state: c.to, version: c.version };
+  }
+
+  @Post('ap1/orders/:id/pay')
+  @HttpCode(200)
+  @Transition(order, 'PAY', {
+    commitLocked: { changes: (p, row) => ({ paid: row.context.paid + p.amount }) },
+  })
+  ap1Pay(@CommittedTransition() c: CommittedTransition) {
+    return { id: Number(c.id), state: c.to, version: c.version };
   }
 
   @Post('a-drizzle/orders/:id/pay')

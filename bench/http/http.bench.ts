@@ -32,6 +32,7 @@ export const LEGAL: readonly Impl[] = [
   'a',
   'ao',
   'ap',
+  'ap1',
   'a-drizzle',
   'a-prisma',
   'a-mikro-orm',
@@ -45,7 +46,7 @@ export const REFUSED: readonly Impl[] = ['a', 'b'];
 /** TRACK on a shipped order: read then commit (a), the guard's one statement (a1), by hand. */
 export const TRACKERS: readonly Impl[] = ['a', 'a1', 'd1', 'd3'];
 /** Contention: the ways that are correct under concurrency, and (b) to count what it loses. */
-export const CONTENDERS: readonly Impl[] = ['a', 'ap', 'b', 'd1', 'd2', 'd3'];
+export const CONTENDERS: readonly Impl[] = ['a', 'ap', 'ap1', 'b', 'd1', 'd2', 'd3'];
 
 /** Legal PAY, refused SHIP, legal TRACK (the one-statement path's event). */
 export type Scenario = 'legal' | 'refused' | 'track';

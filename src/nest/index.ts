@@ -21,7 +21,7 @@ export type {
 export { TransitionRegistry, type RegisteredResource } from './module/transition-registry.js';
 export { Transition, type TransitionDecoratorOptions } from './decorators/transition.decorator.js';
 export { CurrentTransition } from './decorators/current-transition.decorator.js';
-export type { GuardCommit } from './decorators/transition-metadata.js';
+export type { UnreadCommit, LockedCommit } from './decorators/transition-metadata.js';
 export type { IdSource } from './decorators/transition-metadata.js';
 export { TransitionGuard } from './guard/transition.guard.js';
 export { ResourceIdPipe } from './guard/resource-id.pipe.js';

@@ -217,6 +217,12 @@ describe('bootstrap errors that name the fix', () => {
       send() {}
     }
     @Controller('users')
+    class LockedCommitRoute {
+      @Post(':id/suspend')
+      @Transition('user', 'SUSPEND', { commitLocked: true })
+      suspend() {}
+    }
+    @Controller('users')
     class PlainCommit {
       @Post(':id/reactivate')
       @Transition('user', 'REACTIVATE', { commit: true })
@@ -244,8 +250,9 @@ describe('bootstrap errors that name the fix', () => {
       ).rejects.toThrow(
         "@Transition('user', 'REACTIVATE', { commit }) on PlainCommit.reactivate: 'user' is registered with a loader only, and the guard commits through a store.",
       );
-      // An event no guard decides, on a store: the app starts.
+      // An event no guard decides, on a store: the app starts; under a lock, any event does.
       await boot({ entities: [User], resource, controllers: [PlainCommit] });
+      await boot({ entities: [User], resource, controllers: [LockedCommitRoute] });
     });
   });
 

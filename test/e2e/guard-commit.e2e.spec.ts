@@ -92,6 +92,19 @@ class OrdersController {
     return { from: c.from, to: c.to, version: c.version };
   }
 
+  @Post('pay')
+  @HttpCode(200)
+  @Transition(order, 'PAY', {
+    idempotency: true,
+    commitLocked: {
+      changes: (p, row) => ({ paid: row.context.paid + p.amount }),
+      returning: true,
+    },
+  })
+  pay(@CommittedTransition() c: CommittedTransition<typeof order>) {
+    return { from: c.from, to: c.to, version: c.version, paid: c.row?.paid };
+  }
+
   @Post('cancel-twice')
   @HttpCode(200)
   @Transition(order, 'CANCEL', { commit: true })
@@ -307,6 +320,52 @@ describe.each(databases)('the guard commits in one statement, on %s', (_name, op
       expect(refused).toHaveLength(19);
       for (const r of refused) expect(r.body.reason).toBe('final-state');
       expect(await logOf(pending)).toHaveLength(1);
+    });
+
+    it('commits under a row lock, reading the row once: PAY, which a guard decides', async () => {
+      const id = await newOrder('pending', 2);
+      statements.statements = [];
+      const res = await http().post(`/orders/${id}/pay`).send({ amount: 100 }).expect(200);
+      expect(res.body).toEqual({ from: 'pending', to: 'paid', version: 3, paid: 100 });
+      expect(res.headers.etag).toBe('"v3"');
+      const ran = statements.statements;
+      expect(ran.filter((s) => /^SELECT/i.test(s) && /orders/.test(s))).toHaveLength(1);
+      expect(ran.filter((s) => /^UPDATE/i.test(s))).toHaveLength(1);
+      expect(await logOf(id)).toMatchObject([
+        { event: 'PAY', from: 'pending', to: 'paid', version: 3 },
+      ]);
+    });
+
+    it('answers a refusal checked under the lock as always, and writes nothing', async () => {
+      const id = await newOrder('pending');
+      const partial = await http().post(`/orders/${id}/pay`).send({ amount: 50 }).expect(409);
+      expect(partial.body).toMatchObject({
+        reason: 'guard-rejected',
+        blockedBy: ['coversBalance'],
+      });
+      const pinned = await http()
+        .post(`/orders/${id}/pay`)
+        .set('If-Match', '"v7"')
+        .send({ amount: 100 })
+        .expect(412);
+      expect(pinned.headers.etag).toBe('"v0"');
+      await http().post(`/orders/${id}/pay`).send({ amount: 'x' }).expect(400);
+      await http().post('/orders/999999/pay').send({ amount: 100 }).expect(404);
+      expect(await rowOf(id)).toMatchObject({ status: 'pending', paid: 0, version: 0 });
+      expect(await logOf(id)).toEqual([]);
+    });
+
+    it('queues 20 racing payments on one row: one winner, no stale-state', async () => {
+      const id = await newOrder('pending');
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => http().post(`/orders/${id}/pay`).send({ amount: 100 })),
+      );
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+      // The losers saw the row paid, under the lock: PAY has no transition from there.
+      const refused = answers.filter((a) => a.status === 409).map((a) => a.body.reason);
+      expect(refused).toEqual(Array(19).fill('no-transition'));
+      expect(await rowOf(id)).toMatchObject({ status: 'paid', paid: 100, version: 1 });
+      expect(await logOf(id)).toHaveLength(1);
     });
 
     it('refuses a handler that commits what its guard committed', async () => {

@@ -3,6 +3,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { EventTypeOf } from '../../core/index.js';
 import type {
   HistoryPage,
+  StoredResource,
   JoinedTransaction,
   TransitionRecord,
   TransitionStore,
@@ -129,6 +130,54 @@ export class TransitionService {
     );
     if (!written.written) return undefined;
     return this.settle(attempt, { ...asWritten(next, written), row: written.row }, joined);
+  }
+
+  /**
+   * The guard's commit under a row lock (`@Transition(..., { commitLocked })`): in one
+   * transaction, the row locked and read, `decide` checks it and gives the transition and its
+   * changes (throwing refuses: rolled back), the transition written. 404 when there is no row.
+   */
+  async commitUnderLock(
+    resource: string,
+    id: string,
+    decide: (current: StoredResource) => {
+      readonly transition: CheckedTransition;
+      readonly changes: object | undefined;
+    },
+    options: { readonly returning?: boolean } = {},
+  ): Promise<CommittedTransition & { readonly row?: unknown }> {
+    const entry = this.registry.resource(resource);
+    const store = entry.store;
+    const locked = store?.commitLocked?.bind(store);
+    if (!store || !locked) throw new Error(messages.noLocking(resource));
+    const joined = store.joinedTransaction?.();
+    const decided: { attempt?: CommitAttempt; next?: Committed } = {};
+    const result = await callStore(this.logger, resource, `Committing under a lock`, () =>
+      locked(
+        id,
+        (current) => {
+          const { transition, changes } = decide(current);
+          const { attempt } = this.attemptOf(transition, changes, {});
+          const base = {
+            state: transition.from,
+            context: current.context,
+            version: current.version,
+          };
+          const next = attempt.next(base, transition.to, 1);
+          Object.assign(decided, { attempt, next });
+          return {
+            state: transition.to,
+            changes: next.changes,
+            record: next.record,
+            beforeCommit: next.beforeCommit,
+          };
+        },
+        { returning: options.returning },
+      ),
+    );
+    const { attempt, next } = decided;
+    if (!result || !attempt || !next) throw new ResourceNotFoundException(resource, id);
+    return this.settle(attempt, { ...next, row: result.row }, joined);
   }
 
   /** What one commit call writes with, once its transition is known to be uncommitted. */

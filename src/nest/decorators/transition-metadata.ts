@@ -1,3 +1,4 @@
+import type { CommitBase } from '../commit/commit.types.js';
 import type { GuardRequest } from '../guard/guard-request.js';
 
 /** Where the guard reads the resource id: a route param, a header, a query param, or a function. */
@@ -26,18 +27,39 @@ export interface TransitionMetadata {
   readonly commit?: GuardCommit;
 }
 
+/** What the guard commits, as `@Transition()` records it (`commit` or `commitLocked`). */
+export type GuardCommit =
+  (UnreadCommit & { readonly lock: false }) | (LockedCommit & { readonly lock: true });
+
 /**
- * A route whose guard commits the transition itself (`@Transition(order, 'DELIVER', { commit })`):
- * for an event no guard and no context decides, in one conditional statement, `UPDATE ... WHERE
- * id = ? AND state = ? [AND version = ?]`, without reading the row first (the row is read only
- * to explain a refusal). The handler runs after the commit and gets `@CommittedTransition()`.
+ * `@Transition(..., { commit })`: the guard commits the transition itself before the handler runs
+ * (which gets `@CommittedTransition()`), for an event no guard and no context decides, in one
+ * conditional statement, `UPDATE ... WHERE id = ? AND state = ? [AND version = ?]`, without
+ * reading the row first (the row is read only to explain a refusal).
  */
-export interface GuardCommit<
+export interface UnreadCommit<
   TPayload = Record<string, unknown>,
   TChanges extends object = Record<string, unknown>,
 > {
-  /** The other fields written with the state, from the payload (the row is not read first). */
+  /** The other fields written with the state, from the payload (the row is not read). */
   readonly changes?: (payload: TPayload) => TChanges | undefined;
+  /** Return the row as written too (`row` of `@CommittedTransition()`). */
+  readonly returning?: boolean;
+}
+
+/**
+ * `@Transition(..., { commitLocked })`: the guard commits any event under a row lock (`SELECT ...
+ * FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), in one transaction: the row read once,
+ * inside the lock, checked, written. Concurrent requests on a hot row queue instead of racing;
+ * none is answered `stale-state`. The handler runs after the commit.
+ */
+export interface LockedCommit<
+  TPayload = Record<string, unknown>,
+  TChanges extends object = Record<string, unknown>,
+  TContext = unknown,
+> {
+  /** The other fields written with the state, from the payload and the row read under the lock. */
+  readonly changes?: (payload: TPayload, row: CommitBase<TContext>) => TChanges | undefined;
   /** Return the row as written too (`row` of `@CommittedTransition()`). */
   readonly returning?: boolean;
 }

@@ -15,7 +15,9 @@ import {
   TRANSITION_METADATA,
   type IdSource,
   type GuardCommit,
+  type LockedCommit,
   type TransitionMetadata,
+  type UnreadCommit,
 } from './transition-metadata.js';
 import type { ChangesOf, PayloadOf } from '../commit/checked-transition.js';
 import type { TransitionStore } from '../../store/index.js';
@@ -23,6 +25,7 @@ import type { TransitionStore } from '../../store/index.js';
 export interface TransitionDecoratorOptions<
   TPayload = Record<string, unknown>,
   TChanges extends object = Record<string, unknown>,
+  TContext = unknown,
 > {
   /**
    * Where the resource id comes from. Default: the route param `id`. A string names another route
@@ -47,11 +50,17 @@ export interface TransitionDecoratorOptions<
   readonly audit?: boolean;
   /**
    * The guard commits the transition itself, in one conditional statement without reading the
-   * row first, before the handler runs; the handler gets `@CommittedTransition()`. For an event
-   * no guard and no context decides (`TransitionValidator.contextFree`): else a bootstrap error.
+   * row, before the handler runs; the handler gets `@CommittedTransition()`. For an event no
+   * guard and no context decides (`TransitionValidator.contextFree`): else a bootstrap error.
    * `true`, or `{ changes: (payload) => fields, returning }`.
    */
-  readonly commit?: true | GuardCommit<TPayload, TChanges>;
+  readonly commit?: true | UnreadCommit<TPayload, TChanges>;
+  /**
+   * The guard commits the transition itself under a row lock, for any event: the row locked,
+   * read, checked and written in one transaction, before the handler runs (hot rows: requests
+   * queue instead of racing). `true`, or `{ changes: (payload, row) => fields, returning }`.
+   */
+  readonly commitLocked?: true | LockedCommit<TPayload, TChanges, TContext>;
 }
 
 /**
@@ -83,7 +92,7 @@ export function Transition<
 >(
   resource: TransitionResource<M, S, P>,
   event?: E,
-  options?: NoInfer<TransitionDecoratorOptions<PayloadOf<M, P, E>, ChangesOf<S>>>,
+  options?: NoInfer<TransitionDecoratorOptions<PayloadOf<M, P, E>, ChangesOf<S>, ContextFrom<M>>>,
 ): ClassDecorator & MethodDecorator;
 /** A resource by name: the event is checked at bootstrap, not at compile time. */
 export function Transition(
@@ -94,7 +103,7 @@ export function Transition(
 export function Transition(
   resource: TransitionResource | string,
   event?: string,
-  options: TransitionDecoratorOptions<never, object> = {},
+  options: TransitionDecoratorOptions<never, object, never> = {},
 ): ClassDecorator & MethodDecorator {
   const metadata: TransitionMetadata = {
     resource: typeof resource === 'string' ? resource : resource.resource,
@@ -104,10 +113,7 @@ export function Transition(
     ...(options.idempotency ? { idempotency: true } : {}),
     ...(options.checkOnly ? { checkOnly: true } : {}),
     ...(options.audit ? { audit: true } : {}),
-    // Typed per route by the overloads; the guard calls `changes` with the checked payload.
-    ...(options.commit
-      ? { commit: (options.commit === true ? {} : options.commit) as GuardCommit }
-      : {}),
+    ...guardCommitOf(options),
   };
   return applyDecorators(
     SetMetadata(TRANSITION_METADATA, metadata),
@@ -115,4 +121,21 @@ export function Transition(
     UseFilters(TransitionExceptionFilter),
     UseInterceptors(TransitionInterceptor),
   );
+}
+
+/** What the guard commits, from `commit` or `commitLocked` (typed per route by the overloads). */
+function guardCommitOf(options: TransitionDecoratorOptions<never, object, never>): {
+  commit?: GuardCommit;
+} {
+  const { commit, commitLocked } = options;
+  if (commit && commitLocked) {
+    throw new Error('@Transition(): give commit or commitLocked, not both.');
+  }
+  if (commit) return { commit: { ...(commit === true ? {} : commit), lock: false } as GuardCommit };
+  if (commitLocked) {
+    return {
+      commit: { ...(commitLocked === true ? {} : commitLocked), lock: true } as GuardCommit,
+    };
+  }
+  return {};
 }

@@ -95,6 +95,9 @@ export const messages = {
   committedTwice: (resource: string, id: string, event: string) =>
     `TransitionService.commit(): ${event} on ${resource} ${id} was committed already, by the guard ` +
     `(the route's @Transition() has commit). Take @CommittedTransition() in the handler instead of committing again.`,
+  noLocking: (resource: string) =>
+    `commitLocked: the store of '${resource}' cannot lock rows (it has no commitLocked). ` +
+    `Use a store that has it (every shipped store does), or commit in the handler.`,
   guardWithoutService: (guard: string) =>
     `${guard} commits for a route with @Transition(..., { commit }), but was built without TransitionService: ` +
     `pass it on as the fifth argument of super(reflector, registry, options, idempotencyStore, transitions).`,

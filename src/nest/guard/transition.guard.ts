@@ -22,7 +22,7 @@ import { checkPreconditions, readIfMatch } from '../preconditions/preconditions.
 import { checkTransition, invalidPayload, loadResource, refusal } from './check-transition.js';
 import { unreadPreconditions } from './unread-commit.js';
 import { TransitionService } from '../commit/transition.service.js';
-import type { GuardCommit } from '../decorators/transition-metadata.js';
+import type { LockedCommit, UnreadCommit } from '../decorators/transition-metadata.js';
 import type { IfMatch } from '../../http/index.js';
 import type { TransitionAudit } from './audit-fields.js';
 import type { GuardRequest } from './guard-request.js';
@@ -128,8 +128,13 @@ export class TransitionGuard implements CanActivate {
       return;
     }
     try {
-      // The guard commits, without reading the row first when one statement can decide.
+      // The guard commits: under a row lock (commitLocked), or without reading the row first
+      // when one statement can decide (commit).
       const commit = meta.commit;
+      if (commit?.lock) {
+        await this.commitLocked(request, entry, id, requested, ifMatch, opened, audit, commit);
+        return;
+      }
       if (
         commit &&
         (await this.commitUnread(request, entry, id, requested, ifMatch, opened, audit, commit))
@@ -188,7 +193,7 @@ export class TransitionGuard implements CanActivate {
     ifMatch: IfMatch | undefined,
     opened: IdempotencySession | undefined,
     audit: TransitionAudit | undefined,
-    commit: GuardCommit,
+    commit: UnreadCommit,
   ): Promise<boolean> {
     const free = entry.contextFree(requested.type);
     const pre = unreadPreconditions(requested, ifMatch);
@@ -224,6 +229,55 @@ export class TransitionGuard implements CanActivate {
       }
     }
     return false;
+  }
+
+  /**
+   * The guard's commit under a row lock (`commitLocked`): in one transaction, the row locked and
+   * read, every check of steps 5 to 8 made against it (a refusal rolls back and answers as
+   * always), the transition written.
+   */
+  private async commitLocked(
+    request: GuardRequest,
+    entry: RegisteredResource,
+    id: string,
+    requested: RequestedEvent,
+    ifMatch: IfMatch | undefined,
+    opened: IdempotencySession | undefined,
+    audit: TransitionAudit | undefined,
+    commit: LockedCommit,
+  ): Promise<void> {
+    const actor = this.getActor(request);
+    const correlationId = asCorrelationId(this.options.getCorrelationId(request));
+    const done = await this.committer().commitUnderLock(
+      entry.resource,
+      id,
+      (row) => {
+        const loaded = { state: row.state, context: row.context, version: row.version };
+        const { event, pinned } = checkPreconditions(entry, id, loaded, requested, ifMatch);
+        const result = checkTransition(entry, id, loaded, event, this.logger);
+        if (!result.allowed) throw refusal(entry.resource, id, event.type, result);
+        if (result.roles) this.requireRoles(request, entry, id, event.type, result.roles);
+        const transition: CheckedTransition = {
+          resource: entry.resource,
+          id,
+          event: event.type,
+          from: result.from,
+          to: result.to,
+          payload: event.payload,
+          context: row.context,
+          version: row.version,
+          actor,
+          audit,
+          correlationId,
+        };
+        TransitionExchange.checked(request, transition, pinned, opened, result.roles);
+        const base = { state: result.from, context: row.context, version: row.version };
+        return { transition, changes: commit.changes?.(event.payload, base) };
+      },
+      { returning: commit.returning === true },
+    );
+    const exchange = TransitionExchange.ofRequest(request);
+    if (exchange) exchange.committed = done;
   }
 
   private committer(): TransitionService {

@@ -97,7 +97,8 @@ export function guardCommitProblem(
   where: string,
 ): string | undefined {
   if (!meta.commit) return undefined;
-  const decl = `@Transition('${meta.resource}'${meta.event === undefined ? '' : `, '${meta.event}'`}, { commit }) on ${where}`;
+  const option = meta.commit.lock ? 'commitLocked' : 'commit';
+  const decl = `@Transition('${meta.resource}'${meta.event === undefined ? '' : `, '${meta.event}'`}, { ${option} }) on ${where}`;
   const instead = `Drop commit and call TransitionService.commit(t) in the handler (@CurrentTransition() t)`;
   if (meta.event === undefined) {
     return `${decl}: the guard commits one fixed event; this route takes the event from the body. ${instead}.`;
@@ -108,6 +109,11 @@ export function guardCommitProblem(
       `${decl}: '${meta.resource}' is registered with a loader only, and the guard commits through a store. ` +
       `Register it with a store ({ resource: '${meta.resource}', machine, store: YourStore }).`
     );
+  }
+  if (meta.commit.lock) {
+    return typeof entry.store.commitLocked === 'function'
+      ? undefined
+      : `${decl}: the store of '${meta.resource}' cannot lock rows (it has no commitLocked). Use commit in the handler instead.`;
   }
   const free = entry.contextFree(meta.event);
   if ('why' in free) {
