@@ -58,6 +58,11 @@ export class TransitionInterceptor implements NestInterceptor {
       if (etag) adapter.setHeader(response, 'ETag', etag);
     };
     const session = exchange.idempotency;
+    if (!session && exchange.committed) {
+      // The guard committed already (commit, commitLocked): the tag is known before the handler.
+      setEtag();
+      return next.handle();
+    }
     if (!session) {
       return next.handle().pipe(
         map((body: unknown) => {
