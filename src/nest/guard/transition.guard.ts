@@ -26,6 +26,8 @@ import type { LockedCommit, UnreadCommit } from '../decorators/transition-metada
 import type { IfMatch } from '../../http/index.js';
 import type { TransitionAudit } from './audit-fields.js';
 import type { GuardRequest } from './guard-request.js';
+import type { LoadedState } from '../module/state-loader.interface.js';
+import type { StoredState } from '../../core/index.js';
 import { takeAudit } from './audit-fields.js';
 import {
   asActor,
@@ -100,10 +102,8 @@ export class TransitionGuard implements CanActivate {
     if (!entry) throw new Error(messages.unregisteredAtRuntime(meta.resource));
     requireJsonBody(request, entry.resource);
     const id = validId(entry, this.getId(request, meta), this.options.idPattern);
-    const asked = this.getEvent(request, meta, entry);
-    const { requested, audit } = meta.audit
-      ? takeAudit(asked, entry.resource)
-      : { requested: asked };
+    const sent = this.getEvent(request, meta, entry);
+    const { requested, audit } = meta.audit ? takeAudit(sent, entry.resource) : { requested: sent };
     this.requireRoles(request, entry, id, requested.type, entry.validator.rolesFor(requested.type));
     const required = meta.ifMatch ? meta.ifMatch === 'required' : this.options.requireIfMatch;
     const ifMatch = readIfMatch(request.headers['if-match'], required, entry.resource, id);
@@ -127,48 +127,30 @@ export class TransitionGuard implements CanActivate {
       TransitionExchange.replaying(request, opened.replay);
       return;
     }
+    const asked: Asked = {
+      request,
+      entry,
+      id,
+      requested,
+      ifMatch,
+      opened,
+      audit,
+      actor: this.getActor(request),
+      correlationId: asCorrelationId(this.options.getCorrelationId(request)),
+    };
     try {
       // The guard commits: under a row lock (commitLocked), or without reading the row first
       // when one statement can decide (commit).
       const commit = meta.commit;
       if (commit?.lock) {
-        await this.commitLocked(request, entry, id, requested, ifMatch, opened, audit, commit);
+        await this.commitLocked(asked, commit);
         return;
       }
-      if (
-        commit &&
-        (await this.commitUnread(request, entry, id, requested, ifMatch, opened, audit, commit))
-      ) {
-        return;
-      }
+      if (commit && (await this.commitUnread(asked, commit))) return;
       const loaded = await loadResource(entry, id, requested.type, request, this.logger);
-      const { event, pinned } = checkPreconditions(entry, id, loaded, requested, ifMatch);
-      const result = checkTransition(entry, id, loaded, event, this.logger);
-      if (!result.allowed) throw refusal(entry.resource, id, event.type, result);
-      // Roles of the transition actually taken (an event may need a role from one state only).
-      if (result.roles) this.requireRoles(request, entry, id, event.type, result.roles);
-      const transition: CheckedTransition = {
-        resource: entry.resource,
-        id,
-        event: event.type,
-        from: result.from,
-        to: result.to,
-        payload: event.payload,
-        context: loaded.context,
-        version: loaded.version,
-        actor: this.getActor(request),
-        audit,
-        correlationId: asCorrelationId(this.options.getCorrelationId(request)),
-      };
-      const exchange = TransitionExchange.checked(
-        request,
-        transition,
-        pinned,
-        opened,
-        result.roles,
-      );
+      const { exchange, transition } = this.checkRow(asked, loaded);
       if (commit) {
-        const changes = commit.changes?.(event.payload);
+        const changes = commit.changes?.(transition.payload);
         exchange.committed = commit.returning
           ? await this.committer().commit(transition, changes, { returning: true })
           : await this.committer().commit(transition, changes);
@@ -181,22 +163,39 @@ export class TransitionGuard implements CanActivate {
   }
 
   /**
+   * Steps 5b to 8 against the row (loaded, or read under the lock): the preconditions, the
+   * machine, the roles of the transition actually taken (an event may need a role from one state
+   * only). The checked transition, on the request's exchange.
+   */
+  private checkRow(
+    asked: Asked,
+    loaded: LoadedState,
+  ): { exchange: TransitionExchange; transition: CheckedTransition } {
+    const { request, entry, id } = asked;
+    const { event, pinned } = checkPreconditions(entry, id, loaded, asked.requested, asked.ifMatch);
+    const result = checkTransition(entry, id, loaded, event, this.logger);
+    if (!result.allowed) throw refusal(entry.resource, id, event.type, result);
+    if (result.roles) this.requireRoles(request, entry, id, event.type, result.roles);
+    const transition = checkedTransition(asked, event, result, loaded);
+    const exchange = TransitionExchange.checked(
+      request,
+      transition,
+      pinned,
+      asked.opened,
+      result.roles,
+    );
+    return { exchange, transition };
+  }
+
+  /**
    * The guard's commit without a read (`commit` on an event no guard and no context decides):
    * one conditional write per state the event leaves from. False when none matched (or the
    * preconditions need the row): the row is then read, to explain the refusal or to commit.
    */
-  private async commitUnread(
-    request: GuardRequest,
-    entry: RegisteredResource,
-    id: string,
-    requested: RequestedEvent,
-    ifMatch: IfMatch | undefined,
-    opened: IdempotencySession | undefined,
-    audit: TransitionAudit | undefined,
-    commit: UnreadCommit,
-  ): Promise<boolean> {
-    const free = entry.contextFree(requested.type);
-    const pre = unreadPreconditions(requested, ifMatch);
+  private async commitUnread(asked: Asked, commit: UnreadCommit): Promise<boolean> {
+    const { request, entry, id } = asked;
+    const free = entry.contextFree(asked.requested.type);
+    const pre = unreadPreconditions(asked.requested, asked.ifMatch);
     if ('why' in free || !pre) return false;
     const { event } = pre;
     const issues = entry.validator.payloadIssues({ ...event.payload, type: event.type });
@@ -205,23 +204,16 @@ export class TransitionGuard implements CanActivate {
     if (roles) this.requireRoles(request, entry, id, event.type, roles);
     const changes = commit.changes?.(event.payload);
     const returning = commit.returning === true;
-    const actor = this.getActor(request);
-    const correlationId = asCorrelationId(this.options.getCorrelationId(request));
     for (const { from, to } of free.transitions) {
-      const transition: CheckedTransition = {
-        resource: entry.resource,
-        id,
-        event: event.type,
-        from,
-        to,
-        payload: event.payload,
-        context: undefined,
-        version: pre.version,
-        actor,
-        audit,
-        correlationId,
-      };
-      const exchange = TransitionExchange.checked(request, transition, pre.pinned, opened, roles);
+      // The row is not read: its context is unknown, its version the one pinned, if any.
+      const transition = checkedTransition(asked, event, { from, to }, { version: pre.version });
+      const exchange = TransitionExchange.checked(
+        request,
+        transition,
+        pre.pinned,
+        asked.opened,
+        roles,
+      );
       const done = await this.committer().commitUnread(transition, changes, { returning });
       if (done) {
         exchange.committed = done;
@@ -233,50 +225,20 @@ export class TransitionGuard implements CanActivate {
 
   /**
    * The guard's commit under a row lock (`commitLocked`): in one transaction, the row locked and
-   * read, every check of steps 5 to 8 made against it (a refusal rolls back and answers as
-   * always), the transition written.
+   * read, steps 5b to 8 against it (a refusal rolls back and answers as always), the write.
    */
-  private async commitLocked(
-    request: GuardRequest,
-    entry: RegisteredResource,
-    id: string,
-    requested: RequestedEvent,
-    ifMatch: IfMatch | undefined,
-    opened: IdempotencySession | undefined,
-    audit: TransitionAudit | undefined,
-    commit: LockedCommit,
-  ): Promise<void> {
-    const actor = this.getActor(request);
-    const correlationId = asCorrelationId(this.options.getCorrelationId(request));
+  private async commitLocked(asked: Asked, commit: LockedCommit): Promise<void> {
     const done = await this.committer().commitUnderLock(
-      entry.resource,
-      id,
+      asked.entry.resource,
+      asked.id,
       (row) => {
-        const loaded = { state: row.state, context: row.context, version: row.version };
-        const { event, pinned } = checkPreconditions(entry, id, loaded, requested, ifMatch);
-        const result = checkTransition(entry, id, loaded, event, this.logger);
-        if (!result.allowed) throw refusal(entry.resource, id, event.type, result);
-        if (result.roles) this.requireRoles(request, entry, id, event.type, result.roles);
-        const transition: CheckedTransition = {
-          resource: entry.resource,
-          id,
-          event: event.type,
-          from: result.from,
-          to: result.to,
-          payload: event.payload,
-          context: row.context,
-          version: row.version,
-          actor,
-          audit,
-          correlationId,
-        };
-        TransitionExchange.checked(request, transition, pinned, opened, result.roles);
-        const base = { state: result.from, context: row.context, version: row.version };
-        return { transition, changes: commit.changes?.(event.payload, base) };
+        const { transition } = this.checkRow(asked, row);
+        const base = { state: transition.from, context: row.context, version: row.version };
+        return { transition, changes: commit.changes?.(transition.payload, base) };
       },
       { returning: commit.returning === true },
     );
-    const exchange = TransitionExchange.ofRequest(request);
+    const exchange = TransitionExchange.ofRequest(asked.request);
     if (exchange) exchange.committed = done;
   }
 
@@ -338,4 +300,39 @@ export class TransitionGuard implements CanActivate {
   protected throwException(exception: Error): never {
     throw exception;
   }
+}
+
+/** What one request asks, read and parsed before anything is loaded. */
+interface Asked {
+  readonly request: GuardRequest;
+  readonly entry: RegisteredResource;
+  readonly id: string;
+  readonly requested: RequestedEvent;
+  readonly ifMatch: IfMatch | undefined;
+  readonly opened: IdempotencySession | undefined;
+  readonly audit: TransitionAudit | undefined;
+  readonly actor: string | null;
+  readonly correlationId: string | null;
+}
+
+/** The transition handed to the handler and the commit: what was asked, from where to where. */
+function checkedTransition(
+  asked: Asked,
+  event: RequestedEvent,
+  move: { readonly from: StoredState; readonly to: StoredState },
+  row: { readonly context?: unknown; readonly version?: number },
+): CheckedTransition {
+  return {
+    resource: asked.entry.resource,
+    id: asked.id,
+    event: event.type,
+    from: move.from,
+    to: move.to,
+    payload: event.payload,
+    context: row.context,
+    version: row.version,
+    actor: asked.actor,
+    audit: asked.audit,
+    correlationId: asked.correlationId,
+  };
 }

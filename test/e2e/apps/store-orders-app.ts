@@ -57,6 +57,18 @@ export function storeOrdersModule(stores: {
       return row;
     }
 
+    @Post('pay-locked')
+    @HttpCode(200)
+    @Transition(order, 'PAY', {
+      commitLocked: {
+        changes: (p, row) => ({ paid: row.context.paid + p.amount }),
+        returning: true,
+      },
+    })
+    payLocked(@CommittedTransition() c: CommittedTransition<typeof order>) {
+      return c.row;
+    }
+
     @Post('cancel')
     @HttpCode(200)
     @Transition(order, 'CANCEL', { idempotency: true, commit: { returning: true } })
@@ -175,6 +187,18 @@ export function describeStoreBehindGuard(name: string, open: () => Promise<Store
       expect(refused.map((a) => a.body.reason)).toEqual(Array(19).fill('final-state'));
       expect(await db.row(id)).toMatchObject({ status: 'cancelled', version: 1 });
       expect(await db.logCount(id)).toBe(1);
+    });
+
+    it('queues 30 racing partial payments under the row lock: every one counted, none stale', async () => {
+      const id = await db.newOrder(1_000);
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          http().post(`/orders/${id}/pay-locked`).set('X-User-Id', 'ann').send({ amount: 7 }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(30).fill(200));
+      expect(await db.row(id)).toMatchObject({ status: 'pending', paid: 210, version: 30 });
+      expect(await db.logCount(id)).toBe(30);
     });
 
     it('answers 503 while the database is gone, never 500', async () => {
