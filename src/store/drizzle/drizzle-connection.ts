@@ -36,8 +36,14 @@ export interface PreparedSelect {
 /** A write being built: awaiting it runs it; `returning()` yields the rows it wrote. */
 export interface WriteQuery extends PromiseLike<unknown> {
   where(condition: SQL | undefined): WriteQuery;
-  returning(fields?: Record<string, unknown>): PromiseLike<Row[]>;
+  returning(fields?: Record<string, unknown>): ReturningQuery;
   onConflictDoNothing(): WriteQuery;
+}
+
+/** A write that yields the rows it wrote: awaiting it runs it, or prepare it once. */
+export interface ReturningQuery extends PromiseLike<Row[]> {
+  prepare(name?: string): PreparedSelect;
+  toSQL(): { sql: string };
 }
 
 /**

@@ -110,6 +110,8 @@ export class DrizzleTransitionStore<
   private key: KeyType | undefined;
   /** The load, prepared once: Drizzle builds a query's SQL on every call otherwise. */
   private loadStatement: PreparedSelect | undefined;
+  /** The compare-and-sets, prepared once per set of changed columns (a bounded number). */
+  private readonly updateStatements = new Map<string, PreparedSelect>();
 
   constructor(
     db: DrizzleDatabase,
@@ -200,7 +202,12 @@ export class DrizzleTransitionStore<
     // writes (the log row, beforeCommit hooks) must commit or roll back with it.
     const alone = !this.options.log && !options.beforeCommit;
     return this.call(alone ? 'plain' : 'transaction', async (q) => {
-      const row = await this.runUpdate(q, update, options.returning ?? false);
+      const wholeRow = options.returning ?? false;
+      // On the database itself (no PostgreSQL transaction, no app's transaction): prepared.
+      const row =
+        q === this.connection.queries
+          ? await this.runPreparedUpdate(q, update, withVersion, wholeRow)
+          : await this.runUpdate(q, update, wholeRow);
       if (!row) return { written: false };
       const { versionProperty } = this.options;
       const version = versionProperty && (row[versionProperty as string] as number);
@@ -277,7 +284,7 @@ export class DrizzleTransitionStore<
     expected: ExpectedState,
     next: { readonly state: StoredState; readonly changes?: Partial<InferInsertModel<T>> },
     withVersion: boolean,
-  ): { set: Record<string, unknown>; where: SQL | undefined } {
+  ): UpdateOf {
     assertChangesAllowed(next.changes, this.owned);
     const { stateProperty, versionProperty } = this.options;
     const set: Record<string, unknown> = {};
@@ -298,13 +305,71 @@ export class DrizzleTransitionStore<
         ? eq(this.columns[versionProperty], expected.version)
         : undefined,
     );
-    return { set, where };
+    return { set, where, id, expected, changed: Object.keys(next.changes ?? {}) };
+  }
+
+  /**
+   * The compare-and-set as a statement prepared once per set of changed columns (and version
+   * check, and returned columns), its values as placeholders: Drizzle builds the SQL once, and
+   * better-sqlite3 or PostgreSQL prepares it once. Past 32 sets, built per call.
+   */
+  private async runPreparedUpdate(
+    q: Queries,
+    update: UpdateOf,
+    withVersion: boolean,
+    wholeRow: boolean,
+  ): Promise<Record<string, unknown> | undefined> {
+    const changed = [...update.changed].sort();
+    const key = `${changed.join(',')}|${String(withVersion)}|${String(wholeRow)}`;
+    let statement = this.updateStatements.get(key);
+    if (!statement) {
+      if (this.updateStatements.size >= 32) return this.runUpdate(q, update, wholeRow);
+      statement = this.prepareUpdate(q, changed, withVersion, wholeRow);
+      this.updateStatements.set(key, statement);
+    }
+    const { stateProperty } = this.options;
+    const values: Record<string, unknown> = {
+      tg_id: this.idValue(update.id),
+      tg_state: update.set[stateProperty],
+      tg_expected: encodeState(update.expected.state),
+      tg_version: update.expected.version,
+    };
+    for (const property of changed) values[`tg_set_${property}`] = update.set[property];
+    const rows = await statement.execute(values);
+    return rows[0];
+  }
+
+  private prepareUpdate(
+    q: Queries,
+    changed: readonly string[],
+    withVersion: boolean,
+    wholeRow: boolean,
+  ): PreparedSelect {
+    const { stateProperty, versionProperty } = this.options;
+    const set: Record<string, unknown> = {};
+    for (const property of changed) set[property] = sql.placeholder(`tg_set_${property}`);
+    set[stateProperty] = sql.placeholder('tg_state');
+    if (versionProperty) set[versionProperty] = sql`${this.columns[versionProperty]} + 1`;
+    const where = and(
+      eq(this.columns[this.idProperty], sql.placeholder('tg_id')),
+      eq(this.columns[stateProperty], sql.placeholder('tg_expected')),
+      withVersion && versionProperty
+        ? eq(this.columns[versionProperty], sql.placeholder('tg_version'))
+        : undefined,
+    );
+    const written = q.update(this.options.table).set(set).where(where);
+    const returning = wholeRow ? written.returning() : written.returning(this.keyColumns);
+    const text = returning.toSQL().sql;
+    // PostgreSQL keeps prepared statements per connection by name: the name is the text's hash.
+    return returning.prepare(
+      `tg_cas_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`,
+    );
   }
 
   /** Runs the UPDATE ... RETURNING: the written row, or undefined when no row matched. */
   private async runUpdate(
     q: Queries,
-    update: { set: Record<string, unknown>; where: SQL | undefined },
+    update: UpdateOf,
     wholeRow: boolean,
   ): Promise<Record<string, unknown> | undefined> {
     const written = q.update(this.options.table).set(update.set).where(update.where);
@@ -358,4 +423,14 @@ export class DrizzleTransitionStore<
       length: length ? Number(length) : undefined,
     }));
   }
+}
+
+/** A compare-and-set: its SET values and WHERE condition, and what they were made of. */
+interface UpdateOf {
+  readonly set: Record<string, unknown>;
+  readonly where: SQL | undefined;
+  readonly id: string;
+  readonly expected: ExpectedState;
+  /** The changed properties besides the state and version. */
+  readonly changed: readonly string[];
 }

@@ -56,4 +56,93 @@ suite('Drizzle stores sharing a table on PostgreSQL', () => {
       await database.stop();
     }
   });
+
+  it('prepare their compare-and-sets per set of changed columns, on one connection', async () => {
+    const database = await freshDatabase('tg_drizzle_prepared_cas');
+    if (!database) throw new Error('no PostgreSQL server');
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      await createPostgresTables(database.url, orderTables);
+      await pool.query(
+        `INSERT INTO orders (status, total, paid, version) VALUES ('pending', 100, 0, 0)`,
+      );
+      const db = drizzle(pool);
+      const full = new DrizzleTransitionStore(db, {
+        table: pgOrders,
+        stateProperty: 'status',
+        versionProperty: 'version',
+      });
+      const narrow = new DrizzleTransitionStore(db, {
+        table: orderStatuses,
+        stateProperty: 'status',
+        versionProperty: 'version',
+      });
+      const record = (version: number | undefined) => ({
+        transitionId: '00000000-0000-4000-8000-000000000001',
+        resource: 'order',
+        resourceId: '1',
+        event: 'PAY',
+        from: 'pending',
+        to: 'pending',
+        version,
+        actor: null,
+        at: new Date(0),
+        reason: null,
+        comment: null,
+        metadata: null,
+        machineVersion: 'test',
+        correlationId: null,
+      });
+      // Each statement twice (prepared, then reused), with and without a version, several sets
+      // of changed columns and both stores' shapes of the table on the one connection.
+      let version = 0;
+      for (let i = 0; i < 2; i++) {
+        for (const changes of [{ paid: 10 + i }, { paid: 20 + i, total: 200 }, {}]) {
+          const hit = await full.compareAndSet(
+            '1',
+            { state: 'pending', version },
+            { state: 'pending', changes },
+            { record: record(version + 1), returning: true },
+          );
+          version++;
+          expect(hit).toMatchObject({ written: true, version, row: { version } });
+        }
+        const unversioned = await narrow.compareAndSet(
+          '1',
+          { state: 'pending' },
+          { state: 'pending' },
+          { record: record(undefined) },
+        );
+        version++;
+        expect(unversioned).toEqual({ written: true, version });
+        const miss = await full.compareAndSet(
+          '1',
+          { state: 'pending', version: version - 1 },
+          { state: 'paid', changes: { paid: 999 } },
+          { record: record(version) },
+        );
+        expect(miss).toEqual({ written: false });
+      }
+      // Many writes, alternating two prepared statements: each value lands where it should.
+      const columns = ['paid', 'total'] as const;
+      for (let n = 0; n < 40; n++) {
+        const changes = { [columns[n % 2]]: n } as { paid?: number; total?: number };
+        const w = await full.compareAndSet(
+          '1',
+          { state: 'pending', version },
+          { state: 'pending', changes },
+          { record: record(version + 1) },
+        );
+        version++;
+        expect(w).toEqual({ written: true, version });
+      }
+      const { rows } = await pool.query<{ paid: number; total: number; version: number }>(
+        'SELECT paid, total, version FROM orders WHERE id = 1',
+      );
+      expect(rows[0]).toEqual({ paid: 38, total: 39, version });
+    } finally {
+      await pool.end();
+      await database.stop();
+    }
+  });
 });
