@@ -3,6 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { DrizzleTransitionStore } from '../../../src/store/drizzle/index.js';
 import { pgOrders } from '../../support/order-schemas.js';
+import { record } from '../../conformance/transition-store.conformance.js';
 import { freshDatabase } from '../../support/pg-database.js';
 import { createPostgresTables, orderTables } from '../../support/store-tables.js';
 
@@ -22,16 +23,27 @@ const orderStatuses = pgTable('orders', {
 });
 
 suite('Drizzle stores sharing a table on PostgreSQL', () => {
-  it('load through both on one connection, each with its own prepared statement', async () => {
-    const database = await freshDatabase('tg_drizzle_prepared');
+  /**
+   * A fresh database with the orders table and one row, reached through one connection (so that
+   * both stores' statements are prepared on it), and two stores with two shapes of the table.
+   */
+  async function onOneConnection(
+    name: string,
+    status: string,
+    run: (stores: {
+      full: DrizzleTransitionStore<typeof pgOrders>;
+      narrow: DrizzleTransitionStore<typeof orderStatuses>;
+      pool: pg.Pool;
+    }) => Promise<void>,
+  ) {
+    const database = await freshDatabase(name);
     if (!database) throw new Error('no PostgreSQL server');
-    // One connection: both stores' statements are prepared on it.
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     try {
       await createPostgresTables(database.url, orderTables);
-      await pool.query(
-        `INSERT INTO orders (status, total, paid, version) VALUES ('paid', 100, 100, 3)`,
-      );
+      await pool.query(`INSERT INTO orders (status, total, paid, version) VALUES ($1, 100, 0, 3)`, [
+        status,
+      ]);
       const db = drizzle(pool);
       const full = new DrizzleTransitionStore(db, {
         table: pgOrders,
@@ -43,6 +55,15 @@ suite('Drizzle stores sharing a table on PostgreSQL', () => {
         stateProperty: 'status',
         versionProperty: 'version',
       });
+      await run({ full, narrow, pool });
+    } finally {
+      await pool.end();
+      await database.stop();
+    }
+  }
+
+  it('load through both on one connection, each with its own prepared statement', async () => {
+    await onOneConnection('tg_drizzle_prepared', 'paid', async ({ full, narrow }) => {
       for (let i = 0; i < 2; i++) {
         expect(await full.load('1')).toMatchObject({ state: 'paid', version: 3 });
         expect(await narrow.load('1')).toEqual({
@@ -51,58 +72,21 @@ suite('Drizzle stores sharing a table on PostgreSQL', () => {
           context: { id: 1, status: 'paid', version: 3 },
         });
       }
-    } finally {
-      await pool.end();
-      await database.stop();
-    }
+    });
   });
 
   it('prepare their compare-and-sets per set of changed columns, on one connection', async () => {
-    const database = await freshDatabase('tg_drizzle_prepared_cas');
-    if (!database) throw new Error('no PostgreSQL server');
-    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-    try {
-      await createPostgresTables(database.url, orderTables);
-      await pool.query(
-        `INSERT INTO orders (status, total, paid, version) VALUES ('pending', 100, 0, 0)`,
-      );
-      const db = drizzle(pool);
-      const full = new DrizzleTransitionStore(db, {
-        table: pgOrders,
-        stateProperty: 'status',
-        versionProperty: 'version',
-      });
-      const narrow = new DrizzleTransitionStore(db, {
-        table: orderStatuses,
-        stateProperty: 'status',
-        versionProperty: 'version',
-      });
-      const record = (version: number | undefined) => ({
-        transitionId: '00000000-0000-4000-8000-000000000001',
-        resource: 'order',
-        resourceId: '1',
-        event: 'PAY',
-        from: 'pending',
-        to: 'pending',
-        version,
-        actor: null,
-        at: new Date(0),
-        reason: null,
-        comment: null,
-        metadata: null,
-        machineVersion: 'test',
-        correlationId: null,
-      });
+    await onOneConnection('tg_drizzle_prepared_cas', 'pending', async ({ full, narrow, pool }) => {
       // Each statement twice (prepared, then reused), with and without a version, several sets
       // of changed columns and both stores' shapes of the table on the one connection.
-      let version = 0;
+      let version = 3;
       for (let i = 0; i < 2; i++) {
         for (const changes of [{ paid: 10 + i }, { paid: 20 + i, total: 200 }, {}]) {
           const hit = await full.compareAndSet(
             '1',
             { state: 'pending', version },
             { state: 'pending', changes },
-            { record: record(version + 1), returning: true },
+            { record: record('1', 'PAY', version + 1), returning: true },
           );
           version++;
           expect(hit).toMatchObject({ written: true, version, row: { version } });
@@ -111,7 +95,7 @@ suite('Drizzle stores sharing a table on PostgreSQL', () => {
           '1',
           { state: 'pending' },
           { state: 'pending' },
-          { record: record(undefined) },
+          { record: record('1', 'PAY', undefined) },
         );
         version++;
         expect(unversioned).toEqual({ written: true, version });
@@ -119,7 +103,7 @@ suite('Drizzle stores sharing a table on PostgreSQL', () => {
           '1',
           { state: 'pending', version: version - 1 },
           { state: 'paid', changes: { paid: 999 } },
-          { record: record(version) },
+          { record: record('1', 'PAY', version) },
         );
         expect(miss).toEqual({ written: false });
       }
@@ -131,7 +115,7 @@ suite('Drizzle stores sharing a table on PostgreSQL', () => {
           '1',
           { state: 'pending', version },
           { state: 'pending', changes },
-          { record: record(version + 1) },
+          { record: record('1', 'PAY', version + 1) },
         );
         version++;
         expect(w).toEqual({ written: true, version });
@@ -140,9 +124,6 @@ suite('Drizzle stores sharing a table on PostgreSQL', () => {
         'SELECT paid, total, version FROM orders WHERE id = 1',
       );
       expect(rows[0]).toEqual({ paid: 38, total: 39, version });
-    } finally {
-      await pool.end();
-      await database.stop();
-    }
+    });
   });
 });
