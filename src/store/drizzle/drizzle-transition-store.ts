@@ -206,7 +206,7 @@ export class DrizzleTransitionStore<
       // On the database itself (no PostgreSQL transaction, no app's transaction): prepared.
       const row =
         q === this.connection.queries
-          ? await this.runPreparedUpdate(q, update, withVersion, wholeRow)
+          ? await this.runPreparedUpdate(q, update, wholeRow)
           : await this.runUpdate(q, update, wholeRow);
       if (!row) return { written: false };
       const { versionProperty } = this.options;
@@ -298,14 +298,7 @@ export class DrizzleTransitionStore<
     }
     set[stateProperty] = encodeState(next.state);
     if (versionProperty) set[versionProperty] = sql`${this.columns[versionProperty]} + 1`;
-    const where = and(
-      this.idIs(id),
-      eq(this.columns[stateProperty], encodeState(expected.state)),
-      withVersion && versionProperty
-        ? eq(this.columns[versionProperty], expected.version)
-        : undefined,
-    );
-    return { set, where, id, expected, changed: Object.keys(next.changes ?? {}) };
+    return { set, id, expected, withVersion, changed: Object.keys(next.changes ?? {}) };
   }
 
   /**
@@ -316,9 +309,9 @@ export class DrizzleTransitionStore<
   private async runPreparedUpdate(
     q: Queries,
     update: UpdateOf,
-    withVersion: boolean,
     wholeRow: boolean,
   ): Promise<Record<string, unknown> | undefined> {
+    const { withVersion } = update;
     const changed = [...update.changed].sort();
     const key = `${changed.join(',')}|${String(withVersion)}|${String(wholeRow)}`;
     let statement = this.updateStatements.get(key);
@@ -372,7 +365,15 @@ export class DrizzleTransitionStore<
     update: UpdateOf,
     wholeRow: boolean,
   ): Promise<Record<string, unknown> | undefined> {
-    const written = q.update(this.options.table).set(update.set).where(update.where);
+    const { stateProperty, versionProperty } = this.options;
+    const where = and(
+      this.idIs(update.id),
+      eq(this.columns[stateProperty], encodeState(update.expected.state)),
+      update.withVersion && versionProperty
+        ? eq(this.columns[versionProperty], update.expected.version)
+        : undefined,
+    );
+    const written = q.update(this.options.table).set(update.set).where(where);
     const rows = await (wholeRow ? written.returning() : written.returning(this.keyColumns));
     return rows[0];
   }
@@ -425,12 +426,16 @@ export class DrizzleTransitionStore<
   }
 }
 
-/** A compare-and-set: its SET values and WHERE condition, and what they were made of. */
+/**
+ * A compare-and-set: its SET values and what its WHERE compares (built only by the statement
+ * that runs it: the prepared one has it already).
+ */
 interface UpdateOf {
   readonly set: Record<string, unknown>;
-  readonly where: SQL | undefined;
   readonly id: string;
   readonly expected: ExpectedState;
+  /** Whether the version is compared too. */
+  readonly withVersion: boolean;
   /** The changed properties besides the state and version. */
   readonly changed: readonly string[];
 }
