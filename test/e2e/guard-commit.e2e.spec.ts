@@ -17,15 +17,21 @@ import {
   CommittedTransition,
   CurrentTransition,
   defineResource,
+  OnTransition,
   Transition,
   TransitionGuardModule,
+  TransitionOutbox,
   TransitionService,
+  type TransitionDelivery,
 } from '../../src/index.js';
 import {
+  HandledTransitionEntry,
   IdempotencyKeyEntry,
   isUnavailable,
   TransitionLogEntry,
+  TransitionOutboxEntry,
   TypeOrmIdempotencyStore,
+  TypeOrmOutboxStore,
   TypeOrmTransitionStore,
 } from '../../src/store/typeorm/index.js';
 import { Order } from '../../examples/orders-api/src/orders/order.entity.js';
@@ -66,6 +72,16 @@ const order = defineResource({
   store: OrderStore,
   payloads: trackedOrderPayloads,
 });
+
+/** The outbox's deliveries of guard-committed transitions, as their handler received them. */
+@Injectable()
+class Deliveries {
+  readonly records: TransitionDelivery['record'][] = [];
+  @OnTransition(order, { event: ['TRACK', 'PAY'] })
+  take(delivery: TransitionDelivery) {
+    this.records.push(delivery.record);
+  }
+}
 
 /** TRACK and CANCEL committed by the guard; SHIP committed by the handler, for comparison. */
 @Controller('orders/:id')
@@ -128,7 +144,13 @@ function appModule(database: { sqlite: string } | { postgres: string }, statemen
         ...('sqlite' in database
           ? { type: 'better-sqlite3' as const, database: database.sqlite }
           : { type: 'postgres' as const, url: database.postgres }),
-        entities: [Order, TransitionLogEntry, IdempotencyKeyEntry],
+        entities: [
+          Order,
+          TransitionLogEntry,
+          IdempotencyKeyEntry,
+          TransitionOutboxEntry,
+          HandledTransitionEntry,
+        ],
         synchronize: true,
         logger: statements,
         logging: true,
@@ -136,11 +158,13 @@ function appModule(database: { sqlite: string } | { postgres: string }, statemen
       TransitionGuardModule.forRoot({
         isStoreUnavailable: isUnavailable,
         idempotency: { store: TypeOrmIdempotencyStore, anonymousKeys: 'shared' },
+        // Delivered when a test drains the outbox, not by a relay running beside it.
+        outbox: { store: TypeOrmOutboxStore, relay: false },
       }),
       TransitionGuardModule.forFeature([order]),
     ],
     controllers: [OrdersController],
-    providers: [OrderStore],
+    providers: [OrderStore, Deliveries],
   })
   class AppModule {}
   return AppModule;
@@ -368,11 +392,55 @@ describe.each(databases)('the guard commits in one statement, on %s', (_name, op
       expect(await logOf(id)).toHaveLength(1);
     });
 
-    it('refuses a handler that commits what its guard committed', async () => {
+    it('refuses a handler that commits what its guard committed, and tags no version on the 500', async () => {
       const id = await newOrder('pending');
-      await http().post(`/orders/${id}/cancel-twice`).send({}).expect(500);
+      const res = await http().post(`/orders/${id}/cancel-twice`).send({}).expect(500);
+      // No version tag (Express, left at its defaults here, still hashes the body into a weak one).
+      expect(res.headers.etag ?? '').not.toMatch(/"v\d+"/);
       expect(await rowOf(id)).toMatchObject({ status: 'cancelled', version: 1 });
       expect(await logOf(id)).toHaveLength(1);
+    });
+
+    it('writes an outbox message with each guard commit, carrying the version the statement wrote', async () => {
+      const outbox = app.get(TransitionOutbox);
+      const deliveries = app.get(Deliveries);
+      await outbox.drain();
+      deliveries.records.length = 0;
+      // Unread (TRACK: the version comes back from RETURNING), pinned by If-Match, and locked (PAY).
+      const tracked = await newOrder('shipped', 6);
+      await Promise.all(Array.from({ length: 5 }, (_, i) => track(tracked, `R${i}`).expect(200)));
+      await track(tracked).set('If-Match', '"v11"').expect(200);
+      const paid = await newOrder('pending', 1);
+      await http().post(`/orders/${paid}/pay`).send({ amount: 100 }).expect(200);
+      // Refused, and replayed: no message.
+      await track(paid).expect(409);
+      const keyed = await newOrder('shipped');
+      await track(keyed).set('Idempotency-Key', 'outbox-1').expect(200);
+      await track(keyed).set('Idempotency-Key', 'outbox-1').expect(200);
+      await outbox.drain();
+
+      const seen = deliveries.records.map((r) => ({
+        id: r.resourceId,
+        event: r.event,
+        version: r.version,
+        transitionId: r.transitionId,
+      }));
+      const logged = [...(await logOf(tracked)), ...(await logOf(paid)), ...(await logOf(keyed))];
+      // One message per committed transition, with the log row's version and transition id.
+      expect(seen.sort((a, b) => a.id.localeCompare(b.id) || a.version! - b.version!)).toEqual(
+        logged.map((l) => ({
+          id: l.resourceId,
+          event: l.event,
+          version: l.version,
+          transitionId: l.transitionId,
+        })),
+      );
+      expect(seen.filter((r) => r.id === tracked).map((r) => r.version)).toEqual([
+        7, 8, 9, 10, 11, 12,
+      ]);
+      expect(seen.filter((r) => r.id === paid)).toMatchObject([{ event: 'PAY', version: 2 }]);
+      expect(seen.filter((r) => r.id === keyed)).toHaveLength(1);
+      expect(await outbox.pending()).toEqual([]);
     });
   });
 });

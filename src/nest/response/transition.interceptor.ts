@@ -58,11 +58,7 @@ export class TransitionInterceptor implements NestInterceptor {
       if (etag) adapter.setHeader(response, 'ETag', etag);
     };
     const session = exchange.idempotency;
-    if (!session && exchange.committed) {
-      // The guard committed already (commit, commitLocked): the tag is known before the handler.
-      setEtag();
-      return next.handle();
-    }
+    // Set when the handler answers, never on its error (even after the guard committed).
     if (!session) {
       return next.handle().pipe(
         map((body: unknown) => {
