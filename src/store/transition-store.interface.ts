@@ -1,5 +1,6 @@
 import type { JoinedTransaction } from './ambient-transaction.js';
 import type { StoredState } from '../core/index.js';
+import type { NewOutboxMessage, OutboxStore } from './outbox-store.interface.js';
 
 /** A resource as a store holds it. */
 export interface StoredResource<TContext = unknown> {
@@ -72,6 +73,12 @@ export interface CompareAndSetOptions {
   readonly beforeCommit?: (tx: unknown, written: Written) => Promise<void> | void;
   /** Return the row as written (`RETURNING` where the database has it, else a read in the write's transaction). */
   readonly returning?: boolean;
+  /**
+   * Outbox messages to write with the change, in its own statement or transaction: given only to
+   * a store whose `writesMessages()` accepted the app's outbox store (else they come through
+   * `beforeCommit`).
+   */
+  readonly messages?: readonly NewOutboxMessage[];
 }
 
 /** What a write wrote: the row's new version, when the store keeps one. */
@@ -139,6 +146,11 @@ export interface TransitionStore<
    * constant). Compared at bootstrap.
    */
   transactionScope?(): unknown;
+  /**
+   * Whether `compareAndSet` can write this outbox store's messages itself (`options.messages`),
+   * for example in the change's own statement. Default: no, they come through `beforeCommit`.
+   */
+  writesMessages?(outbox: OutboxStore): boolean;
   /**
    * The app's open transaction that this store's next load and write join (a store given a
    * `transactionHost`, inside `@Transactional()`), or undefined when it runs its own. What must

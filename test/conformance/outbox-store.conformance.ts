@@ -30,6 +30,8 @@ export interface OpenedOutbox {
   /** What `enqueue()` outside a transaction of its ORM says. */
   readonly refusal: RegExp;
   readonly postgres: boolean;
+  /** Whether `parcels` writes this outbox's messages itself (`writesMessages`). */
+  readonly storeWritesMessages: boolean;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,42 @@ export function describeOutboxStore(name: string, open: () => Promise<OpenedOutb
       // A write whose compare-and-set does not match writes no message either.
       expect(await send(3)).toEqual({ written: false });
       expect(await o.messageCount()).toBe(1);
+    });
+
+    it('lets a transition store that accepts its messages write them with the change: none on a miss or a rollback', async () => {
+      const accepts = o.parcels.writesMessages?.(o.outbox) ?? false;
+      expect(accepts).toBe(o.storeWritesMessages);
+      if (!accepts) return; // the messages come through beforeCommit: the test above
+      const write = (n: number, beforeCommit?: () => Promise<void>) =>
+        o.parcels.compareAndSet(
+          parcelId,
+          { state: 'ready', version: 0 },
+          { state: 'sent' },
+          {
+            record: outboxRecord(parcelId, n),
+            messages: [
+              { handler: 'Mailer.sent', record: outboxRecord(parcelId, n), payload: { n } },
+              { handler: 'Audit.sent', record: outboxRecord(parcelId, n), payload: { n } },
+            ],
+            beforeCommit,
+          },
+        );
+      await expect(
+        write(1, () => Promise.reject(new Error('a later write failed'))),
+      ).rejects.toThrow('a later write failed');
+      expect(await o.messageCount()).toBe(0);
+      expect(await write(2)).toEqual({ written: true, version: 1 });
+      const sent = await o.outbox.list({ status: 'pending', limit: 10 });
+      // One message per handler (in no particular order: PostgreSQL runs the CTEs as it likes).
+      const rows = sent
+        .sort((a, b) => b.handler.localeCompare(a.handler))
+        .map((m) => [m.handler, m.payload, m.record.transitionId]);
+      expect(rows).toEqual([
+        ['Mailer.sent', { n: 2 }, outboxRecord(parcelId, 2).transitionId],
+        ['Audit.sent', { n: 2 }, outboxRecord(parcelId, 2).transitionId],
+      ]);
+      expect(await write(3)).toEqual({ written: false });
+      expect(await o.messageCount()).toBe(2);
     });
 
     it('refuses to enqueue outside a transaction of its own ORM, naming the fix', async () => {

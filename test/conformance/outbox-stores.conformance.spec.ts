@@ -172,6 +172,8 @@ for (const place of places('tg_outbox_typeorm')) {
       },
       refusal: /needs the transaction of a TypeOrmTransitionStore on the same DataSource/,
       postgres: place.postgres,
+      // In the compare-and-set's own statement (data-modifying CTEs).
+      storeWritesMessages: place.postgres,
       close: () => ds.destroy(),
     };
   });
@@ -242,6 +244,7 @@ for (const place of places('tg_outbox_prisma')) {
       refusal:
         /PrismaOutboxStore.enqueue\(\) needs the transaction of a transition store on the same client/,
       postgres: place.postgres,
+      storeWritesMessages: false,
       close,
     };
   });
@@ -321,6 +324,7 @@ for (const place of places('tg_outbox_mikro')) {
         refusal:
           /MikroOrmOutboxStore.enqueue\(\) needs the transaction of a transition store on the same client/,
         postgres: place.postgres,
+        storeWritesMessages: false,
         close: () => orm.close(true),
       };
     },
@@ -393,6 +397,7 @@ for (const place of places('tg_outbox_drizzle')) {
       refusal:
         /DrizzleOutboxStore.enqueue\(\) needs the transaction of a transition store on the same client/,
       postgres: place.postgres,
+      storeWritesMessages: false,
       close,
     };
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredState } from '../../core/index.js';
-import type { TransitionRecord, Written } from '../../store/index.js';
+import type { NewOutboxMessage, TransitionRecord, Written } from '../../store/index.js';
 import type { CheckedTransition } from './checked-transition.js';
 import type {
   CommitBase,
@@ -18,6 +18,8 @@ export interface Committed {
   readonly record: TransitionRecord;
   readonly changes: Record<string, unknown> | undefined;
   readonly beforeCommit: ((tx: unknown, written: Written) => Promise<void>) | undefined;
+  /** Outbox messages the store writes itself with the change (`writesMessages`). */
+  readonly messages?: readonly NewOutboxMessage[];
   readonly row?: unknown;
 }
 
@@ -64,7 +66,11 @@ export class CommitAttempt {
     this.listeners = listeners;
   }
 
-  next(base: CommitBase, to: StoredState, attempt: number): Committed {
+  /**
+   * The try from `base` to `to`. `storeWritesMessages`: the store's compare-and-set writes the
+   * outbox messages itself (`TransitionStore.writesMessages`), when their version is known now.
+   */
+  next(base: CommitBase, to: StoredState, attempt: number, storeWritesMessages = false): Committed {
     const { t, exchange } = this;
     const version = base.version === undefined ? undefined : base.version + 1;
     const committed: CommittedTransition = {
@@ -101,28 +107,51 @@ export class CommitAttempt {
     const idempotency = exchange?.idempotency;
     const { outbox } = this.context;
     const messages = outbox.messagesFor(record, t.payload as Record<string, unknown>);
-    const beforeCommit =
-      before.length || idempotency || messages.length
-        ? async (tx: unknown, written: Written) => {
-            const now = asWritten({ committed, record }, written);
-            for (const l of before) await l.beforeCommit?.(now.record, tx);
-            // The key is marked committed in the same transaction as the state change,
-            await idempotency?.markCommitted(now.committed, exchange?.roles, tx);
-            // and so are the outbox messages: delivered if and only if the transition commits.
-            if (messages.length) {
-              const payload = t.payload as Record<string, unknown>;
-              const sent =
-                now.record === record ? messages : outbox.messagesFor(now.record, payload);
-              await outbox.enqueue(tx, sent);
-            }
-            this.wroteMessages = messages.length > 0;
-          }
-        : undefined;
+    // The store writes them when it can and they are final: the version written is known now.
+    if (messages.length && storeWritesMessages && version !== undefined) {
+      return {
+        committed,
+        record,
+        changes: changes as Record<string, unknown> | undefined,
+        beforeCommit: this.hooks(before, idempotency, committed, record, []),
+        messages,
+      };
+    }
     return {
       committed,
       record,
       changes: changes as Record<string, unknown> | undefined,
-      beforeCommit,
+      beforeCommit: this.hooks(before, idempotency, committed, record, messages),
     };
+  }
+
+  /**
+   * What commits with the change through its transaction: the listeners' beforeCommit, the
+   * Idempotency-Key's mark, the outbox messages; undefined when there is nothing.
+   */
+  private hooks(
+    before: readonly TransitionListener[],
+    idempotency: TransitionExchange['idempotency'],
+    committed: CommittedTransition,
+    record: TransitionRecord,
+    messages: readonly NewOutboxMessage[],
+  ): Committed['beforeCommit'] {
+    const { t, exchange } = this;
+    const { outbox } = this.context;
+    return before.length || idempotency || messages.length
+      ? async (tx: unknown, written: Written) => {
+          const now = asWritten({ committed, record }, written);
+          for (const l of before) await l.beforeCommit?.(now.record, tx);
+          // The key is marked committed in the same transaction as the state change,
+          await idempotency?.markCommitted(now.committed, exchange?.roles, tx);
+          // and so are the outbox messages: delivered if and only if the transition commits.
+          if (messages.length) {
+            const payload = t.payload as Record<string, unknown>;
+            const sent = now.record === record ? messages : outbox.messagesFor(now.record, payload);
+            await outbox.enqueue(tx, sent);
+          }
+          this.wroteMessages = messages.length > 0;
+        }
+      : undefined;
   }
 }

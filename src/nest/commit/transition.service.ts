@@ -119,13 +119,19 @@ export class TransitionService {
   ): Promise<(CommittedTransition & { readonly row?: unknown }) | undefined> {
     const { store, attempt } = this.attemptOf(t, changes, {});
     const joined = store.joinedTransaction?.();
-    const next = attempt.next({ state: t.from, context: t.context, version: t.version }, t.to, 1);
+    const base = { state: t.from, context: t.context, version: t.version };
+    const next = attempt.next(base, t.to, 1, this.outbox.writtenBy(store));
     const written = await callStore(this.logger, t.resource, `Committing ${t.event}`, () =>
       store.compareAndSet(
         t.id,
         { state: t.from, version: t.version },
         { state: t.to, changes: next.changes },
-        { record: next.record, beforeCommit: next.beforeCommit, returning: options.returning },
+        {
+          record: next.record,
+          beforeCommit: next.beforeCommit,
+          messages: next.messages,
+          returning: options.returning,
+        },
       ),
     );
     if (!written.written) return undefined;
@@ -213,7 +219,7 @@ export class TransitionService {
     const result = done.row === undefined ? done.committed : { ...done.committed, row: done.row };
     const settle = async () => {
       if (exchange) exchange.committed = result;
-      if (attempt.wroteMessages) this.outbox.nudge();
+      if (attempt.wroteMessages || done.messages?.length) this.outbox.nudge();
       for (const l of attempt.listeners) await this.runAfter(l, done.record);
     };
     if (joined) joined.afterCommit(settle);
@@ -231,14 +237,20 @@ export class TransitionService {
     const { t } = attempt;
     let base: CommitBase = { state: t.from, context: t.context, version: t.version };
     let to = t.to;
+    const storeWritesMessages = this.outbox.writtenBy(store);
     for (let n = 1; ; n++) {
-      const next = attempt.next(base, to, n);
+      const next = attempt.next(base, to, n, storeWritesMessages);
       const written = await callStore(this.logger, t.resource, `Committing ${t.event}`, () =>
         store.compareAndSet(
           t.id,
           { state: base.state, version: base.version },
           { state: to, changes: next.changes },
-          { record: next.record, beforeCommit: next.beforeCommit, returning: options.returning },
+          {
+            record: next.record,
+            beforeCommit: next.beforeCommit,
+            messages: next.messages,
+            returning: options.returning,
+          },
         ),
       );
       if (written.written) return { ...asWritten(next, written), row: written.row };

@@ -15,6 +15,7 @@ import {
   type OutboxMessage,
   type OutboxStore,
   type TransitionRecord,
+  type TransitionStore,
 } from '../../store/index.js';
 import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../module/options.js';
@@ -127,6 +128,11 @@ export class TransitionOutbox
     return this.handlers
       .filter((h) => matches(h.meta, record))
       .map((h) => ({ handler: h.name, record, payload }));
+  }
+
+  /** Whether `store` writes this outbox's messages itself, with its change (`writesMessages`). */
+  writtenBy(store: TransitionStore): boolean {
+    return this.handlers.length > 0 && (store.writesMessages?.(this.store) ?? false);
   }
 
   /** Writes messages through the transition's transaction handle. */

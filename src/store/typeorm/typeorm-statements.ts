@@ -1,6 +1,8 @@
 import type { DataSource, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { LOG_COLUMNS } from '../log-rows.js';
+import { OUTBOX_INSERTED } from '../outbox-rows.js';
+import { TransitionOutboxEntry } from './outbox.entities.js';
 import { TransitionLogEntry } from './transition-log.entity.js';
 
 /**
@@ -15,6 +17,7 @@ export class TypeOrmStatements<E extends ObjectLiteral> {
   private readonly table: string;
   private readonly columns: readonly ColumnMetadata[];
   private readonly updates = new Map<string, string>();
+  private readonly together = new Map<string, string>();
   readonly load: string;
   readonly lockAndLoad: string;
   readonly insertLog: string | undefined;
@@ -65,6 +68,39 @@ export class TypeOrmStatements<E extends ObjectLiteral> {
     return { sql, columns };
   }
 
+  /**
+   * PostgreSQL: the compare-and-set `update` (with `params` parameters), its log row and `messages`
+   * outbox messages as one statement, data-modifying CTEs: one round trip, all or nothing, and
+   * the INSERTs select from the updated row, so a compare-and-set that misses writes nothing.
+   * The log's version is the row's; the other values follow as parameters: the log row's
+   * `LOG_COLUMNS` (but the version, when the table keeps one), then each message's
+   * `OUTBOX_INSERTED`.
+   */
+  withInserts(update: string, params: number, log: boolean, messages: number): string {
+    const key = `${update}|${String(params)}|${String(log)}|${String(messages)}`;
+    let sql = this.together.get(key);
+    if (!sql) {
+      let n = params;
+      const parts = [`w AS (${update})`];
+      if (log) {
+        const version = this.names.version && `w.${this.col(this.names.version)}`;
+        const values = LOG_COLUMNS.map((c) => (c === 'version' && version ? version : `$${++n}`));
+        parts.push(`l AS (${this.logInsertHead()} SELECT ${values.join(', ')} FROM w)`);
+      }
+      const outbox = messages ? this.dataSource.getMetadata(TransitionOutboxEntry) : undefined;
+      for (let m = 0; outbox && m < messages; m++) {
+        const columns = OUTBOX_INSERTED.map((p) => this.q(columnOf(outbox, p).databaseName));
+        const values = OUTBOX_INSERTED.map(() => `$${++n}`);
+        parts.push(
+          `o${String(m)} AS (INSERT INTO ${this.quoteTable(outbox.tablePath)} (${columns.join(', ')}) SELECT ${values.join(', ')} FROM w)`,
+        );
+      }
+      sql = `WITH ${parts.join(', ')} SELECT * FROM w`;
+      this.together.set(key, sql);
+    }
+    return sql;
+  }
+
   /** A value as the column stores it (the driver's conversion). */
   toColumn(column: ColumnMetadata, value: unknown): unknown {
     return this.dataSource.driver.preparePersistentValue(value, column) as unknown;
@@ -93,14 +129,14 @@ export class TypeOrmStatements<E extends ObjectLiteral> {
   }
 
   private logInsert(): string {
+    return `${this.logInsertHead()} VALUES (${LOG_COLUMNS.map((_, i) => this.p(i + 1)).join(', ')})`;
+  }
+
+  /** `INSERT INTO transition_log (columns)`, in `LOG_COLUMNS` order. */
+  private logInsertHead(): string {
     const meta = this.dataSource.getMetadata(TransitionLogEntry);
-    const names = LOG_COLUMNS;
-    const cols = names.map((p) => {
-      const column = meta.findColumnWithPropertyName(p);
-      if (!column) throw new Error(`TransitionLogEntry has no property '${p}'`);
-      return this.q(column.databaseName);
-    });
-    return `INSERT INTO ${this.quoteTable(meta.tablePath)} (${cols.join(', ')}) VALUES (${names.map((_, i) => this.p(i + 1)).join(', ')})`;
+    const cols = LOG_COLUMNS.map((p) => this.q(columnOf(meta, p).databaseName));
+    return `INSERT INTO ${this.quoteTable(meta.tablePath)} (${cols.join(', ')})`;
   }
 
   private col(property: string): string {
@@ -121,4 +157,10 @@ export class TypeOrmStatements<E extends ObjectLiteral> {
   private p(n: number): string {
     return this.postgres ? `$${n}` : '?';
   }
+}
+
+function columnOf(meta: EntityMetadata, property: string): ColumnMetadata {
+  const column = meta.findColumnWithPropertyName(property);
+  if (!column) throw new Error(`${meta.name} has no property '${property}'`);
+  return column;
 }

@@ -22,6 +22,9 @@ import type {
   WriteResult,
 } from '../transition-store.interface.js';
 import { TypeOrmStatements } from './typeorm-statements.js';
+import { TypeOrmOutboxStore } from './typeorm-outbox-store.js';
+import { outboxInsertValues } from '../outbox-rows.js';
+import type { NewOutboxMessage, OutboxStore } from '../outbox-store.interface.js';
 import { onConnection } from './connection-queue.js';
 import { TransitionLogEntry } from './transition-log.entity.js';
 import { callDatabase } from '../database-failures.js';
@@ -60,8 +63,10 @@ export interface TypeOrmTransitionStoreOptions<E extends ObjectLiteral, TContext
 /**
  * A `TransitionStore` on a TypeORM entity, for SQLite and PostgreSQL. `compareAndSet` is one
  * `UPDATE ... SET state = :to, version = version + 1, ... WHERE id = :id AND state = :from [AND
- * version = :version]` in a transaction, with the transition log row and the `beforeCommit`
- * hook in the same transaction.
+ * version = :version] RETURNING ...`; the transition log row and the `beforeCommit` hooks commit
+ * with it, in one transaction. On PostgreSQL the log row, and the outbox messages of a
+ * `TypeOrmOutboxStore` when their version is known before the write, are INSERTs in the UPDATE's
+ * own statement (`WITH w AS (UPDATE ...) INSERT ... SELECT ... FROM w`): one round trip.
  *
  * @example
  * @Injectable()
@@ -117,20 +122,45 @@ export class TypeOrmTransitionStore<
   ): Promise<WriteResult> {
     const withVersion =
       this.options.versionProperty !== undefined && expected.version !== undefined;
-    const update = this.updateOf(id, expected, next, withVersion, options.returning ?? false);
+    const sql = this.statements();
+    const messages = options.messages ?? [];
+    if (messages.length && !this.writesMessages()) {
+      throw new Error(`${this.name}: outbox messages given to a store that does not write them`);
+    }
+    const log = this.options.log ?? false;
+    // On PostgreSQL the log row and the outbox messages go in the UPDATE's own statement.
+    const inserts = sql.postgres && (log || messages.length > 0);
+    let update = this.updateOf(id, expected, next, withVersion, options.returning ?? false);
+    if (inserts) update = this.withInserts(update, options.record, messages);
     const write = async (runner: QueryRunner): Promise<WriteResult> => {
       const row = await this.runUpdate(runner, update);
       if (!row) return { written: false };
       const { versionProperty } = this.options;
       const version = versionProperty && (row[versionProperty] as number);
-      await this.writeLog(runner, writtenRecord(options.record, withVersion, version));
+      if (!inserts)
+        await this.writeLog(runner, writtenRecord(options.record, withVersion, version));
       if (options.beforeCommit) await options.beforeCommit(runner.manager, { version });
       return options.returning ? { written: true, version, row } : { written: true, version };
     };
     // The compare-and-set UPDATE is atomic on its own; a transaction is needed only when other
     // writes (the log row, beforeCommit hooks) must commit or roll back with it.
-    const alone = !this.options.log && !options.beforeCommit;
+    const alone = (inserts || !log) && !options.beforeCommit;
     return callDatabase(this.name, () => this.run(alone ? 'plain' : 'transaction', write));
+  }
+
+  /**
+   * On PostgreSQL, outbox messages of a `TypeOrmOutboxStore` on the same DataSource are written
+   * in the compare-and-set's statement (see `withInserts`).
+   */
+  writesMessages(outbox?: OutboxStore): boolean {
+    if (!this.statements().postgres) return false;
+    if (!outbox) return true;
+    return (
+      outbox instanceof TypeOrmOutboxStore &&
+      outbox.transactionScope() === this.dataSource &&
+      // A subclass writing its messages its own way keeps its way.
+      outbox.enqueue === TypeOrmOutboxStore.prototype.enqueue
+    );
   }
 
   /**
@@ -243,6 +273,29 @@ export class TypeOrmTransitionStore<
     params.push(this.idValue(id), encodeState(expected.state));
     if (withVersion) params.push(expected.version);
     return { sql: update.sql, params };
+  }
+
+  /** The compare-and-set with the log row and `messages` in its statement, and their parameters. */
+  private withInserts(
+    update: { sql: string; params: unknown[] },
+    record: TransitionRecord,
+    messages: readonly NewOutboxMessage[],
+  ): { sql: string; params: unknown[] } {
+    const log = this.options.log ?? false;
+    const sql = this.statements().withInserts(
+      update.sql,
+      update.params.length,
+      log,
+      messages.length,
+    );
+    const params = [...update.params];
+    if (log) {
+      const row = logRowOf(record);
+      const versioned = this.options.versionProperty !== undefined;
+      for (const c of LOG_COLUMNS) if (!(versioned && c === 'version')) params.push(row[c]);
+    }
+    params.push(...outboxInsertValues(messages, Date.now()));
+    return { sql, params };
   }
 
   /** Runs an UPDATE ... RETURNING; the written row, or undefined when no row matched. */
