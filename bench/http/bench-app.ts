@@ -279,7 +279,12 @@ export async function createBenchApp(
       TypeOrmModule.forFeature([Order]),
       TransitionGuardModule.forRoot({
         commit: { maxRetries: 10 },
-        outbox: { store: TypeOrmOutboxStore, pollIntervalMs: 200 },
+        // OUTBOX_RELAY=0: this process only writes messages; a worker process delivers them.
+        outbox: {
+          store: TypeOrmOutboxStore,
+          pollIntervalMs: 200,
+          relay: process.env.OUTBOX_RELAY !== '0',
+        },
       }),
       TransitionGuardModule.forFeature(
         [order, outboxed, tracked, orderDrizzle, orderPrisma, orderMikro],

@@ -171,11 +171,17 @@ export async function httpBench(): Promise<{ rows: HttpRow[]; skipped?: string }
     for (const open of databases) {
       for (const platform of ['express', 'fastify'] as const) {
         const d = await open();
-        const app = await serve({ ...d.env, PLATFORM: platform });
+        // On PostgreSQL the outbox's relay runs in a worker process, as in production (the app
+        // only writes messages); on SQLite one process delivers: the app.
+        const worker = d.name === 'PostgreSQL';
+        const app = await serve({ ...d.env, PLATFORM: platform, OUTBOX_RELAY: worker ? '0' : '1' });
+        const relay = worker ? await serve({ ...d.env, OUTBOX_RELAY: '1' }) : undefined;
         try {
           await d.db.initialize();
           rows.push(...(await measure(d, platform, app.url)));
+          if (relay) await undelivered(d);
         } finally {
+          if (relay) await stopDemoProcess(relay);
           await stopDemoProcess(app);
           if (d.db.isInitialized) await d.db.destroy();
           await d.close();
@@ -186,6 +192,18 @@ export async function httpBench(): Promise<{ rows: HttpRow[]; skipped?: string }
     if ('stop' in pg) pg.stop();
   }
   return 'url' in pg ? { rows } : { rows, skipped: `PostgreSQL rows: ${pg.skip}` };
+}
+
+/** Fails unless the worker's relay delivered every message (within 30 s of the last request). */
+async function undelivered(d: BenchDatabase): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const [row] = (await d.db.query('SELECT count(*) AS n FROM transition_outbox')) as {
+      n: string;
+    }[];
+    if (Number(row.n) === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the relay worker left outbox messages undelivered');
 }
 
 async function measure(d: BenchDatabase, platform: string, base: string): Promise<HttpRow[]> {
