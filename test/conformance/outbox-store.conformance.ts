@@ -62,7 +62,15 @@ const relayOptions = {
 };
 const quiet = { warn: () => undefined, error: () => undefined };
 
-export function describeOutboxStore(name: string, open: () => Promise<OpenedOutbox>) {
+/**
+ * `storeWritesMessages`: whether the opened transition store writes this outbox store's messages
+ * itself (known before opening: it decides which tests exist).
+ */
+export function describeOutboxStore(
+  name: string,
+  open: () => Promise<OpenedOutbox>,
+  storeWritesMessages = false,
+) {
   describe(name, () => {
     let o: OpenedOutbox;
     let parcelId = '';
@@ -114,41 +122,47 @@ export function describeOutboxStore(name: string, open: () => Promise<OpenedOutb
       expect(await o.messageCount()).toBe(1);
     });
 
-    it('lets a transition store that accepts its messages write them with the change: none on a miss or a rollback', async () => {
-      const accepts = o.parcels.writesMessages?.(o.outbox) ?? false;
-      expect(accepts).toBe(o.storeWritesMessages);
-      if (!accepts) return; // the messages come through beforeCommit: the test above
-      const write = (n: number, beforeCommit?: () => Promise<void>) =>
-        o.parcels.compareAndSet(
-          parcelId,
-          { state: 'ready', version: 0 },
-          { state: 'sent' },
-          {
-            record: outboxRecord(parcelId, n),
-            messages: [
-              { handler: 'Mailer.sent', record: outboxRecord(parcelId, n), payload: { n } },
-              { handler: 'Audit.sent', record: outboxRecord(parcelId, n), payload: { n } },
-            ],
-            beforeCommit,
-          },
-        );
-      await expect(
-        write(1, () => Promise.reject(new Error('a later write failed'))),
-      ).rejects.toThrow('a later write failed');
-      expect(await o.messageCount()).toBe(0);
-      expect(await write(2)).toEqual({ written: true, version: 1 });
-      const sent = await o.outbox.list({ status: 'pending', limit: 10 });
-      // One message per handler (in no particular order: PostgreSQL runs the CTEs as it likes).
-      const rows = sent
-        .sort((a, b) => b.handler.localeCompare(a.handler))
-        .map((m) => [m.handler, m.payload, m.record.transitionId]);
-      expect(rows).toEqual([
-        ['Mailer.sent', { n: 2 }, outboxRecord(parcelId, 2).transitionId],
-        ['Audit.sent', { n: 2 }, outboxRecord(parcelId, 2).transitionId],
-      ]);
-      expect(await write(3)).toEqual({ written: false });
-      expect(await o.messageCount()).toBe(2);
+    it('tells whether its transition store writes its messages itself (writesMessages)', () => {
+      expect(o.parcels.writesMessages?.(o.outbox) ?? false).toBe(o.storeWritesMessages);
     });
+
+    // Only where the store does: elsewhere the messages come through beforeCommit (tested above).
+    const whereStoreWrites = storeWritesMessages ? it : () => undefined;
+    whereStoreWrites(
+      'lets a transition store that accepts its messages write them with the change: none on a miss or a rollback',
+      async () => {
+        const write = (n: number, beforeCommit?: () => Promise<void>) =>
+          o.parcels.compareAndSet(
+            parcelId,
+            { state: 'ready', version: 0 },
+            { state: 'sent' },
+            {
+              record: outboxRecord(parcelId, n),
+              messages: [
+                { handler: 'Mailer.sent', record: outboxRecord(parcelId, n), payload: { n } },
+                { handler: 'Audit.sent', record: outboxRecord(parcelId, n), payload: { n } },
+              ],
+              beforeCommit,
+            },
+          );
+        await expect(
+          write(1, () => Promise.reject(new Error('a later write failed'))),
+        ).rejects.toThrow('a later write failed');
+        expect(await o.messageCount()).toBe(0);
+        expect(await write(2)).toEqual({ written: true, version: 1 });
+        const sent = await o.outbox.list({ status: 'pending', limit: 10 });
+        // One message per handler (in no particular order: PostgreSQL runs the CTEs as it likes).
+        const rows = sent
+          .sort((a, b) => b.handler.localeCompare(a.handler))
+          .map((m) => [m.handler, m.payload, m.record.transitionId]);
+        expect(rows).toEqual([
+          ['Mailer.sent', { n: 2 }, outboxRecord(parcelId, 2).transitionId],
+          ['Audit.sent', { n: 2 }, outboxRecord(parcelId, 2).transitionId],
+        ]);
+        expect(await write(3)).toEqual({ written: false });
+        expect(await o.messageCount()).toBe(2);
+      },
+    );
 
     it('refuses to enqueue outside a transaction of its own ORM, naming the fix', async () => {
       await expect(

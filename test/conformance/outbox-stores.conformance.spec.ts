@@ -141,42 +141,46 @@ for (const place of places('tg_outbox_typeorm')) {
         ? { type: 'postgres', url: where, entities: typeOrmEntities }
         : { type: 'better-sqlite3', database: where, entities: typeOrmEntities },
     ).initialize();
-  describeOutboxStore(`TypeOrmOutboxStore on ${dbName(place)}`, async (): Promise<OpenedOutbox> => {
-    const where = await place.next();
-    const ds = await connect(where);
-    const outbox = new TypeOrmOutboxStore(ds);
-    outbox.verify();
-    return {
-      outbox,
-      parcels: new TypeOrmTransitionStore(ds, {
-        entity: ParcelEntity,
-        stateProperty: 'state',
-        versionProperty: 'version',
-        log: true,
-      }),
-      async insertParcel() {
-        const inserted = await ds
-          .getRepository(ParcelEntity)
-          .insert({ state: 'ready', version: 0 });
-        return String((inserted.identifiers[0] as { id: number }).id);
-      },
-      messageCount: () => ds.getRepository(TransitionOutboxEntry).count(),
-      writeMail: async (tx, transitionId) => {
-        await (tx as EntityManager).insert(MailEntity, { transitionId });
-      },
-      mailCount: (transitionId) => ds.getRepository(MailEntity).countBy({ transitionId }),
-      enqueueInTransaction: (messages) => ds.transaction((tx) => outbox.enqueue(tx, messages)),
-      async another() {
-        const other = await connect(where);
-        return { outbox: new TypeOrmOutboxStore(other), close: () => other.destroy() };
-      },
-      refusal: /needs the transaction of a TypeOrmTransitionStore on the same DataSource/,
-      postgres: place.postgres,
-      // In the compare-and-set's own statement (data-modifying CTEs).
-      storeWritesMessages: place.postgres,
-      close: () => ds.destroy(),
-    };
-  });
+  describeOutboxStore(
+    `TypeOrmOutboxStore on ${dbName(place)}`,
+    async (): Promise<OpenedOutbox> => {
+      const where = await place.next();
+      const ds = await connect(where);
+      const outbox = new TypeOrmOutboxStore(ds);
+      outbox.verify();
+      return {
+        outbox,
+        parcels: new TypeOrmTransitionStore(ds, {
+          entity: ParcelEntity,
+          stateProperty: 'state',
+          versionProperty: 'version',
+          log: true,
+        }),
+        async insertParcel() {
+          const inserted = await ds
+            .getRepository(ParcelEntity)
+            .insert({ state: 'ready', version: 0 });
+          return String((inserted.identifiers[0] as { id: number }).id);
+        },
+        messageCount: () => ds.getRepository(TransitionOutboxEntry).count(),
+        writeMail: async (tx, transitionId) => {
+          await (tx as EntityManager).insert(MailEntity, { transitionId });
+        },
+        mailCount: (transitionId) => ds.getRepository(MailEntity).countBy({ transitionId }),
+        enqueueInTransaction: (messages) => ds.transaction((tx) => outbox.enqueue(tx, messages)),
+        async another() {
+          const other = await connect(where);
+          return { outbox: new TypeOrmOutboxStore(other), close: () => other.destroy() };
+        },
+        refusal: /needs the transaction of a TypeOrmTransitionStore on the same DataSource/,
+        postgres: place.postgres,
+        // In the compare-and-set's own statement (data-modifying CTEs).
+        storeWritesMessages: place.postgres,
+        close: () => ds.destroy(),
+      };
+    },
+    place.postgres,
+  );
   afterAll(() => place.stop());
 }
 

@@ -6,7 +6,6 @@ import type {
   StoredResource,
   JoinedTransaction,
   TransitionRecord,
-  TransitionStore,
 } from '../../store/index.js';
 import { checkAudit } from '../guard/audit-fields.js';
 import { validId } from '../guard/request-readers.js';
@@ -20,10 +19,9 @@ import { messages } from '../errors/messages.js';
 import { etagFor } from '../../http/index.js';
 import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../module/options.js';
-import { TransitionRegistry, type RegisteredResource } from '../module/transition-registry.js';
+import { TransitionRegistry } from '../module/transition-registry.js';
 import type { CheckedTransition } from './checked-transition.js';
 import type {
-  CommitBase,
   CommitOptions,
   CommittedTransition,
   SendOptions,
@@ -33,7 +31,7 @@ import type {
   TransitionListener,
 } from './commit.types.js';
 import { asWritten, CommitAttempt, type Committed } from './commit-attempt.js';
-import { recheck } from './recheck.js';
+import { commitLocked, commitOptimistic } from './commit-strategies.js';
 import { TransitionExchange } from './transition-exchange.js';
 
 /**
@@ -100,9 +98,10 @@ export class TransitionService {
     // Inside the app's transaction (a store with a transactionHost, in @Transactional()): the
     // write commits when that transaction does, and what follows a commit waits for it.
     const joined = store.joinedTransaction?.();
+    const how = { logger: this.logger, outbox: this.outbox, commit: this.options.commit };
     const done = locked
-      ? await this.commitLocked(entry, locked, attempt, options)
-      : await this.commitOptimistic(entry, store, attempt, options);
+      ? await commitLocked(entry, locked, attempt, options, how)
+      : await commitOptimistic(entry, store, attempt, options, how);
     return this.settle(attempt, done, joined);
   }
 
@@ -225,88 +224,6 @@ export class TransitionService {
     if (joined) joined.afterCommit(settle);
     else await settle();
     return result;
-  }
-
-  /** Compare-and-set; on a lost race, reload, re-check, retry (bounded) or answer. */
-  private async commitOptimistic(
-    entry: RegisteredResource,
-    store: TransitionStore,
-    attempt: CommitAttempt,
-    options: CommitOptions,
-  ): Promise<Committed> {
-    const { t } = attempt;
-    let base: CommitBase = { state: t.from, context: t.context, version: t.version };
-    let to = t.to;
-    const storeWritesMessages = this.outbox.writtenBy(store);
-    for (let n = 1; ; n++) {
-      const next = attempt.next(base, to, n, storeWritesMessages);
-      const written = await callStore(this.logger, t.resource, `Committing ${t.event}`, () =>
-        store.compareAndSet(
-          t.id,
-          { state: base.state, version: base.version },
-          { state: to, changes: next.changes },
-          {
-            record: next.record,
-            beforeCommit: next.beforeCommit,
-            messages: next.messages,
-            returning: options.returning,
-          },
-        ),
-      );
-      if (written.written) return { ...asWritten(next, written), row: written.row };
-      // Lost the race: the row is not in the state (or version) the check saw. Reload, re-check.
-      const fresh = await callStore(this.logger, t.resource, `Reloading ${t.id}`, () =>
-        store.load(t.id),
-      );
-      if (!fresh) throw new ResourceNotFoundException(t.resource, t.id);
-      const retry = recheck(entry, t, fresh, {
-        checkedState: base.state,
-        checkedVersion: base.version,
-        attempt: n,
-        pinned: attempt.exchange?.pinned,
-        commit: this.options.commit,
-      });
-      this.logger.debug(`${t.resource} ${t.id}: ${t.event} lost a race (attempt ${n}); retrying`);
-      base = { state: retry.from, context: fresh.context, version: fresh.version };
-      to = retry.to;
-    }
-  }
-
-  /** The row locked, re-checked under the lock, written: concurrent commits queue. */
-  private async commitLocked(
-    entry: RegisteredResource,
-    commitLocked: NonNullable<TransitionStore['commitLocked']>,
-    attempt: CommitAttempt,
-    options: CommitOptions,
-  ): Promise<Committed> {
-    const { t } = attempt;
-    let decided: Committed | undefined;
-    const result = await callStore(this.logger, t.resource, `Committing ${t.event}`, () =>
-      commitLocked(
-        t.id,
-        (current) => {
-          const { from, to } = recheck(entry, t, current, {
-            checkedState: t.from,
-            checkedVersion: t.version,
-            attempt: 1,
-            pinned: attempt.exchange?.pinned,
-            commit: this.options.commit,
-          });
-          const base = { state: from, context: current.context, version: current.version };
-          const next = attempt.next(base, to, 1);
-          decided = next;
-          return {
-            state: to,
-            changes: next.changes,
-            record: next.record,
-            beforeCommit: next.beforeCommit,
-          };
-        },
-        { returning: options.returning },
-      ),
-    );
-    if (!result || !decided) throw new ResourceNotFoundException(t.resource, t.id);
-    return { ...decided, row: result.row };
   }
 
   /**

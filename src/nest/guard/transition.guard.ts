@@ -19,16 +19,18 @@ import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../module/options.js';
 import { TransitionRegistry, type RegisteredResource } from '../module/transition-registry.js';
 import { checkPreconditions, readIfMatch } from '../preconditions/preconditions.js';
-import { checkTransition, invalidPayload, loadResource, refusal } from './check-transition.js';
-import { unreadPreconditions } from './unread-commit.js';
+import { checkTransition, loadResource, refusal } from './check-transition.js';
 import { TransitionService } from '../commit/transition.service.js';
-import type { LockedCommit, UnreadCommit } from '../decorators/transition-metadata.js';
-import type { IfMatch } from '../../http/index.js';
-import type { TransitionAudit } from './audit-fields.js';
 import type { GuardRequest } from './guard-request.js';
 import type { LoadedState } from '../module/state-loader.interface.js';
-import type { StoredState } from '../../core/index.js';
 import { takeAudit } from './audit-fields.js';
+import {
+  checkedTransition,
+  commitLocked,
+  commitUnread,
+  type Asked,
+  type GuardSteps,
+} from './guard-commit.js';
 import {
   asActor,
   asCorrelationId,
@@ -143,10 +145,10 @@ export class TransitionGuard implements CanActivate {
       // when one statement can decide (commit).
       const commit = meta.commit;
       if (commit?.lock) {
-        await this.commitLocked(asked, commit);
+        await commitLocked(asked, commit, this.steps());
         return;
       }
-      if (commit && (await this.commitUnread(asked, commit))) return;
+      if (commit && (await commitUnread(asked, commit, this.steps()))) return;
       const loaded = await loadResource(entry, id, requested.type, request, this.logger);
       const { exchange, transition } = this.checkRow(asked, loaded);
       if (commit) {
@@ -187,64 +189,20 @@ export class TransitionGuard implements CanActivate {
     return { exchange, transition };
   }
 
-  /**
-   * The guard's commit without a read (`commit` on an event no guard and no context decides):
-   * one conditional write per state the event leaves from. False when none matched (or the
-   * preconditions need the row): the row is then read, to explain the refusal or to commit.
-   */
-  private async commitUnread(asked: Asked, commit: UnreadCommit): Promise<boolean> {
-    const { request, entry, id } = asked;
-    const free = entry.contextFree(asked.requested.type);
-    const pre = unreadPreconditions(asked.requested, asked.ifMatch);
-    if ('why' in free || !pre) return false;
-    const { event } = pre;
-    const issues = entry.validator.payloadIssues({ ...event.payload, type: event.type });
-    if (issues) throw invalidPayload(entry.resource, id, event.type, issues);
-    const roles = free.roles.length ? free.roles : undefined;
-    if (roles) this.requireRoles(request, entry, id, event.type, roles);
-    const changes = commit.changes?.(event.payload);
-    const returning = commit.returning === true;
-    for (const { from, to } of free.transitions) {
-      // The row is not read: its context is unknown, its version the one pinned, if any.
-      const transition = checkedTransition(asked, event, { from, to }, { version: pre.version });
-      const exchange = TransitionExchange.checked(
-        request,
-        transition,
-        pre.pinned,
-        asked.opened,
-        roles,
-      );
-      const done = await this.committer().commitUnread(transition, changes, { returning });
-      if (done) {
-        exchange.committed = done;
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * The guard's commit under a row lock (`commitLocked`): in one transaction, the row locked and
-   * read, steps 5b to 8 against it (a refusal rolls back and answers as always), the write.
-   */
-  private async commitLocked(asked: Asked, commit: LockedCommit): Promise<void> {
-    const done = await this.committer().commitUnderLock(
-      asked.entry.resource,
-      asked.id,
-      (row) => {
-        const { transition } = this.checkRow(asked, row);
-        const base = { state: transition.from, context: row.context, version: row.version };
-        return { transition, changes: commit.changes?.(transition.payload, base) };
-      },
-      { returning: commit.returning === true },
-    );
-    const exchange = TransitionExchange.ofRequest(asked.request);
-    if (exchange) exchange.committed = done;
-  }
-
   private committer(): TransitionService {
     if (!this.transitions) throw new Error(messages.guardWithoutService(this.constructor.name));
     return this.transitions;
+  }
+
+  /** What a commit in the guard runs of the guard's own steps. */
+  private steps(): GuardSteps {
+    return {
+      service: this.committer(),
+      checkRow: (asked, row) => this.checkRow(asked, row),
+      requireRoles: (asked, event, roles) => {
+        this.requireRoles(asked.request, asked.entry, asked.id, event, roles);
+      },
+    };
   }
 
   private requireRoles(
@@ -300,39 +258,4 @@ export class TransitionGuard implements CanActivate {
   protected throwException(exception: Error): never {
     throw exception;
   }
-}
-
-/** What one request asks, read and parsed before anything is loaded. */
-interface Asked {
-  readonly request: GuardRequest;
-  readonly entry: RegisteredResource;
-  readonly id: string;
-  readonly requested: RequestedEvent;
-  readonly ifMatch: IfMatch | undefined;
-  readonly opened: IdempotencySession | undefined;
-  readonly audit: TransitionAudit | undefined;
-  readonly actor: string | null;
-  readonly correlationId: string | null;
-}
-
-/** The transition handed to the handler and the commit: what was asked, from where to where. */
-function checkedTransition(
-  asked: Asked,
-  event: RequestedEvent,
-  move: { readonly from: StoredState; readonly to: StoredState },
-  row: { readonly context?: unknown; readonly version?: number },
-): CheckedTransition {
-  return {
-    resource: asked.entry.resource,
-    id: asked.id,
-    event: event.type,
-    from: move.from,
-    to: move.to,
-    payload: event.payload,
-    context: row.context,
-    version: row.version,
-    actor: asked.actor,
-    audit: asked.audit,
-    correlationId: asked.correlationId,
-  };
 }
