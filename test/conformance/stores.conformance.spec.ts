@@ -816,6 +816,38 @@ for (const backend of mikroBackends) {
         await opened.close();
       }
     });
+
+    it('runs them after a nested transaction that rolled back, when its error is caught and the outer one commits (the edge the README names)', async () => {
+      const opened = await open();
+      try {
+        const id = await opened.insert('open');
+        const store = storeOn(opened.orm);
+        const ran: string[] = [];
+        await opened.orm.em.transactional(async (em) => {
+          await em
+            .transactional(async () => {
+              await store.compareAndSet(
+                id,
+                { state: 'open', version: 0 },
+                { state: 'assigned' },
+                { record: record(id, 'ASSIGN', 1) },
+              );
+              store.joinedTransaction()?.afterCommit(() => {
+                ran.push('in the rolled-back savepoint');
+                return Promise.resolve();
+              });
+              throw new Error('the nested work failed');
+            })
+            .catch(() => undefined); // caught: the outer transaction goes on and commits
+        });
+        // The savepoint's write is gone, as it should be...
+        expect(await store.load(id)).toMatchObject({ state: 'open', version: 0 });
+        // ...but MikroORM reports no savepoint rollback: what waited for the commit still ran.
+        expect(ran).toEqual(['in the rolled-back savepoint']);
+      } finally {
+        await opened.close();
+      }
+    });
   });
 
   describeIdempotencyStore({
