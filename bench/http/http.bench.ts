@@ -179,7 +179,7 @@ export async function httpBench(): Promise<{ rows: HttpRow[]; skipped?: string }
         try {
           await d.db.initialize();
           rows.push(...(await measure(d, platform, app.url)));
-          if (relay) await undelivered(d);
+          if (relay) await allDelivered(d);
         } finally {
           if (relay) await stopDemoProcess(relay);
           await stopDemoProcess(app);
@@ -195,7 +195,7 @@ export async function httpBench(): Promise<{ rows: HttpRow[]; skipped?: string }
 }
 
 /** Fails unless the worker's relay delivered every message (within 30 s of the last request). */
-async function undelivered(d: BenchDatabase): Promise<void> {
+async function allDelivered(d: BenchDatabase): Promise<void> {
   for (let i = 0; i < 300; i++) {
     const [row] = (await d.db.query('SELECT count(*) AS n FROM transition_outbox')) as {
       n: string;

@@ -108,20 +108,13 @@ export class CommitAttempt {
     const { outbox } = this.context;
     const messages = outbox.messagesFor(record, t.payload as Record<string, unknown>);
     // The store writes them when it can and they are final: the version written is known now.
-    if (messages.length && storeWritesMessages && version !== undefined) {
-      return {
-        committed,
-        record,
-        changes: changes as Record<string, unknown> | undefined,
-        beforeCommit: this.hooks(before, idempotency, committed, record, []),
-        messages,
-      };
-    }
+    const storeWrites = messages.length > 0 && storeWritesMessages && version !== undefined;
     return {
       committed,
       record,
       changes: changes as Record<string, unknown> | undefined,
-      beforeCommit: this.hooks(before, idempotency, committed, record, messages),
+      beforeCommit: this.hooks(before, idempotency, committed, record, storeWrites ? [] : messages),
+      ...(storeWrites ? { messages } : {}),
     };
   }
 

@@ -343,12 +343,10 @@ export class DrizzleTransitionStore<
     for (const property of changed) set[property] = sql.placeholder(`tg_set_${property}`);
     set[stateProperty] = sql.placeholder('tg_state');
     if (versionProperty) set[versionProperty] = sql`${this.columns[versionProperty]} + 1`;
-    const where = and(
-      eq(this.columns[this.idProperty], sql.placeholder('tg_id')),
-      eq(this.columns[stateProperty], sql.placeholder('tg_expected')),
-      withVersion && versionProperty
-        ? eq(this.columns[versionProperty], sql.placeholder('tg_version'))
-        : undefined,
+    const where = this.casWhere(
+      sql.placeholder('tg_id'),
+      sql.placeholder('tg_expected'),
+      withVersion ? sql.placeholder('tg_version') : undefined,
     );
     const written = q.update(this.options.table).set(set).where(where);
     const returning = wholeRow ? written.returning() : written.returning(this.keyColumns);
@@ -359,19 +357,31 @@ export class DrizzleTransitionStore<
     );
   }
 
+  /**
+   * The compare-and-set's WHERE: the id, the expected state and (when compared) the version, as
+   * values or as placeholders of a prepared statement.
+   */
+  private casWhere(id: unknown, state: unknown, version: unknown): SQL | undefined {
+    const { stateProperty, versionProperty } = this.options;
+    return and(
+      eq(this.columns[this.idProperty], id),
+      eq(this.columns[stateProperty], state),
+      version !== undefined && versionProperty
+        ? eq(this.columns[versionProperty], version)
+        : undefined,
+    );
+  }
+
   /** Runs the UPDATE ... RETURNING: the written row, or undefined when no row matched. */
   private async runUpdate(
     q: Queries,
     update: UpdateOf,
     wholeRow: boolean,
   ): Promise<Record<string, unknown> | undefined> {
-    const { stateProperty, versionProperty } = this.options;
-    const where = and(
-      this.idIs(update.id),
-      eq(this.columns[stateProperty], encodeState(update.expected.state)),
-      update.withVersion && versionProperty
-        ? eq(this.columns[versionProperty], update.expected.version)
-        : undefined,
+    const where = this.casWhere(
+      this.idValue(update.id),
+      encodeState(update.expected.state),
+      update.withVersion ? update.expected.version : undefined,
     );
     const written = q.update(this.options.table).set(update.set).where(where);
     const rows = await (wholeRow ? written.returning() : written.returning(this.keyColumns));

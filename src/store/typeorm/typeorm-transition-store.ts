@@ -124,7 +124,7 @@ export class TypeOrmTransitionStore<
       this.options.versionProperty !== undefined && expected.version !== undefined;
     const sql = this.statements();
     const messages = options.messages ?? [];
-    if (messages.length && !this.writesMessages()) {
+    if (messages.length && !sql.postgres) {
       throw new Error(`${this.name}: outbox messages given to a store that does not write them`);
     }
     const log = this.options.log ?? false;
@@ -152,10 +152,9 @@ export class TypeOrmTransitionStore<
    * On PostgreSQL, outbox messages of a `TypeOrmOutboxStore` on the same DataSource are written
    * in the compare-and-set's statement (see `withInserts`).
    */
-  writesMessages(outbox?: OutboxStore): boolean {
-    if (!this.statements().postgres) return false;
-    if (!outbox) return true;
+  writesMessages(outbox: OutboxStore): boolean {
     return (
+      this.statements().postgres &&
       outbox instanceof TypeOrmOutboxStore &&
       outbox.transactionScope() === this.dataSource &&
       // A subclass writing its messages its own way keeps its way.
