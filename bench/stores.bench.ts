@@ -18,7 +18,7 @@ import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
 import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { DataSource, EntitySchema } from 'typeorm';
-import type { TransitionRecord, TransitionStore } from '../src/index.js';
+import type { TransitionRecord, TransitionStore } from '../src/store/index.js';
 import { DrizzleTransitionStore } from '../src/store/drizzle/index.js';
 import { MikroOrmTransitionStore } from '../src/store/mikro-orm/index.js';
 import { PrismaTransitionStore } from '../src/store/prisma/index.js';

@@ -15,6 +15,7 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ENTRIES: Readonly<Record<string, string>> = {
   '.': 'src/index.ts',
   './core': 'src/core/index.ts',
+  './store': 'src/store/index.ts',
   './typeorm': 'src/store/typeorm/index.ts',
   './drizzle': 'src/store/drizzle/index.ts',
   './prisma': 'src/store/prisma/index.ts',
@@ -25,7 +26,12 @@ export const ENTRIES: Readonly<Record<string, string>> = {
 };
 
 export interface ApiEntry {
+  /** The name it is exported as. */
   readonly name: string;
+  /** The name of its declaration (differs for `export { a as b }`). */
+  readonly declaredName: string;
+  /** Its TSDoc says `@deprecated`: kept for a minor version, named in the CHANGELOG. */
+  readonly deprecated: boolean;
   readonly kind: string;
   /** The exported thing is a function or a class (a runtime value a user calls or extends). */
   readonly callable: boolean;
@@ -79,8 +85,15 @@ export function collectApi(): Record<string, ApiEntry[]> {
         const docs = declaration ? ts.getJSDocTags(declaration) : [];
         const isConstFunction =
           kind === 'const' && checker.getTypeOfSymbol(symbol).getCallSignatures().length > 0;
+        const statement = declaration?.parent.parent;
+        const deprecated = [
+          ...docs,
+          ...(statement && ts.isVariableStatement(statement) ? ts.getJSDocTags(statement) : []),
+        ].some((t) => t.tagName.text === 'deprecated');
         return {
           name: exported.name,
+          declaredName: symbol.name,
+          deprecated,
           kind,
           callable: kind === 'class' || kind === 'function' || isConstFunction,
           hasExample: hasExampleTag(declaration, docs),
@@ -101,10 +114,206 @@ function hasExampleTag(declaration: ts.Node | undefined, tags: readonly ts.JSDoc
     : false;
 }
 
-/** The report text of one entry point. */
+/** The declaration files the build emits, in memory: path -> text. */
+let declarations: Map<string, string> | undefined;
+
+function emittedDeclarations(): Map<string, string> {
+  if (declarations) return declarations;
+  const emitted = new Map<string, string>();
+  program().emit(
+    undefined,
+    (name, text) => {
+      if (name.endsWith('.d.ts')) emitted.set(resolve(name), text);
+    },
+    undefined,
+    true,
+  );
+  return (declarations = emitted);
+}
+
+/** The emitted declaration file of a source file (`src/x.ts` -> `dist/x.d.ts`). */
+function declarationFileOf(sourceFile: string): string {
+  const { outDir = 'dist', rootDir = 'src' } = program().getCompilerOptions();
+  return resolve(outDir, relative(rootDir, resolve(root, sourceFile))).replace(/\.ts$/, '.d.ts');
+}
+
+const parsed = new Map<string, ts.SourceFile>();
+
+function parse(file: string): ts.SourceFile | undefined {
+  const text = emittedDeclarations().get(file);
+  if (text === undefined) return undefined;
+  let source = parsed.get(file);
+  if (!source) {
+    source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+    parsed.set(file, source);
+  }
+  return source;
+}
+
+function declaredName(statement: ts.Statement): string | undefined {
+  if (
+    ts.isClassDeclaration(statement) ||
+    ts.isInterfaceDeclaration(statement) ||
+    ts.isTypeAliasDeclaration(statement) ||
+    ts.isFunctionDeclaration(statement) ||
+    ts.isEnumDeclaration(statement)
+  ) {
+    return statement.name?.text;
+  }
+  if (ts.isVariableStatement(statement)) {
+    const first = statement.declarationList.declarations.at(0);
+    return first && ts.isIdentifier(first.name) ? first.name.text : undefined;
+  }
+  return undefined;
+}
+
+/** The top-level statements of a declaration file that declare `name` (several for overloads). */
+function statementsDeclaring(file: string, name: string): ts.Statement[] {
+  return parse(file)?.statements.filter((s) => declaredName(s) === name) ?? [];
+}
+
+const printer = ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed });
+
+/** The signature of an export, as its declaration file states it (comments left out). */
+export function signatureOf(entry: ApiEntry): string {
+  const file = declarationFileOf(entry.file);
+  const statements = statementsDeclaring(file, entry.declaredName);
+  if (!statements.length)
+    return `(no declaration of ${entry.declaredName} in ${relative(root, file)})`;
+  const source = statements[0].getSourceFile();
+  return statements
+    .map((s) =>
+      printer
+        .printNode(ts.EmitHint.Unspecified, s, source)
+        .replace(/^export declare /, '')
+        .replace(/^export /, ''),
+    )
+    .join('\n');
+}
+
+/** The report text of one entry point: each export's kind, name and signature. */
 export function reportText(subpath: string, entries: readonly ApiEntry[]): string {
-  const lines = entries.map((e) => `${e.kind} ${e.name}`);
-  return `# nestjs-transition-guard${subpath === '.' ? '' : subpath.slice(1)}: public API (npm run api:report)\n${lines.join('\n')}\n`;
+  const parts = entries.map((e) => {
+    const alias = e.name === e.declaredName ? '' : ` (exported as ${e.name})`;
+    const deprecated = e.deprecated ? ' (deprecated)' : '';
+    return `## ${e.kind} ${e.declaredName}${alias}${deprecated}\n${signatureOf(e)}\n`;
+  });
+  return `# nestjs-transition-guard${subpath === '.' ? '' : subpath.slice(1)}: public API (npm run api:report), ${entries.length} names\n\n${parts.join('\n')}`;
+}
+
+/**
+ * Names a public declaration mentions that no app's inferred type can contain: the base class
+ * `ConfigurableModuleBuilder` builds for the module (an app names `TransitionGuardModule`).
+ */
+const NAMED_BY_NO_APP = new Set(['TransitionGuardConfigurableModule']);
+
+/**
+ * Types that a public signature names but no entry point exports. An app compiled with
+ * `declaration: true` (the Nest starter's default) cannot name them when TypeScript infers them
+ * (TS2883, "cannot be named without a reference to ..."): each must be exported, or the
+ * signature must not name it.
+ */
+export function unnameableTypes(api: Record<string, ApiEntry[]> = collectApi()): string[] {
+  const exported = new Set<string>();
+  for (const entries of Object.values(api)) {
+    for (const e of entries) exported.add(`${declarationFileOf(e.file)}#${e.declaredName}`);
+  }
+  const problems = new Set<string>();
+  const seen = new Set<string>();
+  const visitDeclaration = (file: string, name: string, from: string): void => {
+    const key = `${file}#${name}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const source = parse(file);
+    if (!source) return;
+    const typeParameters = new Set<string>();
+    const walk = (node: ts.Node): void => {
+      if (ts.isTypeParameterDeclaration(node)) typeParameters.add(node.name.text);
+      if (ts.isInferTypeNode(node)) typeParameters.add(node.typeParameter.name.text);
+      if (ts.isMappedTypeNode(node)) typeParameters.add(node.typeParameter.name.text);
+      ts.forEachChild(node, walk);
+    };
+    const statements = statementsDeclaring(file, name);
+    statements.forEach(walk);
+    const check = (target: { file: string; name: string } | undefined, at: string): void => {
+      if (!target || NAMED_BY_NO_APP.has(target.name)) return;
+      const targetKey = `${target.file}#${target.name}`;
+      if (exported.has(targetKey)) return;
+      if (!statementsDeclaring(target.file, target.name).length) return;
+      problems.add(
+        `${target.name} (${relative(root, target.file)}) is named by the public ${at} but no entry point exports it`,
+      );
+      visitDeclaration(target.file, target.name, at);
+    };
+    const refer = (node: ts.Node): void => {
+      if (ts.isTypeReferenceNode(node) || ts.isExpressionWithTypeArguments(node)) {
+        const expression = ts.isTypeReferenceNode(node) ? node.typeName : node.expression;
+        const head = ts.isIdentifier(expression) ? expression.text : undefined;
+        if (head && !typeParameters.has(head)) check(resolveName(source, head), from);
+      }
+      if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && node.qualifier) {
+        const spec = (node.argument.literal as ts.StringLiteral).text;
+        const qualifier = ts.isIdentifier(node.qualifier) ? node.qualifier.text : undefined;
+        if (spec.startsWith('.') && qualifier) {
+          check(
+            { file: resolve(dirname(file), spec.replace(/\.js$/, '.d.ts')), name: qualifier },
+            from,
+          );
+        }
+      }
+      ts.forEachChild(node, refer);
+    };
+    for (const statement of statements) {
+      // A class's private members are not part of what an app names.
+      ts.forEachChild(statement, (child) => {
+        const isPrivate =
+          ts.canHaveModifiers(child) &&
+          ts.getModifiers(child)?.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword);
+        if (!isPrivate) refer(child);
+      });
+    }
+  };
+  for (const [subpath, entries] of Object.entries(api)) {
+    for (const e of entries) {
+      visitDeclaration(
+        declarationFileOf(e.file),
+        e.declaredName,
+        `${e.declaredName} of ${subpath}`,
+      );
+    }
+  }
+  return [...problems].sort();
+}
+
+/** Where a name used in a declaration file is declared: in the file itself, or imported from a relative file. */
+function resolveName(
+  source: ts.SourceFile,
+  name: string,
+): { file: string; name: string } | undefined {
+  for (const statement of source.statements) {
+    if (declaredName(statement) === name) return { file: source.fileName, name };
+    if (
+      ts.isImportDeclaration(statement) &&
+      ts.isStringLiteral(statement.moduleSpecifier) &&
+      statement.moduleSpecifier.text.startsWith('.')
+    ) {
+      const bindings = statement.importClause?.namedBindings;
+      if (bindings && ts.isNamedImports(bindings)) {
+        for (const element of bindings.elements) {
+          if (element.name.text === name) {
+            return {
+              file: resolve(
+                dirname(source.fileName),
+                statement.moduleSpecifier.text.replace(/\.js$/, '.d.ts'),
+              ),
+              name: (element.propertyName ?? element.name).text,
+            };
+          }
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 export const reportFile = (subpath: string) =>
@@ -115,17 +324,8 @@ export const reportFile = (subpath: string) =>
  * line that uses `any` as a type, comments and strings aside.
  */
 export function anyInPublicDeclarations(): string[] {
-  const p = program();
-  const emitted = new Map<string, string>();
-  p.emit(
-    undefined,
-    (name, text) => {
-      if (name.endsWith('.d.ts')) emitted.set(resolve(name), text);
-    },
-    undefined,
-    true,
-  );
-  const { outDir = 'dist', rootDir = 'src' } = p.getCompilerOptions();
+  const emitted = emittedDeclarations();
+  const { outDir = 'dist', rootDir = 'src' } = program().getCompilerOptions();
   const problems: string[] = [];
   const seen = new Set<string>();
   const queue = Object.values(ENTRIES).map((f) =>
@@ -178,7 +378,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       if (before !== text) {
         stale++;
         console.error(
-          `${relative(root, file)} is stale: the exports changed. Run npm run api:report and review the diff.`,
+          `${relative(root, file)} is stale: the exports or their signatures changed. Run npm run api:report and review the diff.`,
         );
       }
       continue;
@@ -188,5 +388,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       `${relative(root, file)}: ${entries.length} exports${before === text ? '' : ' (changed)'}`,
     );
   }
-  if (stale) process.exitCode = 1;
+  const unnameable = unnameableTypes();
+  for (const problem of unnameable) console.error(`not nameable by apps (TS2883): ${problem}`);
+  if (stale || unnameable.length) process.exitCode = 1;
 }

@@ -3,12 +3,9 @@ import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { createMachine, setup } from 'xstate';
 import { z } from 'zod';
-import {
-  MemoryIdempotencyStore,
-  resolveOptions,
-  TransitionGuard,
-  TransitionRegistry,
-} from '../../src/index.js';
+import { MemoryIdempotencyStore, TransitionGuard } from '../../src/index.js';
+import { resolveOptions } from '../../src/nest/module/options.js';
+import { TransitionRegistry } from '../../src/nest/module/transition-registry.js';
 import { TRANSITION_METADATA } from '../../src/nest/decorators/transition-metadata.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';

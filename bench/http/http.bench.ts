@@ -14,11 +14,11 @@ import autocannon from 'autocannon';
 import { DataSource } from 'typeorm';
 import { postJsonWithHeaders } from '../../test/support/post-json.js';
 import {
-  postgres,
   startDemoProcess,
   stopDemoProcess,
   type DemoProcess,
-} from '../../test/race/postgres-cluster.js';
+} from '../../test/support/processes.js';
+import { postgres } from '../servers.js';
 import type { Impl } from './bench-app.js';
 import { generatedClient } from '../../test/support/prisma-client.js';
 

@@ -12,15 +12,6 @@ export {
 } from './errors.js';
 export { describeRefusal } from './messages.js';
 export type { MachineDescription } from './machine-description.js';
-export {
-  toStoredState,
-  toStateValue,
-  encodeState,
-  decodeState,
-  sameState,
-  formatState,
-} from './state-value.js';
-export { canonicalJson, JsonTooDeepError, MAX_JSON_DEPTH } from './canonical-json.js';
 export type {
   StoredState,
   StateInput,
@@ -47,6 +38,8 @@ export {
   type MachineDefinition,
   type StateDefinition,
   type TransitionDefinition,
+  type TransitionObjectDefinition,
+  type GuardImplementation,
   type GuardDefinition,
   type EventDefinition,
 } from './definition/index.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../core/index.js';
+import { canonicalJson } from '../core/canonical-json.js';
 
 /** Longest accepted key. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;

@@ -1,3 +1,8 @@
+/**
+ * `nestjs-transition-guard/store`: writing a store of your own. The three store interfaces
+ * (transitions, Idempotency-Keys, the outbox), what they take and return, the errors a store
+ * throws, how states are kept in a column, and `isUnavailable` (a driver error that means "503").
+ */
 export type {
   TransitionStore,
   StoredResource,
@@ -11,32 +16,46 @@ export type {
   HistoryEntry,
   HistoryPage,
 } from './transition-store.interface.js';
-export {
-  OUTBOX_STORE,
-  type OutboxStore,
-  type OutboxMessage,
-  type NewOutboxMessage,
-  type ClaimedMessage,
-  type OutboxStatus,
+export type {
+  OutboxStore,
+  OutboxMessage,
+  NewOutboxMessage,
+  ClaimedMessage,
+  OutboxStatus,
 } from './outbox-store.interface.js';
-export { MemoryOutboxStore } from './memory-outbox-store.js';
-export { MemoryTransitionStore } from './memory-transition-store.js';
-export {
-  IDEMPOTENCY_STORE,
-  type IdempotencyStore,
-  type IdempotencyRecord,
-  type IdempotencyClaim,
-  type StoredResponse,
+export type {
+  IdempotencyStore,
+  IdempotencyRecord,
+  IdempotencyClaim,
+  StoredResponse,
 } from './idempotency-store.interface.js';
-export { MemoryIdempotencyStore } from './memory-idempotency-store.js';
 export {
   StoreUnavailableError,
   ForbiddenChangesError,
   IdempotencyKeyLostError,
 } from './store-errors.js';
-export {
-  withTransitionHooks,
-  type TransactionHostLike,
-  type JoinedTransaction,
-  type TransactionalAdapterLike,
+export { isUnavailable } from './database-failures.js';
+export type {
+  TransactionHostLike,
+  JoinedTransaction,
+  TransactionalAdapterLike,
 } from './ambient-transaction.js';
+export { encodeState, decodeState } from '../core/state-value.js';
+export type { TransitionLogRow } from './log-rows.js';
+export type { StringField, NumberField } from './sql/sql-transition-store.js';
+
+// The SQL core the ORM stores share: an ORM adapter implements `SqlConnection`.
+export { SqlTransitionStore, type SqlTransitionStoreOptions } from './sql/sql-transition-store.js';
+export { SqlIdempotencyStore } from './sql/sql-idempotency-store.js';
+export { SqlOutboxStore } from './sql/sql-outbox-store.js';
+export type { SqlConnection, SqlQueries, SqlRow } from './sql/sql-connection.js';
+
+// The relay that drives an outbox store (the module runs one; a store's own tests can too).
+export {
+  OutboxRelay,
+  type RelayOptions,
+  type RelayRound,
+  type RelayLog,
+} from '../outbox/outbox-relay.js';
+export type { Backoff } from '../outbox/backoff.js';
+export type { TransitionHandler } from '../outbox/transition-delivery.js';

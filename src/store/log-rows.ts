@@ -1,4 +1,5 @@
-import { canonicalJson, decodeState, encodeState } from '../core/index.js';
+import { canonicalJson } from '../core/canonical-json.js';
+import { decodeState, encodeState } from '../core/state-value.js';
 import type { HistoryEntry, HistoryPage, TransitionRecord } from './transition-store.interface.js';
 
 /**
@@ -6,7 +7,8 @@ import type { HistoryEntry, HistoryPage, TransitionRecord } from './transition-s
  * `TransitionLogEntry`, Drizzle's `sqliteTransitionLog` / `pgTransitionLog`, Prisma's model in
  * the README): states encoded as stored, the time as ISO text, metadata as JSON.
  */
-export interface LogRow {
+/** A row of the transition log, as the stores write it. */
+export interface TransitionLogRow {
   readonly transitionId: string | null;
   readonly resource: string;
   readonly resourceId: string;
@@ -39,7 +41,7 @@ export const LOG_COLUMNS = [
   'metadata',
   'machineVersion',
   'correlationId',
-] as const satisfies readonly (keyof LogRow)[];
+] as const satisfies readonly (keyof TransitionLogRow)[];
 
 /** The database column of a log property (`from` and `to` are reserved words in SQL). */
 export const logColumnName = (property: (typeof LOG_COLUMNS)[number]): string =>
@@ -64,7 +66,7 @@ export const nextVersion = (row: { readonly version?: number }): number | undefi
   row.version === undefined ? undefined : row.version + 1;
 
 /** The row a store writes for a committed transition. */
-export function logRowOf(record: TransitionRecord): LogRow {
+export function logRowOf(record: TransitionRecord): TransitionLogRow {
   return {
     transitionId: record.transitionId,
     resource: record.resource,
@@ -84,7 +86,9 @@ export function logRowOf(record: TransitionRecord): LogRow {
 }
 
 /** A log row (with its id) read back as a history entry; the id is the paging cursor. */
-export function historyEntryOf(row: LogRow & { readonly id: number | string }): HistoryEntry {
+export function historyEntryOf(
+  row: TransitionLogRow & { readonly id: number | string },
+): HistoryEntry {
   return {
     cursor: String(row.id),
     transitionId: row.transitionId ?? '',
@@ -109,7 +113,7 @@ export function historyEntryOf(row: LogRow & { readonly id: number | string }): 
  * one more than the page says whether an older page exists.
  */
 export function historyPageOf(
-  rows: readonly (LogRow & { readonly id: number | string })[],
+  rows: readonly (TransitionLogRow & { readonly id: number | string })[],
   limit: number,
 ): HistoryPage {
   const entries = rows.slice(0, limit).map(historyEntryOf);

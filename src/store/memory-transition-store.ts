@@ -1,4 +1,5 @@
-import { sameState, type StoredState } from '../core/index.js';
+import { type StoredState } from '../core/index.js';
+import { sameState } from '../core/state-value.js';
 import { assertChangesAllowed } from './store-errors.js';
 import { writtenRecord } from './log-rows.js';
 import { MEMORY_SCOPE } from './memory-outbox-store.js';
@@ -14,7 +15,8 @@ import type {
   WriteResult,
 } from './transition-store.interface.js';
 
-interface Row<TContext> {
+/** A row of `MemoryTransitionStore` (its `rows`, for a test to read or change). */
+export interface MemoryRow<TContext> {
   state: StoredState;
   version: number;
   context: TContext;
@@ -32,7 +34,7 @@ interface Row<TContext> {
 export class MemoryTransitionStore<
   TContext extends object = Record<string, unknown>,
 > implements TransitionStore<TContext, Partial<TContext>> {
-  readonly rows = new Map<string, Row<TContext>>();
+  readonly rows = new Map<string, MemoryRow<TContext>>();
   readonly log: TransitionRecord[] = [];
   private readonly queues = new Map<string, Promise<unknown>>();
 
@@ -116,7 +118,7 @@ export class MemoryTransitionStore<
 
   private write(
     id: string,
-    row: Row<TContext>,
+    row: MemoryRow<TContext>,
     state: StoredState,
     changes: Partial<TContext> | undefined,
     record: TransitionRecord,

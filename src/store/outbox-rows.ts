@@ -1,4 +1,4 @@
-import { canonicalJson } from '../core/index.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import type { NewOutboxMessage, OutboxMessage, OutboxStatus } from './outbox-store.interface.js';
 import type { TransitionRecord } from './transition-store.interface.js';
 

@@ -1,4 +1,4 @@
-import { decodeState } from '../core/index.js';
+import { decodeState } from '../core/state-value.js';
 import type { StoredResource } from './transition-store.interface.js';
 
 /**

@@ -1,12 +1,7 @@
 import type { AnyStateMachine, EventObject, StateValue } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
-import {
-  createValidator,
-  formatState,
-  toStoredState,
-  type StoredState,
-  type TransitionResult,
-} from '../core/index.js';
+import { createValidator, type StoredState, type TransitionResult } from '../core/index.js';
+import { formatState, toStoredState } from '../core/state-value.js';
 
 /** An event with its payload, as the API's events route takes it. */
 export type ContractEvent = { readonly type: string } & Readonly<Record<string, unknown>>;

@@ -2,7 +2,7 @@
  * `nestjs-transition-guard/testing`: Jest matchers for machines, a testing module with memory
  * stores seeded in given states, and a model-based contract test of a live HTTP API.
  */
-export { transitionMatchers, type FromState } from './matchers.js';
+export { transitionMatchers, type FromState, type MatcherResult } from './matchers.js';
 export { transitionTestingModule, testingStoreToken, type SeedRows } from './testing-module.js';
 export {
   verifyHttpContract,

@@ -1,5 +1,5 @@
 import type { EventInput, StoredState, TransitionValidator } from '../core/index.js';
-import { formatState, sameState } from '../core/index.js';
+import { formatState, sameState } from '../core/state-value.js';
 
 /** Where a matcher asks from: the stored state, and the context guards read. */
 export interface FromState {
@@ -7,7 +7,8 @@ export interface FromState {
   readonly context?: unknown;
 }
 
-interface MatcherResult {
+/** What a matcher returns (Jest's and Vitest's shape). */
+export interface MatcherResult {
   readonly pass: boolean;
   readonly message: () => string;
 }

@@ -3,7 +3,7 @@ import {
   IdempotencyKeyLostError,
   type IdempotencyClaim,
   type IdempotencyStore,
-} from '../../src/index.js';
+} from '../../src/store/index.js';
 
 /** The conformance suite every `IdempotencyStore` runs, on each database it supports. */
 export interface IdempotencyHarness {

@@ -1,11 +1,11 @@
+import { type TransitionDelivery } from '../../src/index.js';
+import { OutboxRelay } from '../../src/store/index.js';
 import {
-  OutboxRelay,
   type NewOutboxMessage,
   type OutboxStore,
-  type TransitionDelivery,
   type TransitionRecord,
   type TransitionStore,
-} from '../../src/index.js';
+} from '../../src/store/index.js';
 
 /**
  * What every outbox store must do, on every database it supports: messages written in the

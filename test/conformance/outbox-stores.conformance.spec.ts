@@ -18,7 +18,7 @@ import { integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
 import { integer as sqliteInteger, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import pg from 'pg';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn, type EntityManager } from 'typeorm';
-import type { NewOutboxMessage } from '../../src/index.js';
+import type { NewOutboxMessage } from '../../src/store/index.js';
 import {
   DrizzleOutboxStore,
   DrizzleTransitionStore,
@@ -43,16 +43,16 @@ import {
   TypeOrmTransitionStore,
 } from '../../src/store/typeorm/index.js';
 import { freshDatabase } from '../support/pg-database.js';
+import { runsOn } from '../support/databases.js';
 import { generatedClient } from '../support/prisma-client.js';
 import { createPostgresTables, createSqliteFile, outboxTables } from '../support/store-tables.js';
 import { describeOutboxStore, type OpenedOutbox } from './outbox-store.conformance.js';
 
 /**
  * Every outbox store runs the same suite (outbox-store.conformance.ts) on SQLite and on
- * PostgreSQL (with TG_POSTGRES_URL): TypeORM, Prisma, MikroORM, Drizzle.
+ * PostgreSQL (in `npm run test:all`): TypeORM, Prisma, MikroORM, Drizzle.
  */
-const withPostgres = Boolean(process.env.TG_POSTGRES_URL);
-if (!withPostgres) console.warn('outbox stores on PostgreSQL skipped: TG_POSTGRES_URL is unset');
+const withPostgres = runsOn('postgres');
 
 interface Parcel {
   id: number;

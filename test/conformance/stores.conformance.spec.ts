@@ -43,6 +43,7 @@ import {
   type PrismaProvider,
 } from '../../src/store/prisma/index.js';
 import { freshDatabase } from '../support/pg-database.js';
+import { runsOn } from '../support/databases.js';
 import { generatedClient, type GeneratedClient } from '../support/prisma-client.js';
 import {
   conformanceTables,
@@ -58,8 +59,8 @@ import {
 
 /**
  * Every store the package ships runs the same conformance suites, on every database it supports:
- * memory, TypeORM on a SQLite file, TypeORM on PostgreSQL (with TG_POSTGRES_URL or a throwaway
- * cluster). A new store is added here with its harness.
+ * memory, and each ORM on SQLite (`npm test`) and PostgreSQL (`npm run test:all`). A new store is
+ * added here with its harness.
  */
 
 @Entity({ name: 'conformance_tickets' })
@@ -159,10 +160,7 @@ const postgres = (): Backend => {
   };
 };
 
-const backends = [sqlite(), ...(process.env.TG_POSTGRES_URL ? [postgres()] : [])];
-if (!process.env.TG_POSTGRES_URL) {
-  console.warn('Store conformance on PostgreSQL skipped: TG_POSTGRES_URL is unset');
-}
+const backends = [sqlite(), ...(runsOn('postgres') ? [postgres()] : [])];
 afterAll(async () => {
   for (const backend of backends) await backend.stop();
 });
@@ -322,7 +320,7 @@ const drizzleBackends = [
     log: sqliteTransitionLog,
     keys: sqliteIdempotencyKeys,
   },
-  ...(process.env.TG_POSTGRES_URL
+  ...(runsOn('postgres')
     ? [
         {
           backend: drizzlePostgres(),
@@ -497,7 +495,7 @@ const prismaPostgres = (): PrismaBackend => {
   };
 };
 
-const prismaBackends = [prismaSqlite(), ...(process.env.TG_POSTGRES_URL ? [prismaPostgres()] : [])];
+const prismaBackends = [prismaSqlite(), ...(runsOn('postgres') ? [prismaPostgres()] : [])];
 afterAll(async () => {
   for (const backend of prismaBackends) await backend.stop();
 });
@@ -659,7 +657,7 @@ const mikroPostgres = (): MikroBackend => {
   };
 };
 
-const mikroBackends = [mikroSqlite(), ...(process.env.TG_POSTGRES_URL ? [mikroPostgres()] : [])];
+const mikroBackends = [mikroSqlite(), ...(runsOn('postgres') ? [mikroPostgres()] : [])];
 afterAll(async () => {
   for (const backend of mikroBackends) await backend.stop();
 });

@@ -3,7 +3,7 @@ import {
   StoreUnavailableError,
   type TransitionRecord,
   type TransitionStore,
-} from '../../src/index.js';
+} from '../../src/store/index.js';
 
 /**
  * The conformance suite every `TransitionStore` runs (memory, TypeORM, and each adapter to come),

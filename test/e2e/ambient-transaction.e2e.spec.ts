@@ -7,7 +7,8 @@ import request from 'supertest';
 import { freshDatabase } from '../support/pg-database.js';
 import { generatedClient } from '../support/prisma-client.js';
 import { createPostgresTables, createSqliteFile, orderTables } from '../support/store-tables.js';
-import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../race/postgres-cluster.js';
+import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../support/processes.js';
+import { runsOn } from '../support/databases.js';
 import type { Outcome } from './apps/ambient-orders-app.js';
 
 /**
@@ -217,7 +218,7 @@ it('refuses to join the app\u2019s transaction when the adapter is not wrapped b
   }
 }, 120_000);
 
-if (process.env.TG_POSTGRES_URL) {
+if (runsOn('postgres')) {
   describeAmbient('commit() in the app\u2019s transaction: TypeORM on PostgreSQL', 'typeorm', () =>
     postgresDatabase('tg_ambient_typeorm'),
   );
@@ -226,9 +227,5 @@ if (process.env.TG_POSTGRES_URL) {
   );
   describeAmbient('commit() in the app\u2019s transaction: Drizzle on PostgreSQL', 'drizzle', () =>
     postgresDatabase('tg_ambient_drizzle'),
-  );
-} else {
-  console.warn(
-    'commit() in the app\u2019s transaction on PostgreSQL skipped: TG_POSTGRES_URL is unset',
   );
 }

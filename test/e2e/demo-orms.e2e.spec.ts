@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { freshDatabase } from '../support/pg-database.js';
 import { generatedClient } from '../support/prisma-client.js';
-import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../race/postgres-cluster.js';
+import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../support/processes.js';
+import { runsOn } from '../support/databases.js';
 
 /**
  * The demo with its order stores on each other ORM (`ORM=prisma|drizzle|mikro-orm npm start`),
@@ -14,12 +15,7 @@ import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../race/pos
  * demo suite; the PostgreSQL race runs the demo on TypeORM and Prisma.)
  */
 const ORMS = ['prisma', 'drizzle', 'mikro-orm'] as const;
-const databases = [
-  'SQLite',
-  ...(process.env.TG_POSTGRES_URL ? (['PostgreSQL'] as const) : []),
-] as const;
-if (!process.env.TG_POSTGRES_URL)
-  console.warn('demo on other ORMs, PostgreSQL: TG_POSTGRES_URL is unset');
+const databases = ['SQLite', ...(runsOn('postgres') ? (['PostgreSQL'] as const) : [])] as const;
 
 describe.each(ORMS.flatMap((orm) => databases.map((db) => [orm, db] as const)))(
   'the demo with ORM=%s on %s',

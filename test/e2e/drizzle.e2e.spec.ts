@@ -20,6 +20,7 @@ import {
 import type { OrderContext } from '../../machines/order.machine.js';
 import { pgOrders, sqliteOrders } from '../support/order-schemas.js';
 import { freshDatabase } from '../support/pg-database.js';
+import { runsOn } from '../support/databases.js';
 import { createPostgresTables, createSqliteFile, orderTables } from '../support/store-tables.js';
 import { describeStoreBehindGuard, storeOrdersModule } from './apps/store-orders-app.js';
 
@@ -113,7 +114,7 @@ describeStoreBehindGuard('Drizzle stores behind the guard, on SQLite', () => {
   );
 });
 
-if (process.env.TG_POSTGRES_URL) {
+if (runsOn('postgres')) {
   describeStoreBehindGuard('Drizzle stores behind the guard, on PostgreSQL', async () => {
     const database = await freshDatabase('tg_drizzle_e2e');
     if (!database) throw new Error('no PostgreSQL server');
@@ -138,6 +139,4 @@ if (process.env.TG_POSTGRES_URL) {
       },
     );
   });
-} else {
-  console.warn('Drizzle e2e on PostgreSQL skipped: TG_POSTGRES_URL is unset');
 }

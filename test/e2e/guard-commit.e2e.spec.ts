@@ -1,3 +1,4 @@
+import { isUnavailable } from '../../src/store/index.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,6 @@ import {
 import {
   HandledTransitionEntry,
   IdempotencyKeyEntry,
-  isUnavailable,
   TransitionLogEntry,
   TransitionOutboxEntry,
   TypeOrmIdempotencyStore,
@@ -37,6 +37,7 @@ import {
 import { Order } from '../../examples/orders-api/src/orders/order.entity.js';
 import { trackedOrderMachine, trackedOrderPayloads } from '../support/tracked-order.machine.js';
 import { freshDatabase } from '../support/pg-database.js';
+import { runsOn } from '../support/databases.js';
 import { listen, PLATFORMS } from './module-harness.js';
 
 /** Every statement TypeORM sends, to prove what a request ran. */
@@ -185,7 +186,7 @@ const databases: [
       }),
   ],
 ];
-if (process.env.TG_POSTGRES_URL) {
+if (runsOn('postgres')) {
   databases.push([
     'PostgreSQL',
     async () => {

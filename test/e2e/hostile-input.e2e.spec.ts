@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { freshDatabase } from '../support/pg-database.js';
+import { runsOn } from '../support/databases.js';
 import { PLATFORMS, startDemo, type Demo } from './demo-harness.js';
 
 /**
@@ -167,19 +168,20 @@ const CASES: [string, Send, Expected][] = [
 ];
 
 async function backends(): Promise<[string, string | undefined][]> {
-  const pg = await freshDatabase('hostile_input');
-  hostileDb = pg;
-  return [['SQLite', undefined], ...(pg ? [['PostgreSQL', pg.url] as [string, string]] : [])];
+  if (!runsOn('postgres')) return [['SQLite', undefined]];
+  hostileDb = await freshDatabase('hostile_input');
+  return [
+    ['SQLite', undefined],
+    ['PostgreSQL', hostileDb.url],
+  ];
 }
-let hostileDb: Awaited<ReturnType<typeof freshDatabase>>;
+let hostileDb: Awaited<ReturnType<typeof freshDatabase>> | undefined;
 
 describe('hostile input', () => {
   const statuses: number[] = [];
   let configs: [string, string | undefined][] = [];
   beforeAll(async () => {
     configs = await backends();
-    // Where CI provides PostgreSQL, its cases must run.
-    if (process.env.TG_POSTGRES_URL) expect(configs.map((c) => c[0])).toContain('PostgreSQL');
   });
   afterAll(async () => {
     await hostileDb?.stop();

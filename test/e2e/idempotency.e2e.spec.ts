@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { IDEMPOTENCY_STORE } from '../../src/index.js';
+import { IDEMPOTENCY_STORE } from '../../src/store/idempotency-store.interface.js';
 import { FlakyIdempotencyStore, InvoiceStore, invoiceModule } from './apps/invoice-app.js';
 import { listen, PLATFORMS } from './module-harness.js';
 import type request from 'supertest';

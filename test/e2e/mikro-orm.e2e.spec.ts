@@ -16,6 +16,7 @@ import {
 import type { OrderContext } from '../../machines/order.machine.js';
 import { mikroOrders, type OrderRow } from '../support/order-schemas.js';
 import { freshDatabase } from '../support/pg-database.js';
+import { runsOn } from '../support/databases.js';
 import { createPostgresTables, createSqliteFile, orderTables } from '../support/store-tables.js';
 import { describeStoreBehindGuard, storeOrdersModule } from './apps/store-orders-app.js';
 
@@ -100,7 +101,7 @@ describeStoreBehindGuard('MikroORM stores behind the guard, on SQLite', async ()
   });
 });
 
-if (process.env.TG_POSTGRES_URL) {
+if (runsOn('postgres')) {
   describeStoreBehindGuard('MikroORM stores behind the guard, on PostgreSQL', async () => {
     const database = await freshDatabase('tg_mikro_e2e');
     if (!database) throw new Error('no PostgreSQL server');
@@ -122,6 +123,4 @@ if (process.env.TG_POSTGRES_URL) {
       await database.stop();
     });
   });
-} else {
-  console.warn('MikroORM e2e on PostgreSQL skipped: TG_POSTGRES_URL is unset');
 }

@@ -19,11 +19,11 @@ import {
   Transition,
   TransitionGuard,
   TransitionGuardModule,
-  TransitionRegistry,
   MemoryIdempotencyStore,
-  resolveOptions,
   type TransitionGuardOptions,
 } from '../../src/index.js';
+import { TransitionRegistry } from '../../src/nest/module/transition-registry.js';
+import { resolveOptions } from '../../src/nest/module/options.js';
 import { DoorLoader, DoorStore, doorMachine, listen, PLATFORMS } from './module-harness.js';
 
 @Injectable()

@@ -2,11 +2,11 @@ import { Controller, HttpCode, Inject, Injectable, Module, Post } from '@nestjs/
 import {
   CurrentTransition,
   defineResource,
-  IDEMPOTENCY_STORE,
   MemoryIdempotencyStore,
   Transition,
   TransitionGuardModule,
 } from '../../src/index.js';
+import { IDEMPOTENCY_STORE } from '../../src/store/idempotency-store.interface.js';
 import { DoorLoader, DoorStore, doorMachine, listen, PLATFORMS } from './module-harness.js';
 
 @Injectable()

@@ -16,6 +16,7 @@ import {
 } from '../../src/store/prisma/index.js';
 import type { OrderContext } from '../../machines/order.machine.js';
 import { freshDatabase } from '../support/pg-database.js';
+import { runsOn } from '../support/databases.js';
 import { generatedClient } from '../support/prisma-client.js';
 import { createPostgresTables, createSqliteFile, orderTables } from '../support/store-tables.js';
 import { describeStoreBehindGuard, storeOrdersModule } from './apps/store-orders-app.js';
@@ -118,7 +119,7 @@ describeStoreBehindGuard('Prisma stores behind the guard, on SQLite', () => {
   );
 });
 
-if (process.env.TG_POSTGRES_URL) {
+if (runsOn('postgres')) {
   describeStoreBehindGuard('Prisma stores behind the guard, on PostgreSQL', async () => {
     const database = await freshDatabase('tg_prisma_e2e');
     if (!database) throw new Error('no PostgreSQL server');
@@ -136,8 +137,6 @@ if (process.env.TG_POSTGRES_URL) {
       await database.stop();
     });
   });
-} else {
-  console.warn('Prisma e2e on PostgreSQL skipped: TG_POSTGRES_URL is unset');
 }
 
 it("types the stores from Prisma's generated client: the client is accepted, the fields are checked", () => {

@@ -16,10 +16,9 @@ import {
   TransitionGuardModule,
   TransitionOutbox,
   TransitionService,
-  type OutboxStore,
   type TransitionDelivery,
-  type TransitionStore,
 } from '../../src/index.js';
+import { type OutboxStore, type TransitionStore } from '../../src/store/index.js';
 import {
   DrizzleOutboxStore,
   DrizzleTransitionStore,

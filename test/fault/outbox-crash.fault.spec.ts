@@ -7,7 +7,7 @@ import {
   startDemoProcess,
   stopDemoProcess,
   type DemoProcess,
-} from '../race/postgres-cluster.js';
+} from '../support/processes.js';
 
 /**
  * The transactional outbox under faults, on PostgreSQL with two app processes delivering at
@@ -22,13 +22,9 @@ const ORDERS = 1200;
 const CONCURRENCY = 24;
 const CRASH_AFTER = 400; // process A kills itself after its 400th notification
 
-const suiteDb = process.env.TG_POSTGRES_URL ? describe : describe.skip;
-if (!process.env.TG_POSTGRES_URL)
-  console.warn('outbox fault test skipped: TG_POSTGRES_URL is unset');
-
 const APP = ['--import', 'tsx', 'test/fault/apps/outbox-fault-app.ts'];
 
-suiteDb('the outbox with a process killed mid-delivery and failing handlers (PostgreSQL)', () => {
+describe('the outbox with a process killed mid-delivery and failing handlers (PostgreSQL)', () => {
   let db: DataSource;
   let stopDb: () => Promise<void>;
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });

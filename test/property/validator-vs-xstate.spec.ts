@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { transition, type AnyMachineSnapshot } from 'xstate';
-import {
-  createValidator,
-  toStateValue,
-  toStoredState,
-  type StoredState,
-} from '../../src/core/index.js';
+import { createValidator, type StoredState } from '../../src/core/index.js';
+import { toStateValue, toStoredState } from '../../src/core/state-value.js';
 import { canonicalJson } from '../../src/core/canonical-json.js';
 import { EVENT_TYPES, randomMachine, randomStateValue } from './random-machine.js';
 

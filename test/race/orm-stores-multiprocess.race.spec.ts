@@ -9,7 +9,7 @@ import {
   startDemoProcess,
   stopDemoProcess,
   type DemoProcess,
-} from './postgres-cluster.js';
+} from '../support/processes.js';
 
 /**
  * The check-then-write race across processes for every store adapter: 4 app processes on one
@@ -27,11 +27,8 @@ const FULL_RACERS = 12; // full payments racing for each of those orders
 const APP = ['--import', 'tsx/esm', 'test/race/apps/orm-orders-main.ts'];
 const ORMS = ['typeorm', 'prisma', 'drizzle', 'mikro-orm'] as const;
 
-const suite = process.env.TG_POSTGRES_URL ? describe : describe.skip;
-if (!process.env.TG_POSTGRES_URL) console.warn('ORM stores race skipped: TG_POSTGRES_URL is unset');
-
 describe.each(ORMS)('%s store, 4 processes on PostgreSQL, racing payments', (orm) => {
-  suite('', () => {
+  describe('', () => {
     const processes: DemoProcess[] = [];
     const agent = new Agent({ keepAlive: true, maxSockets: 32 });
     let db: pg.Pool;

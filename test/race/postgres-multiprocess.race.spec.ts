@@ -5,13 +5,13 @@ import { orderMachine } from '../../machines/order.machine.js';
 import { Agent } from 'node:http';
 import {
   pool,
-  postgres,
   postJson,
   postJsonWithHeaders,
   startDemoProcess,
   stopDemoProcess,
   type DemoProcess,
-} from './postgres-cluster.js';
+} from '../support/processes.js';
+import { serverUrl } from '../support/databases.js';
 
 /**
  * The check-then-write race across processes: 4 demo processes (2 Express, 2 Fastify) on one
@@ -25,18 +25,10 @@ const ORDERS = 300;
 const REQUESTS = 10_000;
 const CONCURRENCY = 64;
 
-const pg = postgres();
-const suite = 'url' in pg ? describe : describe.skip;
-if (!('url' in pg)) console.warn(`postgres multi-process race skipped: ${pg.skip}`);
-
-afterAll(() => {
-  if ('stop' in pg) pg.stop();
-});
-
 // The demo's order stores on TypeORM (its default) and on Prisma (ORM=prisma).
 describe.each(['typeorm', 'prisma'])('order stores on %s', (orm) => {
-  suite('PostgreSQL, several processes, racing transitions', () => {
-    const url = 'url' in pg ? pg.url : '';
+  describe('PostgreSQL, several processes, racing transitions', () => {
+    const url = serverUrl('postgres');
     const processes: DemoProcess[] = [];
     const agent = new Agent({ keepAlive: true, maxSockets: 32 });
     let db: DataSource;

@@ -1,12 +1,9 @@
+import { isUnavailable } from 'nestjs-transition-guard/store';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppErrorFilter, TransitionGuardModule } from 'nestjs-transition-guard';
-import {
-  isUnavailable,
-  TypeOrmIdempotencyStore,
-  TypeOrmOutboxStore,
-} from 'nestjs-transition-guard/typeorm';
+import { TypeOrmIdempotencyStore, TypeOrmOutboxStore } from 'nestjs-transition-guard/typeorm';
 import type { NotifierFaults } from './notifications/notifier.js';
 import { ArticlesModule } from './articles/articles.module.js';
 import { databaseOptions, type DatabaseConfig } from './database.js';

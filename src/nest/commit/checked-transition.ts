@@ -36,18 +36,18 @@ export interface CheckedTransition<
   readonly [changesOf]?: TChanges;
 }
 
-/** What a schema's `safeParse` gives on success (zod's output type). */
-type SchemaOutput<S> = S extends { safeParse(data: unknown): infer R }
-  ? SuccessData<R>
-  : Record<string, unknown>;
-/** Distributes over zod's result union: the success member's `data`. */
-type SuccessData<R> = R extends { success: true; data: infer D } ? D : never;
-
-/** The payload of event `E`: from its schema when the resource gives one, else from the machine's event type. */
+/**
+ * The payload of event `E`: from its schema when the resource gives one (what its `safeParse`
+ * gives on success: zod's output type), else from the machine's event type.
+ */
 export type PayloadOf<M extends AnyStateMachine, P, E extends string> = string extends E
   ? Record<string, unknown>
   : E extends keyof P
-    ? SchemaOutput<P[E]>
+    ? P[E] extends { safeParse(data: unknown): infer R }
+      ? R extends { success: true; data: infer D }
+        ? D
+        : never
+      : Record<string, unknown>
     : Omit<Extract<EventFromLogic<M>, { type: E }>, 'type'>;
 
 /** The changes a store accepts (`Partial<Entity>` for the TypeORM store). */

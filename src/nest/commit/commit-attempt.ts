@@ -4,7 +4,7 @@ import type { NewOutboxMessage, TransitionRecord, Written } from '../../store/in
 import type { CheckedTransition } from './checked-transition.js';
 import type {
   CommitBase,
-  CommittedTransition,
+  CommitResult,
   TransitionChanges,
   TransitionListener,
 } from './commit.types.js';
@@ -14,7 +14,7 @@ import type { TransitionOutbox } from '../outbox/transition-outbox.js';
 
 /** One try's write: what it commits, the log record, the changes, what commits with it. */
 export interface Committed {
-  readonly committed: CommittedTransition;
+  readonly committed: CommitResult;
   readonly record: TransitionRecord;
   readonly changes: Record<string, unknown> | undefined;
   readonly beforeCommit: ((tx: unknown, written: Written) => Promise<void>) | undefined;
@@ -73,7 +73,7 @@ export class CommitAttempt {
   next(base: CommitBase, to: StoredState, attempt: number, storeWritesMessages = false): Committed {
     const { t, exchange } = this;
     const version = base.version === undefined ? undefined : base.version + 1;
-    const committed: CommittedTransition = {
+    const committed: CommitResult = {
       resource: t.resource,
       id: t.id,
       event: t.event,
@@ -125,7 +125,7 @@ export class CommitAttempt {
   private hooks(
     before: readonly TransitionListener[],
     idempotency: TransitionExchange['idempotency'],
-    committed: CommittedTransition,
+    committed: CommitResult,
     record: TransitionRecord,
     messages: readonly NewOutboxMessage[],
   ): Committed['beforeCommit'] {

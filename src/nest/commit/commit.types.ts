@@ -20,7 +20,7 @@ export type TransitionChanges<
 > = TChanges | ((base: CommitBase<TContext>) => TChanges | undefined);
 
 /** A transition as it was committed. */
-export interface CommittedTransition {
+export interface CommitResult {
   readonly resource: string;
   readonly id: string;
   readonly event: string;

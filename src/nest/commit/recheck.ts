@@ -1,5 +1,5 @@
 import type { StoredState } from '../../core/index.js';
-import { sameState } from '../../core/index.js';
+import { sameState } from '../../core/state-value.js';
 import { etagFor } from '../../http/index.js';
 import type { StoredResource } from '../../store/index.js';
 import { IllegalTransitionException } from '../errors/illegal-transition.exception.js';

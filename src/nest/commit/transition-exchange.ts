@@ -1,7 +1,7 @@
 import type { StoredResponse } from '../../store/index.js';
 import type { IdempotencySession } from '../idempotency/idempotency-session.js';
 import type { CheckedTransition } from './checked-transition.js';
-import type { CommittedTransition } from './commit.types.js';
+import type { CommitResult } from './commit.types.js';
 
 const EXCHANGE = Symbol.for('transition-guard:exchange');
 
@@ -16,7 +16,7 @@ type WithExchange = { [EXCHANGE]?: TransitionExchange };
  */
 export class TransitionExchange {
   /** Set by `TransitionService.commit()` when the write went through. */
-  committed: CommittedTransition | undefined = undefined;
+  committed: CommitResult | undefined = undefined;
 
   private constructor(
     readonly transition: CheckedTransition | undefined,

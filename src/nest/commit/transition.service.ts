@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AnyStateMachine } from 'xstate';
-import type { EventTypeOf } from '../../core/index.js';
+import type { EventTypeOf, TransitionValidator } from '../../core/index.js';
 import type {
   HistoryPage,
   StoredResource,
@@ -23,7 +23,7 @@ import { TransitionRegistry } from '../module/transition-registry.js';
 import type { CheckedTransition } from './checked-transition.js';
 import type {
   CommitOptions,
-  CommittedTransition,
+  CommitResult,
   SendOptions,
   ResourceInspection,
   RowOf,
@@ -50,6 +50,7 @@ export class TransitionService {
   private readonly logger = new Logger('TransitionService');
   private readonly listeners: TransitionListener[] = [];
 
+  /** @internal Nest injects it. */
   constructor(
     @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
     @Inject(TRANSITION_GUARD_OPTIONS) private readonly options: ResolvedTransitionGuardOptions,
@@ -81,17 +82,17 @@ export class TransitionService {
     t: CheckedTransition<TContext, unknown, TChanges>,
     changes?: TransitionChanges<TContext, NoInfer<TChanges>>,
     options?: CommitOptions & { returning?: false },
-  ): Promise<CommittedTransition>;
+  ): Promise<CommitResult>;
   commit<TContext, TChanges extends object>(
     t: CheckedTransition<TContext, unknown, TChanges>,
     changes: TransitionChanges<TContext, NoInfer<TChanges>> | undefined,
     options: CommitOptions & { returning: true },
-  ): Promise<CommittedTransition & { readonly row: RowOf<TChanges> }>;
+  ): Promise<CommitResult & { readonly row: RowOf<TChanges> }>;
   async commit<TContext, TChanges extends object>(
     t: CheckedTransition<TContext, unknown, TChanges>,
     changes?: TransitionChanges<TContext, NoInfer<TChanges>>,
     options: CommitOptions = {},
-  ): Promise<CommittedTransition & { readonly row?: unknown }> {
+  ): Promise<CommitResult & { readonly row?: unknown }> {
     const { entry, store, attempt } = this.attemptOf(t, changes, options);
     const locking = options.locking ?? entry.locking;
     const locked = locking === 'pessimistic' ? store.commitLocked?.bind(store) : undefined;
@@ -115,7 +116,7 @@ export class TransitionService {
     t: CheckedTransition<TContext, unknown, TChanges>,
     changes: NoInfer<TChanges> | undefined,
     options: { readonly returning?: boolean } = {},
-  ): Promise<(CommittedTransition & { readonly row?: unknown }) | undefined> {
+  ): Promise<(CommitResult & { readonly row?: unknown }) | undefined> {
     const { store, attempt } = this.attemptOf(t, changes, {});
     const joined = store.joinedTransaction?.();
     const base = { state: t.from, context: t.context, version: t.version };
@@ -150,7 +151,7 @@ export class TransitionService {
       readonly changes: object | undefined;
     },
     options: { readonly returning?: boolean } = {},
-  ): Promise<CommittedTransition & { readonly row?: unknown }> {
+  ): Promise<CommitResult & { readonly row?: unknown }> {
     const entry = this.registry.resource(resource);
     const store = entry.store;
     const locked = store?.commitLocked?.bind(store);
@@ -213,7 +214,7 @@ export class TransitionService {
     attempt: CommitAttempt,
     done: Committed,
     joined: JoinedTransaction | undefined,
-  ): Promise<CommittedTransition & { readonly row?: unknown }> {
+  ): Promise<CommitResult & { readonly row?: unknown }> {
     const { exchange } = attempt;
     const result = done.row === undefined ? done.committed : { ...done.committed, row: done.row };
     const settle = async () => {
@@ -240,7 +241,7 @@ export class TransitionService {
     id: string,
     event: EventTypeOf<M> | { readonly type: EventTypeOf<M>; readonly [key: string]: unknown },
     options: SendOptions = {},
-  ): Promise<CommittedTransition> {
+  ): Promise<CommitResult> {
     const entry = this.registry.resource(
       typeof resource === 'string' ? resource : resource.resource,
     );
@@ -281,6 +282,29 @@ export class TransitionService {
     return callStore(this.logger, resource, `Reading the history of ${resource} ${key}`, () =>
       read(resource, key, query),
     );
+  }
+
+  /**
+   * The resources registered with the module (`defineResource` or `forFeature`), by name.
+   *
+   * @example
+   * transitions.resources(); // ['order', 'article']
+   */
+  resources(): string[] {
+    return this.registry.resources();
+  }
+
+  /**
+   * The validator of a registered resource, compiled once at bootstrap: `explain`,
+   * `allowedEvents`, `describe` for a row the app loaded itself. Throws for a name that is not
+   * registered, listing the names that are.
+   *
+   * @example
+   * const row = await orders.findOneBy({ id });
+   * return { ...row, transitions: this.transitions.validator('order').explain({ state: row.status }) };
+   */
+  validator(resource: string): TransitionValidator {
+    return this.registry.resource(resource).validator;
   }
 
   private hooksFor(t: CheckedTransition<unknown, unknown, object>): TransitionListener[] {

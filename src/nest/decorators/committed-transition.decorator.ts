@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { ChangesOf } from '../commit/checked-transition.js';
-import type { CommittedTransition as Committed, RowOf } from '../commit/commit.types.js';
+import type { CommitResult, RowOf } from '../commit/commit.types.js';
 import { TransitionExchange } from '../commit/transition-exchange.js';
 import type { TransitionResource } from '../module/resource-definition.js';
 
@@ -9,7 +9,7 @@ import type { TransitionResource } from '../module/resource-definition.js';
  * when the route asks for it (`commit: { returning: true }`); `CommittedTransition<typeof order>`
  * types `row` from the resource's store.
  */
-export type CommittedTransition<R = unknown> = Committed & {
+export type CommittedTransition<R = unknown> = CommitResult & {
   readonly row?: R extends TransitionResource<infer _M, infer S, infer _P>
     ? RowOf<ChangesOf<S>>
     : Record<string, unknown>;

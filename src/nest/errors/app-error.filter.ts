@@ -33,6 +33,7 @@ import { StoreUnavailableException } from './store-unavailable.exception.js';
 export class AppErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('AppErrorFilter');
 
+  /** @internal Nest injects it. */
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(TRANSITION_GUARD_OPTIONS) private readonly options: ResolvedTransitionGuardOptions,

@@ -1,11 +1,6 @@
 import { messages } from './messages.js';
-import { TransitionHttpException, type TransitionErrorBody } from './transition-http.exception.js';
-
-/** The body of a 422 for a reused key. */
-export interface IdempotencyKeyReusedBody extends TransitionErrorBody {
-  readonly statusCode: 422;
-  readonly code: 'IDEMPOTENCY_KEY_REUSED';
-}
+import { TransitionHttpException } from './transition-http.exception.js';
+import type { ErrorBodyOf } from './error-body.js';
 
 /**
  * 422: the key was used for a different request (method, path or body differ).
@@ -13,7 +8,9 @@ export interface IdempotencyKeyReusedBody extends TransitionErrorBody {
  * @example
  * throw new IdempotencyKeyReusedException('order', 'pay-7');
  */
-export class IdempotencyKeyReusedException extends TransitionHttpException<IdempotencyKeyReusedBody> {
+export class IdempotencyKeyReusedException extends TransitionHttpException<
+  ErrorBodyOf<'IDEMPOTENCY_KEY_REUSED'>
+> {
   constructor(resource: string, key: string) {
     super(
       {
@@ -28,20 +25,15 @@ export class IdempotencyKeyReusedException extends TransitionHttpException<Idemp
   }
 }
 
-/** The body of a 409 for a key whose first request still runs. */
-export interface RequestInProgressBody extends TransitionErrorBody {
-  readonly statusCode: 409;
-  readonly code: 'REQUEST_IN_PROGRESS';
-  readonly reason: 'request-in-progress';
-}
-
 /**
  * 409: another attempt with this key is still running (or holds its lease).
  *
  * @example
  * throw new RequestInProgressException('order', 'pay-7');
  */
-export class RequestInProgressException extends TransitionHttpException<RequestInProgressBody> {
+export class RequestInProgressException extends TransitionHttpException<
+  ErrorBodyOf<'REQUEST_IN_PROGRESS'>
+> {
   constructor(resource: string, key: string, options?: { cause?: unknown }) {
     super(
       {

@@ -1,23 +1,9 @@
-import type { RefusalReason, RefusedTransition, StoredState } from '../../core/index.js';
+import type { RefusedTransition, StoredState } from '../../core/index.js';
 import { messages } from './messages.js';
-import { TransitionHttpException, type TransitionErrorBody } from './transition-http.exception.js';
+import { TransitionHttpException } from './transition-http.exception.js';
+import type { ErrorBodyOf, IllegalTransitionReason } from './error-body.js';
 
-/** Why a 409 `ILLEGAL_TRANSITION` was answered. */
-export type IllegalTransitionReason =
-  Exclude<RefusalReason, 'unknown-event' | 'invalid-payload'> | 'stale-state' | 'version-mismatch';
-
-/** The body of a 409: what was refused, from which state, why, and what is allowed now. */
-export interface IllegalTransitionBody extends TransitionErrorBody {
-  readonly statusCode: 409;
-  readonly error: 'Conflict';
-  readonly code: 'ILLEGAL_TRANSITION';
-  readonly id: string;
-  readonly currentState: StoredState;
-  readonly event: string;
-  readonly reason: IllegalTransitionReason;
-  readonly allowedEvents: readonly string[];
-  readonly blockedBy?: readonly string[];
-}
+export type { IllegalTransitionReason };
 
 /** Where a resource is now, for the 409s of a lost race. */
 export interface CurrentPosition {
@@ -35,8 +21,10 @@ export interface CurrentPosition {
  * @example
  * throw IllegalTransitionException.refused('order', '42', validator.check({ state: 'cancelled' }, 'SHIP') as RefusedTransition);
  */
-export class IllegalTransitionException extends TransitionHttpException<IllegalTransitionBody> {
-  constructor(body: IllegalTransitionBody, options?: { cause?: unknown }) {
+export class IllegalTransitionException extends TransitionHttpException<
+  ErrorBodyOf<'ILLEGAL_TRANSITION'>
+> {
+  constructor(body: ErrorBodyOf<'ILLEGAL_TRANSITION'>, options?: { cause?: unknown }) {
     super(body, 'Illegal transition', options);
   }
 
@@ -62,6 +50,8 @@ export class IllegalTransitionException extends TransitionHttpException<IllegalT
    * A lost race (`stale-state`): the row moved between the check and the write, and the event is
    * no longer legal (`became`), the retry rule does not follow a move (`moved`), or it kept
    * moving past the retry budget (`kept-changing`).
+   *
+   * @internal
    */
   static stale(
     at: CurrentPosition,
@@ -80,6 +70,8 @@ export class IllegalTransitionException extends TransitionHttpException<IllegalT
   /**
    * The client named a version (`expectedVersion`) the resource is not at: `expected` and `actual`
    * when known at the check, or only the version it moved to during the commit.
+   *
+   * @internal
    */
   static versionMismatch(
     at: CurrentPosition,
@@ -95,7 +87,7 @@ export class IllegalTransitionException extends TransitionHttpException<IllegalT
 }
 
 function conflict(
-  fields: Omit<IllegalTransitionBody, 'statusCode' | 'error' | 'code'>,
+  fields: Omit<ErrorBodyOf<'ILLEGAL_TRANSITION'>, 'statusCode' | 'error' | 'code'>,
 ): IllegalTransitionException {
   return new IllegalTransitionException({
     statusCode: 409,

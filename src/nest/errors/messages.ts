@@ -1,10 +1,10 @@
 import {
   describeRefusal,
-  formatState,
   type PayloadIssue,
   type RefusedTransition,
   type StoredState,
 } from '../../core/index.js';
+import { formatState } from '../../core/state-value.js';
 
 /**
  * Every sentence the NestJS layer says, in one place: what happened, with the values, and what

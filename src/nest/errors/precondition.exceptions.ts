@@ -1,15 +1,7 @@
 import type { StoredState } from '../../core/index.js';
 import { messages } from './messages.js';
-import { TransitionHttpException, type TransitionErrorBody } from './transition-http.exception.js';
-
-/** The body of a 412: where the resource is now. */
-export interface PreconditionFailedBody extends TransitionErrorBody {
-  readonly statusCode: 412;
-  readonly code: 'PRECONDITION_FAILED';
-  readonly id: string;
-  readonly currentState: StoredState;
-  readonly etag: string | undefined;
-}
+import { TransitionHttpException } from './transition-http.exception.js';
+import type { ErrorBodyOf } from './error-body.js';
 
 /**
  * 412: `If-Match` names a version the resource is no longer at (RFC 9110 section 13.1.1). The
@@ -18,7 +10,9 @@ export interface PreconditionFailedBody extends TransitionErrorBody {
  * @example
  * throw new PreconditionFailedException('order', '7', 'shipped', '"v2"');
  */
-export class PreconditionFailedException extends TransitionHttpException<PreconditionFailedBody> {
+export class PreconditionFailedException extends TransitionHttpException<
+  ErrorBodyOf<'PRECONDITION_FAILED'>
+> {
   constructor(resource: string, id: string, currentState: StoredState, etag: string | undefined) {
     super(
       {
@@ -37,20 +31,15 @@ export class PreconditionFailedException extends TransitionHttpException<Precond
   }
 }
 
-/** The body of a 428. */
-export interface PreconditionRequiredBody extends TransitionErrorBody {
-  readonly statusCode: 428;
-  readonly code: 'PRECONDITION_REQUIRED';
-  readonly id: string;
-}
-
 /**
  * 428: this route requires `If-Match` (RFC 6585 section 3).
  *
  * @example
  * throw new PreconditionRequiredException('order', '7');
  */
-export class PreconditionRequiredException extends TransitionHttpException<PreconditionRequiredBody> {
+export class PreconditionRequiredException extends TransitionHttpException<
+  ErrorBodyOf<'PRECONDITION_REQUIRED'>
+> {
   constructor(resource: string, id: string) {
     super(
       {

@@ -1,29 +1,8 @@
-import type { PayloadIssue } from '../../core/index.js';
 import { messages } from './messages.js';
-import { TransitionHttpException, type TransitionErrorBody } from './transition-http.exception.js';
+import { TransitionHttpException } from './transition-http.exception.js';
+import type { ErrorBodyOf, InvalidTransitionRequestCode } from './error-body.js';
 
-/** The `code` of a 400 about a transition request. */
-export type InvalidTransitionRequestCode =
-  | 'INVALID_RESOURCE_ID'
-  | 'INVALID_EVENT'
-  | 'UNKNOWN_EVENT'
-  | 'INVALID_PAYLOAD'
-  | 'INVALID_PRECONDITION'
-  | 'INVALID_IDEMPOTENCY_KEY'
-  | 'IDEMPOTENCY_CALLER_REQUIRED'
-  | 'INVALID_AUDIT'
-  | 'INVALID_HISTORY_QUERY';
-
-/** The body of a 400 about a transition request; each code adds its fields (`events`, `issues`). */
-export interface InvalidTransitionRequestBody extends TransitionErrorBody {
-  readonly statusCode: 400;
-  readonly error: 'Bad Request';
-  readonly code: InvalidTransitionRequestCode;
-  readonly id?: string;
-  readonly event?: string;
-  readonly events?: readonly string[];
-  readonly issues?: readonly PayloadIssue[];
-}
+export type { InvalidTransitionRequestCode };
 
 const TITLES: Record<InvalidTransitionRequestCode, string> = {
   INVALID_RESOURCE_ID: 'Invalid resource id',
@@ -35,6 +14,7 @@ const TITLES: Record<InvalidTransitionRequestCode, string> = {
   IDEMPOTENCY_CALLER_REQUIRED: 'Idempotency key without a caller',
   INVALID_AUDIT: 'Invalid audit fields',
   INVALID_HISTORY_QUERY: 'Invalid history query',
+  INVALID_BODY: 'Invalid request body',
 };
 
 /**
@@ -44,8 +24,10 @@ const TITLES: Record<InvalidTransitionRequestCode, string> = {
  * @example
  * throw InvalidTransitionRequestException.of('INVALID_EVENT', 'order', 'The request body must be a JSON object');
  */
-export class InvalidTransitionRequestException extends TransitionHttpException<InvalidTransitionRequestBody> {
-  constructor(body: InvalidTransitionRequestBody) {
+export class InvalidTransitionRequestException extends TransitionHttpException<
+  ErrorBodyOf<InvalidTransitionRequestCode>
+> {
+  constructor(body: ErrorBodyOf<InvalidTransitionRequestCode>) {
     super(body, TITLES[body.code]);
   }
 
@@ -53,7 +35,10 @@ export class InvalidTransitionRequestException extends TransitionHttpException<I
     code: InvalidTransitionRequestCode,
     resource: string,
     message: string,
-    fields: Pick<InvalidTransitionRequestBody, 'id' | 'event' | 'events' | 'issues'> = {},
+    fields: Pick<
+      ErrorBodyOf<InvalidTransitionRequestCode>,
+      'id' | 'event' | 'events' | 'issues'
+    > = {},
   ): InvalidTransitionRequestException {
     return new InvalidTransitionRequestException({
       statusCode: 400,
@@ -66,15 +51,6 @@ export class InvalidTransitionRequestException extends TransitionHttpException<I
   }
 }
 
-/** The body of a 403: the roles one of which the caller needs. */
-export interface RoleRequiredBody extends TransitionErrorBody {
-  readonly statusCode: 403;
-  readonly code: 'ROLE_REQUIRED';
-  readonly id: string;
-  readonly event: string;
-  readonly requiredRoles: readonly string[];
-}
-
 /**
  * 403 Forbidden: the event's transitions need a role the caller does not have. Answered before
  * the resource is loaded, so it says nothing about the state.
@@ -82,7 +58,7 @@ export interface RoleRequiredBody extends TransitionErrorBody {
  * @example
  * throw new RoleRequiredException('article', '7', 'APPROVE', ['editor']);
  */
-export class RoleRequiredException extends TransitionHttpException<RoleRequiredBody> {
+export class RoleRequiredException extends TransitionHttpException<ErrorBodyOf<'ROLE_REQUIRED'>> {
   constructor(resource: string, id: string, event: string, requiredRoles: readonly string[]) {
     super(
       {
@@ -100,13 +76,6 @@ export class RoleRequiredException extends TransitionHttpException<RoleRequiredB
   }
 }
 
-/** The body of a 404. */
-export interface ResourceNotFoundBody extends TransitionErrorBody {
-  readonly statusCode: 404;
-  readonly code: 'RESOURCE_NOT_FOUND';
-  readonly id: string;
-}
-
 /**
  * 404: no resource has this id. Throw it from your own routes too, for one 404 shape app-wide.
  *
@@ -114,7 +83,9 @@ export interface ResourceNotFoundBody extends TransitionErrorBody {
  * const row = await orders.findOneBy({ id });
  * if (!row) throw new ResourceNotFoundException('order', String(id));
  */
-export class ResourceNotFoundException extends TransitionHttpException<ResourceNotFoundBody> {
+export class ResourceNotFoundException extends TransitionHttpException<
+  ErrorBodyOf<'RESOURCE_NOT_FOUND'>
+> {
   constructor(resource: string, id: string) {
     super(
       {
@@ -130,12 +101,6 @@ export class ResourceNotFoundException extends TransitionHttpException<ResourceN
   }
 }
 
-/** The body of a 415. */
-export interface UnsupportedContentTypeBody extends TransitionErrorBody {
-  readonly statusCode: 415;
-  readonly code: 'UNSUPPORTED_MEDIA_TYPE';
-}
-
 /**
  * 415: a transition request's body is not `application/json` (UTF-8), or is compressed. Forms
  * and other encodings never change a resource's state (a cross-site form cannot cancel an order).
@@ -143,7 +108,9 @@ export interface UnsupportedContentTypeBody extends TransitionErrorBody {
  * @example
  * throw new UnsupportedContentTypeException('order', 'application/x-www-form-urlencoded');
  */
-export class UnsupportedContentTypeException extends TransitionHttpException<UnsupportedContentTypeBody> {
+export class UnsupportedContentTypeException extends TransitionHttpException<
+  ErrorBodyOf<'UNSUPPORTED_MEDIA_TYPE'>
+> {
   constructor(resource: string, received: string) {
     super(
       {

@@ -1,11 +1,6 @@
 import { messages } from './messages.js';
-import { TransitionHttpException, type TransitionErrorBody } from './transition-http.exception.js';
-
-/** The body of a 503. */
-export interface StoreUnavailableBody extends TransitionErrorBody {
-  readonly statusCode: 503;
-  readonly code: 'STORE_UNAVAILABLE';
-}
+import { TransitionHttpException } from './transition-http.exception.js';
+import type { ErrorBodyOf } from './error-body.js';
 
 /** Seconds a client is told to wait before retrying after a 503. */
 export const RETRY_AFTER_SECONDS = 1;
@@ -17,7 +12,9 @@ export const RETRY_AFTER_SECONDS = 1;
  * @example
  * throw new StoreUnavailableException('order', { cause: err });
  */
-export class StoreUnavailableException extends TransitionHttpException<StoreUnavailableBody> {
+export class StoreUnavailableException extends TransitionHttpException<
+  ErrorBodyOf<'STORE_UNAVAILABLE'>
+> {
   constructor(resource: string, options?: { cause?: unknown }) {
     super(
       {

@@ -19,6 +19,7 @@ import { TransitionHttpException } from './transition-http.exception.js';
  */
 @Catch(TransitionHttpException)
 export class TransitionExceptionFilter implements ExceptionFilter {
+  /** @internal Nest injects it. */
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(TRANSITION_GUARD_OPTIONS) private readonly options: ResolvedTransitionGuardOptions,

@@ -1,34 +1,7 @@
 import { HttpException } from '@nestjs/common';
+import type { TransitionErrorBody } from './error-body.js';
 
-/** The `code` of every answer this package gives, one per kind of problem. */
-export type TransitionErrorCode =
-  | 'ILLEGAL_TRANSITION'
-  | 'INVALID_RESOURCE_ID'
-  | 'INVALID_EVENT'
-  | 'UNKNOWN_EVENT'
-  | 'INVALID_PAYLOAD'
-  | 'INVALID_PRECONDITION'
-  | 'INVALID_IDEMPOTENCY_KEY'
-  | 'IDEMPOTENCY_CALLER_REQUIRED'
-  | 'INVALID_AUDIT'
-  | 'INVALID_HISTORY_QUERY'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'ROLE_REQUIRED'
-  | 'RESOURCE_NOT_FOUND'
-  | 'PRECONDITION_FAILED'
-  | 'PRECONDITION_REQUIRED'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'REQUEST_IN_PROGRESS'
-  | 'STORE_UNAVAILABLE';
-
-/** What every error body of this package has; each kind adds its own fields. */
-export interface TransitionErrorBody {
-  readonly statusCode: number;
-  readonly error: string;
-  readonly code: TransitionErrorCode;
-  readonly message: string;
-  readonly resource: string;
-}
+export type { TransitionErrorBody, TransitionErrorCode } from './error-body.js';
 
 /**
  * The base of every answer this package gives besides success: a status, a body with `code`,

@@ -1,4 +1,4 @@
-import { canonicalJson, JsonTooDeepError } from '../../core/index.js';
+import { canonicalJson, JsonTooDeepError } from '../../core/canonical-json.js';
 import { InvalidTransitionRequestException } from '../errors/request.exceptions.js';
 import type { RequestedEvent } from './request-readers.js';
 

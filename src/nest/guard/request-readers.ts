@@ -5,6 +5,7 @@ import {
 } from '../errors/request.exceptions.js';
 import { messages } from '../errors/messages.js';
 import type { RegisteredResource } from '../module/transition-registry.js';
+import type { TransitionValidator } from '../../core/index.js';
 import { DEFAULT_ID_PATTERN } from '../module/options.js';
 import type { GuardRequest } from './guard-request.js';
 
@@ -86,7 +87,7 @@ export function validId(
 export function readEvent(
   body: unknown,
   fixed: string | undefined,
-  entry: RegisteredResource,
+  entry: { readonly resource: string; readonly validator: TransitionValidator },
 ): RequestedEvent {
   const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
   // A JSON `null` is a body, and not an object (Fastify hands it over as null).

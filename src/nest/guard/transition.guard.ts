@@ -7,7 +7,10 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { IDEMPOTENCY_STORE, type IdempotencyStore } from '../../store/index.js';
+import {
+  IDEMPOTENCY_STORE,
+  type IdempotencyStore,
+} from '../../store/idempotency-store.interface.js';
 import type { CheckedTransition } from '../commit/checked-transition.js';
 import { TransitionExchange } from '../commit/transition-exchange.js';
 import { TRANSITION_METADATA, type TransitionMetadata } from '../decorators/transition-metadata.js';
@@ -18,6 +21,7 @@ import { readIdempotentRequest } from '../idempotency/idempotent-request.js';
 import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../module/options.js';
 import { TransitionRegistry, type RegisteredResource } from '../module/transition-registry.js';
+import type { TransitionValidator } from '../../core/index.js';
 import { checkPreconditions, readIfMatch } from '../preconditions/preconditions.js';
 import { checkTransition, loadResource, refusal } from './check-transition.js';
 import { TransitionService } from '../commit/transition.service.js';
@@ -59,23 +63,33 @@ import {
 @Injectable()
 export class TransitionGuard implements CanActivate {
   protected readonly logger = new Logger('TransitionGuard');
+  /** @internal */
   protected readonly options: ResolvedTransitionGuardOptions;
+  /** @internal */
   protected readonly idempotencyStore: IdempotencyStore;
   /**
-   * Commits for routes whose guard commits (`@Transition(..., { commit })`). Optional for
-   * subclasses built before `commit` existed: such routes then fail, naming the fix.
+   * Commits for routes whose guard commits (`@Transition(..., { commit })`).
+   *
+   * @internal
    */
   protected readonly transitions: TransitionService | undefined;
+  /** @internal */
+  protected readonly reflector: Reflector;
+  /** @internal */
+  protected readonly registry: TransitionRegistry;
 
+  /** @internal Nest injects it. */
   constructor(
-    @Inject(Reflector) protected readonly reflector: Reflector,
-    @Inject(TransitionRegistry) protected readonly registry: TransitionRegistry,
+    @Inject(Reflector) reflector: Reflector,
+    @Inject(TransitionRegistry) registry: TransitionRegistry,
     // Optional only to fail with a message naming the fix instead of Nest's resolution error.
     @Optional() @Inject(TRANSITION_GUARD_OPTIONS) options?: ResolvedTransitionGuardOptions,
     @Optional() @Inject(IDEMPOTENCY_STORE) idempotencyStore?: IdempotencyStore,
     @Optional() @Inject(TransitionService) transitions?: TransitionService,
   ) {
     if (!options || !idempotencyStore) throw new Error(messages.noForRoot('TransitionGuard'));
+    this.reflector = reflector;
+    this.registry = registry;
     this.options = options;
     this.idempotencyStore = idempotencyStore;
     this.transitions = transitions;
@@ -239,7 +253,7 @@ export class TransitionGuard implements CanActivate {
   protected getEvent(
     request: GuardRequest,
     meta: TransitionMetadata,
-    entry: RegisteredResource,
+    entry: { readonly resource: string; readonly validator: TransitionValidator },
   ): RequestedEvent {
     return readEvent(request.body, meta.event, entry);
   }

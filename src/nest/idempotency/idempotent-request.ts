@@ -1,4 +1,4 @@
-import { JsonTooDeepError } from '../../core/index.js';
+import { JsonTooDeepError } from '../../core/canonical-json.js';
 import {
   MAX_IDEMPOTENCY_KEY_LENGTH,
   parseIdempotencyKey,

@@ -2,12 +2,11 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import {
   IDEMPOTENCY_STORE,
-  MemoryIdempotencyStore,
-  MemoryOutboxStore,
-  OUTBOX_STORE,
   type IdempotencyStore,
-  type OutboxStore,
-} from '../../store/index.js';
+} from '../../store/idempotency-store.interface.js';
+import { OUTBOX_STORE, type OutboxStore } from '../../store/outbox-store.interface.js';
+import { MemoryIdempotencyStore } from '../../store/memory-idempotency-store.js';
+import { MemoryOutboxStore } from '../../store/memory-outbox-store.js';
 import { TransitionOutbox } from '../outbox/transition-outbox.js';
 import { TransitionService } from '../commit/transition.service.js';
 import { TRANSITION_GUARD_MODULE_OPTIONS, TRANSITION_GUARD_OPTIONS } from './module-definition.js';

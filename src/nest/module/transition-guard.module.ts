@@ -8,7 +8,10 @@ import type { StateLoader } from './state-loader.interface.js';
 import { TransitionGuardHostModule } from './transition-guard-host.module.js';
 import { TransitionRegistry } from './transition-registry.js';
 
-type ForRootAsync = Parameters<typeof TransitionGuardConfigurableModule.forRootAsync>[0];
+/** Options of `TransitionGuardModule.forRootAsync()`: `useFactory`, `useClass` or `useExisting`, with `imports` and `inject`. */
+export type TransitionGuardAsyncOptions = Parameters<
+  typeof TransitionGuardConfigurableModule.forRootAsync
+>[0];
 
 /** Where `forFeature()` registers its resources. */
 @Module({})
@@ -39,7 +42,7 @@ export class TransitionGuardModule extends TransitionGuardConfigurableModule {
   }
 
   /** Options from a factory, a class or an existing provider (`useFactory`, `useClass`, `useExisting`). */
-  static override forRootAsync(options: ForRootAsync): DynamicModule {
+  static override forRootAsync(options: TransitionGuardAsyncOptions): DynamicModule {
     return TransitionGuardModule.host(super.forRootAsync(options));
   }
 

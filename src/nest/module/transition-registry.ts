@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { AnyStateMachine } from 'xstate';
 import {
-  canonicalJson,
   createValidator,
   type ContextFreeTransitions,
   type TransitionValidator,
 } from '../../core/index.js';
+import { canonicalJson } from '../../core/canonical-json.js';
 import type { TransitionStore } from '../../store/index.js';
 import type { TransitionResource } from './resource-definition.js';
 import type { StateLoader } from './state-loader.interface.js';

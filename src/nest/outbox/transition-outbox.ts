@@ -9,8 +9,8 @@ import {
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { matchesState, type StateValue } from 'xstate';
 import { OutboxRelay, type RelayRound, type TransitionHandler } from '../../outbox/index.js';
+import { OUTBOX_STORE } from '../../store/outbox-store.interface.js';
 import {
-  OUTBOX_STORE,
   type NewOutboxMessage,
   type OutboxMessage,
   type OutboxStore,
@@ -48,6 +48,7 @@ export class TransitionOutbox
   private handlers: readonly RegisteredHandler[] = [];
   private relay: OutboxRelay | undefined;
 
+  /** @internal Nest injects it. */
   constructor(
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
     @Inject(MetadataScanner) private readonly scanner: MetadataScanner,

@@ -15,8 +15,15 @@ import {
   type Table,
 } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
-import { encodeState, type StoredState } from '../../core/index.js';
-import { historyPageOf, logRowOf, nextVersion, writtenRecord, type LogRow } from '../log-rows.js';
+import { type StoredState } from '../../core/index.js';
+import { encodeState } from '../../core/state-value.js';
+import {
+  historyPageOf,
+  logRowOf,
+  nextVersion,
+  writtenRecord,
+  type TransitionLogRow,
+} from '../log-rows.js';
 import { callDatabase } from '../database-failures.js';
 import { canonicalKey, keyValue, keyTypeOf, type KeyType } from '../key-types.js';
 import { resourceOfRow } from '../row-resource.js';
@@ -45,16 +52,17 @@ import {
 } from './drizzle-connection.js';
 import type { TransitionLogTable } from './transition-log.tables.js';
 
-type RowOf<T extends Table> = InferSelectModel<T>;
+/** A row of a Drizzle table, as a select returns it. */
+export type TableRow<T extends Table> = InferSelectModel<T>;
 /** The table's properties whose values are strings: where a state can be kept. */
 export type StringProperty<T extends Table> = {
-  [K in keyof RowOf<T>]-?: RowOf<T>[K] extends string ? K : never;
-}[keyof RowOf<T>] &
+  [K in keyof TableRow<T>]-?: TableRow<T>[K] extends string ? K : never;
+}[keyof TableRow<T>] &
   string;
 /** The table's properties whose values are numbers: where a version can be kept. */
 export type NumberProperty<T extends Table> = {
-  [K in keyof RowOf<T>]-?: RowOf<T>[K] extends number ? K : never;
-}[keyof RowOf<T>] &
+  [K in keyof TableRow<T>]-?: TableRow<T>[K] extends number ? K : never;
+}[keyof TableRow<T>] &
   string;
 
 export interface DrizzleTransitionStoreOptions<T extends Table, TContext> {
@@ -65,9 +73,9 @@ export interface DrizzleTransitionStoreOptions<T extends Table, TContext> {
   /** Property holding the version, a number column the write increments; omit if there is none. */
   readonly versionProperty?: NumberProperty<T>;
   /** Primary key property. Default `'id'`. */
-  readonly idProperty?: keyof RowOf<T> & string;
+  readonly idProperty?: keyof TableRow<T> & string;
   /** What the machine's guards read, from a row. Default: the whole row. */
-  readonly context?: (row: RowOf<T>) => TContext;
+  readonly context?: (row: TableRow<T>) => TContext;
   /**
    * Write a transition log row in the same transaction as each state change: the log table of
    * the database's dialect (`sqliteTransitionLog` or `pgTransitionLog`), exported from your schema.
@@ -98,7 +106,7 @@ export interface DrizzleTransitionStoreOptions<T extends Table, TContext> {
  */
 export class DrizzleTransitionStore<
   T extends Table,
-  TContext = RowOf<T>,
+  TContext = TableRow<T>,
 > implements TransitionStore<TContext, Partial<InferInsertModel<T>>> {
   private readonly connection: DrizzleConnection;
   private readonly columns: Record<string, Column>;
@@ -169,7 +177,7 @@ export class DrizzleTransitionStore<
           q.select().from(this.options.table).where(this.idIs(id)).limit(1)
         : (this.loadStatement ??= this.prepareLoad(q)).execute({ id: this.idValue(id) }),
     );
-    return rows[0] ? this.toResource(rows[0] as RowOf<T>) : null;
+    return rows[0] ? this.toResource(rows[0] as TableRow<T>) : null;
   }
 
   /**
@@ -232,7 +240,7 @@ export class DrizzleTransitionStore<
       if (this.connection.postgres) select = select.for('update');
       const rows = await select;
       if (!rows[0]) return null;
-      const current = this.toResource(rows[0] as RowOf<T>);
+      const current = this.toResource(rows[0] as TableRow<T>);
       const decision = decide(current);
       const update = this.updateOf(
         id,
@@ -269,7 +277,7 @@ export class DrizzleTransitionStore<
         )
         .orderBy(desc(log.id))
         .limit(query.limit + 1),
-    )) as unknown as (LogRow & { id: number })[];
+    )) as unknown as (TransitionLogRow & { id: number })[];
     return historyPageOf(rows, query.limit);
   }
 
@@ -415,7 +423,7 @@ export class DrizzleTransitionStore<
     return keyValue(this.keyType(), id);
   }
 
-  private toResource(row: RowOf<T>): StoredResource<TContext> {
+  private toResource(row: TableRow<T>): StoredResource<TContext> {
     const { versionProperty, stateProperty, context } = this.options;
     return resourceOfRow(row, { state: stateProperty, version: versionProperty, context });
   }

@@ -7,8 +7,6 @@ import {
 } from 'drizzle-orm/pg-core';
 import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-type KeyStatus = 'in-progress' | 'committed' | 'completed';
-
 /**
  * Idempotency-Key records as a Drizzle table, for SQLite: what `DrizzleIdempotencyStore` keeps.
  * Export it from your schema so that drizzle-kit creates it. Same table and columns as the
@@ -25,7 +23,9 @@ export const sqliteIdempotencyKeys = sqliteTable(
     key: text('key', { length: 255 }).notNull(),
     fingerprint: text('fingerprint', { length: 64 }).notNull(),
     token: text('token', { length: 64 }).notNull(),
-    status: text('status', { length: 16 }).$type<KeyStatus>().notNull(),
+    status: text('status', { length: 16 })
+      .$type<'in-progress' | 'committed' | 'completed'>()
+      .notNull(),
     response: text('response'),
     committed: text('committed'),
     leaseUntilMs: integer('leaseUntilMs').notNull(),
@@ -48,7 +48,9 @@ export const pgIdempotencyKeys = pgTable(
     key: varchar('key', { length: 255 }).notNull(),
     fingerprint: varchar('fingerprint', { length: 64 }).notNull(),
     token: varchar('token', { length: 64 }).notNull(),
-    status: varchar('status', { length: 16 }).$type<KeyStatus>().notNull(),
+    status: varchar('status', { length: 16 })
+      .$type<'in-progress' | 'committed' | 'completed'>()
+      .notNull(),
     response: pgText('response'),
     committed: pgText('committed'),
     leaseUntilMs: bigint('leaseUntilMs', { mode: 'number' }).notNull(),

@@ -4,6 +4,7 @@ export {
   type DrizzleTransitionStoreOptions,
   type StringProperty,
   type NumberProperty,
+  type TableRow,
 } from './drizzle-transition-store.js';
 export { DrizzleIdempotencyStore } from './drizzle-idempotency-store.js';
 export { DrizzleOutboxStore } from './drizzle-outbox-store.js';
@@ -24,4 +25,12 @@ export {
   pgTransitionLog,
   type TransitionLogTable,
 } from './transition-log.tables.js';
-export { isUnavailable } from '../database-failures.js';
+import { isUnavailable as isStoreUnavailable } from '../database-failures.js';
+
+/**
+ * @deprecated Import `isUnavailable` from `nestjs-transition-guard/store`; this re-export goes in
+ * 0.3.0.
+ * @example
+ * import { isUnavailable } from 'nestjs-transition-guard/store';
+ */
+export const isUnavailable = isStoreUnavailable;

@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { LogRow } from '../log-rows.js';
+import type { TransitionLogRow } from '../log-rows.js';
 
 /**
  * The transition log as a MikroORM entity (table `transition_log`, the same columns as the other
@@ -9,7 +9,7 @@ import type { LogRow } from '../log-rows.js';
  * @example
  * MikroOrmModule.forRoot({ entities: [Order, TransitionLogSchema, IdempotencyKeySchema], ... });
  */
-export const TransitionLogSchema = new EntitySchema<LogRow & { id: number }>({
+export const TransitionLogSchema = new EntitySchema<TransitionLogRow & { id: number }>({
   name: 'TransitionLog',
   tableName: 'transition_log',
   indexes: [{ properties: ['resource', 'resourceId', 'id'] }],

@@ -5,6 +5,13 @@ export {
   PrismaOutboxStore,
   type PrismaTransitionStoreOptions,
 } from './prisma-stores.js';
-export { type StringField, type NumberField } from '../sql/sql-transition-store.js';
 export { type PrismaClientLike, type PrismaQueries, type PrismaProvider } from './prisma-client.js';
-export { isUnavailable } from '../database-failures.js';
+import { isUnavailable as isStoreUnavailable } from '../database-failures.js';
+
+/**
+ * @deprecated Import `isUnavailable` from `nestjs-transition-guard/store`; this re-export goes in
+ * 0.3.0.
+ * @example
+ * import { isUnavailable } from 'nestjs-transition-guard/store';
+ */
+export const isUnavailable = isStoreUnavailable;

@@ -14,6 +14,9 @@ import { plainRow, type SqlConnection, type SqlQueries } from './sql-connection.
  * PostgreSQL, keeping keys in `idempotency_keys`: the core of `PrismaIdempotencyStore` and
  * `MikroOrmIdempotencyStore`. Marking a key committed runs inside the transition's transaction
  * when the transition store is of the same ORM: the state change and the key commit together.
+ *
+ * @example
+ * const keys = new SqlIdempotencyStore(connection); // the idempotency_keys table
  */
 export class SqlIdempotencyStore implements IdempotencyStore {
   constructor(protected readonly connection: SqlConnection) {}

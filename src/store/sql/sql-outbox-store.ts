@@ -17,6 +17,9 @@ import { plainRow, type SqlConnection, type SqlRow } from './sql-connection.js';
  * are inserted through the transition's own transaction; relays claim them with one `UPDATE ...
  * WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING *` (PostgreSQL; SQLite serializes
  * writes), so that relays in several processes never hold one message at once.
+ *
+ * @example
+ * const outbox = new SqlOutboxStore(connection, 'MyOutboxStore'); // transition_outbox, transition_handled
  */
 export class SqlOutboxStore implements OutboxStore {
   private readonly sql: ReturnType<typeof statements>;

@@ -1,4 +1,5 @@
-import { encodeState, type StoredState } from '../../core/index.js';
+import { type StoredState } from '../../core/index.js';
+import { encodeState } from '../../core/state-value.js';
 import { callDatabase } from '../database-failures.js';
 import type { JoinedTransaction } from '../ambient-transaction.js';
 import { canonicalKey, keyValue, INT32_MAX, INT64_MAX, type KeyType } from '../key-types.js';
@@ -9,7 +10,7 @@ import {
   logRowOf,
   nextVersion,
   writtenRecord,
-  type LogRow,
+  type TransitionLogRow,
 } from '../log-rows.js';
 import { resourceOfRow } from '../row-resource.js';
 import { assertChangesAllowed } from '../store-errors.js';
@@ -71,6 +72,14 @@ export interface SqlTransitionStoreOptions<TRow extends object, TContext> {
  * id AND state [AND version] RETURNING *`, built once per set of changed fields and run with
  * placeholders; the log row and the `beforeCommit` hooks (which get the ORM's transaction
  * handle) commit with it in one transaction.
+ *
+ * @example
+ * // An ORM adapter is a `SqlConnection`; the store is the same on every ORM.
+ * class OrderStore extends SqlTransitionStore<Order, OrderContext> {
+ *   constructor(connection: SqlConnection) {
+ *     super(connection, { table: 'orders', stateField: 'status', versionField: 'version', log: true });
+ *   }
+ * }
  */
 export class SqlTransitionStore<TRow extends object, TContext = TRow> implements TransitionStore<
   TContext,
@@ -204,7 +213,7 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     const logRows = rows.map((r) => {
       const row = plainRow(r);
       return {
-        ...(row as unknown as LogRow),
+        ...(row as unknown as TransitionLogRow),
         id: row.id as number,
         from: row.from_state as string,
         to: row.to_state as string,

@@ -6,7 +6,8 @@ import {
   type ObjectLiteral,
   type QueryRunner,
 } from 'typeorm';
-import { encodeState, type StoredState } from '../../core/index.js';
+import { type StoredState } from '../../core/index.js';
+import { encodeState } from '../../core/state-value.js';
 import { historyPageOf, LOG_COLUMNS, logRowOf, nextVersion, writtenRecord } from '../log-rows.js';
 import { resourceOfRow } from '../row-resource.js';
 import { assertChangesAllowed } from '../store-errors.js';

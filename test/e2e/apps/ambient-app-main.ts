@@ -12,7 +12,8 @@ import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import { withTransitionHooks, type TransactionHostLike } from '../../../src/index.js';
+import { withTransitionHooks } from '../../../src/index.js';
+import { type TransactionHostLike } from '../../../src/store/index.js';
 import {
   DrizzleIdempotencyStore,
   DrizzleTransitionStore,

@@ -26,9 +26,8 @@ import {
   Transition,
   TransitionGuardModule,
   TransitionService,
-  type IdempotencyStore,
-  type TransitionStore,
 } from '../../../src/index.js';
+import { type IdempotencyStore, type TransitionStore } from '../../../src/store/index.js';
 import { orderMachine, orderPayloads, type OrderContext } from '../../../machines/order.machine.js';
 
 /** What the handler does around its commit(), chosen per request by `X-Outcome`. */

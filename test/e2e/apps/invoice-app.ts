@@ -16,12 +16,12 @@ import {
   defineResource,
   MemoryIdempotencyStore,
   MemoryTransitionStore,
-  StoreUnavailableError,
   Transition,
   TransitionGuardModule,
   TransitionService,
   type TransitionGuardOptions,
 } from '../../../src/index.js';
+import { StoreUnavailableError } from '../../../src/store/index.js';
 
 /**
  * A small app for the idempotency scenarios: invoices paid in parts, voided, refunded by support.

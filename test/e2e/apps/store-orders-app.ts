@@ -18,9 +18,8 @@ import {
   Transition,
   TransitionGuardModule,
   TransitionService,
-  type IdempotencyStore,
-  type TransitionStore,
 } from '../../../src/index.js';
+import { type IdempotencyStore, type TransitionStore } from '../../../src/store/index.js';
 import { isUnavailable } from '../../../src/store/database-failures.js';
 import { orderMachine, orderPayloads, type OrderContext } from '../../../machines/order.machine.js';
 import { listen } from '../module-harness.js';

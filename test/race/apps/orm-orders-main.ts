@@ -7,7 +7,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import type { IdempotencyStore, TransitionStore } from '../../../src/index.js';
+import type { IdempotencyStore, TransitionStore } from '../../../src/store/index.js';
 import {
   DrizzleIdempotencyStore,
   DrizzleTransitionStore,

@@ -1,5 +1,6 @@
 import { createMachine, transition, type AnyStateMachine } from 'xstate';
-import { createValidator, toStateValue, toStoredState } from '../../../src/core/index.js';
+import { createValidator } from '../../../src/core/index.js';
+import { toStateValue, toStoredState } from '../../../src/core/state-value.js';
 import { orderMachine } from '../../../machines/order.machine.js';
 import { ticketMachine } from '../../../machines/ticket.machine.js';
 import { trackedOrderMachine } from '../../support/tracked-order.machine.js';

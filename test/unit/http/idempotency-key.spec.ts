@@ -1,4 +1,4 @@
-import { JsonTooDeepError } from '../../../src/core/index.js';
+import { JsonTooDeepError } from '../../../src/core/canonical-json.js';
 import {
   MAX_IDEMPOTENCY_KEY_LENGTH,
   parseIdempotencyKey,

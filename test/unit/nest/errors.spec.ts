@@ -1,7 +1,5 @@
 import { InternalServerErrorException, Logger } from '@nestjs/common';
 import {
-  ForbiddenChangesError,
-  IdempotencyKeyLostError,
   IdempotencyKeyReusedException,
   IllegalTransitionException,
   InvalidTransitionRequestException,
@@ -10,11 +8,15 @@ import {
   RequestInProgressException,
   ResourceNotFoundException,
   RoleRequiredException,
-  StoreUnavailableError,
   StoreUnavailableException,
-  toProblemDetails,
   TransitionHttpException,
 } from '../../../src/index.js';
+import {
+  ForbiddenChangesError,
+  IdempotencyKeyLostError,
+  StoreUnavailableError,
+} from '../../../src/store/index.js';
+import { toProblemDetails } from '../../../src/nest/errors/problem-details.js';
 import { storeFailure } from '../../../src/nest/errors/store-failure.js';
 
 const at = {

@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
 import {
-  IdempotencyKeyLostError,
   IdempotencyKeyReusedException,
   MemoryIdempotencyStore,
   RequestInProgressException,
   RoleRequiredException,
 } from '../../../src/index.js';
+import { IdempotencyKeyLostError } from '../../../src/store/index.js';
 import { IdempotencySession } from '../../../src/nest/idempotency/idempotency-session.js';
 
 const logger = new Logger('test');

@@ -4,14 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { createMachine } from 'xstate';
 import {
   defineResource,
-  IDEMPOTENCY_STORE,
   MemoryIdempotencyStore,
   MemoryTransitionStore,
   TransitionGuardModule,
   TransitionService,
-  TRANSITION_GUARD_OPTIONS,
-  type ResolvedTransitionGuardOptions,
 } from '../../../src/index.js';
+import { IDEMPOTENCY_STORE } from '../../../src/store/idempotency-store.interface.js';
+import { TRANSITION_GUARD_OPTIONS } from '../../../src/nest/module/module-definition.js';
+import { type ResolvedTransitionGuardOptions } from '../../../src/nest/module/options.js';
 
 const lamp = createMachine({
   id: 'lamp',

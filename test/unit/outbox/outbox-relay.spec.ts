@@ -1,11 +1,6 @@
-import {
-  MemoryOutboxStore,
-  OutboxRelay,
-  retryDelay,
-  type RelayOptions,
-  type TransitionDelivery,
-  type TransitionRecord,
-} from '../../../src/index.js';
+import { MemoryOutboxStore, type TransitionDelivery } from '../../../src/index.js';
+import { retryDelay } from '../../../src/outbox/backoff.js';
+import { OutboxRelay, type RelayOptions, type TransitionRecord } from '../../../src/store/index.js';
 
 /** The relay on the memory outbox: retries with backoff, dead letters, leases, exactly-once. */
 const record = (n: number, event = 'PAY'): TransitionRecord => ({

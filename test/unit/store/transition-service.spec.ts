@@ -2,19 +2,20 @@ import 'reflect-metadata';
 import { captureLogs } from '../../support/capture-logs.js';
 import { createMachine } from 'xstate';
 import {
-  ForbiddenChangesError,
   IllegalTransitionException,
   MemoryOutboxStore,
   MemoryTransitionStore,
   StoreUnavailableException,
-  StoreUnavailableError,
-  TransitionRegistry,
   TransitionOutbox,
   TransitionService,
-  resolveOptions,
   type CurrentTransition,
-  type ResolvedTransitionGuardOptions,
 } from '../../../src/index.js';
+import { ForbiddenChangesError, StoreUnavailableError } from '../../../src/store/index.js';
+import { TransitionRegistry } from '../../../src/nest/module/transition-registry.js';
+import {
+  resolveOptions,
+  type ResolvedTransitionGuardOptions,
+} from '../../../src/nest/module/options.js';
 
 const machine = createMachine({
   id: 'order',

@@ -3,8 +3,8 @@ import {
   QueryFailedError,
   QueryRunnerProviderAlreadyReleasedError,
 } from 'typeorm';
-import { StoreUnavailableError } from '../../../src/index.js';
-import { isUnavailable } from '../../../src/store/typeorm/index.js';
+import { StoreUnavailableError } from '../../../src/store/index.js';
+import { isUnavailable } from '../../../src/store/index.js';
 import { callDatabase } from '../../../src/store/database-failures.js';
 import { createRequire } from 'node:module';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { encodeState, StoreUnavailableError } from '../../../src/index.js';
+import { encodeState, StoreUnavailableError } from '../../../src/store/index.js';
 import { TransitionLogEntry, TypeOrmTransitionStore } from '../../../src/store/typeorm/index.js';
 
 @Entity({ name: 'tickets' })

@@ -16,7 +16,6 @@ import {
   ResourceIdPipe,
   ResourceNotFoundException,
   Transition,
-  TransitionRegistry,
   TransitionService,
 } from 'nestjs-transition-guard';
 import { text } from '../../../../machines/order.machine.js';
@@ -42,7 +41,6 @@ const view = (a: Article) => ({
 export class ArticlesController {
   constructor(
     @InjectRepository(Article) private readonly articles: Repository<Article>,
-    @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
     @Inject(TransitionService) private readonly transitions: TransitionService,
   ) {}
 
@@ -76,7 +74,7 @@ export class ArticlesController {
   async get(@Param('id', ResourceIdPipe('article')) id: string) {
     const row = await this.articles.findOneBy({ id: Number(id) });
     if (!row) throw new ResourceNotFoundException('article', id);
-    const validator = this.registry.resource('article').validator;
+    const validator = this.transitions.validator('article');
     return {
       ...view(row),
       transitions: validator.explain({

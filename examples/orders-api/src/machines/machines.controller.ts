@@ -8,18 +8,19 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { toDot, toMermaid, TransitionRegistry } from 'nestjs-transition-guard';
+import { TransitionService } from 'nestjs-transition-guard';
+import { toDot, toMermaid } from 'nestjs-transition-guard/core';
 
 /** Serves the machines the API enforces, as data: states, events, transitions, payload schemas. */
 @Controller('machines')
 export class MachinesController {
-  constructor(@Inject(TransitionRegistry) private readonly registry: TransitionRegistry) {}
+  constructor(@Inject(TransitionService) private readonly transitions: TransitionService) {}
 
   @Get()
   list() {
-    return this.registry
+    return this.transitions
       .resources()
-      .map((r) => ({ resource: r, machine: this.registry.resource(r).machine.id }));
+      .map((r) => ({ resource: r, machine: this.transitions.validator(r).describe().id }));
   }
 
   /** The machine as JSON; `?format=mermaid` or `?format=dot` for a diagram (`&highlight=paid`). */
@@ -30,16 +31,16 @@ export class MachinesController {
     @Query('highlight') highlight: string | undefined,
     @Res({ passthrough: true }) res: { header(name: string, value: string): unknown },
   ) {
-    const entry = this.registry
+    const entry = this.transitions
       .resources()
-      .map((r) => this.registry.resource(r))
-      .find((e) => e.machine.id === id || e.resource === id);
+      .map((r) => ({ resource: r, validator: this.transitions.validator(r) }))
+      .find((e) => e.validator.describe().id === id || e.resource === id);
     if (!entry) {
       throw new NotFoundException({
         statusCode: 404,
         error: 'Not Found',
         code: 'MACHINE_NOT_FOUND',
-        message: `No machine '${id.slice(0, 60)}' (machines: ${this.registry.resources().join(', ')})`,
+        message: `No machine '${id.slice(0, 60)}' (machines: ${this.transitions.resources().join(', ')})`,
       });
     }
     const description = entry.validator.describe();

@@ -3,7 +3,6 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import {
   ResourceNotFoundException,
-  TransitionRegistry,
   TransitionService,
   type CurrentTransition,
   type HistoryRequest,
@@ -30,7 +29,6 @@ export function orderView(row: Order) {
 export class OrdersService {
   constructor(
     @InjectRepository(Order) private readonly orders: Repository<Order>,
-    @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
     @Inject(TransitionService) private readonly transitions: TransitionService,
     @Inject(GatewayService) private readonly gateway: GatewayService,
   ) {}
@@ -47,7 +45,7 @@ export class OrdersService {
   async get(id: number) {
     const row = await this.orders.findOneBy({ id });
     if (!row) throw new ResourceNotFoundException('order', String(id));
-    const validator = this.registry.resource('order').validator;
+    const validator = this.transitions.validator('order');
     return {
       ...orderView(row),
       transitions: validator.explain({

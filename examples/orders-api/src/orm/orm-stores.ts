@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
 import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import type { IdempotencyStore, OutboxStore, TransitionStore } from 'nestjs-transition-guard';
+import type { IdempotencyStore, OutboxStore, TransitionStore } from 'nestjs-transition-guard/store';
 import {
   DrizzleIdempotencyStore,
   DrizzleOutboxStore,

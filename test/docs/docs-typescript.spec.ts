@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
  * written there (blocks import each other, as the files of the complete example do); the others
  * at the project root, where `machines/` is copied (the core examples import from it).
  */
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // Outside node_modules (so that ts-jest transforms it) and outside test/ (its blocks are not our tests).
 const project = join(root, '.readme-build');
 

@@ -1,19 +1,17 @@
 import { integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { DrizzleTransitionStore } from '../../../src/store/drizzle/index.js';
-import { pgOrders } from '../../support/order-schemas.js';
-import { record } from '../../conformance/transition-store.conformance.js';
-import { freshDatabase } from '../../support/pg-database.js';
-import { createPostgresTables, orderTables } from '../../support/store-tables.js';
+import { DrizzleTransitionStore } from '../../src/store/drizzle/index.js';
+import { pgOrders } from '../support/order-schemas.js';
+import { record } from '../conformance/transition-store.conformance.js';
+import { freshDatabase } from '../support/pg-database.js';
+import { createPostgresTables, orderTables } from '../support/store-tables.js';
 
 /**
  * The Drizzle store prepares its load once, under a name PostgreSQL keeps per connection. Two
  * stores on one table that select other columns must not claim one name for two statements
  * (node-postgres refuses: "Prepared statements must be unique").
  */
-const suite = process.env.TG_POSTGRES_URL ? describe : describe.skip;
-if (!process.env.TG_POSTGRES_URL) console.warn('Drizzle prepared loads: TG_POSTGRES_URL is unset');
 
 /** The same `orders` table, declared with fewer columns (another module's view of it). */
 const orderStatuses = pgTable('orders', {
@@ -22,7 +20,7 @@ const orderStatuses = pgTable('orders', {
   version: integer('version').notNull(),
 });
 
-suite('Drizzle stores sharing a table on PostgreSQL', () => {
+describe('Drizzle stores sharing a table on PostgreSQL', () => {
   /**
    * A fresh database with the orders table and one row, reached through one connection (so that
    * both stores' statements are prepared on it), and two stores with two shapes of the table.
