@@ -179,7 +179,11 @@ describe.each(PLATFORMS)('server-side faults on %s', (platform) => {
     };
     demo.app.useLogger(logger);
     const res = await demo.http().post(`/orders/${id}/deliver`).send({}).expect(500);
-    expect(res.body).toEqual({ statusCode: 500, message: 'Internal Server Error' });
+    expect(res.body).toEqual({
+      statusCode: 500,
+      message: 'Internal Server Error',
+      code: 'INTERNAL_SERVER_ERROR',
+    });
     expect(logged.join('\n')).toMatch(
       /order \d+ has stored state 'shiped' which machine 'order' does not have \(valid: pending, paid, shipped/,
     );

@@ -12,12 +12,15 @@ import { StoreUnavailableError } from '../../store/index.js';
 import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../module/options.js';
 import { renderHttpError } from './render-error.js';
+import { bodyParserException } from './request-body.exception.js';
 import { StoreUnavailableException } from './store-unavailable.exception.js';
 
 /**
  * One error format for the whole application: every `HttpException` (this package's and your
  * own routes') rendered the same way, plain JSON or RFC 9457 problem details by the
- * `problemDetails` option; a database that is down (`StoreUnavailableError`, or what the
+ * `problemDetails` option, always with a `code`; a body the platform's parser refused (invalid
+ * JSON, too large, an unsupported encoding) answered like the package's own errors
+ * (`INVALID_BODY`, `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`); a database that is down (`StoreUnavailableError`, or what the
  * `isStoreUnavailable` option recognizes, such as `isUnavailable` from
  * `nestjs-transition-guard/typeorm`) is a 503 with `Retry-After`; anything else a 500 with a
  * generic body and the cause in the log. Non-HTTP contexts are left to Nest.
@@ -45,7 +48,7 @@ export class AppErrorFilter implements ExceptionFilter {
   }
 
   private toHttp(exception: unknown): HttpException {
-    if (exception instanceof HttpException) return exception;
+    if (exception instanceof HttpException) return bodyParserException(exception) ?? exception;
     const error = exception instanceof Error ? exception : new Error(String(exception));
     if (exception instanceof StoreUnavailableError || this.options.isStoreUnavailable(exception)) {
       this.logger.warn(`The database is unavailable: ${error.message}`);

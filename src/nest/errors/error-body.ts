@@ -59,7 +59,8 @@ export type TransitionErrorBody =
       readonly error: 'Bad Request';
       readonly code: InvalidTransitionRequestCode;
       readonly message: string;
-      readonly resource: string;
+      /** Absent when the platform's body parser refused the body before any route ran. */
+      readonly resource?: string;
       readonly id?: string;
       readonly event?: string;
       /** The events the resource knows (`UNKNOWN_EVENT`, `INVALID_EVENT`). */
@@ -93,7 +94,8 @@ export type TransitionErrorBody =
       readonly error: 'Payload Too Large';
       readonly code: 'PAYLOAD_TOO_LARGE';
       readonly message: string;
-      readonly resource: string;
+      /** Absent: the body parser refuses it before any route runs. */
+      readonly resource?: string;
     }
   /** 415: the body is not JSON, or is in an encoding the server does not read. */
   | {
@@ -101,7 +103,8 @@ export type TransitionErrorBody =
       readonly error: 'Unsupported Media Type';
       readonly code: 'UNSUPPORTED_MEDIA_TYPE';
       readonly message: string;
-      readonly resource: string;
+      /** Absent when the platform's body parser refused the body before any route ran. */
+      readonly resource?: string;
     }
   /** 412: `If-Match` names a version the resource is no longer at. */
   | {

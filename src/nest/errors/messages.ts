@@ -14,6 +14,14 @@ export const messages = {
   invalidId: (resource: string, id: unknown, expected: string) =>
     `Invalid ${resource} id ${typeof id === 'string' ? JSON.stringify(id.slice(0, 40)) : typeof id}: expected ${expected}`,
   bodyNotObject: () => 'The request body must be a JSON object',
+  bodyNotJson: (detail: string) =>
+    `The request body is not valid JSON (${detail.slice(0, 120)}). Send a JSON object with Content-Type application/json.`,
+  bodyUnreadable: (detail: string) =>
+    `The request body could not be read (${detail.slice(0, 120)}). Send it again, uncompressed or gzip/deflate, with a correct Content-Length.`,
+  bodyTooLarge: (limit: number | undefined) =>
+    `The request body is larger than this server accepts${limit ? ` (${limit} bytes)` : ''}. Send a smaller body.`,
+  bodyEncoding: (detail: string) =>
+    `The request body's encoding is not supported (${detail.slice(0, 120)}). Send UTF-8 JSON, uncompressed or gzip/deflate.`,
   bodyTooDeep: (maxDepth: number) =>
     `The request body is nested deeper than ${maxDepth} levels; send a flatter JSON object`,
   typeContradictsRoute: (event: string, type: unknown) =>

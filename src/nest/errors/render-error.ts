@@ -27,7 +27,11 @@ export function renderHttpError(
   }
   const body = bodyOf(exception, status);
   if (!options.problemDetails) {
-    adapter.reply(response, body, status);
+    adapter.reply(
+      response,
+      ours || typeof body.code === 'string' ? body : { ...body, code: codeOf(status) },
+      status,
+    );
     return;
   }
   const instance = String(adapter.getRequestUrl(http.getRequest()) ?? '').split('?')[0];
