@@ -7,6 +7,7 @@
  *   npm run bench:core            full run
  *   BENCH_QUICK=1 npm run bench:core   small counts (CI), same table
  */
+import { coreTable, type CoreRow } from './report.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { describeMachineInfo, machineInfo } from './machine-info.js';
 import { createMachine, transition, type AnyStateMachine } from 'xstate';
@@ -82,16 +83,7 @@ function workload(states: string[], events: string[], size = 256) {
   }));
 }
 
-interface Row {
-  machine: string;
-  states: number;
-  validator: number;
-  table?: number;
-  resolveCan: number;
-  transition: number;
-  compileMs: number;
-  kbPerMachine: number;
-}
+type Row = CoreRow;
 
 function heapAfterGc(): number {
   (globalThis as { gc?: () => void }).gc?.();
@@ -226,20 +218,9 @@ for (const [name, machine, statesList, events, context] of [
   });
 }
 
-const f = (n: number | undefined) =>
-  n === undefined ? 'n/a' : n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US');
-const x = (a: number, b: number) => `${(b / a).toFixed(1)}x`;
-const lines = [
-  '| machine | states | validator ns/op | hand-written table ns/op | `resolveState().can()` ns/op | `transition()` ns/op | validator vs table | faster than `can()` | compile ms | heap KiB/machine |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map(
-    (r) =>
-      `| ${r.machine} | ${r.states} | ${f(r.validator)} | ${f(r.table)} | ${f(r.resolveCan)} | ${f(r.transition)} | ${r.table ? `${(r.validator / r.table).toFixed(2)}x` : 'n/a'} | ${x(r.validator, r.resolveCan)} | ${r.compileMs.toFixed(2)} | ${Math.max(0, r.kbPerMachine).toFixed(0)} |`,
-  ),
-];
 const meta = await machineInfo(['xstate']);
 console.log(describeMachineInfo('bench:core', meta));
-console.log(lines.join('\n'));
+console.log(coreTable(rows));
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL(`./results/core${QUICK ? '.quick' : ''}.json`, import.meta.url),

@@ -5,6 +5,7 @@
  * 10 concurrent workers over 300 rows, interleaved rounds, medians. No HTTP: the HTTP benchmark
  * measures the route; this one measures what each ORM adds to it.
  */
+import { storesTable } from './report.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -331,26 +332,6 @@ export async function storesBench(): Promise<{ rows: StoreRow[]; skipped?: strin
 }
 
 /** The table, with each store's throughput against TypeORM's and against the raw driver. */
-export function printStores(result: { rows: StoreRow[]; skipped?: string }): void {
-  console.log('\n## Stores: load + compare-and-set, no HTTP, 10 workers over 300 rows\n');
-  console.log('| database | store | ops/s | vs TypeORM store | vs by hand |');
-  console.log('|---|---|---:|---:|---:|');
-  for (const r of result.rows) {
-    const typeorm = result.rows.find(
-      (x) => x.database === r.database && x.store === 'TypeOrmTransitionStore',
-    );
-    const hand = result.rows.find(
-      (x) => x.database === r.database && x.store.startsWith('by hand'),
-    );
-    const pct = (b: StoreRow | undefined) =>
-      b ? `${((r.opsPerSecond / b.opsPerSecond) * 100).toFixed(0)}%` : 'n/a';
-    console.log(
-      `| ${r.database} | ${r.store} | ${Math.round(r.opsPerSecond).toLocaleString('en-US')} | ${pct(typeorm)} | ${pct(hand)} |`,
-    );
-  }
-  if (result.skipped) console.log(`\n${result.skipped}`);
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
-  printStores(await storesBench());
+  console.log(storesTable(await storesBench()));
 }

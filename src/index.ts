@@ -1,8 +1,10 @@
 /**
  * `nestjs-transition-guard`: what a NestJS app uses. The module and `defineResource`, the
- * decorators, the guard, `TransitionService`, the errors and their filters, the outbox's relay,
+ * decorators, the guard, `TransitionService`, the errors and their filters, the outbox,
  * OpenAPI, the in-memory stores. Writing a store of your own: `nestjs-transition-guard/store`.
  * The framework-free validator: `nestjs-transition-guard/core`.
+ *
+ * @module nestjs-transition-guard
  */
 
 // The module, and a resource declared once.

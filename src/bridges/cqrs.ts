@@ -1,6 +1,8 @@
 /**
  * `nestjs-transition-guard/cqrs`: committed transitions published on the `@nestjs/cqrs`
  * EventBus, after the commit, through the transactional outbox.
+ *
+ * @module nestjs-transition-guard/cqrs
  */
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';

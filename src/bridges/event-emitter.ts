@@ -1,6 +1,8 @@
 /**
  * `nestjs-transition-guard/event-emitter`: committed transitions published to
  * `@nestjs/event-emitter`, after the commit, through the transactional outbox.
+ *
+ * @module nestjs-transition-guard/event-emitter
  */
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';

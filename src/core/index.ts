@@ -1,6 +1,8 @@
 /**
  * `nestjs-transition-guard/core`: the framework-free transition validator. No NestJS imports
  * here or below; use it from workers, CLIs and tests.
+ *
+ * @module nestjs-transition-guard/core
  */
 export { createValidator, TransitionValidator } from './validator.js';
 export {

@@ -2,6 +2,8 @@
  * `nestjs-transition-guard/store`: writing a store of your own. The three store interfaces
  * (transitions, Idempotency-Keys, the outbox), what they take and return, the errors a store
  * throws, how states are kept in a column, and `isUnavailable` (a driver error that means "503").
+ *
+ * @module nestjs-transition-guard/store
  */
 export type {
   TransitionStore,

@@ -1,8 +1,15 @@
 /**
  * `nestjs-transition-guard/testing`: Jest matchers for machines, a testing module with memory
  * stores seeded in given states, and a model-based contract test of a live HTTP API.
+ *
+ * @module nestjs-transition-guard/testing
  */
-export { transitionMatchers, type FromState, type MatcherResult } from './matchers.js';
+export {
+  transitionMatchers,
+  type FromState,
+  type MatcherResult,
+  type TransitionMatchers,
+} from './matchers.js';
 export { transitionTestingModule, testingStoreToken, type SeedRows } from './testing-module.js';
 export {
   verifyHttpContract,

@@ -17,7 +17,7 @@ const eventName = (event: EventInput) =>
   typeof event === 'string' ? event : String((event as { type: unknown }).type);
 
 /**
- * Jest matchers for machines: `expect(validator).toAllow('SHIP', { from: 'paid', context })`,
+ * Matchers for machines, for Jest and Vitest: `expect(validator).toAllow('SHIP', { from: 'paid', context })`,
  * optionally with where it leads (`to`), and `expect(validator).toRefuse('SHIP', { from:
  * 'cancelled', reason: 'final-state' })`. Register them once with `expect.extend()`.
  *
@@ -87,14 +87,29 @@ export const transitionMatchers = {
   },
 };
 
+/**
+ * The matchers' types, for a runner's `expect` (Jest's `jest.Matchers` gets them here; Vitest's
+ * `Assertion` by a declaration in your tests, see the testing docs).
+ *
+ * @example
+ * // test/vitest-matchers.d.ts
+ * import 'vitest';
+ * import type { TransitionMatchers } from 'nestjs-transition-guard/testing';
+ * declare module 'vitest' {
+ *   interface Assertion<T> extends TransitionMatchers<T> {}
+ * }
+ */
+export interface TransitionMatchers<R> {
+  /** The validator allows `event` from `from` (and leads to `to`, when given). */
+  toAllow(event: EventInput, at: FromState & { readonly to?: StoredState }): R;
+  /** The validator refuses `event` from `from` (with `reason`, when given). */
+  toRefuse(event: EventInput, at: FromState & { readonly reason?: string }): R;
+}
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Jest's own extension point
   namespace jest {
-    interface Matchers<R> {
-      /** The validator allows `event` from `from` (and leads to `to`, when given). */
-      toAllow(event: EventInput, at: FromState & { readonly to?: StoredState }): R;
-      /** The validator refuses `event` from `from` (with `reason`, when given). */
-      toRefuse(event: EventInput, at: FromState & { readonly reason?: string }): R;
-    }
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the matchers, merged in
+    interface Matchers<R> extends TransitionMatchers<R> {}
   }
 }

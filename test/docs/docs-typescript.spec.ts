@@ -1,31 +1,36 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { docBlocks as blocksOf } from './doc-pages.js';
 
 /**
- * Every TypeScript block of the README, compiled against this package with `tsc --noEmit`, so
- * that no snippet can drift from the API. A block that starts with a `// path/file.ts` comment is
- * written there (blocks import each other, as the files of the complete example do); the others
- * at the project root, where `machines/` is copied (the core examples import from it).
+ * Every TypeScript block of the README and the docs, compiled against this package with
+ * `tsc --noEmit`, so that no example can drift from the API. A block that starts with a
+ * `// path/file.ts` comment is written there (blocks import each other, as the files of the
+ * complete example do; each path belongs to one block); the others in `snippets/`, where
+ * `machines/` is copied (the core examples import from it).
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // Outside node_modules (so that ts-jest transforms it) and outside test/ (its blocks are not our tests).
-const project = join(root, '.readme-build');
+const project = join(root, '.docs-build');
+const docBlocks = () => blocksOf(root);
 
-export function readmeBlocks(): { file: string; code: string }[] {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => {
-    const code = m[1];
-    const header = /^\/\/ ([\w./-]+\.ts)\n/.exec(code);
-    return { file: header ? header[1] : `snippets/block-${i + 1}.ts`, code };
+describe('the TypeScript blocks of the README and the docs', () => {
+  it('name each file once', () => {
+    const seen = new Map<string, string>();
+    const twice: string[] = [];
+    for (const { page, file } of docBlocks()) {
+      const first = seen.get(file);
+      if (first) twice.push(`${file}: ${first} and ${page}`);
+      seen.set(file, page);
+    }
+    expect(twice).toEqual([]);
   });
-}
 
-describe('the README TypeScript blocks', () => {
   it('all compile against the package', () => {
-    const blocks = readmeBlocks();
-    expect(blocks.length).toBeGreaterThan(10);
+    const blocks = docBlocks();
+    expect(blocks.length).toBeGreaterThan(20);
     rmSync(project, { recursive: true, force: true });
     for (const { file, code } of blocks) {
       mkdirSync(dirname(join(project, file)), { recursive: true });

@@ -3,7 +3,6 @@ import {
   copyFileSync,
   existsSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -11,14 +10,13 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packedTarball, versionOf } from './packed.js';
 
 /**
  * `npm pack` the package, install the tarball into a fresh NestJS 12 app (a temp folder with its
  * own package.json and node_modules, from the npm registry or its cache), and run a 409 there.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const versionOf = (name: string) =>
-  JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
 
 describe('the packed tarball in a fresh NestJS 12 app', () => {
   let dir: string;
@@ -29,15 +27,9 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('installs, imports both entry points, and answers 409', () => {
-    const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
-        cwd: root,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
-    )[0];
-    const files: string[] = packed.files.map((f: { path: string }) => f.path);
+  it('installs, imports both entry points, and answers 409', async () => {
+    const packed = await packedTarball();
+    const files = packed.files;
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/core/index.d.ts');
     expect(files).toContain('dist/cli/main.js');
@@ -50,7 +42,7 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
     expect(files).toContain('dist/bridges/cqrs.js');
     expect(files).toContain('bin/transition-guard.mjs');
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
-    const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+    copyFileSync(packed.tarball, join(dir, 'package.tgz'));
     const deps = [
       '@nestjs/common',
       '@nestjs/core',
@@ -67,7 +59,7 @@ describe('the packed tarball in a fresh NestJS 12 app', () => {
         private: true,
         type: 'module',
         dependencies: {
-          'nestjs-transition-guard': `file:./${tarball}`,
+          'nestjs-transition-guard': 'file:./package.tgz',
           ...Object.fromEntries(deps.map((d) => [d, versionOf(d)])),
         },
       }),

@@ -1,4 +1,8 @@
-/** `nestjs-transition-guard/drizzle`: the Drizzle ORM stores (drizzle-orm is an optional peer). */
+/**
+ * `nestjs-transition-guard/drizzle`: the Drizzle ORM stores (drizzle-orm is an optional peer).
+ *
+ * @module nestjs-transition-guard/drizzle
+ */
 export {
   DrizzleTransitionStore,
   type DrizzleTransitionStoreOptions,

@@ -1,4 +1,8 @@
-/** `nestjs-transition-guard/mikro-orm`: the MikroORM 6 stores (MikroORM is an optional peer). */
+/**
+ * `nestjs-transition-guard/mikro-orm`: the MikroORM 6 stores (MikroORM is an optional peer).
+ *
+ * @module nestjs-transition-guard/mikro-orm
+ */
 export {
   MikroOrmTransitionStore,
   MikroOrmIdempotencyStore,

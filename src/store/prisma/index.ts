@@ -1,4 +1,8 @@
-/** `nestjs-transition-guard/prisma`: the Prisma stores (no Prisma package is imported at run time). */
+/**
+ * `nestjs-transition-guard/prisma`: the Prisma stores (no Prisma package is imported at run time).
+ *
+ * @module nestjs-transition-guard/prisma
+ */
 export {
   PrismaTransitionStore,
   PrismaIdempotencyStore,

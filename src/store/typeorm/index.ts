@@ -1,4 +1,8 @@
-/** `nestjs-transition-guard/typeorm`: the TypeORM stores (TypeORM is an optional peer). */
+/**
+ * `nestjs-transition-guard/typeorm`: the TypeORM stores (TypeORM is an optional peer).
+ *
+ * @module nestjs-transition-guard/typeorm
+ */
 export {
   TypeOrmTransitionStore,
   type TypeOrmTransitionStoreOptions,

@@ -1,0 +1,188 @@
+/**
+ * The benchmark's tables, rendered from its results (bench/results/bench.json and core.json): what
+ * `npm run bench` prints, and what `npm run docs` writes into docs/benchmarks.md. One renderer, so
+ * the page always shows one run's figures.
+ */
+import type { GrowthRow } from './http/growth.bench.js';
+import type { ContentionRow, HttpRow } from './http/http.bench.js';
+import { IMPLS, type Impl } from './http/bench-app.js';
+import type { StoreRow } from './stores.bench.js';
+
+export interface BenchResults {
+  readonly meta: Record<string, unknown>;
+  readonly http: { readonly rows: readonly HttpRow[]; readonly skipped?: string };
+  readonly contention?: { readonly rows: readonly ContentionRow[]; readonly skipped?: string };
+  readonly growth?: readonly GrowthRow[];
+  readonly stores?: { readonly rows: readonly StoreRow[]; readonly skipped?: string };
+}
+
+/** A row of the core benchmark (bench/results/core.json). */
+export interface CoreRow {
+  readonly machine: string;
+  readonly states: number;
+  readonly validator: number;
+  readonly table?: number;
+  readonly resolveCan: number;
+  readonly transition: number;
+  readonly compileMs: number;
+  readonly kbPerMachine: number;
+}
+
+const name = (impl: Impl) => `(${impl}) ${IMPLS[impl]}`;
+const f = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+const pct = (a: number, b: number | undefined) => (b ? `${((a / b) * 100).toFixed(0)}%` : 'n/a');
+
+/** One line saying what the results were measured on. */
+export function describeMeta(label: string, meta: Record<string, unknown>): string {
+  const versions = Object.entries((meta.versions ?? {}) as Record<string, string>)
+    .map(([n, v]) => `${n} ${v}`)
+    .join(', ');
+  return `${label}: ${String(meta.date)}, node ${String(meta.node)}, ${versions}, ${String(meta.cpu)} x${String(meta.cores)}${meta.quick ? ' (quick)' : ''}`;
+}
+
+/** The core benchmark's table. */
+export function coreTable(rows: readonly CoreRow[]): string {
+  const n = (v: number | undefined) =>
+    v === undefined ? 'n/a' : v < 100 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US');
+  return [
+    '| machine | states | validator ns/op | hand-written table ns/op | `resolveState().can()` ns/op | `transition()` ns/op | validator vs table | faster than `can()` | compile ms | heap KiB/machine |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.machine} | ${r.states} | ${n(r.validator)} | ${n(r.table)} | ${n(r.resolveCan)} | ${n(r.transition)} | ${r.table ? `${(r.validator / r.table).toFixed(2)}x` : 'n/a'} | ${(r.resolveCan / r.validator).toFixed(1)}x | ${r.compileMs.toFixed(2)} | ${Math.max(0, r.kbPerMachine).toFixed(0)} |`,
+    ),
+  ].join('\n');
+}
+
+/** The HTTP, contention, growth and stores tables of one run, as Markdown sections. */
+export function benchTables(results: BenchResults): string {
+  const out: string[] = [];
+  const rows = results.http.rows;
+  const find = (r: HttpRow, impl: Impl, scenario = r.scenario) =>
+    rows.find(
+      (h) =>
+        h.database === r.database &&
+        h.platform === r.platform &&
+        h.impl === impl &&
+        h.scenario === scenario,
+    );
+  out.push(
+    '### HTTP: legal PAY (a write), every way; app and load generator in separate processes, 10 connections\n',
+    '| database | platform | implementation | req/s | p50 ms | p99 ms | req/s vs (d1) | req/s vs (d3) | p99 vs (d3) |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const r of rows.filter((x) => x.scenario === 'legal')) {
+    const d1 = find(r, 'd1');
+    const d3 = find(r, 'd3');
+    out.push(
+      `| ${r.database} | ${r.platform} | ${name(r.impl)} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${pct(r.rps, d1?.rps)} | ${pct(r.rps, d3?.rps)} | ${pct(r.p99, d3?.p99)} |`,
+    );
+  }
+  out.push(
+    '\n### HTTP: legal TRACK (an event no guard decides): read then commit (a), the guard committing in one statement (a1), by hand\n',
+    '| database | platform | implementation | req/s | p50 ms | p99 ms | req/s vs (d1) | req/s vs (d3) | p99 vs (d1) |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const r of rows.filter((x) => x.scenario === 'track')) {
+    const d1 = find(r, 'd1');
+    const d3 = find(r, 'd3');
+    out.push(
+      `| ${r.database} | ${r.platform} | ${name(r.impl)} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${pct(r.rps, d1?.rps)} | ${pct(r.rps, d3?.rps)} | ${pct(r.p99, d1?.p99)} |`,
+    );
+  }
+  out.push(
+    "\n### The outbox's cost on the legal route: (ao) vs (a)\n",
+    '| database | platform | relay | req/s (a) | req/s (ao) | (ao) vs (a) | p99 (a) | p99 (ao) |',
+    '|---|---|---|---:|---:|---:|---:|---:|',
+  );
+  for (const r of rows.filter((x) => x.scenario === 'legal' && x.impl === 'a')) {
+    const ao = find(r, 'ao');
+    if (ao) {
+      out.push(
+        `| ${r.database} | ${r.platform} | ${r.database === 'SQLite' ? 'the app' : 'a worker process'} | ${f(r.rps)} | ${f(ao.rps)} | ${pct(ao.rps, r.rps)} | ${r.p99} | ${ao.p99} |`,
+      );
+    }
+  }
+  out.push(
+    '\n### The store adapters on the legal route: vs (a), the TypeORM store\n',
+    '| database | platform | store | req/s | vs (a) | p99 ms | p99 (a) |',
+    '|---|---|---|---:|---:|---:|---:|',
+  );
+  for (const r of rows.filter((x) => x.scenario === 'legal' && x.impl === 'a')) {
+    for (const impl of ['a-drizzle', 'a-prisma', 'a-mikro-orm'] as const) {
+      const s = find(r, impl);
+      if (s) {
+        out.push(
+          `| ${r.database} | ${r.platform} | ${IMPLS[impl].replace('@Transition + commit, ', '')} | ${f(s.rps)} | ${pct(s.rps, r.rps)} | ${s.p99} | ${r.p99} |`,
+        );
+      }
+    }
+  }
+  out.push(
+    '\n### HTTP: refused SHIP on a cancelled order (409)\n',
+    '| database | platform | implementation | req/s | p99 ms | req/s vs hand-written 409 |',
+    '|---|---|---|---:|---:|---:|',
+  );
+  for (const r of rows.filter((x) => x.scenario === 'refused')) {
+    out.push(
+      `| ${r.database} | ${r.platform} | ${r.impl === 'a' ? '(a) @Transition, full 409 body' : '(b) hand-written conditional UPDATE, bare 409'} | ${f(r.rps)} | ${r.p99} | ${pct(r.rps, find(r, 'b')?.rps)} |`,
+    );
+  }
+  if (results.http.skipped) out.push(`\n${results.http.skipped}`);
+  const { contention, growth, stores } = results;
+  if (contention) {
+    out.push(
+      '\n### Contention: one hot order, PostgreSQL, 4 app processes (2 Express, 2 Fastify)\n',
+    );
+    if (contention.skipped) out.push(`skipped: ${contention.skipped}`);
+    else {
+      out.push(
+        '| implementation | connections | req/s | p99 ms | 409 rate | lost updates | req/s vs (d2) |',
+        '|---|---:|---:|---:|---:|---:|---:|',
+      );
+      for (const c of contention.rows) {
+        const d2 = contention.rows.find((x) => x.impl === 'd2' && x.connections === c.connections);
+        out.push(
+          `| ${name(c.impl)} | ${c.connections} | ${f(c.rps)} | ${c.p99} | ${(c.conflictRate * 100).toFixed(1)}% | ${c.lostUpdates} | ${pct(c.rps, d2?.rps)} |`,
+        );
+      }
+    }
+  }
+  if (growth) {
+    out.push(
+      '\n### Growth: the guard alone (canActivate, in-memory loader, no HTTP)\n',
+      '| dimension | size | µs per check |',
+      '|---|---:|---:|',
+      ...growth.map((g) => `| ${g.dimension} | ${g.size} | ${(g.nsPerCheck / 1000).toFixed(2)} |`),
+    );
+  }
+  if (stores) out.push('', storesTable(stores));
+  return out.join('\n');
+}
+
+/** The stores table: load + compare-and-set without HTTP, each store against TypeORM's and by hand. */
+export function storesTable(result: {
+  readonly rows: readonly StoreRow[];
+  readonly skipped?: string;
+}): string {
+  const out = [
+    '### Stores: load + compare-and-set, no HTTP, 10 workers over 300 rows\n',
+    '| database | store | ops/s | vs TypeORM store | vs by hand |',
+    '|---|---|---:|---:|---:|',
+  ];
+  for (const r of result.rows) {
+    const typeorm = result.rows.find(
+      (x) => x.database === r.database && x.store === 'TypeOrmTransitionStore',
+    );
+    const hand = result.rows.find(
+      (x) => x.database === r.database && x.store.startsWith('by hand'),
+    );
+    const p = (b: StoreRow | undefined) =>
+      b ? `${((r.opsPerSecond / b.opsPerSecond) * 100).toFixed(0)}%` : 'n/a';
+    out.push(
+      `| ${r.database} | ${r.store} | ${Math.round(r.opsPerSecond).toLocaleString('en-US')} | ${p(typeorm)} | ${p(hand)} |`,
+    );
+  }
+  if (result.skipped) out.push(`\n${result.skipped}`);
+  return out.join('\n');
+}
