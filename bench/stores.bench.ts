@@ -156,8 +156,8 @@ async function sqliteWays(file: string): Promise<Way[]> {
       new PrismaTransitionStore<Order, { paid: number }>(prisma, {
         provider: 'sqlite',
         table: 'orders',
-        stateField: 'status',
-        versionField: 'version',
+        stateProperty: 'status',
+        versionProperty: 'version',
         context,
       }) as unknown as Store,
       () => prisma.$disconnect(),
@@ -237,8 +237,8 @@ async function postgresWays(url: string): Promise<Way[]> {
       new PrismaTransitionStore<Order, { paid: number }>(prisma, {
         provider: 'postgresql',
         table: 'orders',
-        stateField: 'status',
-        versionField: 'version',
+        stateProperty: 'status',
+        versionProperty: 'version',
         context,
       }) as unknown as Store,
       () => prismaPool.end(),

@@ -62,8 +62,8 @@ class PrismaOrderStore extends PrismaTransitionStore<OrderRow, Context> {
       provider: h.provider,
       table: 'orders',
       name: 'order',
-      stateField: 'status',
-      versionField: 'version',
+      stateProperty: 'status',
+      versionProperty: 'version',
       context,
     });
   }

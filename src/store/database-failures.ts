@@ -1,5 +1,16 @@
 import { StoreUnavailableError } from './store-errors.js';
 
+/**
+ * What a driver error means to a store, whichever ORM and driver raised it:
+ * - `unavailable`: the database cannot serve the call now (down, unreachable, restarting, read
+ *   only after a failover, out of connections, a lock or statement timeout): a 503, retry later;
+ * - `conflict`: the transaction lost a deadlock or a serialization check and was rolled back
+ *   whole: running it again is safe;
+ * - `duplicate`: a unique key refused an INSERT.
+ * Anything else is a bug or a constraint, not classified.
+ */
+export type DatabaseFailure = 'unavailable' | 'conflict' | 'duplicate';
+
 /** Node's network error codes that mean the database cannot be reached. */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -8,9 +19,60 @@ const NETWORK_CODES = new Set([
   'EPIPE',
   'ENOTFOUND',
   'EHOSTUNREACH',
+  'ECONNABORTED',
 ]);
-/** PostgreSQL SQLSTATE codes of an unavailable server: class 08 and these. */
-const PG_CODES = new Set(['57P01', '57P02', '57P03', '53300', '53100', '58030']);
+
+/**
+ * PostgreSQL SQLSTATE codes: class 08 (connection) and these: admin shutdown, crash shutdown,
+ * cannot connect now, too many connections, out of memory, system errors, read-only transaction
+ * (a standby after a failover), lock not available (`lock_timeout`), query canceled
+ * (`statement_timeout`), idle session timeout.
+ */
+const PG_UNAVAILABLE = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '57P05',
+  '53300',
+  '53100',
+  '53200',
+  '58030',
+  '25006',
+  '55P03',
+  '57014',
+]);
+/** PostgreSQL: serialization failure, deadlock detected. */
+const PG_CONFLICT = new Set(['40001', '40P01']);
+
+/**
+ * MySQL and MariaDB error numbers: too many connections, server shutdown, read-only
+ * (`--read-only`, a read-only transaction), lock wait timeout, query interrupted, statement
+ * timeouts (MySQL's and MariaDB's), and the client's lost or unreachable server.
+ */
+const MYSQL_UNAVAILABLE = new Set([
+  1040, 1053, 1290, 1792, 1205, 1317, 3024, 1969, 2002, 2003, 2006, 2013, 2055, 1927, 4031,
+]);
+const MYSQL_UNAVAILABLE_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_OPTION_PREVENTS_STATEMENT',
+  'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_QUERY_INTERRUPTED',
+  'ER_QUERY_TIMEOUT',
+  'ER_STATEMENT_TIMEOUT',
+  'ER_CONNECTION_KILLED',
+  'ER_SOCKET_UNEXPECTED_CLOSE',
+  'ER_GET_CONNECTION_TIMEOUT',
+  'ER_POOL_ALREADY_CLOSED',
+  'ER_CONNECTION_ALREADY_CLOSED',
+  'ER_CMD_CONNECTION_CLOSED',
+]);
+/** MySQL: deadlock found; MariaDB: a record changed since the transaction read it. */
+const MYSQL_CONFLICT = new Set([1213, 1020]);
+
 /** The ORMs' own errors for a connection that is not there (any more). */
 const TYPEORM_NAMES = new Set([
   'CannotExecuteNotConnectedError',
@@ -20,40 +82,34 @@ const TYPEORM_NAMES = new Set([
   // TypeORM 1.x: a query through the manager of a transaction whose connection was lost.
   'QueryRunnerProviderAlreadyReleasedError',
 ]);
-/** Prisma driver adapters' error kinds of a database that cannot be reached. */
-const PRISMA_ADAPTER_KINDS = new Set([
+/** Prisma driver adapters' error kinds of a database that cannot serve the call. */
+const PRISMA_ADAPTER_UNAVAILABLE = new Set([
   'DatabaseNotReachable',
   'ConnectionClosed',
   'SocketTimeout',
   'TooManyConnections',
   'TlsConnectionError',
+  'TransactionAlreadyClosed',
 ]);
-/** Prisma's own codes: cannot reach, timed out, connection closed, no connection from the pool. */
-const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+const PRISMA_ADAPTER_CONFLICT = new Set(['TransactionWriteConflict']);
+/**
+ * Prisma's own codes: cannot reach, timed out, connection closed, no connection from the pool,
+ * a transaction that could not start in time (P2028), a write conflict or deadlock (P2034).
+ */
+const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
+const PRISMA_CONFLICT = new Set(['P2034']);
 const MESSAGES =
-  /not (been )?initialized|Driver not Connected|Unable to acquire a connection|Cannot use a pool after calling end|Connection terminated|Connection ended|connection is not (established|open)|Query runner already released|connection provided by a query runner was already released|Client has encountered a connection error|database is locked|disk I\/O error/i;
+  /not (been )?initialized|Driver not Connected|Unable to acquire a connection|Cannot use a pool after calling end|Connection terminated|Connection ended|connection is not (established|open)|Query runner already released|connection provided by a query runner was already released|Client has encountered a connection error|database is locked|disk I\/O error|timeout exceeded when trying to connect|Unable to start a transaction in the given time|Knex: Timeout acquiring a connection|pool is (probably full|closed)|Can't add new command when connection is in closed state|connection is closed/i;
 
 /**
- * Whether an error from an ORM (TypeORM, Drizzle, Prisma) or its driver means the database is unavailable (rather than a
- * bug or a constraint): network errors, PostgreSQL's connection and shutdown classes, SQLite's
- * `SQLITE_BUSY`, `SQLITE_LOCKED`, `SQLITE_IOERR_*`, `SQLITE_READONLY*`, `SQLITE_CANTOPEN`,
- * `SQLITE_FULL`, `SQLITE_NOTADB`, TypeORM's "not connected" and "query runner already released"
- * errors, Prisma's P1001, P1002, P1008, P1017 and P2024, and the driver adapters' unreachable
- * kinds (the codes they carry in `meta.driverAdapterError`).
- *
- * @example
- * isUnavailable(Object.assign(new Error('read-only'), { code: 'SQLITE_READONLY_DBMOVED' })); // true
+ * What a driver error means (see `DatabaseFailure`), looking through the wrappers the ORMs put
+ * around it (`driverError`, Prisma's `meta.driverAdapterError`, `cause`), or undefined.
  */
-export function isUnavailable(err: unknown): boolean {
+export function classifyDatabaseError(err: unknown): DatabaseFailure | undefined {
   let e: unknown = err;
-  for (let depth = 0; e && depth < 6; depth++) {
-    const { code, originalCode, kind, name, message } = e as Record<string, unknown>;
-    for (const c of [code, originalCode]) {
-      if (typeof c === 'string' && unavailableCode(c)) return true;
-    }
-    if (typeof kind === 'string' && PRISMA_ADAPTER_KINDS.has(kind)) return true;
-    if (typeof name === 'string' && TYPEORM_NAMES.has(name)) return true;
-    if (typeof message === 'string' && MESSAGES.test(message)) return true;
+  for (let depth = 0; e && typeof e === 'object' && depth < 8; depth++) {
+    const found = classifyOne(e as Record<string, unknown>);
+    if (found) return found;
     const next = e as {
       cause?: unknown;
       driverError?: unknown;
@@ -61,24 +117,93 @@ export function isUnavailable(err: unknown): boolean {
     };
     e = next.driverError ?? next.meta?.driverAdapterError ?? next.cause;
   }
-  return false;
+  return undefined;
 }
 
-function unavailableCode(code: string): boolean {
-  if (NETWORK_CODES.has(code) || PG_CODES.has(code) || PRISMA_CODES.has(code)) return true;
-  if (code.startsWith('08')) return true;
-  return /^SQLITE_(BUSY|LOCKED|IOERR|READONLY|CANTOPEN|FULL|PROTOCOL|NOTADB)/.test(code);
+function classifyOne(e: Record<string, unknown>): DatabaseFailure | undefined {
+  const { code, originalCode, errno, kind, name, message } = e;
+  for (const c of [code, originalCode]) {
+    if (typeof c !== 'string') continue;
+    if (NETWORK_CODES.has(c) || PRISMA_UNAVAILABLE.has(c) || MYSQL_UNAVAILABLE_CODES.has(c)) {
+      return 'unavailable';
+    }
+    if (/^[0-9A-Z]{5}$/.test(c)) {
+      if (c.startsWith('08') || PG_UNAVAILABLE.has(c)) return 'unavailable';
+      if (PG_CONFLICT.has(c)) return 'conflict';
+      if (c === '23505') return 'duplicate';
+    }
+    if (PRISMA_CONFLICT.has(c) || c === 'ER_LOCK_DEADLOCK') return 'conflict';
+    if (c === 'ER_DUP_ENTRY' || c === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'duplicate';
+    if (c === 'SQLITE_CONSTRAINT_UNIQUE' || c === 'P2002') return 'duplicate';
+    if (/^SQLITE_(BUSY|LOCKED|IOERR|READONLY|CANTOPEN|FULL|PROTOCOL|NOTADB)/.test(c)) {
+      return 'unavailable';
+    }
+  }
+  // MySQL error numbers: mysql2 and the mariadb connector give `errno`; Prisma's MariaDB
+  // adapter a numeric `code` under `kind: 'mysql'`.
+  for (const n of [errno, kind === 'mysql' ? code : undefined]) {
+    if (typeof n !== 'number') continue;
+    if (MYSQL_UNAVAILABLE.has(n)) return 'unavailable';
+    if (MYSQL_CONFLICT.has(n)) return 'conflict';
+    if (n === 1062) return 'duplicate';
+  }
+  if (kind === 'postgres' && typeof code === 'string') {
+    if (code.startsWith('08') || PG_UNAVAILABLE.has(code)) return 'unavailable';
+    if (PG_CONFLICT.has(code)) return 'conflict';
+  }
+  if (typeof kind === 'string') {
+    if (PRISMA_ADAPTER_UNAVAILABLE.has(kind)) return 'unavailable';
+    if (PRISMA_ADAPTER_CONFLICT.has(kind)) return 'conflict';
+    if (kind === 'UniqueConstraintViolation') return 'duplicate';
+  }
+  if (typeof name === 'string' && TYPEORM_NAMES.has(name)) return 'unavailable';
+  if (typeof message === 'string' && MESSAGES.test(message)) return 'unavailable';
+  return undefined;
 }
 
 /**
- * Runs a database call for a store named `store`; an unavailable database becomes
- * `StoreUnavailableError`, anything else is rethrown as it is.
+ * Whether an error from an ORM (TypeORM, Drizzle, Prisma, MikroORM) or its driver means the
+ * database cannot serve the call now, rather than a bug or a constraint: network errors, a
+ * server shutting down or restarting, too many connections, a pool that gave no connection in
+ * time, a read-only database, lock and statement timeouts (PostgreSQL's classes 08, 57P0x,
+ * 25006, 55P03, 57014; MySQL's and MariaDB's 1040, 1053, 1205, 1290, 2006, 2013, ...), SQLite's
+ * busy, locked, I/O, read-only and full errors, TypeORM's "not connected" errors, Prisma's P1001,
+ * P1002, P1008, P1017, P2024 and P2028. Give it to the module's `isStoreUnavailable` option so
+ * that your own routes answer 503 for them too.
+ *
+ * @example
+ * isUnavailable(Object.assign(new Error('read-only'), { code: 'SQLITE_READONLY_DBMOVED' })); // true
  */
-export async function callDatabase<T>(store: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (isUnavailable(err)) throw new StoreUnavailableError(store, { cause: err });
-    throw err;
+export function isUnavailable(err: unknown): boolean {
+  return classifyDatabaseError(err) === 'unavailable';
+}
+
+/** How many times a store runs a transaction that lost a deadlock or serialization check. */
+const CONFLICT_ATTEMPTS = 3;
+
+/**
+ * Runs a database call for a store named `store`: a transaction of its own that lost a deadlock
+ * runs again (it was rolled back whole), a few times; an unavailable database, or a conflict that
+ * persists, becomes `StoreUnavailableError` (503, retry later); anything else is rethrown. Inside
+ * the app's transaction (`retryConflicts: false`), a conflict rolled back more than this call:
+ * it is answered at once.
+ */
+export async function callDatabase<T>(
+  store: string,
+  call: () => Promise<T>,
+  options: { readonly retryConflicts?: boolean } = {},
+): Promise<T> {
+  const attempts = options.retryConflicts === false ? 1 : CONFLICT_ATTEMPTS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const failure = classifyDatabaseError(err);
+      if (failure === 'conflict' && attempt < attempts) continue;
+      if (failure === 'unavailable' || failure === 'conflict') {
+        throw new StoreUnavailableError(store, { cause: err });
+      }
+      throw err;
+    }
   }
 }

@@ -44,13 +44,29 @@ export type {
 } from './ambient-transaction.js';
 export { encodeState, decodeState } from '../core/state-value.js';
 export type { TransitionLogRow } from './log-rows.js';
-export type { StringField, NumberField } from './sql/sql-transition-store.js';
+export type { KeyType } from './key-types.js';
 
 // The SQL core the ORM stores share: an ORM adapter implements `SqlConnection`.
-export { SqlTransitionStore, type SqlTransitionStoreOptions } from './sql/sql-transition-store.js';
+export {
+  SqlTransitionStore,
+  type SqlTransitionStoreOptions,
+  type TransitionStoreOptions,
+  type ResourceTable,
+  type StringProperty,
+  type NumberProperty,
+} from './sql/sql-transition-store.js';
+export type { ResourceColumns } from './sql/transition-statements.js';
 export { SqlIdempotencyStore } from './sql/sql-idempotency-store.js';
 export { SqlOutboxStore } from './sql/sql-outbox-store.js';
-export type { SqlConnection, SqlQueries, SqlRow } from './sql/sql-connection.js';
+export type {
+  SqlConnection,
+  SqlQueries,
+  SqlRow,
+  RunMode,
+  TableNames,
+  LibraryTable,
+} from './sql/sql-connection.js';
+export type { SqlDialect, DialectName } from './sql/dialect.js';
 
 // The relay that drives an outbox store (the module runs one; a store's own tests can too).
 export {

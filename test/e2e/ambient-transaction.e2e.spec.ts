@@ -6,7 +6,12 @@ import pg from 'pg';
 import request from 'supertest';
 import { freshDatabase } from '../support/pg-database.js';
 import { generatedClient } from '../support/prisma-client.js';
-import { createPostgresTables, createSqliteFile, orderTables } from '../support/store-tables.js';
+import {
+  createPostgresTables,
+  createSqliteFile,
+  orderTables,
+  type Tables,
+} from '../support/store-tables.js';
 import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../support/processes.js';
 import { runsOn } from '../support/databases.js';
 import type { Outcome } from './apps/ambient-orders-app.js';
@@ -23,9 +28,9 @@ import type { Outcome } from './apps/ambient-orders-app.js';
 const APP = ['--import', 'tsx/esm', 'test/e2e/apps/ambient-app-main.ts'];
 
 /** The tables of the e2e orders app, and a table for the handler's own writes. */
-const tables = (serialKey: string) => [
-  ...orderTables(serialKey),
-  `CREATE TABLE order_notes (id ${serialKey}, order_id integer NOT NULL)`,
+const tables: Tables = (d) => [
+  ...orderTables(d),
+  `CREATE TABLE order_notes (id ${d.serial}, order_id integer NOT NULL)`,
 ];
 
 /** A database with the tables, the app process's environment for it, and reads of what is committed. */

@@ -47,8 +47,8 @@ function underTest(
       super(prisma, {
         provider,
         table: 'orders',
-        stateField: 'status',
-        versionField: 'version',
+        stateProperty: 'status',
+        versionProperty: 'version',
         log: true,
         context: (o) => ({ total: o.total, paid: o.paid }),
       });

@@ -39,7 +39,12 @@ import {
 import { orderMachine, orderPayloads, type OrderContext } from '../../machines/order.machine.js';
 import { mikroOrders, sqliteOrders, type OrderRow } from '../support/order-schemas.js';
 import { generatedClient } from '../support/prisma-client.js';
-import { createSqliteFile, orderTables, outboxLibraryTables } from '../support/store-tables.js';
+import {
+  createSqliteFile,
+  orderTables,
+  outboxLibraryTables,
+  type Tables,
+} from '../support/store-tables.js';
 
 /**
  * `@OnTransition` on the Prisma, MikroORM and Drizzle stores: the module accepts their outbox store (it
@@ -47,10 +52,10 @@ import { createSqliteFile, orderTables, outboxLibraryTables } from '../support/s
  * handler's `once()` write lands in the same database exactly once.
  */
 const DB = Symbol('orm handle');
-const tables = (key: string) => [
-  ...orderTables(key),
-  ...outboxLibraryTables(key),
-  `CREATE TABLE notes (id ${key}, "transitionId" varchar(36) NOT NULL, order_id varchar(20) NOT NULL)`,
+const tables: Tables = (d) => [
+  ...orderTables(d),
+  ...outboxLibraryTables(d),
+  `CREATE TABLE notes (id ${d.serial}, "transitionId" varchar(36) NOT NULL, order_id varchar(20) NOT NULL)`,
 ];
 
 async function deliversOnce(
@@ -127,8 +132,8 @@ it('delivers a committed PAY once through PrismaOutboxStore (SQLite)', async () 
       super(prisma, {
         provider: 'sqlite',
         table: 'orders',
-        stateField: 'status',
-        versionField: 'version',
+        stateProperty: 'status',
+        versionProperty: 'version',
         context: (o) => ({ total: o.total, paid: o.paid }),
       });
     }

@@ -15,6 +15,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Each database of the tier: its URL variable, the script that starts a throwaway server, the package. */
 export const SERVERS = [
   { db: 'postgres', env: 'TG_POSTGRES_URL', script: 'scripts/pg-cluster.sh', pkg: 'postgresql' },
+  { db: 'mysql', env: 'TG_MYSQL_URL', script: 'scripts/mariadb-server.sh', pkg: 'mariadb-server' },
 ];
 
 export default async function startServers() {

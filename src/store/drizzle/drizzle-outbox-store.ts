@@ -1,12 +1,11 @@
 import { SqlOutboxStore } from '../sql/sql-outbox-store.js';
-import type { DrizzleDatabase } from './drizzle-connection.js';
-import { DrizzleSqlConnection } from './drizzle-sql-connection.js';
+import { DrizzleConnection, type DrizzleDatabase } from './drizzle-connection.js';
 
 /**
- * The transactional outbox on Drizzle (SQLite through better-sqlite3, PostgreSQL through
- * node-postgres), in `transition_outbox` and `transition_handled` (export
- * `sqliteTransitionOutbox` and `sqliteTransitionHandled`, or the `pg` ones, from your schema):
- * messages commit with the transitions of `DrizzleTransitionStore`s on the same database;
+ * The transactional outbox on Drizzle (SQLite, PostgreSQL, MySQL), in `transition_outbox` and
+ * `transition_handled` (export the tables of your dialect, e.g. `sqliteTransitionOutbox` and
+ * `sqliteTransitionHandled`, from your schema): the SQL core's outbox on the database. Messages
+ * commit with the transitions of `DrizzleTransitionStore`s on the same database;
  * `delivery.once(tx => ...)` gives the transaction (on SQLite, the database, in its transaction).
  *
  * @example
@@ -18,6 +17,6 @@ import { DrizzleSqlConnection } from './drizzle-sql-connection.js';
  */
 export class DrizzleOutboxStore extends SqlOutboxStore {
   constructor(db: DrizzleDatabase) {
-    super(new DrizzleSqlConnection(db), 'DrizzleOutboxStore');
+    super(new DrizzleConnection(db), 'DrizzleOutboxStore');
   }
 }

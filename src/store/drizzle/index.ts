@@ -6,8 +6,6 @@
 export {
   DrizzleTransitionStore,
   type DrizzleTransitionStoreOptions,
-  type StringProperty,
-  type NumberProperty,
   type TableRow,
 } from './drizzle-transition-store.js';
 export { DrizzleIdempotencyStore } from './drizzle-idempotency-store.js';

@@ -30,3 +30,5 @@ import { isUnavailable as isStoreUnavailable } from '../database-failures.js';
  * import { isUnavailable } from 'nestjs-transition-guard/store';
  */
 export const isUnavailable = isStoreUnavailable;
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- kept for 0.1's imports until 0.3.0
+export type { StringField, NumberField } from '../sql/sql-transition-store.js';

@@ -1,5 +1,6 @@
 import type { JoinedTransaction } from '../ambient-transaction.js';
-import type { SqlConnection, SqlQueries, SqlRow } from '../sql/sql-connection.js';
+import { MYSQL, POSTGRES, SQLITE, type SqlDialect } from '../sql/dialect.js';
+import type { RunMode, SqlConnection, SqlQueries, SqlRow } from '../sql/sql-connection.js';
 
 /**
  * The part of a MikroORM 6 SQL `EntityManager` the stores use (`@mikro-orm/better-sqlite`,
@@ -40,19 +41,25 @@ const isEntityManager = (handle: unknown): handle is MikroOrmEntityManagerLike =
   'function';
 
 /**
- * How the SQL stores run on MikroORM: on the current context's EntityManager, in its
- * transaction when the app opened one (`em.transactional()`, `@Transactional()`): the
- * compare-and-set then commits or rolls back with the app's own writes. Otherwise a transaction
- * of its own (`em.transactional()`) where one is needed. Placeholders are `?` (knex) on both
- * databases.
+ * How the SQL core runs on MikroORM (SQLite, PostgreSQL, MySQL and MariaDB): on the current
+ * context's EntityManager, in its transaction when the app opened one (`em.transactional()`,
+ * `@Transactional()`): the compare-and-set then commits or rolls back with the app's own writes.
+ * Otherwise a transaction of its own (`em.transactional()`) where one is needed. Placeholders
+ * are `?` on every database (knex numbers them for PostgreSQL).
  */
 export class MikroOrmConnection implements SqlConnection {
-  readonly postgres: boolean;
+  readonly dialect: SqlDialect;
 
   private readonly waiting: WeakMap<object, (() => Promise<void>)[]>;
 
   constructor(private readonly em: MikroOrmEntityManagerLike) {
-    this.postgres = /postgre/i.test(em.getPlatform().constructor.name);
+    const platform = em.getPlatform().constructor.name;
+    const base = /postgre/i.test(platform)
+      ? POSTGRES
+      : /maria|mysql/i.test(platform)
+        ? MYSQL
+        : SQLITE;
+    this.dialect = { ...base, placeholder: () => '?' };
     // Subscribed now: `em.transactional()` works on a fork whose event manager is a copy made
     // when it starts, so a subscriber added later would miss its commit.
     this.waiting = transactionHooks(em);
@@ -80,11 +87,11 @@ export class MikroOrmConnection implements SqlConnection {
     return this.em;
   }
 
-  placeholder(): string {
-    return '?';
+  inAppTransaction(): boolean {
+    return this.em.getContext().isInTransaction();
   }
 
-  run<T>(mode: 'plain' | 'transaction', work: (q: SqlQueries) => Promise<T>): Promise<T> {
+  run<T>(mode: RunMode, work: (q: SqlQueries) => Promise<T>): Promise<T> {
     const em = this.em.getContext();
     if (mode === 'plain' || em.isInTransaction()) return work(queriesOf(em));
     return em.transactional((tx) => work(queriesOf(tx)));

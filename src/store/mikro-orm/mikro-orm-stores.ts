@@ -3,8 +3,8 @@ import { SqlIdempotencyStore } from '../sql/sql-idempotency-store.js';
 import { SqlOutboxStore } from '../sql/sql-outbox-store.js';
 import {
   SqlTransitionStore,
-  type NumberField,
-  type StringField,
+  type NumberProperty,
+  type StringProperty,
 } from '../sql/sql-transition-store.js';
 import type {
   CompareAndSetOptions,
@@ -23,9 +23,9 @@ export interface MikroOrmTransitionStoreOptions<TEntity extends object, TContext
   /** The entity's name (its class name, or the `EntitySchema`'s `name`). */
   readonly entity: string;
   /** Property holding the state: a string property. */
-  readonly stateProperty: StringField<TEntity>;
+  readonly stateProperty: StringProperty<TEntity>;
   /** Property holding the version, a number the write increments; omit if there is none. */
-  readonly versionProperty?: NumberField<TEntity>;
+  readonly versionProperty?: NumberProperty<TEntity>;
   /** What the machine's guards read, from a row. Default: the whole row. */
   readonly context?: (row: TEntity) => TContext;
   /** Write a row in `transition_log` (`TransitionLogSchema`) in the transition's transaction. */
@@ -36,7 +36,8 @@ export interface MikroOrmTransitionStoreOptions<TEntity extends object, TContext
 
 /**
  * A `TransitionStore` on a MikroORM 6 entity (SQLite through `@mikro-orm/better-sqlite`,
- * PostgreSQL through `@mikro-orm/postgresql`). The compare-and-set is one SQL statement on the
+ * PostgreSQL through `@mikro-orm/postgresql`, MySQL and MariaDB through `@mikro-orm/mysql` and
+ * `@mikro-orm/mariadb`). The compare-and-set is one SQL statement on the
  * EntityManager's connection, inside the app's transaction when there is one, so the unit of
  * work never writes the state: and since it does not know the row changed, a managed entity of
  * that row is refreshed after the write, so that a later `flush()` neither reverts the state nor
@@ -69,9 +70,9 @@ export class MikroOrmTransitionStore<
     const idColumnType = (idProperty?.columnTypes?.[0] ?? 'integer').toLowerCase();
     super(new MikroOrmConnection(em), {
       table: meta.tableName,
-      stateField: entity.stateProperty,
-      versionField: entity.versionProperty,
-      idField: id as keyof TEntity & string,
+      stateProperty: entity.stateProperty,
+      versionProperty: entity.versionProperty,
+      idProperty: id as keyof TEntity & string,
       idType: /uuid/.test(idColumnType)
         ? 'uuid'
         : /bigint|int8/.test(idColumnType)
@@ -87,7 +88,7 @@ export class MikroOrmTransitionStore<
   }
 
   /** Checks at bootstrap that the entity and its properties are known to the ORM. */
-  verify(): void {
+  override verify(): void {
     const meta = metadataOf(this.em, this.entity.entity);
     for (const property of [this.entity.stateProperty, this.entity.versionProperty]) {
       if (property !== undefined && !(property in meta.properties)) {

@@ -5,7 +5,8 @@ import {
   type TransactionHostLike,
 } from '../ambient-transaction.js';
 import { serially } from '../serial-queue.js';
-import type { SqlConnection, SqlQueries, SqlRow } from '../sql/sql-connection.js';
+import { DIALECTS, type SqlDialect } from '../sql/dialect.js';
+import type { RunMode, SqlConnection, SqlQueries, SqlRow } from '../sql/sql-connection.js';
 
 /** What the Prisma stores run queries on: a Prisma client, or the handle of its transaction. */
 export interface PrismaQueries {
@@ -22,15 +23,17 @@ export interface PrismaClientLike extends PrismaQueries {
   $transaction<R>(fn: (tx: PrismaQueries) => Promise<R>): PromiseLike<R>;
 }
 
-const PROVIDERS = ['sqlite', 'postgresql'] as const;
+const PROVIDERS = ['sqlite', 'postgresql', 'mysql'] as const;
 
 /** The database a Prisma client talks to, as its schema's `datasource.provider` names it. */
 export type PrismaProvider = (typeof PROVIDERS)[number];
 
 /**
- * How the SQL stores run on a Prisma client: alone, or in `$transaction(fn)`, or inside the app's
- * own transaction (`transactionHost`, while one is active). On SQLite, one call at a time per
- * client (one connection: a statement run while another call's transaction is open would join it).
+ * How the SQL core runs on a Prisma client (SQLite, PostgreSQL, MySQL): alone, or in
+ * `$transaction(fn)`, or inside the app's own transaction (`transactionHost`, while one is
+ * active). On SQLite, one call at a time per client (one connection: a statement run while
+ * another call's transaction is open would join it). A locked transaction is a plain one: the
+ * SQL core takes the locks (`FOR UPDATE`, or SQLite's write lock by a first write).
  */
 export class PrismaConnection implements SqlConnection {
   constructor(
@@ -40,21 +43,21 @@ export class PrismaConnection implements SqlConnection {
   ) {
     if (!(PROVIDERS as readonly string[]).includes(provider)) {
       throw new Error(
-        `nestjs-transition-guard/prisma: provider must be 'sqlite' or 'postgresql' (your schema's datasource provider), not '${provider}'.`,
+        `nestjs-transition-guard/prisma: provider must be 'sqlite', 'postgresql' or 'mysql' (your schema's datasource provider), not '${provider}'.`,
       );
     }
   }
 
-  get postgres(): boolean {
-    return this.provider === 'postgresql';
+  get dialect(): SqlDialect {
+    return DIALECTS[this.provider === 'postgresql' ? 'postgres' : this.provider];
   }
 
   get scope(): unknown {
     return this.client;
   }
 
-  placeholder(n: number): string {
-    return this.postgres ? `$${n}` : '?';
+  inAppTransaction(): boolean {
+    return ambientTransaction(this.transactionHost) !== undefined;
   }
 
   joined(store: string): JoinedTransaction | undefined {
@@ -62,14 +65,14 @@ export class PrismaConnection implements SqlConnection {
     return tx && joinedTransaction(tx, store);
   }
 
-  run<T>(mode: 'plain' | 'transaction', work: (q: SqlQueries) => Promise<T>): Promise<T> {
+  run<T>(mode: RunMode, work: (q: SqlQueries) => Promise<T>): Promise<T> {
     const joined = ambientTransaction(this.transactionHost);
     if (joined) return work(queriesOf(joined));
     const go = async () =>
       mode === 'plain'
         ? work(queriesOf(this.client))
         : await this.client.$transaction((tx) => work(queriesOf(tx)));
-    return this.postgres ? go() : serially(this.client, go);
+    return this.provider === 'sqlite' ? serially(this.client, go) : go();
   }
 
   queriesOf(handle: unknown): SqlQueries | undefined {

@@ -24,21 +24,21 @@ export interface PrismaTransitionStoreOptions<
 }
 
 /**
- * A `TransitionStore` on a Prisma model, for SQLite and PostgreSQL (Prisma 7 with driver
- * adapters, or Prisma 6). `compareAndSet` is one SQL statement, `UPDATE ... SET state, version =
- * version + 1, changes WHERE id AND state [AND version] RETURNING *`, run with `$queryRawUnsafe`
- * and placeholders: not `updateMany`, whose version filter Prisma users found split into a
- * SELECT and an UPDATE (prisma/prisma issues 4988, 8612). The log row and the `beforeCommit`
- * hooks (which get the transaction's client) commit with it in `$transaction()`. `table` is the
- * model's table as the database names it (its `@@map`); `columns` names the fields that have a
- * `@map`.
+ * A `TransitionStore` on a Prisma model, for SQLite, PostgreSQL and MySQL (Prisma 7 with driver
+ * adapters, or Prisma 6): the SQL core's `SqlTransitionStore` on a Prisma client.
+ * `compareAndSet` is one SQL statement, `UPDATE ... SET state, version = version + 1, changes
+ * WHERE id AND state [AND version]`, run with `$queryRawUnsafe` and placeholders: not
+ * `updateMany`, whose version filter Prisma users found split into a SELECT and an UPDATE
+ * (prisma/prisma issues 4988, 8612). The log row and the `beforeCommit` hooks (which get the
+ * transaction's client) commit with it. `table` is the model's table as the database names it
+ * (its `@@map`); `columns` names the fields that have a `@map`.
  *
  * @example
  * @Injectable()
  * export class OrderStore extends PrismaTransitionStore<Order, OrderContext> {
  *   constructor(prisma: PrismaService) {
- *     super(prisma, { provider: 'postgresql', table: 'Order', stateField: 'status',
- *       versionField: 'version', log: true, context: (o) => ({ total: o.total, paid: o.paid }) });
+ *     super(prisma, { provider: 'postgresql', table: 'Order', stateProperty: 'status',
+ *       versionProperty: 'version', log: true, context: (o) => ({ total: o.total, paid: o.paid }) });
  *   }
  * }
  */
@@ -52,7 +52,7 @@ export class PrismaTransitionStore<TRow extends object, TContext = TRow> extends
 }
 
 /**
- * An `IdempotencyStore` on Prisma (SQLite and PostgreSQL), keeping keys in `idempotency_keys`
+ * An `IdempotencyStore` on Prisma (SQLite, PostgreSQL, MySQL), keeping keys in `idempotency_keys`
  * (the model in the README). Marking a key committed runs inside the transition's transaction
  * when the transition store is a `PrismaTransitionStore` on the same client.
  *
@@ -69,7 +69,7 @@ export class PrismaIdempotencyStore extends SqlIdempotencyStore {
 }
 
 /**
- * The transactional outbox on Prisma (SQLite and PostgreSQL), in the tables `transition_outbox`
+ * The transactional outbox on Prisma (SQLite, PostgreSQL, MySQL), in the tables `transition_outbox`
  * and `transition_handled` (the models in the README): messages commit with the transitions of
  * `PrismaTransitionStore`s on the same client; `delivery.once(tx => ...)` gives the transaction's
  * client.

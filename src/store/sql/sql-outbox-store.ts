@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { callDatabase } from '../database-failures.js';
+import { callDatabase, classifyDatabaseError } from '../database-failures.js';
 import type {
   ClaimedMessage,
   NewOutboxMessage,
@@ -7,31 +7,57 @@ import type {
   OutboxStatus,
   OutboxStore,
 } from '../outbox-store.interface.js';
-import { OUTBOX_INSERTED, outboxInsertValues, outboxMessageOf } from '../outbox-rows.js';
-import { plainRow, type SqlConnection, type SqlRow } from './sql-connection.js';
+import { outboxInsertValues, outboxMessageOf } from '../outbox-rows.js';
+import { libraryNames } from './library-tables.js';
+import { OutboxStatements } from './outbox-statements.js';
+import {
+  plainRow,
+  type SqlConnection,
+  type SqlQueries,
+  type SqlRow,
+  type TableNames,
+} from './sql-connection.js';
 
 /**
- * The transactional outbox in raw SQL on an ORM's connection (`SqlConnection`), for SQLite and
- * PostgreSQL, in the tables `transition_outbox` and `transition_handled` (the same as
- * `TypeOrmOutboxStore`'s): the core of `PrismaOutboxStore` and `MikroOrmOutboxStore`. Messages
- * are inserted through the transition's own transaction; relays claim them with one `UPDATE ...
- * WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING *` (PostgreSQL; SQLite serializes
- * writes), so that relays in several processes never hold one message at once.
+ * The transactional outbox in SQL, on any ORM's connection (`SqlConnection`) and dialect
+ * (SQLite, PostgreSQL, MySQL), in the tables `transition_outbox` and `transition_handled`:
+ * the store under `TypeOrmOutboxStore`, `PrismaOutboxStore`, `DrizzleOutboxStore` and
+ * `MikroOrmOutboxStore`. Messages are inserted in the transition's own transaction (by the
+ * transition store, in its compare-and-set's statement on PostgreSQL); relays claim them as
+ * `OutboxStatements` says, so that relays in several processes never hold one message at once.
  *
  * @example
  * const outbox = new SqlOutboxStore(connection, 'MyOutboxStore'); // transition_outbox, transition_handled
  */
 export class SqlOutboxStore implements OutboxStore {
-  private readonly sql: ReturnType<typeof statements>;
+  private statementsOf: OutboxStatements | undefined;
+  private namesOf: TableNames | undefined;
 
   constructor(
     protected readonly connection: SqlConnection,
     private readonly storeName: string,
-  ) {
-    this.sql = statements(connection);
+  ) {}
+
+  /** The statements, built on first use (an ORM's table names are known once it has started). */
+  private get sql(): OutboxStatements {
+    return (this.statementsOf ??= new OutboxStatements(
+      this.connection.dialect,
+      this.names,
+      libraryNames(this.connection, 'transition_handled'),
+    ));
   }
 
-  /** The transition stores on the same ORM handle commit with this store's messages. */
+  private get names(): TableNames {
+    return (this.namesOf ??= libraryNames(this.connection, 'transition_outbox'));
+  }
+
+  /** A message from a row of `transition_outbox`, its columns read by property. */
+  private message(raw: SqlRow): OutboxMessage {
+    const row = plainRow(raw);
+    return outboxMessageOf((property) => row[this.names.column(property)]);
+  }
+
+  /** The transition stores on the same connection commit with this store's messages. */
   transactionScope(): unknown {
     return this.connection.scope;
   }
@@ -51,35 +77,43 @@ export class SqlOutboxStore implements OutboxStore {
   async claim(options: { limit: number; leaseMs: number; now: Date }): Promise<ClaimedMessage[]> {
     const claim = randomUUID();
     const now = options.now.getTime();
-    const rows = await this.query(this.sql.claim, [
-      claim,
-      now + options.leaseMs,
-      now,
-      now,
-      options.limit,
-    ]);
-    return rows.map((r) => ({ ...message(r), claim })).sort((a, b) => Number(a.id) - Number(b.id));
+    const until = now + options.leaseMs;
+    const { returning } = this.connection.dialect;
+    const rows = await this.call(returning ? 'plain' : 'transaction', async (q) => {
+      if (returning) {
+        return q.query(this.sql.claim, [claim, until, now, now, options.limit]);
+      }
+      const id = this.names.column('id');
+      const ids = (await q.query(this.sql.claimIds, [now, now, options.limit])).map((r) => r[id]);
+      if (!ids.length) return [];
+      await q.execute(this.sql.claimUpdate(ids.length), [claim, until, ...ids]);
+      return q.query(this.sql.claimed, [claim]);
+    });
+    return rows
+      .map((r) => ({ ...this.message(r), claim }))
+      .sort((a, b) => Number(a.id) - Number(b.id));
   }
 
   async complete(message: ClaimedMessage, options: { keep: boolean; now: Date }): Promise<boolean> {
-    const rows = options.keep
-      ? await this.query(this.sql.keep, [options.now.getTime(), Number(message.id), message.claim])
-      : await this.query(this.sql.delete, [Number(message.id), message.claim]);
-    return rows.length === 1;
+    const id = Number(message.id);
+    const changed = options.keep
+      ? await this.execute(this.sql.keep, [options.now.getTime(), id, message.claim])
+      : await this.execute(this.sql.delete, [id, message.claim]);
+    return changed === 1;
   }
 
   async fail(
     message: ClaimedMessage,
     failure: { error: string; retryAt: Date | null; now: Date },
   ): Promise<boolean> {
-    const rows = await this.query(this.sql.fail, [
+    const changed = await this.execute(this.sql.fail, [
       failure.retryAt ? 'pending' : 'dead',
       (failure.retryAt ?? failure.now).getTime(),
       failure.error.slice(0, 2000),
       Number(message.id),
       message.claim,
     ]);
-    return rows.length === 1;
+    return changed === 1;
   }
 
   /** `work` in a transaction with the record that it ran: at most once per transition and handler. */
@@ -88,71 +122,46 @@ export class SqlOutboxStore implements OutboxStore {
     handler: string,
     work: (tx: unknown) => Promise<T>,
   ): Promise<{ done: true; value: T } | { done: false }> {
-    return callDatabase('outbox', () =>
-      this.connection.run('transaction', async (q) => {
-        const first = await q.query(this.sql.handled, [transitionId, handler, Date.now()]);
-        if (!first.length) return { done: false as const };
-        return { done: true as const, value: await work(q.handle) };
-      }),
-    );
+    return this.call('transaction', async (q) => {
+      if (!(await this.recordHandled(q, transitionId, handler))) return { done: false as const };
+      return { done: true as const, value: await work(q.handle) };
+    });
   }
 
   async list(query: { status: OutboxStatus; limit: number }): Promise<OutboxMessage[]> {
-    return (await this.query(this.sql.list, [query.status, query.limit])).map(message);
+    const rows = await this.call('plain', (q) =>
+      q.query(this.sql.list, [query.status, query.limit]),
+    );
+    return rows.map((r) => this.message(r));
   }
 
   async redrive(id: string, now: Date): Promise<boolean> {
     if (!/^[1-9][0-9]{0,15}$/.test(id)) return false;
-    return (await this.query(this.sql.redrive, [now.getTime(), Number(id)])).length === 1;
+    return (await this.execute(this.sql.redrive, [now.getTime(), Number(id)])) === 1;
   }
 
   async purge(before: Date): Promise<number> {
-    return (await this.query(this.sql.purge, [before.getTime()])).length;
+    return this.execute(this.sql.purge, [before.getTime()]);
   }
 
-  private query(sql: string, params: unknown[]): Promise<SqlRow[]> {
-    return callDatabase('outbox', () => this.connection.run('plain', (q) => q.query(sql, params)));
+  /**
+   * The row saying this handler handled this transition: true when this call wrote it. A
+   * duplicate is a no-op (`ON CONFLICT DO NOTHING`, or the duplicate-key error on MySQL).
+   */
+  private async recordHandled(q: SqlQueries, transitionId: string, handler: string) {
+    try {
+      return (await q.execute(this.sql.handled, [transitionId, handler, Date.now()])) === 1;
+    } catch (err) {
+      if (classifyDatabaseError(err) === 'duplicate') return false;
+      throw err;
+    }
   }
-}
 
-function message(raw: SqlRow): OutboxMessage {
-  const row = plainRow(raw);
-  return outboxMessageOf((property) => row[property]);
-}
+  private execute(sql: string, params: unknown[]): Promise<number> {
+    return this.call('plain', (q) => q.execute(sql, params));
+  }
 
-/** The outbox's SQL for the connection's dialect, built once. */
-function statements(connection: SqlConnection) {
-  const p = (n: number) => connection.placeholder(n);
-  const t = '"transition_outbox"';
-  const mine = `"id" = ${p(2)} AND "claim" = ${p(3)}`;
-  const lock = connection.postgres ? ' FOR UPDATE SKIP LOCKED' : '';
-  return {
-    insert: (n: number) => {
-      let i = 0;
-      const values = Array.from(
-        { length: n },
-        () => `(${OUTBOX_INSERTED.map(() => p(++i)).join(', ')})`,
-      );
-      return `INSERT INTO ${t} (${OUTBOX_INSERTED.map((c) => `"${c}"`).join(', ')}) VALUES ${values.join(', ')}`;
-    },
-    claim:
-      `UPDATE ${t} SET "claim" = ${p(1)}, "lockedUntilMs" = ${p(2)}, "attempts" = "attempts" + 1 ` +
-      `WHERE "id" IN (SELECT "id" FROM ${t} WHERE "status" = 'pending' AND "availableAtMs" <= ${p(3)} ` +
-      `AND "lockedUntilMs" <= ${p(4)} ORDER BY "id" LIMIT ${p(5)}${lock}) RETURNING *`,
-    keep:
-      `UPDATE ${t} SET "status" = 'delivered', "claim" = NULL, "lockedUntilMs" = 0, "availableAtMs" = ${p(1)} ` +
-      `WHERE ${mine} RETURNING "id"`,
-    delete: `DELETE FROM ${t} WHERE "id" = ${p(1)} AND "claim" = ${p(2)} RETURNING "id"`,
-    fail:
-      `UPDATE ${t} SET "status" = ${p(1)}, "availableAtMs" = ${p(2)}, "lastError" = ${p(3)}, ` +
-      `"claim" = NULL, "lockedUntilMs" = 0 WHERE "id" = ${p(4)} AND "claim" = ${p(5)} RETURNING "id"`,
-    list: `SELECT * FROM ${t} WHERE "status" = ${p(1)} ORDER BY "id" LIMIT ${p(2)}`,
-    redrive:
-      `UPDATE ${t} SET "status" = 'pending', "attempts" = 0, "availableAtMs" = ${p(1)}, "lastError" = NULL ` +
-      `WHERE "id" = ${p(2)} AND "status" = 'dead' RETURNING "id"`,
-    purge: `DELETE FROM ${t} WHERE "status" = 'delivered' AND "availableAtMs" < ${p(1)} RETURNING "id"`,
-    handled:
-      `INSERT INTO "transition_handled" ("transitionId", "handler", "handledAtMs") ` +
-      `VALUES (${p(1)}, ${p(2)}, ${p(3)}) ON CONFLICT DO NOTHING RETURNING "transitionId"`,
-  };
+  private call<T>(mode: 'plain' | 'transaction', work: (q: SqlQueries) => Promise<T>): Promise<T> {
+    return callDatabase('outbox', () => this.connection.run(mode, work));
+  }
 }

@@ -1,17 +1,11 @@
-import { type StoredState } from '../../core/index.js';
 import { encodeState } from '../../core/state-value.js';
-import { callDatabase } from '../database-failures.js';
+import type { StoredState } from '../../core/index.js';
 import type { JoinedTransaction } from '../ambient-transaction.js';
-import { canonicalKey, keyValue, INT32_MAX, INT64_MAX, type KeyType } from '../key-types.js';
-import {
-  historyPageOf,
-  LOG_COLUMNS,
-  logColumnName,
-  logRowOf,
-  nextVersion,
-  writtenRecord,
-  type TransitionLogRow,
-} from '../log-rows.js';
+import { callDatabase } from '../database-failures.js';
+import { canonicalKey, INT32_MAX, INT64_MAX, keyValue, type KeyType } from '../key-types.js';
+import { historyPageOf, LOG_COLUMNS, logRowOf, writtenRecord } from '../log-rows.js';
+import type { OutboxStore } from '../outbox-store.interface.js';
+import { outboxInsertValues } from '../outbox-rows.js';
 import { resourceOfRow } from '../row-resource.js';
 import { assertChangesAllowed } from '../store-errors.js';
 import type {
@@ -25,38 +19,58 @@ import type {
   TransitionStore,
   WriteResult,
 } from '../transition-store.interface.js';
+import { libraryNames } from './library-tables.js';
 import {
   plainRow,
-  quote,
+  type RunMode,
   type SqlConnection,
   type SqlQueries,
   type SqlRow,
+  type TableNames,
 } from './sql-connection.js';
+import { SqlOutboxStore } from './sql-outbox-store.js';
+import { TransitionStatements, type ResourceColumns } from './transition-statements.js';
 
-/** The model's fields whose values are strings: where a state can be kept. */
-export type StringField<TRow> = {
+/** The row's properties whose values are strings: where a state can be kept. */
+export type StringProperty<TRow> = {
   [K in keyof TRow]-?: TRow[K] extends string ? K : never;
 }[keyof TRow] &
   string;
-/** The model's fields whose values are numbers: where a version can be kept. */
-export type NumberField<TRow> = {
+/** The row's properties whose values are numbers: where a version can be kept. */
+export type NumberProperty<TRow> = {
   [K in keyof TRow]-?: TRow[K] extends number ? K : never;
 }[keyof TRow] &
   string;
+/** @deprecated Use `StringProperty`; this name goes in 0.3.0. */
+export type StringField<TRow> = StringProperty<TRow>;
+/** @deprecated Use `NumberProperty`; this name goes in 0.3.0. */
+export type NumberField<TRow> = NumberProperty<TRow>;
 
-export interface SqlTransitionStoreOptions<TRow extends object, TContext> {
-  /** The table, as the database names it. */
-  readonly table: string;
-  /** Field holding the state: a `String` field (parallel state values are stored as JSON). */
-  readonly stateField: StringField<TRow>;
-  /** Field holding the version, an `Int` field the write increments; omit if there is none. */
-  readonly versionField?: NumberField<TRow>;
-  /** Primary key field. Default `'id'`. */
-  readonly idField?: keyof TRow & string;
-  /** The key's type, for 400 on ids no row can have. Default `'integer'`. */
-  readonly idType?: 'integer' | 'bigint' | 'uuid' | 'string';
-  /** Column names of fields named otherwise in the database; the others are named as the field. */
-  readonly columns?: { readonly [K in keyof TRow]?: string };
+/**
+ * A resource table as the SQL core reads and writes it: its columns, how a row's values go in
+ * and come out (an ORM's conversions), and what its key can hold. ORM adapters describe their
+ * model this way (TypeORM from the entity's metadata, Drizzle from the table's columns).
+ */
+export interface ResourceTable<TRow> {
+  readonly columns: ResourceColumns;
+  /** The column of a property a commit's changes name; throws, listing them, for an unknown one. */
+  columnOf(property: string): string;
+  /** A change's value as its column takes it. */
+  toColumn(property: string, value: unknown): unknown;
+  /** A row as the database returned it, with the model's property names and values. */
+  hydrate(raw: SqlRow): TRow;
+  /** What the key column can hold: ids no row can have are a 400 before any query. */
+  readonly key: KeyType;
+}
+
+/** The options every SQL transition store takes, whatever the ORM (the names are properties). */
+export interface TransitionStoreOptions<TRow, TContext> {
+  /** Property holding the state: a string (parallel state values are stored as JSON). */
+  readonly stateProperty: StringProperty<TRow>;
+  /** Property holding the version, a number the write increments; omit if there is none. */
+  readonly versionProperty?: NumberProperty<TRow>;
+  /** Primary key property. Default `'id'`. */
+  readonly idProperty?: keyof TRow & string;
   /** What the machine's guards read, from a row. Default: the whole row. */
   readonly context?: (row: TRow) => TContext;
   /** Write a row in `transition_log` in the same transaction as each state change. */
@@ -65,19 +79,42 @@ export interface SqlTransitionStoreOptions<TRow extends object, TContext> {
   readonly name?: string;
 }
 
+/** Options of a store on a table named by hand (Prisma, MikroORM, or raw SQL). */
+export interface SqlTransitionStoreOptions<TRow extends object, TContext> extends Omit<
+  TransitionStoreOptions<TRow, TContext>,
+  'stateProperty'
+> {
+  /** The table, as the database names it. */
+  readonly table: string;
+  /** Property holding the state: a string (parallel state values are stored as JSON). */
+  readonly stateProperty?: StringProperty<TRow>;
+  /** @deprecated Use `stateProperty`; this name goes in 0.3.0. */
+  readonly stateField?: StringProperty<TRow>;
+  /** @deprecated Use `versionProperty`; this name goes in 0.3.0. */
+  readonly versionField?: NumberProperty<TRow>;
+  /** @deprecated Use `idProperty`; this name goes in 0.3.0. */
+  readonly idField?: keyof TRow & string;
+  /** The key's type, for 400 on ids no row can have. Default `'integer'`. */
+  readonly idType?: 'integer' | 'bigint' | 'uuid' | 'string';
+  /** Column names of properties named otherwise in the database; the others are named as the property. */
+  readonly columns?: { readonly [K in keyof TRow]?: string };
+}
+
 /**
- * A `TransitionStore` in raw SQL on an ORM's connection (`SqlConnection`), for SQLite and
- * PostgreSQL: the core of `PrismaTransitionStore` and `MikroOrmTransitionStore`.
- * `compareAndSet` is one statement, `UPDATE ... SET state, version = version + 1, changes WHERE
- * id AND state [AND version] RETURNING *`, built once per set of changed fields and run with
- * placeholders; the log row and the `beforeCommit` hooks (which get the ORM's transaction
- * handle) commit with it in one transaction.
+ * The transition store of every ORM and every dialect (SQLite, PostgreSQL, MySQL), on an ORM's
+ * connection (`SqlConnection`): `TypeOrmTransitionStore`, `PrismaTransitionStore`,
+ * `DrizzleTransitionStore` and `MikroOrmTransitionStore` are this store on their ORM's
+ * connection and model. `compareAndSet` is one `UPDATE ... SET state, version = version + 1,
+ * changes WHERE id AND state [AND version]` (see `TransitionStatements`), with the row back by
+ * `RETURNING` where the database has it, else read in the write's transaction (MySQL); the log
+ * row, the outbox messages and the `beforeCommit` hooks commit with it, in the UPDATE's own
+ * statement on PostgreSQL when no hook needs the transaction.
  *
  * @example
  * // An ORM adapter is a `SqlConnection`; the store is the same on every ORM.
  * class OrderStore extends SqlTransitionStore<Order, OrderContext> {
  *   constructor(connection: SqlConnection) {
- *     super(connection, { table: 'orders', stateField: 'status', versionField: 'version', log: true });
+ *     super(connection, { table: 'orders', stateProperty: 'status', versionProperty: 'version', log: true });
  *   }
  * }
  */
@@ -85,42 +122,101 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
   TContext,
   Partial<TRow>
 > {
-  private readonly idField: string;
-  private readonly name: string;
-  private readonly owned: string[];
-  private readonly fieldOf = new Map<string, string>();
-  private readonly updates = new Map<string, string>();
-  private readonly sql: { load: string; lockAndLoad: string; insertLog: string };
+  protected readonly properties: { id: string; state: string; version: string | undefined };
+  private described: ResourceTable<TRow> | undefined;
+  private statementsOf: TransitionStatements | undefined;
+  private logNames: TableNames | undefined;
 
   constructor(
     protected readonly connection: SqlConnection,
     protected readonly options: SqlTransitionStoreOptions<TRow, TContext>,
   ) {
-    this.idField = options.idField ?? 'id';
-    this.name = options.name ?? options.table;
-    this.owned = [
-      options.stateField,
-      this.idField,
-      ...(options.versionField ? [options.versionField] : []),
-    ];
-    for (const [field, column] of Object.entries(options.columns ?? {})) {
-      this.fieldOf.set(column as string, field);
+    // The names before 0.2.0 are still read (deprecated, not broken).
+    /* eslint-disable @typescript-eslint/no-deprecated */
+    const state = options.stateProperty ?? options.stateField;
+    if (!state) {
+      throw new Error(
+        `${this.constructor.name} '${this.name}': stateProperty is required: the property that holds the state.`,
+      );
     }
-    const p = (n: number) => this.connection.placeholder(n);
-    const load = `SELECT * FROM ${quote(options.table)} WHERE ${this.col(this.idField)} = ${p(1)}`;
-    this.sql = {
-      load,
-      // SQLite has no row locks: the transaction's first statement takes the write lock.
-      lockAndLoad: this.connection.postgres ? `${load} FOR UPDATE` : load,
-      insertLog:
-        `INSERT INTO "transition_log" (${LOG_COLUMNS.map((c) => quote(logColumnName(c))).join(', ')}) ` +
-        `VALUES (${LOG_COLUMNS.map((_, i) => p(i + 1)).join(', ')})`,
+    this.properties = {
+      id: options.idProperty ?? options.idField ?? 'id',
+      state,
+      version: options.versionProperty ?? options.versionField,
     };
+    /* eslint-enable @typescript-eslint/no-deprecated */
+  }
+
+  /** Name for messages ('order'). */
+  protected get name(): string {
+    return this.options.name ?? this.options.table;
+  }
+
+  /**
+   * The resource table: from the options (a table named by hand, columns named as properties
+   * unless `columns` says otherwise). ORM adapters override it to read their model.
+   */
+  protected describeTable(): ResourceTable<TRow> {
+    const { columns = {}, table, idType = 'integer' } = this.options;
+    const renamed = columns as Record<string, string | undefined>;
+    const columnOf = (property: string) => renamed[property] ?? property;
+    const propertyOf = new Map(
+      Object.entries(renamed).map(([property, column]) => [column as string, property]),
+    );
+    const { dialect } = this.connection;
+    return {
+      columns: {
+        table,
+        id: columnOf(this.properties.id),
+        state: columnOf(this.properties.state),
+        version: this.properties.version && columnOf(this.properties.version),
+      },
+      columnOf,
+      toColumn: (_property, value) => value,
+      hydrate: (raw) => {
+        const row: Record<string, unknown> = {};
+        for (const [column, value] of Object.entries(plainRow(raw))) {
+          row[propertyOf.get(column) ?? column] = value;
+        }
+        return row as TRow;
+      },
+      key: keyOfType(idType, dialect.integersAre64Bit),
+    };
+  }
+
+  /** The resource table, described once (an ORM's metadata is complete once it has started). */
+  protected get table(): ResourceTable<TRow> {
+    return (this.described ??= this.describeTable());
+  }
+
+  private get sql(): TransitionStatements {
+    return (this.statementsOf ??= new TransitionStatements(
+      this.connection.dialect,
+      this.table.columns,
+      this.log,
+      {
+        outbox: libraryNames(this.connection, 'transition_outbox'),
+        handled: libraryNames(this.connection, 'transition_handled'),
+      },
+    ));
+  }
+
+  private get log(): TableNames {
+    return (this.logNames ??= libraryNames(this.connection, 'transition_log'));
+  }
+
+  /**
+   * Checks at bootstrap that the table can be described and its statements built (subclasses
+   * check their model first), so that a misnamed property fails the start, not a request.
+   */
+  verify(): void {
+    if (!this.sql.load) throw new Error(`${this.name}: no load statement`);
   }
 
   async load(id: string): Promise<StoredResource<TContext> | null> {
     const rows = await this.call('plain', (q) => q.query(this.sql.load, [this.idValue(id)]));
-    return rows[0] ? this.toResource(this.toRow(rows[0])) : null;
+    const raw = rows.at(0);
+    return raw ? this.toResource(this.table.hydrate(raw)) : null;
   }
 
   async compareAndSet(
@@ -129,61 +225,68 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     next: { state: StoredState; changes?: Partial<TRow> },
     options: CompareAndSetOptions,
   ): Promise<WriteResult> {
-    const withVersion = this.options.versionField !== undefined && expected.version !== undefined;
-    const update = this.updateOf(id, expected, next, withVersion);
+    const plan = this.planOf(expected, options);
     // The compare-and-set is atomic on its own; a transaction is needed only when other writes
-    // (the log row, beforeCommit hooks) must commit or roll back with it.
-    const alone = !this.options.log && !options.beforeCommit;
-    return this.call(alone ? 'plain' : 'transaction', async (q) => {
-      const rows = await q.query(update.sql, update.params);
-      if (!rows[0]) return { written: false };
-      const { versionField } = this.options;
-      const version = versionField && Number(rows[0][this.columnOf(versionField)]);
-      await this.writeLog(q, writtenRecord(options.record, withVersion, version));
-      if (options.beforeCommit) await options.beforeCommit(q.handle, { version });
-      const row = options.returning ? { row: this.toRow(rows[0]) } : {};
-      return { written: true, version, ...row };
-    });
+    // (the log row, outbox messages, hooks) or a read of the written row must go with it.
+    const alone =
+      !options.beforeCommit && !plan.readBack && (plan.oneStatement || !plan.otherWrites);
+    return this.call(alone ? 'plain' : 'transaction', (q) =>
+      this.writeIn(q, id, expected, next, options, plan),
+    );
   }
 
   /**
-   * Pessimistic commit: in one transaction, the row locked (`SELECT ... FOR UPDATE` on
-   * PostgreSQL; on SQLite a first write takes the database's write lock), then the decision,
-   * the write, the log and the hooks.
+   * Pessimistic commit: in one transaction, the row locked (`SELECT ... FOR UPDATE`; on SQLite
+   * the database's write lock, taken first), handed to `decide`, and what it returns written with
+   * the log row and the hooks.
    */
   commitLocked(
     id: string,
     decide: (current: StoredResource<TContext>) => LockedDecision<Partial<TRow>>,
     options: { readonly returning?: boolean },
   ): Promise<{ readonly row?: unknown } | null> {
-    return this.call('transaction', async (q) => {
-      if (!this.connection.postgres) {
-        // A write that matches nothing: SQLite's write lock, held to the commit.
-        await q.execute(
-          `UPDATE ${quote(this.options.table)} SET ${this.col(this.idField)} = ${this.col(this.idField)} WHERE 1 = 0`,
-          [],
-        );
-      }
-      const rows = await q.query(this.sql.lockAndLoad, [this.idValue(id)]);
-      if (!rows[0]) return null;
-      const current = this.toResource(this.toRow(rows[0]));
+    return this.call('locked', async (q) => {
+      const { dialect, beginsImmediate } = this.connection;
+      if (!dialect.rowLocks && !beginsImmediate) await q.execute(this.sql.takeWriteLock, []);
+      const raw = (await q.query(this.sql.lockAndLoad, [this.idValue(id)])).at(0);
+      if (!raw) return null;
+      const current = this.toResource(this.table.hydrate(raw));
       const decision = decide(current);
-      const update = this.updateOf(
+      const expected = { state: current.state, version: current.version };
+      const writeOptions = {
+        record: decision.record,
+        returning: options.returning,
+        beforeCommit: decision.beforeCommit,
+      };
+      const result = await this.writeIn(
+        q,
         id,
-        { state: current.state, version: current.version },
+        expected,
         decision,
-        current.version !== undefined,
+        writeOptions,
+        this.planOf(expected, writeOptions),
       );
-      const written = await q.query(update.sql, update.params);
-      if (!written[0]) throw new Error(`${this.name} ${id}: the locked row changed under its lock`);
-      await this.writeLog(q, decision.record);
-      if (decision.beforeCommit)
-        await decision.beforeCommit(q.handle, { version: nextVersion(current) });
-      return options.returning ? { row: this.toRow(written[0]) } : {};
+      if (!result.written)
+        throw new Error(`${this.name} ${id}: the locked row changed under its lock`);
+      return options.returning ? { row: result.row } : {};
     });
   }
 
-  /** Outbox rows go through this store's transactions: an outbox store on the same client. */
+  /**
+   * With an `SqlOutboxStore` on the same connection, the compare-and-set writes the outbox
+   * messages itself (`options.messages`): in its own statement on PostgreSQL, else in its
+   * transaction.
+   */
+  writesMessages(outbox: OutboxStore): boolean {
+    return (
+      outbox instanceof SqlOutboxStore &&
+      outbox.transactionScope() === this.connection.scope &&
+      // A subclass writing its messages its own way keeps its way.
+      outbox.enqueue === SqlOutboxStore.prototype.enqueue
+    );
+  }
+
+  /** Outbox rows go through this store's transactions: an outbox store on the same connection. */
   transactionScope(): unknown {
     return this.connection.scope;
   }
@@ -200,65 +303,156 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
         `${this.constructor.name} '${this.name}' keeps no transition log: set log: true (and create the transition_log table) to read history.`,
       );
     }
-    const p = (n: number) => this.connection.placeholder(n);
     const params: unknown[] = [resource, id];
-    let sql = `SELECT * FROM "transition_log" WHERE "resource" = ${p(1)} AND "resourceId" = ${p(2)}`;
-    if (query.before !== undefined) {
-      params.push(Number(query.before));
-      sql += ` AND "id" < ${p(3)}`;
-    }
+    if (query.before !== undefined) params.push(Number(query.before));
     params.push(query.limit + 1);
-    sql += ` ORDER BY "id" DESC LIMIT ${p(params.length)}`;
+    const sql = this.sql.history(query.before !== undefined);
     const rows = await this.call('plain', (q) => q.query(sql, params));
-    const logRows = rows.map((r) => {
-      const row = plainRow(r);
-      return {
-        ...(row as unknown as TransitionLogRow),
-        id: row.id as number,
-        from: row.from_state as string,
-        to: row.to_state as string,
-      };
+    const logRows = rows.map((raw) => {
+      const row = plainRow(raw);
+      const value = (property: string) => row[this.log.column(property)];
+      const entry = Object.fromEntries(LOG_COLUMNS.map((c) => [c, value(c)]));
+      return { ...(entry as unknown as ReturnType<typeof logRowOf>), id: Number(value('id')) };
     });
     return historyPageOf(logRows, query.limit);
   }
 
-  /** The id as the key column holds it (`idType`), or undefined when no row can have it. */
+  /** The id as the key column holds it, or undefined when no row can have it. */
   canonicalId(id: string): string | undefined {
-    return canonicalKey(this.keyType(), id);
+    return canonicalKey(this.table.key, id);
   }
 
-  /** The compare-and-set statement for these changes (its text cached per set of fields). */
+  /** What a write takes besides the UPDATE, decided before it runs. */
+  private planOf(
+    expected: ExpectedState,
+    options: Pick<CompareAndSetOptions, 'returning' | 'messages'>,
+  ): WritePlan {
+    const { dialect } = this.connection;
+    const versioned = this.table.columns.version !== undefined;
+    const withVersion = versioned && expected.version !== undefined;
+    const messages = options.messages?.length ?? 0;
+    const log = this.options.log ?? false;
+    const otherWrites = log || messages > 0;
+    return {
+      withVersion,
+      messages,
+      log,
+      otherWrites,
+      oneStatement: dialect.writesInOneStatement && otherWrites,
+      // Without RETURNING (MySQL), the row is read in the write's transaction when asked for,
+      // and for its version when the UPDATE did not compare it.
+      readBack: !dialect.returning && (options.returning === true || (versioned && !withVersion)),
+    };
+  }
+
+  /** The compare-and-set on `q`, with what goes with it (see `planOf`). */
+  private async writeIn(
+    q: SqlQueries,
+    id: string,
+    expected: ExpectedState,
+    next: { readonly state: StoredState; readonly changes?: Partial<TRow> },
+    options: CompareAndSetOptions,
+    plan: WritePlan,
+  ): Promise<WriteResult> {
+    const { dialect } = this.connection;
+    const { columns } = this.table;
+    const back = options.returning ? 'row' : 'key';
+    let { sql, params } = this.updateOf(id, expected, next, plan.withVersion, back);
+    if (plan.oneStatement) {
+      sql = this.sql.updateWithInserts(sql, params.length, plan.log, plan.messages);
+      params = [...params, ...this.insertParams(options, plan)];
+    }
+    let raw: SqlRow | undefined;
+    if (dialect.returning) {
+      raw = (await q.query(sql, params)).at(0);
+      if (!raw) return { written: false };
+    } else {
+      const matched = await q.execute(sql, params);
+      if (matched === 0 && !(await this.unchangedMatch(q, id, expected, next))) {
+        return { written: false };
+      }
+      if (plan.readBack) raw = (await q.query(this.sql.load, [this.idValue(id)])).at(0);
+    }
+    // With RETURNING of the key, the row holds the id and the version only.
+    const row = raw && this.table.hydrate(raw);
+    const versionProperty = this.properties.version;
+    const version =
+      columns.version === undefined || versionProperty === undefined
+        ? undefined
+        : row
+          ? Number((row as Record<string, unknown>)[versionProperty])
+          : Number(expected.version) + 1;
+    if (!plan.oneStatement) {
+      if (plan.log)
+        await this.writeLog(q, writtenRecord(options.record, plan.withVersion, version));
+      if (plan.messages) {
+        await q.execute(
+          this.sql.insertMessages(plan.messages),
+          outboxInsertValues(options.messages ?? [], Date.now()),
+        );
+      }
+    }
+    if (options.beforeCommit) await options.beforeCommit(q.handle, { version });
+    return options.returning ? { written: true, version, row } : { written: true, version };
+  }
+
+  /**
+   * MySQL without the found-rows flag reports rows changed, not matched: an UPDATE that matched
+   * a row and left it as it was (no version, no change) says 0. It matched when the row is in
+   * the expected state.
+   */
+  private async unchangedMatch(
+    q: SqlQueries,
+    id: string,
+    expected: ExpectedState,
+    next: { readonly state: StoredState; readonly changes?: Partial<TRow> },
+  ): Promise<boolean> {
+    if (this.table.columns.version !== undefined) return false;
+    if (encodeState(next.state) !== encodeState(expected.state)) return false;
+    const raw = (await q.query(this.sql.load, [this.idValue(id)])).at(0);
+    if (!raw) return false;
+    return (
+      encodeState(this.toResource(this.table.hydrate(raw)).state) === encodeState(expected.state)
+    );
+  }
+
+  /** The compare-and-set statement for these changes, and its parameters. */
   private updateOf(
     id: string,
     expected: ExpectedState,
     next: { readonly state: StoredState; readonly changes?: Partial<TRow> },
     withVersion: boolean,
+    back: 'row' | 'key',
   ): { sql: string; params: unknown[] } {
-    assertChangesAllowed(next.changes, this.owned);
+    const { id: idProperty, state, version } = this.properties;
+    assertChangesAllowed(next.changes, [state, idProperty, ...(version ? [version] : [])]);
     const changes = Object.entries(next.changes ?? {}).filter(([, v]) => v !== undefined);
-    const fields = changes.map(([field]) => field);
-    const key = `${fields.join(',')}|${String(withVersion)}`;
-    let sql = this.updates.get(key);
-    if (!sql) {
-      const p = (n: number) => this.connection.placeholder(n);
-      const { stateField, versionField, table } = this.options;
-      const set = [`${this.col(stateField)} = ${p(1)}`];
-      fields.forEach((f, i) => set.push(`${this.col(f)} = ${p(i + 2)}`));
-      if (versionField) set.push(`${this.col(versionField)} = ${this.col(versionField)} + 1`);
-      let n = fields.length + 2;
-      let where = `${this.col(this.idField)} = ${p(n++)} AND ${this.col(stateField)} = ${p(n++)}`;
-      if (withVersion && versionField) where += ` AND ${this.col(versionField)} = ${p(n)}`;
-      sql = `UPDATE ${quote(table)} SET ${set.join(', ')} WHERE ${where} RETURNING *`;
-      this.updates.set(key, sql);
-    }
-    const params: unknown[] = [encodeState(next.state), ...changes.map(([, v]) => v)];
+    const table = this.table;
+    const sql = this.sql.update(
+      changes.map(([property]) => table.columnOf(property)),
+      withVersion,
+      this.connection.dialect.returning ? back : 'none',
+    );
+    const params: unknown[] = [encodeState(next.state)];
+    for (const [property, value] of changes) params.push(table.toColumn(property, value));
     params.push(this.idValue(id), encodeState(expected.state));
     if (withVersion) params.push(expected.version);
     return { sql, params };
   }
 
+  /** PostgreSQL's one statement: the log row's values (its version is the row's), then messages. */
+  private insertParams(options: CompareAndSetOptions, plan: WritePlan): unknown[] {
+    const params: unknown[] = [];
+    if (plan.log) {
+      const row = logRowOf(options.record);
+      const versioned = this.table.columns.version !== undefined;
+      for (const c of LOG_COLUMNS) if (!(versioned && c === 'version')) params.push(row[c]);
+    }
+    params.push(...outboxInsertValues(options.messages ?? [], Date.now()));
+    return params;
+  }
+
   private async writeLog(q: SqlQueries, record: TransitionRecord): Promise<void> {
-    if (!this.options.log) return;
     const row = logRowOf(record);
     await q.execute(
       this.sql.insertLog,
@@ -266,49 +460,55 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     );
   }
 
-  /** Runs store work on the connection; the database gone becomes StoreUnavailableError. */
-  protected call<R>(mode: 'plain' | 'transaction', work: (q: SqlQueries) => Promise<R>) {
-    return callDatabase(this.name, () => this.connection.run(mode, work));
-  }
-
-  /** A quoted column, from a field name (`columns` maps those with `@map`). */
-  private col(field: string): string {
-    return quote(this.columnOf(field));
-  }
-
-  private columnOf(field: string): string {
-    const columns = this.options.columns as Record<string, string | undefined> | undefined;
-    return columns?.[field] ?? field;
-  }
-
-  /** A row as the database returned it, with field names. */
-  private toRow(raw: SqlRow): TRow {
-    const row: Record<string, unknown> = {};
-    for (const [column, value] of Object.entries(plainRow(raw))) {
-      row[this.fieldOf.get(column) ?? column] = value;
-    }
-    return row as TRow;
+  /**
+   * Runs store work on the connection; the database gone becomes StoreUnavailableError, a lost
+   * deadlock runs again (not inside the app's transaction, which it rolled back too).
+   */
+  protected call<R>(mode: RunMode, work: (q: SqlQueries) => Promise<R>): Promise<R> {
+    return callDatabase(this.name, () => this.connection.run(mode, work), {
+      retryConflicts: !this.connection.inAppTransaction?.(),
+    });
   }
 
   private toResource(row: TRow): StoredResource<TContext> {
-    const { versionField, stateField, context } = this.options;
-    return resourceOfRow(row, { state: stateField, version: versionField, context });
-  }
-
-  private keyType(): KeyType {
-    switch (this.options.idType ?? 'integer') {
-      case 'integer':
-        return { kind: 'integer', max: this.connection.postgres ? INT32_MAX : INT64_MAX };
-      case 'bigint':
-        return { kind: 'integer', max: INT64_MAX };
-      case 'uuid':
-        return { kind: 'uuid' };
-      case 'string':
-        return { kind: 'string', maxLength: 255 };
-    }
+    const { version, state } = this.properties;
+    return resourceOfRow(row, {
+      state: state as keyof TRow,
+      version: version as keyof TRow | undefined,
+      context: this.options.context,
+    });
   }
 
   private idValue(id: string): string | number {
-    return keyValue(this.keyType(), id);
+    return keyValue(this.table.key, id);
+  }
+}
+
+/** What a compare-and-set takes besides its UPDATE. */
+interface WritePlan {
+  readonly withVersion: boolean;
+  readonly messages: number;
+  readonly log: boolean;
+  readonly otherWrites: boolean;
+  /** The log row and the messages go in the UPDATE's own statement (PostgreSQL). */
+  readonly oneStatement: boolean;
+  /** The written row is read after the UPDATE, in its transaction (no RETURNING). */
+  readonly readBack: boolean;
+}
+
+/** The key type of an `idType` option. */
+function keyOfType(
+  idType: 'integer' | 'bigint' | 'uuid' | 'string',
+  integersAre64Bit: boolean,
+): KeyType {
+  switch (idType) {
+    case 'integer':
+      return { kind: 'integer', max: integersAre64Bit ? INT64_MAX : INT32_MAX };
+    case 'bigint':
+      return { kind: 'integer', max: INT64_MAX };
+    case 'uuid':
+      return { kind: 'uuid' };
+    case 'string':
+      return { kind: 'string', maxLength: 255 };
   }
 }

@@ -121,8 +121,8 @@ function prisma() {
       super(client, {
         provider,
         table: 'orders',
-        stateField: 'status',
-        versionField: 'version',
+        stateProperty: 'status',
+        versionProperty: 'version',
         log: true,
         name: 'order',
         context: (o) => ({ total: o.total, paid: o.paid }),

@@ -94,8 +94,8 @@ function prisma(): Stores {
       super(client, {
         provider: 'postgresql',
         table: 'orders',
-        stateField: 'status',
-        versionField: 'version',
+        stateProperty: 'status',
+        versionProperty: 'version',
         log: true,
         context,
       });

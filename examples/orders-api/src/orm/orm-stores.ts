@@ -92,8 +92,8 @@ function prismaStores(): OrmStores {
         provider,
         table: 'orders',
         name: 'order',
-        stateField: 'status',
-        versionField: 'version',
+        stateProperty: 'status',
+        versionProperty: 'version',
         log: true,
         context,
       });

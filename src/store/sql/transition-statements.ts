@@ -1,0 +1,143 @@
+import { LOG_COLUMNS } from '../log-rows.js';
+import { quotePath, type SqlDialect } from './dialect.js';
+import { OutboxStatements } from './outbox-statements.js';
+import type { TableNames } from './sql-connection.js';
+
+/** The columns of a resource table a store reads and writes (database names). */
+export interface ResourceColumns {
+  /** The table, as the database names it (`schema.table` allowed). */
+  readonly table: string;
+  readonly id: string;
+  readonly state: string;
+  readonly version?: string;
+  /** The columns a load selects; undefined selects every column (`*`). */
+  readonly selected?: readonly string[];
+}
+
+/**
+ * Every statement of a transition store, for one resource table in one dialect, built once and
+ * cached per shape (the changed columns, whether the version is compared, what comes back):
+ * the same text every time, so that the drivers prepare it once.
+ */
+export class TransitionStatements {
+  readonly load: string;
+  /** The load, locking the row (`FOR UPDATE`) where the database has row locks. */
+  readonly lockAndLoad: string;
+  /** A write that matches no row: SQLite's write lock, taken first in a locked transaction. */
+  readonly takeWriteLock: string;
+  readonly insertLog: string;
+  private readonly table: string;
+  private readonly updates = new Map<string, string>();
+  private readonly together = new Map<string, string>();
+  private readonly outbox: OutboxStatements;
+
+  constructor(
+    readonly dialect: SqlDialect,
+    private readonly columns: ResourceColumns,
+    private readonly log: TableNames,
+    outbox: { outbox: TableNames; handled: TableNames },
+  ) {
+    const q = (c: string) => dialect.quote(c);
+    this.table = quotePath(dialect, columns.table);
+    const selected = columns.selected?.map(q).join(', ') ?? '*';
+    this.load = `SELECT ${selected} FROM ${this.table} WHERE ${q(columns.id)} = ${dialect.placeholder(1)}`;
+    this.lockAndLoad = dialect.rowLocks ? `${this.load} FOR UPDATE` : this.load;
+    this.takeWriteLock = `UPDATE ${this.table} SET ${q(columns.id)} = ${q(columns.id)} WHERE 1 = 0`;
+    this.insertLog =
+      `${this.logInsertHead()} VALUES (` +
+      `${LOG_COLUMNS.map((_, i) => dialect.placeholder(i + 1)).join(', ')})`;
+    this.outbox = new OutboxStatements(dialect, outbox.outbox, outbox.handled);
+  }
+
+  /**
+   * The compare-and-set: `UPDATE ... SET state = ?, version = version + 1, <changes> WHERE id = ?
+   * AND state = ? [AND version = ?]`, with `RETURNING` the row (`'row'`) or its id and version
+   * (`'key'`) where the database has it. Parameters: the new state, each change, the id, the
+   * expected state, the expected version.
+   */
+  update(changed: readonly string[], withVersion: boolean, back: 'row' | 'key' | 'none'): string {
+    const key = `${changed.join(',')}|${String(withVersion)}|${back}`;
+    let sql = this.updates.get(key);
+    if (!sql) {
+      const { dialect, columns } = this;
+      const q = (c: string) => dialect.quote(c);
+      let n = 1;
+      const sets = [`${q(columns.state)} = ${dialect.placeholder(n++)}`];
+      for (const c of changed) sets.push(`${q(c)} = ${dialect.placeholder(n++)}`);
+      if (columns.version) sets.push(`${q(columns.version)} = ${q(columns.version)} + 1`);
+      let where = `${q(columns.id)} = ${dialect.placeholder(n++)} AND ${q(columns.state)} = ${dialect.placeholder(n++)}`;
+      if (columns.version && withVersion) {
+        where += ` AND ${q(columns.version)} = ${dialect.placeholder(n)}`;
+      }
+      sql = `UPDATE ${this.table} SET ${sets.join(', ')} WHERE ${where}`;
+      if (dialect.returning && back !== 'none') sql += ` RETURNING ${this.returned(back)}`;
+      this.updates.set(key, sql);
+    }
+    return sql;
+  }
+
+  /**
+   * PostgreSQL: the compare-and-set `update` (taking `params` parameters), its log row and
+   * `messages` outbox messages as one statement, data-modifying CTEs: one round trip, all or
+   * nothing, and the INSERTs select from the updated row, so a compare-and-set that misses writes
+   * nothing. The log's version is the row's; the other values follow as parameters: the log row's
+   * `LOG_COLUMNS` (but the version, when the table keeps one), then each message's.
+   */
+  updateWithInserts(update: string, params: number, log: boolean, messages: number): string {
+    if (!this.dialect.writesInOneStatement) {
+      throw new Error(`${this.dialect.name} cannot chain writes in one statement`);
+    }
+    const key = `${update}|${String(params)}|${String(log)}|${String(messages)}`;
+    let sql = this.together.get(key);
+    if (!sql) {
+      const next = { n: params };
+      const p = () => this.dialect.placeholder(++next.n);
+      const parts = [`w AS (${update})`];
+      if (log) {
+        const { version } = this.columns;
+        const values = LOG_COLUMNS.map((c) =>
+          c === 'version' && version ? `w.${this.dialect.quote(version)}` : p(),
+        );
+        parts.push(`l AS (${this.logInsertHead()} SELECT ${values.join(', ')} FROM w)`);
+      }
+      for (let m = 0; m < messages; m++) {
+        parts.push(`o${String(m)} AS (${this.outbox.insertSelect(p)} FROM w)`);
+      }
+      sql = `WITH ${parts.join(', ')} SELECT * FROM w`;
+      this.together.set(key, sql);
+    }
+    return sql;
+  }
+
+  /** INSERT of `count` outbox messages, in the transition's transaction. */
+  insertMessages(count: number): string {
+    return this.outbox.insert(count);
+  }
+
+  /**
+   * One page of a resource's log, newest first: `WHERE resource = ? AND resourceId = ? [AND id <
+   * ?] ORDER BY id DESC LIMIT ?` (the log's (resource, resourceId, id) index).
+   */
+  history(before: boolean): string {
+    const { dialect, log } = this;
+    const q = (c: string) => dialect.quote(log.column(c));
+    let n = 1;
+    let sql = `SELECT * FROM ${quotePath(dialect, log.table)} WHERE ${q('resource')} = ${dialect.placeholder(n++)} AND ${q('resourceId')} = ${dialect.placeholder(n++)}`;
+    if (before) sql += ` AND ${q('id')} < ${dialect.placeholder(n++)}`;
+    return `${sql} ORDER BY ${q('id')} DESC LIMIT ${dialect.placeholder(n)}`;
+  }
+
+  /** `INSERT INTO transition_log (columns)`, in `LOG_COLUMNS` order. */
+  private logInsertHead(): string {
+    const cols = LOG_COLUMNS.map((c) => this.dialect.quote(this.log.column(c)));
+    return `INSERT INTO ${quotePath(this.dialect, this.log.table)} (${cols.join(', ')})`;
+  }
+
+  /** What an UPDATE returns: every column of the row, or its id and version. */
+  private returned(back: 'row' | 'key'): string {
+    const q = (c: string) => this.dialect.quote(c);
+    const { selected, id, version } = this.columns;
+    if (back === 'row') return selected?.map(q).join(', ') ?? '*';
+    return [id, ...(version ? [version] : [])].map(q).join(', ');
+  }
+}

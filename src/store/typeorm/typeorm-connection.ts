@@ -1,0 +1,143 @@
+import type { DataSource, EntityManager, EntityTarget, QueryRunner } from 'typeorm';
+import {
+  ambientTransaction,
+  joinedTransaction,
+  type JoinedTransaction,
+  type TransactionHostLike,
+} from '../ambient-transaction.js';
+import { MYSQL, POSTGRES, SQLITE, type SqlDialect } from '../sql/dialect.js';
+import type {
+  LibraryTable,
+  RunMode,
+  SqlConnection,
+  SqlQueries,
+  SqlRow,
+  TableNames,
+} from '../sql/sql-connection.js';
+import { onConnection } from './connection-queue.js';
+import { HandledTransitionEntry, TransitionOutboxEntry } from './outbox.entities.js';
+import { IdempotencyKeyEntry } from './idempotency-key.entity.js';
+import { TransitionLogEntry } from './transition-log.entity.js';
+
+const ENTITIES: Readonly<Record<LibraryTable, EntityTarget<object>>> = {
+  transition_log: TransitionLogEntry,
+  idempotency_keys: IdempotencyKeyEntry,
+  transition_outbox: TransitionOutboxEntry,
+  transition_handled: HandledTransitionEntry,
+};
+
+/** The dialect of a TypeORM DataSource, from its `type`. */
+export function dialectOf(dataSource: DataSource): SqlDialect {
+  const type = dataSource.options.type;
+  if (type === 'postgres') return POSTGRES;
+  if (type === 'mysql' || type === 'mariadb') return MYSQL;
+  if (/sqlite/.test(type)) return SQLITE;
+  throw new Error(
+    `nestjs-transition-guard/typeorm: the DataSource's type is '${type}'; the stores run on SQLite (better-sqlite3, sqlite), PostgreSQL (postgres) and MySQL or MariaDB (mysql, mariadb).`,
+  );
+}
+
+/**
+ * How the SQL core runs on a TypeORM DataSource (SQLite, PostgreSQL, MySQL, MariaDB): each call
+ * on a query runner of its own, in a transaction when asked (on SQLite a locked one starts
+ * `BEGIN IMMEDIATE`, taking the write lock first), one call at a time on SQLite's one connection;
+ * inside the app's transaction (`transactionHost`, while one is active) on its query runner, so
+ * that it commits with it. `beforeCommit` hooks get the transaction's `EntityManager`. The
+ * library's tables are named as the DataSource's entities say (naming strategies apply).
+ */
+export class TypeOrmConnection implements SqlConnection {
+  readonly beginsImmediate = true;
+  private dialectOf: SqlDialect | undefined;
+
+  constructor(
+    readonly dataSource: DataSource,
+    private readonly transactionHost?: TransactionHostLike<EntityManager>,
+    private readonly label = 'TypeORM store',
+  ) {}
+
+  get dialect(): SqlDialect {
+    return (this.dialectOf ??= dialectOf(this.dataSource));
+  }
+
+  get scope(): unknown {
+    return this.dataSource;
+  }
+
+  run<T>(mode: RunMode, work: (q: SqlQueries) => Promise<T>): Promise<T> {
+    const joined = this.ambient()?.queryRunner;
+    if (joined) return work(this.queries(joined));
+    return onConnection(this.dataSource, () => this.runNow(mode, work));
+  }
+
+  queriesOf(handle: unknown): SqlQueries | undefined {
+    const manager = handle as Partial<EntityManager> | undefined;
+    return manager?.dataSource === this.dataSource && manager.queryRunner
+      ? this.queries(manager.queryRunner)
+      : undefined;
+  }
+
+  joined(store: string): JoinedTransaction | undefined {
+    const tx = this.ambient();
+    return tx && joinedTransaction(tx, store);
+  }
+
+  inAppTransaction(): boolean {
+    return this.ambient() !== undefined;
+  }
+
+  libraryTable(table: LibraryTable): TableNames | undefined {
+    const entity = ENTITIES[table];
+    if (!this.dataSource.hasMetadata(entity)) return undefined;
+    const meta = this.dataSource.getMetadata(entity);
+    return {
+      table: meta.tablePath,
+      column: (property) => {
+        const column = meta.findColumnWithPropertyName(property);
+        if (!column) throw new Error(`${meta.name} has no property '${property}'`);
+        return column.databaseName;
+      },
+    };
+  }
+
+  private ambient(): EntityManager | undefined {
+    const tx = ambientTransaction(this.transactionHost);
+    if (tx && !tx.queryRunner) {
+      throw new Error(
+        `${this.label}: transactionHost says a transaction is active, but its tx is not a transaction's EntityManager.`,
+      );
+    }
+    return tx;
+  }
+
+  private async runNow<T>(mode: RunMode, work: (q: SqlQueries) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      if (mode === 'plain') return await work(this.queries(runner));
+      const immediate = mode === 'locked' && this.dialect === SQLITE;
+      if (immediate) await runner.query('BEGIN IMMEDIATE');
+      else await runner.startTransaction();
+      try {
+        const result = await work(this.queries(runner));
+        if (immediate) await runner.query('COMMIT');
+        else await runner.commitTransaction();
+        return result;
+      } catch (err) {
+        if (immediate) await runner.query('ROLLBACK').catch(() => undefined);
+        else if (runner.isTransactionActive)
+          await runner.rollbackTransaction().catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private queries(runner: QueryRunner): SqlQueries {
+    return {
+      query: async (sql, params) =>
+        (await runner.query(sql, [...params], true)).records as SqlRow[],
+      execute: async (sql, params) => (await runner.query(sql, [...params], true)).affected ?? 0,
+      handle: runner.manager,
+    };
+  }
+}
