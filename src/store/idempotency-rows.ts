@@ -1,8 +1,4 @@
-import type {
-  IdempotencyClaim,
-  IdempotencyRecord,
-  StoredResponse,
-} from './idempotency-store.interface.js';
+import type { IdempotencyRecord, StoredResponse } from './idempotency-store.interface.js';
 
 /**
  * An Idempotency-Key row as every store keeps it (table `idempotency_keys`): response and
@@ -36,18 +32,5 @@ export function idempotencyRecordOf(
     expiresAt: new Date(Number(row.expiresAtMs)),
     ...(row.response ? { response: JSON.parse(row.response) as StoredResponse } : {}),
     ...(row.committed ? { committed: JSON.parse(row.committed) as unknown } : {}),
-  };
-}
-
-/** The columns a claim writes: the key in progress, held by this attempt until its lease ends. */
-export function claimedValues(claim: IdempotencyClaim) {
-  return {
-    fingerprint: claim.fingerprint,
-    token: claim.token,
-    status: 'in-progress' as const,
-    response: null,
-    committed: null,
-    leaseUntilMs: claim.leaseUntil.getTime(),
-    expiresAtMs: claim.expiresAt.getTime(),
   };
 }

@@ -61,10 +61,6 @@ export function writtenRecord(
     : { ...record, version };
 }
 
-/** The version a write gives a locked row: one more than it had, when it keeps one. */
-export const nextVersion = (row: { readonly version?: number }): number | undefined =>
-  row.version === undefined ? undefined : row.version + 1;
-
 /** The row a store writes for a committed transition. */
 export function logRowOf(record: TransitionRecord): TransitionLogRow {
   return {

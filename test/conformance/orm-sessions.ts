@@ -125,7 +125,6 @@ async function typeOrm(place: Place): Promise<OrmSession> {
         : {
             type: 'mysql' as const,
             url: place.where,
-            connectorPackage: 'mysql2' as const,
             poolSize: 8,
           };
   const ds = await new DataSource({ ...options, entities: typeOrmEntities }).initialize();

@@ -1,19 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import request from 'supertest';
-import { freshDatabase } from '../support/pg-database.js';
+import { databases, DATABASE_NAMES, type Database } from '../support/databases.js';
+import { freshPlace } from '../support/places.js';
 import { generatedClient } from '../support/prisma-client.js';
-import {
-  createPostgresTables,
-  createSqliteFile,
-  orderTables,
-  type Tables,
-} from '../support/store-tables.js';
+import { rawSql, type RawSql } from '../support/raw-sql.js';
+import { orderTables, type Tables } from '../support/store-tables.js';
 import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../support/processes.js';
-import { runsOn } from '../support/databases.js';
+
+const PROVIDERS = { sqlite: 'sqlite', postgres: 'postgresql', mysql: 'mysql' } as const;
 import type { Outcome } from './apps/ambient-orders-app.js';
 
 /**
@@ -21,8 +14,9 @@ import type { Outcome } from './apps/ambient-orders-app.js';
  * has an adapter: the state change, its log row and the handler's own write commit or roll back
  * together; afterCommit hooks run once the app's transaction has committed (they see the change
  * from another connection), never for one that rolled back; an Idempotency-Key whose attempt
- * rolled back is free again. Drizzle runs on PostgreSQL only: its better-sqlite3 transactions
- * refuse async work, so the Drizzle adapter cannot open one on SQLite (drizzle-orm issue 1472).
+ * rolled back is free again; on each database of the tier. Drizzle runs on the servers only: its
+ * better-sqlite3 transactions refuse async work, so the Drizzle adapter cannot open one on
+ * SQLite (drizzle-orm issue 1472).
  */
 // tsx/esm, not tsx: tsx's CommonJS hook would load a second @nestjs/core for nestjs-cls (CommonJS).
 const APP = ['--import', 'tsx/esm', 'test/e2e/apps/ambient-app-main.ts'];
@@ -33,53 +27,32 @@ const tables: Tables = (d) => [
   `CREATE TABLE order_notes (id ${d.serial}, order_id integer NOT NULL)`,
 ];
 
-/** A database with the tables, the app process's environment for it, and reads of what is committed. */
+/** A database with the tables, the app process's environment for it, and SQL of the test's own. */
 interface AmbientDatabase {
+  readonly kind: Database;
   readonly env: Record<string, string>;
-  /** Runs a query on a connection of its own: sees committed rows only. */
-  committed(query: string, params: unknown[]): Promise<Record<string, unknown>[]>;
-  /** `?` on SQLite, `$n` on PostgreSQL. */
-  p(n: number): string;
+  /** On a connection of its own: sees committed rows only. */
+  readonly sql: RawSql;
   close(): Promise<void>;
 }
 
-function sqliteDatabase(): AmbientDatabase {
-  const dir = mkdtempSync(join(tmpdir(), 'tg-ambient-'));
-  const file = join(dir, 'app.sqlite');
-  createSqliteFile(file, tables);
-  const reader = new Database(file);
+async function ambientDatabase(kind: Database, name: string): Promise<AmbientDatabase> {
+  const place = await freshPlace(kind, name, tables);
+  const sql = rawSql(kind, place.where);
   return {
-    env: { SQLITE_FILE: file },
-    committed: (query, params) =>
-      Promise.resolve(reader.prepare(query).all(...params) as Record<string, unknown>[]),
-    p: () => '?',
-    close: () => {
-      reader.close();
-      rmSync(dir, { recursive: true, force: true });
-      return Promise.resolve();
-    },
-  };
-}
-
-async function postgresDatabase(name: string): Promise<AmbientDatabase> {
-  const database = await freshDatabase(name);
-  if (!database) throw new Error('no PostgreSQL server');
-  await createPostgresTables(database.url, tables);
-  const reader = new pg.Pool({ connectionString: database.url, max: 2 });
-  return {
-    env: { DATABASE_URL: database.url },
-    committed: async (query, params) => (await reader.query(query, params)).rows,
-    p: (n) => `$${n}`,
+    kind,
+    env: kind === 'sqlite' ? { SQLITE_FILE: place.where } : { DATABASE_URL: place.where },
+    sql,
     close: async () => {
-      await reader.end();
-      await database.stop();
+      await sql.end();
+      await place.drop();
     },
   };
 }
 
 /** Starts the app process on `db` with `orm`; collects what it prints. */
 async function startApp(orm: string, db: AmbientDatabase, wrapped = true) {
-  if (orm === 'prisma') generatedClient(db.env.DATABASE_URL ? 'postgresql' : 'sqlite');
+  if (orm === 'prisma') generatedClient(PROVIDERS[db.kind]);
   const app = await startDemoProcess({ ...db.env, ORM: orm, WRAPPED: wrapped ? '1' : '0' }, APP);
   let output = '';
   app.child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
@@ -101,23 +74,23 @@ function describeAmbient(name: string, orm: string, open: () => Promise<AmbientD
       await db?.close();
     });
 
-    const newOrder = async (total: number) => {
-      const rows = await db.committed(
-        `INSERT INTO orders (status, total, paid, version) VALUES ('pending', ${db.p(1)}, 0, 0) RETURNING id`,
-        [total],
+    const newOrder = async (total: number) =>
+      String(
+        await db.sql.insert(
+          `INSERT INTO orders (status, total, paid, version) VALUES ('pending', ${db.sql.p(1)}, 0, 0)`,
+          [total],
+        ),
       );
-      return String(rows[0].id);
-    };
     const state = async (id: string) =>
       (
-        await db.committed(`SELECT status, paid, version FROM orders WHERE id = ${db.p(1)}`, [
+        await db.sql.query(`SELECT status, paid, version FROM orders WHERE id = ${db.sql.p(1)}`, [
           Number(id),
         ])
       ).map((r) => ({ status: r.status, paid: Number(r.paid), version: Number(r.version) }))[0];
     const count = async (table: 'order_notes' | 'transition_log', id: string) => {
-      const column = table === 'order_notes' ? 'order_id' : '"resourceId"';
-      const rows = await db.committed(
-        `SELECT count(*) AS n FROM ${table} WHERE ${column} = ${db.p(1)}`,
+      const column = table === 'order_notes' ? 'order_id' : db.sql.q('resourceId');
+      const rows = await db.sql.query(
+        `SELECT count(*) AS n FROM ${table} WHERE ${column} = ${db.sql.p(1)}`,
         [table === 'order_notes' ? Number(id) : id],
       );
       return Number(rows[0].n);
@@ -188,20 +161,24 @@ function describeAmbient(name: string, orm: string, open: () => Promise<AmbientD
   });
 }
 
-describeAmbient('commit() in the app\u2019s transaction: TypeORM on SQLite', 'typeorm', () =>
-  Promise.resolve(sqliteDatabase()),
-);
-describeAmbient('commit() in the app\u2019s transaction: Prisma on SQLite', 'prisma', () =>
-  Promise.resolve(sqliteDatabase()),
-);
+// Drizzle's better-sqlite3 transactions refuse async work: its adapter runs on the servers only.
+for (const kind of databases()) {
+  const orms = kind === 'sqlite' ? ['typeorm', 'prisma'] : ['typeorm', 'prisma', 'drizzle'];
+  for (const orm of orms) {
+    describeAmbient(
+      `commit() in the app\u2019s transaction: ${orm} on ${DATABASE_NAMES[kind]}`,
+      orm,
+      () => ambientDatabase(kind, `tg_ambient_${orm}`),
+    );
+  }
+}
 
 it('refuses to join the app\u2019s transaction when the adapter is not wrapped by withTransitionHooks, before writing anything', async () => {
-  const db = sqliteDatabase();
+  const db = await ambientDatabase('sqlite', 'tg_ambient_unwrapped');
   const { app, output } = await startApp('typeorm', db, false);
   try {
-    const [{ id }] = await db.committed(
-      `INSERT INTO orders (status, total, paid, version) VALUES ('pending', 100, 0, 0) RETURNING id`,
-      [],
+    const id = await db.sql.insert(
+      `INSERT INTO orders (status, total, paid, version) VALUES ('pending', 100, 0, 0)`,
     );
     const res = await request(app.url)
       .post(`/orders/${String(id)}/pay`)
@@ -213,24 +190,12 @@ it('refuses to join the app\u2019s transaction when the adapter is not wrapped b
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(output()).toContain('withTransitionHooks(new TransactionalAdapterTypeOrm(');
-    expect(await db.committed(`SELECT status, version FROM orders WHERE id = ?`, [id])).toEqual([
+    expect(await db.sql.query(`SELECT status, version FROM orders WHERE id = ?`, [id])).toEqual([
       { status: 'pending', version: 0 },
     ]);
-    expect(await db.committed(`SELECT count(*) AS n FROM order_notes`, [])).toEqual([{ n: 0 }]);
+    expect(await db.sql.query(`SELECT count(*) AS n FROM order_notes`, [])).toEqual([{ n: 0 }]);
   } finally {
     await stopDemoProcess(app);
     await db.close();
   }
 }, 120_000);
-
-if (runsOn('postgres')) {
-  describeAmbient('commit() in the app\u2019s transaction: TypeORM on PostgreSQL', 'typeorm', () =>
-    postgresDatabase('tg_ambient_typeorm'),
-  );
-  describeAmbient('commit() in the app\u2019s transaction: Prisma on PostgreSQL', 'prisma', () =>
-    postgresDatabase('tg_ambient_prisma'),
-  );
-  describeAmbient('commit() in the app\u2019s transaction: Drizzle on PostgreSQL', 'drizzle', () =>
-    postgresDatabase('tg_ambient_drizzle'),
-  );
-}

@@ -18,17 +18,20 @@ export interface Demo {
   close: () => Promise<void>;
 }
 
-/** The demo app listening on a loopback port, on a fresh SQLite file (or the PostgreSQL given). */
+/**
+ * The demo app listening on a loopback port, on a fresh SQLite file (or the PostgreSQL or MySQL
+ * database given).
+ */
 export async function startDemo(
   platform: Platform,
-  options: Omit<Partial<AppOptions>, 'database'> & { postgres?: string } = {},
+  options: Omit<Partial<AppOptions>, 'database'> & { postgres?: string; mysql?: string } = {},
 ): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-e2e-'));
   process.env.LOG_LEVEL ??= 'silent';
-  const { postgres, ...rest } = options;
-  const sqliteFile = postgres ? undefined : join(dir, 'demo.sqlite');
+  const { postgres, mysql, ...rest } = options;
+  const sqliteFile = postgres || mysql ? undefined : join(dir, 'demo.sqlite');
   const app = await createApp(platform, {
-    database: postgres ? { postgres } : { sqlite: join(dir, 'demo.sqlite') },
+    database: postgres ? { postgres } : mysql ? { mysql } : { sqlite: join(dir, 'demo.sqlite') },
     ...rest,
   });
   await app.listen(0, '127.0.0.1');

@@ -1,46 +1,36 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
-import { freshDatabase } from '../support/pg-database.js';
 import { generatedClient } from '../support/prisma-client.js';
 import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../support/processes.js';
-import { runsOn } from '../support/databases.js';
+import { databases, DATABASE_NAMES } from '../support/databases.js';
+import { freshPlace, type Place } from '../support/places.js';
 
 /**
  * The demo with its order stores on each other ORM (`ORM=prisma|drizzle|mikro-orm npm start`),
- * on SQLite and on PostgreSQL: an order paid with an Idempotency-Key (and the retry replayed),
+ * on each database of the tier (SQLite, PostgreSQL, MariaDB): an order paid with an Idempotency-Key (and the retry replayed),
  * shipped, refused a cancel with the full 409 body, notified once per committed PAY and SHIP
  * through that ORM's outbox, its history read back. (TypeORM, the default, runs every other
  * demo suite; the PostgreSQL race runs the demo on TypeORM and Prisma.)
  */
 const ORMS = ['prisma', 'drizzle', 'mikro-orm'] as const;
-const databases = ['SQLite', ...(runsOn('postgres') ? (['PostgreSQL'] as const) : [])] as const;
+const PROVIDERS = { sqlite: 'sqlite', postgres: 'postgresql', mysql: 'mysql' } as const;
 
-describe.each(ORMS.flatMap((orm) => databases.map((db) => [orm, db] as const)))(
+describe.each(ORMS.flatMap((orm) => databases().map((db) => [orm, db] as const)))(
   'the demo with ORM=%s on %s',
-  (orm, database) => {
+  (orm, kind) => {
     let demo: DemoProcess;
-    let cleanup: () => Promise<void>;
+    let place: Place;
 
     beforeAll(async () => {
-      if (orm === 'prisma') generatedClient(database === 'SQLite' ? 'sqlite' : 'postgresql');
-      let env: Record<string, string>;
-      if (database === 'SQLite') {
-        const dir = mkdtempSync(join(tmpdir(), 'tg-demo-orm-'));
-        env = { SQLITE_FILE: join(dir, 'demo.sqlite') };
-        cleanup = () => Promise.resolve(rmSync(dir, { recursive: true, force: true }));
-      } else {
-        const fresh = await freshDatabase(`tg_demo_${orm.replace('-', '_')}`);
-        if (!fresh) throw new Error('no PostgreSQL server');
-        env = { DATABASE_URL: fresh.url };
-        cleanup = fresh.stop;
-      }
+      if (orm === 'prisma') generatedClient(PROVIDERS[kind]);
+      place = await freshPlace(kind, `tg_demo_${orm.replace('-', '_')}`);
+      const env: Record<string, string> =
+        kind === 'sqlite' ? { SQLITE_FILE: place.where } : { DATABASE_URL: place.where };
       demo = await startDemoProcess({ ...env, ORM: orm });
+      expect(DATABASE_NAMES[kind]).toBeDefined();
     }, 120_000);
     afterAll(async () => {
       if (demo) await stopDemoProcess(demo);
-      await cleanup?.();
+      await place?.drop();
     });
 
     it('pays once, ships, refuses a cancel, notifies once per transition and keeps the history', async () => {

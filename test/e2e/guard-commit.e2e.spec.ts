@@ -37,6 +37,7 @@ import {
 import { Order } from '../../examples/orders-api/src/orders/order.entity.js';
 import { trackedOrderMachine, trackedOrderPayloads } from '../support/tracked-order.machine.js';
 import { freshDatabase } from '../support/pg-database.js';
+import { freshMysqlDatabase } from '../support/places.js';
 import { runsOn } from '../support/databases.js';
 import { listen, PLATFORMS } from './module-harness.js';
 
@@ -138,13 +139,17 @@ class OrdersController {
   }
 }
 
-function appModule(database: { sqlite: string } | { postgres: string }, statements: StatementLog) {
+type DatabaseOption = { sqlite: string } | { postgres: string } | { mysql: string };
+
+function appModule(database: DatabaseOption, statements: StatementLog) {
   @Module({
     imports: [
       TypeOrmModule.forRoot({
         ...('sqlite' in database
           ? { type: 'better-sqlite3' as const, database: database.sqlite }
-          : { type: 'postgres' as const, url: database.postgres }),
+          : 'postgres' in database
+            ? { type: 'postgres' as const, url: database.postgres }
+            : { type: 'mysql' as const, url: database.mysql }),
         entities: [
           Order,
           TransitionLogEntry,
@@ -174,7 +179,7 @@ function appModule(database: { sqlite: string } | { postgres: string }, statemen
 const databases: [
   string,
   () => Promise<{
-    database: { sqlite: string } | { postgres: string };
+    database: DatabaseOption;
     stop?: () => Promise<void>;
   }>,
 ][] = [
@@ -191,14 +196,24 @@ if (runsOn('postgres')) {
     'PostgreSQL',
     async () => {
       const db = await freshDatabase('tg_guard_commit');
-      if (!db) throw new Error('no PostgreSQL server');
       return { database: { postgres: db.url }, stop: db.stop };
+    },
+  ]);
+}
+if (runsOn('mysql')) {
+  databases.push([
+    'MariaDB',
+    async () => {
+      const db = await freshMysqlDatabase('tg_guard_commit');
+      return { database: { mysql: db.url }, stop: db.stop };
     },
   ]);
 }
 
 describe.each(databases)('the guard commits in one statement, on %s', (name, open) => {
   const pg = name === 'PostgreSQL';
+  // MySQL cannot return the rows it writes: the row as written is read after the UPDATE.
+  const mysql = name === 'MariaDB';
   describe.each(PLATFORMS)('on %s', (platform) => {
     let app: INestApplication;
     let http: () => ReturnType<typeof request>;
@@ -243,15 +258,20 @@ describe.each(databases)('the guard commits in one statement, on %s', (name, ope
       const ran = statements.statements.filter(
         (s) => !/^(BEGIN|COMMIT|START TRANSACTION)/i.test(s),
       );
-      // One UPDATE of the order (with RETURNING), one INSERT into the log; no SELECT of the order.
+      // One UPDATE of the order (with RETURNING), one INSERT into the log; no SELECT of the order
+      // before the write (on MySQL, one after it: the row as written, in the same transaction).
       // On PostgreSQL, one statement: WITH w AS (UPDATE ... RETURNING ...), l AS (INSERT ...).
       // (The outbox message of the TRACK handler below is another INSERT: see its test.)
       const writes = ran.filter(
-        (s) => /^(UPDATE|WITH|INSERT)/i.test(s) && !/^INSERT INTO "transition_outbox"/.test(s),
+        (s) => /^(UPDATE|WITH|INSERT)/i.test(s) && !/^INSERT INTO [`"]transition_outbox/.test(s),
       );
-      expect(writes.filter((s) => /UPDATE "orders"/.test(s))).toHaveLength(1);
+      expect(writes.filter((s) => /UPDATE [`"]orders/.test(s))).toHaveLength(1);
       expect(writes).toHaveLength(pg ? 1 : 2);
-      expect(ran.filter((s) => /^SELECT/i.test(s) && /orders/.test(s))).toEqual([]);
+      const reads = ran.filter((s) => /^SELECT/i.test(s) && /orders/.test(s));
+      expect(reads).toHaveLength(mysql ? 1 : 0);
+      if (mysql) {
+        expect(ran.indexOf(reads[0])).toBeGreaterThan(ran.findIndex((s) => /^UPDATE/i.test(s)));
+      }
       expect(await rowOf(id)).toMatchObject({
         status: 'shipped',
         carrier: 'DHL',
@@ -361,7 +381,10 @@ describe.each(databases)('the guard commits in one statement, on %s', (name, ope
       expect(res.body).toEqual({ from: 'pending', to: 'paid', version: 3, paid: 100 });
       expect(res.headers.etag).toBe('"v3"');
       const ran = statements.statements;
-      expect(ran.filter((s) => /^SELECT/i.test(s) && /orders/.test(s))).toHaveLength(1);
+      // The row is read once, locked (on MySQL once more after the write: the row as written).
+      const reads = ran.filter((s) => /^SELECT/i.test(s) && /orders/.test(s));
+      expect(reads).toHaveLength(mysql ? 2 : 1);
+      expect(reads[0]).toMatch(pg || mysql ? /FOR UPDATE$/ : /^SELECT/);
       expect(ran.filter((s) => /^(UPDATE|WITH w AS \(UPDATE)/i.test(s))).toHaveLength(1);
       expect(await logOf(id)).toMatchObject([
         { event: 'PAY', from: 'pending', to: 'paid', version: 3 },
@@ -423,8 +446,8 @@ describe.each(databases)('the guard commits in one statement, on %s', (name, ope
       // the compare-and-set's own statement (elsewhere, an INSERT in its transaction).
       const writes = statements.statements.filter((s) => /^(UPDATE|WITH|INSERT)/i.test(s));
       expect(writes).toHaveLength(pg ? 1 : 3); // SQLite: the UPDATE, the log's and the message's INSERTs
-      expect(writes.filter((s) => s.includes('INSERT INTO "transition_outbox"'))).toHaveLength(1);
-      expect(writes.filter((s) => s.includes('UPDATE "orders"'))).toHaveLength(1);
+      expect(writes.filter((s) => /INSERT INTO [`"]transition_outbox/.test(s))).toHaveLength(1);
+      expect(writes.filter((s) => /UPDATE [`"]orders/.test(s))).toHaveLength(1);
       const paid = await newOrder('pending', 1);
       await http().post(`/orders/${paid}/pay`).send({ amount: 100 }).expect(200);
       // Refused, and replayed: no message.

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { freshDatabase } from '../support/pg-database.js';
 import { runsOn } from '../support/databases.js';
+import { freshMysqlDatabase } from '../support/places.js';
 import { PLATFORMS, startDemo, type Demo } from './demo-harness.js';
 
 /**
@@ -167,31 +168,38 @@ const CASES: [string, Send, Expected][] = [
   ['an event the route contradicts', post('/orders/:id/cancel', '{"type":"PAY"}'), 400],
 ];
 
-async function backends(): Promise<[string, string | undefined][]> {
-  if (!runsOn('postgres')) return [['SQLite', undefined]];
-  hostileDb = await freshDatabase('hostile_input');
-  return [
-    ['SQLite', undefined],
-    ['PostgreSQL', hostileDb.url],
-  ];
+/** Each database of the tier: its name, and how the demo reaches it (SQLite: a file of its own). */
+async function backends(): Promise<[string, { postgres?: string; mysql?: string }][]> {
+  const out: [string, { postgres?: string; mysql?: string }][] = [['SQLite', {}]];
+  if (runsOn('postgres')) {
+    const db = await freshDatabase('hostile_input');
+    drops.push(db.stop);
+    out.push(['PostgreSQL', { postgres: db.url }]);
+  }
+  if (runsOn('mysql')) {
+    const db = await freshMysqlDatabase('hostile_input');
+    drops.push(db.stop);
+    out.push(['MariaDB', { mysql: db.url }]);
+  }
+  return out;
 }
-let hostileDb: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+const drops: (() => Promise<void>)[] = [];
 
 describe('hostile input', () => {
   const statuses: number[] = [];
-  let configs: [string, string | undefined][] = [];
+  let configs: [string, { postgres?: string; mysql?: string }][] = [];
   beforeAll(async () => {
     configs = await backends();
   });
   afterAll(async () => {
-    await hostileDb?.stop();
+    for (const drop of drops) await drop();
   });
 
   it.each(PLATFORMS)(
-    'is refused with a 4xx on %s, SQLite and PostgreSQL, and changes nothing',
+    'is refused with a 4xx on %s, on each database of the tier, and changes nothing',
     async (platform) => {
-      for (const [database, postgres] of configs) {
-        const demo = await startDemo(platform, postgres ? { postgres } : {});
+      for (const [database, where] of configs) {
+        const demo = await startDemo(platform, where);
         try {
           const created = await demo.http().post('/orders').send({ total: 100 }).expect(201);
           const id = created.body.id as number;

@@ -1,8 +1,9 @@
 import { Agent } from 'node:http';
-import pg from 'pg';
-import { freshDatabase } from '../support/pg-database.js';
+import { DATABASE_NAMES, tierDatabases } from '../support/databases.js';
+import { freshPlace, type Place } from '../support/places.js';
 import { generatedClient } from '../support/prisma-client.js';
-import { createPostgresTables, orderTables } from '../support/store-tables.js';
+import { rawSql, type RawSql } from '../support/raw-sql.js';
+import { orderTables } from '../support/store-tables.js';
 import {
   pool,
   postJson,
@@ -13,7 +14,7 @@ import {
 
 /**
  * The check-then-write race across processes for every store adapter: 4 app processes on one
- * PostgreSQL database with the store of one ORM (TypeORM, Prisma, Drizzle, MikroORM), racing
+ * PostgreSQL or MariaDB database with the store of one ORM (TypeORM, Prisma, Drizzle, MikroORM), racing
  * partial payments on a few hot orders, and full payments racing for an order that takes one.
  * Afterwards, per order: every payment answered 200 is counted once in `paid`, the version is the
  * number of 200s, the log has one row per 200, every refusal is a 409 (`stale-state` after the
@@ -27,23 +28,24 @@ const FULL_RACERS = 12; // full payments racing for each of those orders
 const APP = ['--import', 'tsx/esm', 'test/race/apps/orm-orders-main.ts'];
 const ORMS = ['typeorm', 'prisma', 'drizzle', 'mikro-orm'] as const;
 
-describe.each(ORMS)('%s store, 4 processes on PostgreSQL, racing payments', (orm) => {
+const cases = tierDatabases('postgres', 'mysql').flatMap((kind) =>
+  ORMS.map((orm) => [orm, DATABASE_NAMES[kind], kind] as const),
+);
+
+describe.each(cases)('%s store, 4 processes on %s, racing payments', (orm, _name, kind) => {
   describe('', () => {
     const processes: DemoProcess[] = [];
     const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-    let db: pg.Pool;
-    let stop: () => Promise<void>;
+    let db: RawSql;
+    let place: Place;
 
     beforeAll(async () => {
-      const fresh = await freshDatabase(`tg_race_${orm.replace('-', '_')}`);
-      if (!fresh) throw new Error('no PostgreSQL server');
-      stop = fresh.stop;
-      await createPostgresTables(fresh.url, orderTables);
-      if (orm === 'prisma') generatedClient('postgresql');
-      db = new pg.Pool({ connectionString: fresh.url, max: 2 });
+      place = await freshPlace(kind, `tg_race_${orm.replace('-', '_')}`, orderTables);
+      if (orm === 'prisma') generatedClient(kind === 'mysql' ? 'mysql' : 'postgresql');
+      db = rawSql(kind, place.where);
       const started = await Promise.all(
         Array.from({ length: PROCESSES }, () =>
-          startDemoProcess({ DATABASE_URL: fresh.url, ORM: orm }, APP),
+          startDemoProcess({ DATABASE_URL: place.where, ORM: orm }, APP),
         ),
       );
       processes.push(...started);
@@ -53,23 +55,21 @@ describe.each(ORMS)('%s store, 4 processes on PostgreSQL, racing payments', (orm
       agent.destroy();
       await Promise.all(processes.map(stopDemoProcess));
       await db?.end();
-      await stop?.();
+      await place?.drop();
     });
 
-    const newOrder = async (total: number) => {
-      const { rows } = await db.query<{ id: number }>(
-        `INSERT INTO orders (status, total, paid, version) VALUES ('pending', $1, 0, 0) RETURNING id`,
+    const newOrder = (total: number) =>
+      db.insert(
+        `INSERT INTO orders (status, total, paid, version) VALUES ('pending', ${db.p(1)}, 0, 0)`,
         [total],
       );
-      return rows[0].id;
+    const row = async (id: number) => {
+      const [r] = await db.query<{ status: string; paid: number; version: number; log: number }>(
+        `SELECT status, paid, version, (SELECT count(*) FROM transition_log WHERE ${db.q('resourceId')} = ${db.p(2)}) AS log FROM orders WHERE id = ${db.p(1)}`,
+        [id, String(id)],
+      );
+      return { ...r, log: String(r.log) };
     };
-    const row = async (id: number) =>
-      (
-        await db.query<{ status: string; paid: number; version: number; log: string }>(
-          `SELECT status, paid, version, (SELECT count(*) FROM transition_log WHERE "resourceId" = $2) AS log FROM orders WHERE id = $1`,
-          [id, String(id)],
-        )
-      ).rows[0];
     const pay = (process: number, id: number, amount: number, route = 'pay') =>
       postJson(
         agent,

@@ -24,7 +24,7 @@ export function databases(): readonly Database[] {
 export const runsOn = (db: Database): boolean => databases().includes(db);
 
 /** The databases of this tier among `wanted`, for `describe.each`. */
-export const tierDatabases = (...wanted: Database[]): Database[] => wanted.filter(runsOn);
+export const tierDatabases = <D extends Database>(...wanted: D[]): D[] => wanted.filter(runsOn);
 
 const SERVERS = {
   postgres: {

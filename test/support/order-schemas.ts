@@ -1,5 +1,6 @@
 import { EntitySchema as MikroEntitySchema } from '@mikro-orm/core';
 import { EntitySchema as TypeOrmEntitySchema } from 'typeorm';
+import { int, mysqlTable, varchar as mysqlVarchar } from 'drizzle-orm/mysql-core';
 import { integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
 import { integer as sqliteInteger, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
@@ -29,6 +30,14 @@ export const pgOrders = pgTable('orders', {
   total: integer('total').notNull(),
   paid: integer('paid').notNull(),
   version: integer('version').notNull(),
+});
+
+export const mysqlOrders = mysqlTable('orders', {
+  id: int('id').primaryKey().autoincrement(),
+  status: mysqlVarchar('status', { length: 32 }).notNull(),
+  total: int('total').notNull(),
+  paid: int('paid').notNull(),
+  version: int('version').notNull(),
 });
 
 export const mikroOrders = new MikroEntitySchema<OrderRow>({

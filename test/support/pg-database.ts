@@ -36,20 +36,30 @@ async function adminQuery(url: string, statements: string[]): Promise<void> {
   }
 }
 
+/** A throwaway server of a suite's own, which it may stop and start again (an outage). */
+export interface OwnServer {
+  readonly url: string;
+  halt(): void;
+  resume(): void;
+  stop(): void;
+}
+
 /**
- * A throwaway cluster of the suite's own, which it may stop and start (an outage), with
- * scripts/pg-cluster.sh. Throws, naming the package, when the server binaries are missing.
+ * A throwaway PostgreSQL cluster (scripts/pg-cluster.sh) or MariaDB server
+ * (scripts/mariadb-server.sh) of the suite's own. Throws, naming the package, when the server's
+ * binaries are missing.
  */
-export function ownCluster(): {
-  url: string;
-  halt: () => void;
-  resume: () => void;
-  stop: () => void;
-} {
-  const parent = mkdtempSync(join(tmpdir(), 'tg-pg-own-'));
-  chmodSync(parent, 0o755); // the server runs as 'postgres' when the tests run as root
-  const dir = join(parent, 'cluster');
-  const script = join(root, 'scripts/pg-cluster.sh');
+export function ownServer(kind: 'postgres' | 'mysql'): OwnServer {
+  return kind === 'postgres'
+    ? ownScriptServer('pg-cluster.sh', 'postgresql')
+    : ownScriptServer('mariadb-server.sh', 'mariadb-server');
+}
+
+function ownScriptServer(scriptName: string, pkg: string): OwnServer {
+  const parent = mkdtempSync(join(tmpdir(), 'tg-own-'));
+  chmodSync(parent, 0o755); // PostgreSQL runs as 'postgres' when the tests run as root
+  const dir = join(parent, 'server');
+  const script = join(root, 'scripts', scriptName);
   let out: string;
   try {
     out = execFileSync(script, ['start', dir], {
@@ -58,7 +68,7 @@ export function ownCluster(): {
     });
   } catch (err) {
     throw new Error(
-      `scripts/pg-cluster.sh could not start a cluster of this suite's own: install Debian's 'postgresql' (apt-get install postgresql). ${String((err as { stderr?: unknown }).stderr ?? err).trim()}`,
+      `scripts/${scriptName} could not start a server of this suite's own: install Debian's '${pkg}' (apt-get install ${pkg}). ${String((err as { stderr?: unknown }).stderr ?? err).trim()}`,
       { cause: err },
     );
   }

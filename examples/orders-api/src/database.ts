@@ -11,14 +11,26 @@ import {
 } from 'nestjs-transition-guard/typeorm';
 import { Notification } from './notifications/notification.entity.js';
 
-/** SQLite (a file, or ':memory:') by default; PostgreSQL when a postgres:// URL is given. */
-export type DatabaseConfig = { sqlite: string } | { postgres: string };
+/**
+ * SQLite (a file, or ':memory:') by default; PostgreSQL when a postgres:// URL is given; MySQL or
+ * MariaDB when a mysql:// (or mariadb://) URL is.
+ */
+export type DatabaseConfig = { sqlite: string } | { postgres: string } | { mysql: string };
 
-/** From the environment: DATABASE_URL=postgres://... for PostgreSQL, else SQLite in .data/. */
+/** From the environment: DATABASE_URL=postgres://... or mysql://..., else SQLite in .data/. */
 export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
   const url = env.DATABASE_URL;
   if (url?.startsWith('postgres://') || url?.startsWith('postgresql://')) return { postgres: url };
+  if (url?.startsWith('mysql://')) return { mysql: url };
+  if (url?.startsWith('mariadb://')) return { mysql: `mysql://${url.slice('mariadb://'.length)}` };
   return { sqlite: env.SQLITE_FILE ?? '.data/orders-api.sqlite' };
+}
+
+/** The database's name, for messages. */
+export function databaseName(config: DatabaseConfig): string {
+  if ('postgres' in config) return 'PostgreSQL';
+  if ('mysql' in config) return 'MySQL';
+  return `SQLite ${config.sqlite}`;
 }
 
 export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
@@ -41,6 +53,18 @@ export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
       retryDelay: 500,
       // A server that is down fails a request in 2 s instead of leaving it waiting.
       extra: { connectionTimeoutMillis: 2000 },
+    };
+  }
+  if ('mysql' in config) {
+    return {
+      type: 'mysql',
+      url: config.mysql,
+      entities,
+      synchronize: true,
+      retryAttempts: 2,
+      retryDelay: 500,
+      // A server that is down fails a request in 2 s instead of leaving it waiting.
+      connectTimeout: 2000,
     };
   }
   if (config.sqlite !== ':memory:') mkdirSync(dirname(config.sqlite), { recursive: true });

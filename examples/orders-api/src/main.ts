@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createApp } from './create-app.js';
-import { databaseFromEnv } from './database.js';
+import { databaseFromEnv, databaseName } from './database.js';
 import { ormFromEnv } from './orm/orm.js';
 
 const platform = process.env.PLATFORM === 'fastify' ? 'fastify' : 'express';
@@ -24,5 +24,5 @@ try {
 }
 const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 console.log(
-  `orders-api on ${url} (${platform}, ${'postgres' in database ? 'PostgreSQL' : `SQLite ${database.sqlite}`}, order stores on ${ormFromEnv()})`,
+  `orders-api on ${url} (${platform}, ${databaseName(database)}, order stores on ${ormFromEnv()})`,
 );

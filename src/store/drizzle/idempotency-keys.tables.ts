@@ -1,3 +1,4 @@
+import type { mysqlIdempotencyKeys } from './mysql.tables.js';
 import {
   bigint,
   pgTable,
@@ -59,5 +60,6 @@ export const pgIdempotencyKeys = pgTable(
   (t) => [pgPrimaryKey({ columns: [t.caller, t.key] })],
 );
 
-/** Either idempotency table. */
-export type IdempotencyKeysTable = typeof sqliteIdempotencyKeys | typeof pgIdempotencyKeys;
+/** An idempotency table of any dialect. */
+export type IdempotencyKeysTable =
+  typeof sqliteIdempotencyKeys | typeof pgIdempotencyKeys | typeof mysqlIdempotencyKeys;

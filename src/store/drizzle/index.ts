@@ -23,6 +23,12 @@ export {
 } from './idempotency-keys.tables.js';
 export { type DrizzleDatabase } from './drizzle-connection.js';
 export {
+  mysqlTransitionLog,
+  mysqlIdempotencyKeys,
+  mysqlTransitionOutbox,
+  mysqlTransitionHandled,
+} from './mysql.tables.js';
+export {
   sqliteTransitionLog,
   pgTransitionLog,
   type TransitionLogTable,

@@ -1,3 +1,4 @@
+import type { mysqlTransitionLog } from './mysql.tables.js';
 import {
   index as pgIndex,
   integer as pgInteger,
@@ -69,5 +70,6 @@ export const pgTransitionLog = pgTable(
   (t) => [pgIndex('transition_log_resource').on(t.resource, t.resourceId, t.id)],
 );
 
-/** Either log table. */
-export type TransitionLogTable = typeof sqliteTransitionLog | typeof pgTransitionLog;
+/** A log table of any dialect. */
+export type TransitionLogTable =
+  typeof sqliteTransitionLog | typeof pgTransitionLog | typeof mysqlTransitionLog;

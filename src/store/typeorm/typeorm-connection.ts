@@ -27,7 +27,7 @@ const ENTITIES: Readonly<Record<LibraryTable, EntityTarget<object>>> = {
 };
 
 /** The dialect of a TypeORM DataSource, from its `type`. */
-export function dialectOf(dataSource: DataSource): SqlDialect {
+function dialectOf(dataSource: DataSource): SqlDialect {
   const type = dataSource.options.type;
   if (type === 'postgres') return POSTGRES;
   if (type === 'mysql' || type === 'mariadb') return MYSQL;

@@ -6,10 +6,12 @@ import { TransactionalAdapterDrizzleOrm } from '@nestjs-cls/transactional-adapte
 import { TransactionalAdapterPrisma } from '@nestjs-cls/transactional-adapter-prisma';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { PrismaPg } from '@prisma/adapter-pg';
-import Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
-import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { drizzle as mysqlDrizzle } from 'drizzle-orm/mysql2';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import mysql from 'mysql2';
 import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { withTransitionHooks } from '../../../src/index.js';
@@ -17,8 +19,7 @@ import { type TransactionHostLike } from '../../../src/store/index.js';
 import {
   DrizzleIdempotencyStore,
   DrizzleTransitionStore,
-  pgIdempotencyKeys,
-  pgTransitionLog,
+  type DrizzleDatabase,
 } from '../../../src/store/drizzle/index.js';
 import {
   PrismaIdempotencyStore,
@@ -33,39 +34,48 @@ import {
   TypeOrmTransitionStore,
 } from '../../../src/store/typeorm/index.js';
 import type { OrderContext } from '../../../machines/order.machine.js';
-import { pgOrders, typeormOrders, type OrderRow } from '../../support/order-schemas.js';
+import {
+  mysqlOrders,
+  pgOrders,
+  typeormOrders,
+  type OrderRow,
+} from '../../support/order-schemas.js';
 import { requireGeneratedClient } from '../../support/prisma-client.js';
+import { rawSql } from '../../support/raw-sql.js';
 import { ambientOrdersModule } from './ambient-orders-app.js';
 
 /**
  * The ambient-transaction orders app in a process of its own (`@nestjs-cls/transactional` is
  * CommonJS requiring the ESM-only NestJS 12, which Node 20.19 does and Jest's module loader does
- * not). ORM=typeorm|prisma|drizzle on SQLITE_FILE or DATABASE_URL (PostgreSQL, tables created);
+ * not). ORM=typeorm|prisma|drizzle on SQLITE_FILE or DATABASE_URL (PostgreSQL or MySQL, tables
+ * created);
  * WRAPPED=0 leaves the adapter unwrapped. Prints "orders-api on <url>" once it listens.
  */
 const DB = Symbol('database');
 const env = process.env;
-const postgres = env.DATABASE_URL !== undefined;
-const p = (n: number) => (postgres ? `$${n}` : '?');
+const url = env.DATABASE_URL ?? '';
+const kind = url.startsWith('mysql://') ? 'mysql' : url ? 'postgres' : 'sqlite';
+const p = (n: number) => (kind === 'postgres' ? `$${n}` : '?');
 
 /** Reads the committed status of an order over a connection of its own. */
 function committedReader(): (id: string) => Promise<string | undefined> {
-  const query = `SELECT status FROM orders WHERE id = ${p(1)}`;
-  if (postgres) {
-    const reader = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
-    return async (id) =>
-      (await reader.query<{ status: string }>(query, [Number(id)])).rows[0]?.status;
-  }
-  const reader = new Database(env.SQLITE_FILE ?? '');
-  const read = reader.prepare<[number], { status: string }>(query);
-  return (id) => Promise.resolve(read.get(Number(id))?.status);
+  const reader = rawSql(kind, kind === 'sqlite' ? (env.SQLITE_FILE ?? '') : url);
+  return async (id) =>
+    (
+      await reader.query<{ status: string }>(
+        `SELECT status FROM orders WHERE id = ${reader.p(1)}`,
+        [Number(id)],
+      )
+    )[0]?.status;
 }
 
 async function typeOrm() {
   const dataSource = await new DataSource({
-    ...(postgres
-      ? { type: 'postgres' as const, url: env.DATABASE_URL }
-      : { type: 'better-sqlite3' as const, database: env.SQLITE_FILE ?? '' }),
+    ...(kind === 'postgres'
+      ? { type: 'postgres' as const, url }
+      : kind === 'mysql'
+        ? { type: 'mysql' as const, url }
+        : { type: 'better-sqlite3' as const, database: env.SQLITE_FILE ?? '' }),
     entities: [typeormOrders, TransitionLogEntry, IdempotencyKeyEntry],
   }).initialize();
   @Injectable()
@@ -105,12 +115,15 @@ async function typeOrm() {
 }
 
 function prisma() {
-  const provider = postgres ? 'postgresql' : 'sqlite';
+  const provider = kind === 'postgres' ? 'postgresql' : kind;
   const Client = requireGeneratedClient(provider);
   const client = new Client({
-    adapter: postgres
-      ? new PrismaPg(new pg.Pool({ connectionString: env.DATABASE_URL, max: 5 }))
-      : new PrismaBetterSqlite3({ url: `file:${env.SQLITE_FILE ?? ''}` }),
+    adapter:
+      kind === 'postgres'
+        ? new PrismaPg(new pg.Pool({ connectionString: url, max: 5 }))
+        : kind === 'mysql'
+          ? new PrismaMariaDb(url.replace(/^mysql:/, 'mariadb:'))
+          : new PrismaBetterSqlite3({ url: `file:${env.SQLITE_FILE ?? ''}` }),
   });
   @Injectable()
   class OrderStore extends PrismaTransitionStore<OrderRow, OrderContext> {
@@ -139,7 +152,10 @@ function prisma() {
   return {
     handle: client,
     // sqlFlavor: Propagation.Nested as a savepoint (without it, the adapter opens a new transaction).
-    adapter: new TransactionalAdapterPrisma({ prismaInjectionToken: DB, sqlFlavor: provider }),
+    adapter: new TransactionalAdapterPrisma({
+      prismaInjectionToken: DB,
+      sqlFlavor: provider === 'mysql' ? 'mysql' : provider,
+    }),
     orderStore: OrderStore,
     keyStore: KeyStore,
     writeNote: async (tx: unknown, id: string) => {
@@ -151,20 +167,23 @@ function prisma() {
   };
 }
 
-function drizzlePostgres() {
-  if (!postgres) throw new Error('ORM=drizzle runs on PostgreSQL (DATABASE_URL)');
-  const db = drizzle(new pg.Pool({ connectionString: env.DATABASE_URL, max: 5 }));
+function drizzleOnServer() {
+  if (kind === 'sqlite') throw new Error('ORM=drizzle runs on a server (DATABASE_URL)');
+  const db: DrizzleDatabase =
+    kind === 'postgres'
+      ? drizzle(new pg.Pool({ connectionString: url, max: 5 }))
+      : mysqlDrizzle(mysql.createPool({ uri: url, connectionLimit: 5 }));
   @Injectable()
   class OrderStore extends DrizzleTransitionStore<typeof pgOrders, OrderContext> {
     constructor(
-      @Inject(DB) db: NodePgDatabase,
+      @Inject(DB) db: DrizzleDatabase,
       @Inject(TransactionHost) txHost: TransactionHostLike<unknown>,
     ) {
       super(db, {
-        table: pgOrders,
+        table: (kind === 'mysql' ? mysqlOrders : pgOrders) as typeof pgOrders,
         stateProperty: 'status',
         versionProperty: 'version',
-        log: pgTransitionLog,
+        log: true,
         name: 'order',
         context: (o) => ({ total: o.total, paid: o.paid }),
         transactionHost: txHost,
@@ -173,8 +192,8 @@ function drizzlePostgres() {
   }
   @Injectable()
   class KeyStore extends DrizzleIdempotencyStore {
-    constructor(@Inject(DB) db: NodePgDatabase) {
-      super(db, pgIdempotencyKeys);
+    constructor(@Inject(DB) db: DrizzleDatabase) {
+      super(db);
     }
   }
   return {
@@ -183,7 +202,7 @@ function drizzlePostgres() {
     orderStore: OrderStore,
     keyStore: KeyStore,
     writeNote: async (tx: unknown, id: string) => {
-      await (tx as NodePgDatabase).execute(
+      await (tx as { execute(q: unknown): Promise<unknown> }).execute(
         sql`INSERT INTO order_notes (order_id) VALUES (${Number(id)})`,
       );
     },
@@ -191,7 +210,7 @@ function drizzlePostgres() {
 }
 
 const orm =
-  env.ORM === 'prisma' ? prisma() : env.ORM === 'drizzle' ? drizzlePostgres() : await typeOrm();
+  env.ORM === 'prisma' ? prisma() : env.ORM === 'drizzle' ? drizzleOnServer() : await typeOrm();
 const module = ambientOrdersModule({
   providers: [{ provide: DB, useValue: orm.handle }],
   adapter: env.WRAPPED === '0' ? orm.adapter : withTransitionHooks(orm.adapter),

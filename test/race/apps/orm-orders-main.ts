@@ -2,17 +2,20 @@ import 'reflect-metadata';
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MikroORM } from '@mikro-orm/core';
+import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { drizzle as mysqlDrizzle } from 'drizzle-orm/mysql2';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import mysql from 'mysql2';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { IdempotencyStore, TransitionStore } from '../../../src/store/index.js';
 import {
   DrizzleIdempotencyStore,
   DrizzleTransitionStore,
-  pgIdempotencyKeys,
-  pgTransitionLog,
+  type DrizzleDatabase,
 } from '../../../src/store/drizzle/index.js';
 import {
   IdempotencyKeySchema,
@@ -35,6 +38,7 @@ import {
 import type { OrderContext } from '../../../machines/order.machine.js';
 import {
   mikroOrders,
+  mysqlOrders,
   pgOrders,
   typeormOrders,
   type OrderRow,
@@ -44,12 +48,17 @@ import { storeOrdersModule } from '../../e2e/apps/store-orders-app.js';
 
 /**
  * The e2e orders app (PAY behind the guard, committed by the store with compare-and-set) in a
- * process of its own, on PostgreSQL (DATABASE_URL, tables created) with the store of
- * ORM=typeorm|prisma|drizzle|mikro-orm: what the multi-process race runs several of. Prints
- * "orders-api on <url>" once it listens.
+ * process of its own, on PostgreSQL or MySQL (DATABASE_URL postgres:// or mysql://, tables
+ * created) with the store of ORM=typeorm|prisma|drizzle|mikro-orm: what the multi-process race
+ * runs several of. Prints "orders-api on <url>" once it listens.
  */
 const DB = Symbol('database');
 const url = process.env.DATABASE_URL ?? '';
+const onMysql = url.startsWith('mysql://');
+const provider = onMysql ? 'mysql' : 'postgresql';
+/** A pool's errors (a server restarting) are logged, never a crash. */
+const logErrors = (pool: { on(e: 'error', f: (err: Error) => void): unknown }) =>
+  pool.on('error', (err) => console.error(`pool: ${err.message}`));
 const context = (o: OrderRow): OrderContext => ({ total: o.total, paid: o.paid });
 
 type Stores = {
@@ -60,7 +69,7 @@ type Stores = {
 
 async function typeOrm(): Promise<Stores> {
   const handle = await new DataSource({
-    type: 'postgres',
+    type: onMysql ? 'mysql' : 'postgres',
     url,
     entities: [typeormOrders, TransitionLogEntry, IdempotencyKeyEntry],
   }).initialize();
@@ -86,13 +95,20 @@ async function typeOrm(): Promise<Stores> {
 }
 
 function prisma(): Stores {
-  const Client = requireGeneratedClient('postgresql');
-  const handle = new Client({ adapter: new PrismaPg(new pg.Pool({ connectionString: url })) });
+  const Client = requireGeneratedClient(provider);
+  let adapter;
+  if (onMysql) adapter = new PrismaMariaDb(url.replace(/^mysql:/, 'mariadb:'));
+  else {
+    const pool = new pg.Pool({ connectionString: url });
+    logErrors(pool);
+    adapter = new PrismaPg(pool);
+  }
+  const handle = new Client({ adapter });
   @Injectable()
   class OrderStore extends PrismaTransitionStore<OrderRow, OrderContext> {
     constructor(@Inject(DB) client: PrismaClientLike) {
       super(client, {
-        provider: 'postgresql',
+        provider,
         table: 'orders',
         stateProperty: 'status',
         versionProperty: 'version',
@@ -104,30 +120,39 @@ function prisma(): Stores {
   @Injectable()
   class KeyStore extends PrismaIdempotencyStore {
     constructor(@Inject(DB) client: PrismaClientLike) {
-      super(client, 'postgresql');
+      super(client, provider);
     }
   }
   return { handle, orderStore: OrderStore, keyStore: KeyStore };
 }
 
 function drizzleStores(): Stores {
-  const handle = drizzle(new pg.Pool({ connectionString: url }));
+  let handle: DrizzleDatabase;
+  if (onMysql) {
+    const pool = mysql.createPool({ uri: url });
+    logErrors(pool);
+    handle = mysqlDrizzle(pool);
+  } else {
+    const pool = new pg.Pool({ connectionString: url });
+    logErrors(pool);
+    handle = drizzle(pool);
+  }
   @Injectable()
   class OrderStore extends DrizzleTransitionStore<typeof pgOrders, OrderContext> {
-    constructor(@Inject(DB) db: NodePgDatabase) {
+    constructor(@Inject(DB) db: DrizzleDatabase) {
       super(db, {
-        table: pgOrders,
+        table: (onMysql ? mysqlOrders : pgOrders) as typeof pgOrders,
         stateProperty: 'status',
         versionProperty: 'version',
-        log: pgTransitionLog,
+        log: true,
         context,
       });
     }
   }
   @Injectable()
   class KeyStore extends DrizzleIdempotencyStore {
-    constructor(@Inject(DB) db: NodePgDatabase) {
-      super(db, pgIdempotencyKeys);
+    constructor(@Inject(DB) db: DrizzleDatabase) {
+      super(db);
     }
   }
   return { handle, orderStore: OrderStore, keyStore: KeyStore };
@@ -135,11 +160,11 @@ function drizzleStores(): Stores {
 
 async function mikroOrm(): Promise<Stores> {
   const orm = await MikroORM.init({
-    driver: PostgreSqlDriver,
+    driver: onMysql ? MariaDbDriver : PostgreSqlDriver,
     clientUrl: url,
     entities: [mikroOrders, TransitionLogSchema, IdempotencyKeySchema],
     allowGlobalContext: true,
-  });
+  } as Parameters<typeof MikroORM.init>[0]);
   @Injectable()
   class OrderStore extends MikroOrmTransitionStore<OrderRow, OrderContext> {
     constructor(@Inject(DB) em: MikroOrmEntityManagerLike) {

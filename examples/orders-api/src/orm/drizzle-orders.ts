@@ -1,3 +1,4 @@
+import { int, mysqlTable, varchar as mysqlVarchar } from 'drizzle-orm/mysql-core';
 import { integer, pgTable, serial, varchar } from 'drizzle-orm/pg-core';
 import { integer as sqliteInteger, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
@@ -20,4 +21,14 @@ export const pgOrders = pgTable('orders', {
   carrier: varchar('carrier', { length: 64 }),
   trackingNumber: varchar('trackingNumber', { length: 64 }),
   version: integer('version').notNull(),
+});
+
+export const mysqlOrders = mysqlTable('orders', {
+  id: int('id').primaryKey().autoincrement(),
+  status: mysqlVarchar('status', { length: 64 }).notNull(),
+  total: int('total').notNull(),
+  paid: int('paid').notNull(),
+  carrier: mysqlVarchar('carrier', { length: 64 }),
+  trackingNumber: mysqlVarchar('trackingNumber', { length: 64 }),
+  version: int('version').notNull(),
 });

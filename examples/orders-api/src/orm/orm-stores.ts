@@ -1,23 +1,23 @@
 import { Inject, Injectable, type Provider, type Type } from '@nestjs/common';
 import { EntitySchema, MikroORM, type EntityManager } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { PrismaPg } from '@prisma/adapter-pg';
 import Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
+import { drizzle as mysqlDrizzle } from 'drizzle-orm/mysql2';
 import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
+import mysql from 'mysql2';
 import pg from 'pg';
 import type { IdempotencyStore, OutboxStore, TransitionStore } from 'nestjs-transition-guard/store';
 import {
   DrizzleIdempotencyStore,
   DrizzleOutboxStore,
   DrizzleTransitionStore,
-  pgIdempotencyKeys,
-  pgTransitionLog,
-  sqliteIdempotencyKeys,
-  sqliteTransitionLog,
   type DrizzleDatabase,
 } from 'nestjs-transition-guard/drizzle';
 import {
@@ -42,7 +42,7 @@ import type { OrderContext } from '../../../../machines/order.machine.js';
 import { generatedClient, requireGeneratedClient } from '../../../../test/support/prisma-client.js';
 import type { DatabaseConfig } from '../database.js';
 import type { Order } from '../orders/order.entity.js';
-import { pgOrders, sqliteOrders } from './drizzle-orders.js';
+import { mysqlOrders, pgOrders, sqliteOrders } from './drizzle-orders.js';
 import { NOTIFICATION_WRITER, ORM_HANDLE, type NotificationWriter, type Orm } from './orm.js';
 
 /**
@@ -65,8 +65,19 @@ const context = (o: { total: number; paid: number }): OrderContext => ({
   total: o.total,
   paid: o.paid,
 });
-const INSERT_NOTIFICATION = (p: (n: number) => string) =>
-  `INSERT INTO notifications ("orderId", event, "transitionId", text) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})`;
+/** The notifier's INSERT in a database's dialect: its quotes and placeholders. */
+const INSERT_NOTIFICATION = (db: DatabaseConfig, placeholders: 'numbered' | '?' = 'numbered') => {
+  const q = (name: string) => ('mysql' in db ? `\`${name}\`` : `"${name}"`);
+  const p = (n: number) => ('postgres' in db && placeholders === 'numbered' ? `$${n}` : '?');
+  return `INSERT INTO notifications (${q('orderId')}, ${q('event')}, ${q('transitionId')}, ${q('text')}) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})`;
+};
+
+/** A pool's errors (a server restarting, a backend terminated) are logged, never a crash. */
+const logPoolErrors = (pool: { on(event: 'error', listener: (err: Error) => void): unknown }) => {
+  pool.on('error', (err) => {
+    console.warn(`orders-api: a database connection failed: ${err.message}`);
+  });
+};
 
 /** The generated client, generated here on first use (offline: see test/support/prisma-client). */
 function prismaClient(provider: PrismaProvider) {
@@ -77,10 +88,11 @@ function prismaClient(provider: PrismaProvider) {
   }
 }
 
-/** A Prisma client and its datasource's provider. */
+/** A Prisma client, its datasource's provider, and the database. */
 interface PrismaHandle {
   readonly client: PrismaClientLike;
   readonly provider: PrismaProvider;
+  readonly database: DatabaseConfig;
 }
 
 /** Prisma: the client generated from the test schemas (the stores run raw SQL: no models needed). */
@@ -116,19 +128,20 @@ function prismaStores(): OrmStores {
     keys: KeyStore,
     outbox: OutboxStoreOnPrisma,
     handle: (db): Promise<PrismaHandle> => {
-      const provider = 'postgres' in db ? 'postgresql' : 'sqlite';
+      const provider = 'postgres' in db ? 'postgresql' : 'mysql' in db ? 'mysql' : 'sqlite';
       const Client = prismaClient(provider);
-      const client = new Client({
-        adapter:
-          'postgres' in db
-            ? new PrismaPg(new pg.Pool({ connectionString: db.postgres }))
-            : new PrismaBetterSqlite3({ url: `file:${db.sqlite}`, timeout: 50 }),
-      });
-      return Promise.resolve({ client, provider });
+      let adapter;
+      if ('postgres' in db) {
+        const pool = new pg.Pool({ connectionString: db.postgres });
+        logPoolErrors(pool);
+        adapter = new PrismaPg(pool);
+      } else if ('mysql' in db) {
+        adapter = new PrismaMariaDb(db.mysql.replace(/^mysql:/, 'mariadb:'));
+      } else adapter = new PrismaBetterSqlite3({ url: `file:${db.sqlite}`, timeout: 50 });
+      return Promise.resolve({ client: new Client({ adapter }), provider, database: db });
     },
     writer: (handle) => {
-      const postgresql = (handle as PrismaHandle).provider === 'postgresql';
-      const insert = INSERT_NOTIFICATION((n) => (postgresql ? `$${n}` : '?'));
+      const insert = INSERT_NOTIFICATION((handle as PrismaHandle).database);
       return async (tx, n) => {
         await (tx as PrismaQueries).$executeRawUnsafe(
           insert,
@@ -142,31 +155,33 @@ function prismaStores(): OrmStores {
   };
 }
 
-/** A Drizzle database and its dialect. */
+/** A Drizzle database and its database. */
 interface DrizzleHandle {
   readonly db: DrizzleDatabase;
-  readonly postgres: boolean;
+  readonly database: DatabaseConfig;
 }
 
 function drizzleStores(): OrmStores {
   @Injectable()
   class OrderStore extends DrizzleTransitionStore<typeof pgOrders, OrderContext> {
-    constructor(@Inject(ORM_HANDLE) { db, postgres }: DrizzleHandle) {
-      // One class for both dialects: the tables have the same properties.
+    constructor(@Inject(ORM_HANDLE) { db, database }: DrizzleHandle) {
+      // One class for every dialect: the tables have the same properties.
+      const table =
+        'postgres' in database ? pgOrders : 'mysql' in database ? mysqlOrders : sqliteOrders;
       super(db, {
-        table: (postgres ? pgOrders : sqliteOrders) as typeof pgOrders,
+        table: table as typeof pgOrders,
         name: 'order',
         stateProperty: 'status',
         versionProperty: 'version',
-        log: postgres ? pgTransitionLog : sqliteTransitionLog,
+        log: true,
         context,
       });
     }
   }
   @Injectable()
   class KeyStore extends DrizzleIdempotencyStore {
-    constructor(@Inject(ORM_HANDLE) { db, postgres }: DrizzleHandle) {
-      super(db, postgres ? pgIdempotencyKeys : sqliteIdempotencyKeys);
+    constructor(@Inject(ORM_HANDLE) { db }: DrizzleHandle) {
+      super(db);
     }
   }
   @Injectable()
@@ -179,17 +194,37 @@ function drizzleStores(): OrmStores {
     order: OrderStore as unknown as OrmStores['order'],
     keys: KeyStore,
     outbox: OutboxStoreOnDrizzle,
-    handle: (db): Promise<DrizzleHandle> =>
-      Promise.resolve(
-        'postgres' in db
-          ? { db: pgDrizzle(new pg.Pool({ connectionString: db.postgres })), postgres: true }
-          : { db: sqliteDrizzle(new Database(db.sqlite, { timeout: 50 })), postgres: false },
-      ),
-    writer: (handle) => async (tx, n) => {
-      const insert = sql`INSERT INTO notifications ("orderId", event, "transitionId", text) VALUES (${n.orderId}, ${n.event}, ${n.transitionId}, ${n.text})`;
-      if ((handle as DrizzleHandle).postgres) {
-        await (tx as ReturnType<typeof pgDrizzle>).execute(insert);
-      } else (tx as ReturnType<typeof sqliteDrizzle>).run(insert);
+    handle: (database): Promise<DrizzleHandle> => {
+      if ('postgres' in database) {
+        const pool = new pg.Pool({ connectionString: database.postgres });
+        logPoolErrors(pool);
+        return Promise.resolve({ db: pgDrizzle(pool), database });
+      }
+      if ('mysql' in database) {
+        const pool = mysql.createPool({ uri: database.mysql, connectTimeout: 2000 });
+        logPoolErrors(pool);
+        return Promise.resolve({ db: mysqlDrizzle(pool), database });
+      }
+      return Promise.resolve({
+        db: sqliteDrizzle(new Database(database.sqlite, { timeout: 50 })),
+        database,
+      });
+    },
+    writer: (handle) => {
+      const { database } = handle as DrizzleHandle;
+      const text = INSERT_NOTIFICATION(database, '?');
+      return async (tx, n) => {
+        const [head, ...rest] = text.split('?');
+        const insert = sql.join([
+          sql.raw(head),
+          ...[n.orderId, n.event, n.transitionId, n.text].flatMap((value, i) => [
+            sql`${value}`,
+            sql.raw(rest[i]),
+          ]),
+        ]);
+        if ('sqlite' in database) (tx as ReturnType<typeof sqliteDrizzle>).run(insert);
+        else await (tx as ReturnType<typeof pgDrizzle>).execute(insert);
+      };
     },
   };
 }
@@ -248,13 +283,13 @@ function mikroOrmStores(): OrmStores {
     outbox: OutboxStoreOnMikroOrm,
     handle: async (db) =>
       (
-        await ('postgres' in db
+        await ('postgres' in db || 'mysql' in db
           ? MikroORM.init({
-              driver: PostgreSqlDriver,
-              clientUrl: db.postgres,
+              driver: 'postgres' in db ? PostgreSqlDriver : MariaDbDriver,
+              clientUrl: 'postgres' in db ? db.postgres : db.mysql,
               entities,
               allowGlobalContext: true,
-            })
+            } as Parameters<typeof MikroORM.init>[0])
           : MikroORM.init({
               driver: BetterSqliteDriver,
               dbName: db.sqlite,
@@ -262,14 +297,16 @@ function mikroOrmStores(): OrmStores {
               allowGlobalContext: true,
             }))
       ).em,
-    writer: () => async (tx, n) => {
+    writer: (handle) => async (tx, n) => {
       const em = tx as EntityManager;
-      await em.getConnection().execute(
-        INSERT_NOTIFICATION(() => '?'),
-        [n.orderId, n.event, n.transitionId, n.text],
-        'run',
-        em.getTransactionContext(),
-      );
+      await em
+        .getConnection()
+        .execute(
+          INSERT_NOTIFICATION(databaseOf(handle as EntityManager), '?'),
+          [n.orderId, n.event, n.transitionId, n.text],
+          'run',
+          em.getTransactionContext(),
+        );
     },
   };
 }
@@ -296,3 +333,11 @@ export const ormProviders = (stores: OrmStores, database: DatabaseConfig): Provi
     inject: [ORM_HANDLE],
   },
 ];
+
+/** The database a MikroORM EntityManager talks to, from its platform. */
+function databaseOf(em: EntityManager): DatabaseConfig {
+  const platform = em.getPlatform().constructor.name;
+  if (/postgre/i.test(platform)) return { postgres: '' };
+  if (/maria|mysql/i.test(platform)) return { mysql: '' };
+  return { sqlite: '' };
+}

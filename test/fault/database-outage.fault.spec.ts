@@ -1,35 +1,37 @@
-import { DataSource } from 'typeorm';
-import { ownCluster } from '../support/pg-database.js';
+import { DATABASE_NAMES, tierDatabases } from '../support/databases.js';
+import { ownServer, type OwnServer } from '../support/pg-database.js';
+import { rawSql, type RawSql } from '../support/raw-sql.js';
 import { startDemo, type Demo } from '../e2e/demo-harness.js';
 import { payWithRetries } from './outage-load.js';
 
 /**
- * PostgreSQL stopped in the middle of a load (pg_ctl stop -m fast), then started again. Clients
- * retry every 5xx with the same Idempotency-Key. During the outage the API answers 503, never
- * 500; afterwards every key executed exactly once, no key is left in progress past its lease, and
- * each order's row, versions and transition log agree.
+ * The database stopped in the middle of a load (PostgreSQL: pg_ctl stop -m fast; MariaDB:
+ * mariadb-admin shutdown), then started again. Clients retry every 5xx with the same
+ * Idempotency-Key. During the outage the API answers 503, never 500; afterwards every key
+ * executed exactly once, no key is left in progress past its lease, and each order's row,
+ * versions and transition log agree.
  */
-const cluster = ownCluster();
-
 const ORDERS = 12;
 const KEYS = 480;
 const LEASE_SECONDS = 2;
 
-describe('a PostgreSQL outage under load', () => {
+describe.each(tierDatabases('postgres', 'mysql'))('an outage under load on %s', (kind) => {
+  const name = DATABASE_NAMES[kind];
+  let server: OwnServer;
   let demo: Demo;
-  let db: DataSource;
+  let db: RawSql;
   beforeAll(async () => {
+    server = ownServer(kind);
     demo = await startDemo('express', {
-      postgres: cluster.url,
+      [kind]: server.url,
       gatewayLatencyMs: 15,
       idempotencyLeaseSeconds: LEASE_SECONDS,
     });
-    db = new DataSource({ type: 'postgres', url: cluster.url });
   }, 60_000);
   afterAll(async () => {
     await demo?.close();
-    if (db?.isInitialized) await db.destroy();
-    cluster.stop();
+    await db?.end();
+    server?.stop();
   });
 
   it('answers 503 while it is down, runs every key once, leaves nothing stuck or inconsistent', async () => {
@@ -49,16 +51,16 @@ describe('a PostgreSQL outage under load', () => {
       startAfter: KEYS / 4,
       during: async () => {
         const t0 = Date.now();
-        cluster.halt();
+        server.halt();
         await new Promise((r) => setTimeout(r, 2500));
-        cluster.resume();
+        server.resume();
         downFor = Date.now() - t0;
       },
     });
     const all = outcomes.flatMap((o) => o.statuses);
     const count = (s: number) => all.filter((x) => x === s).length;
     console.log(
-      `postgres outage: ${KEYS} keys, ${all.length} requests, down ${downFor} ms: ` +
+      `${name} outage: ${KEYS} keys, ${all.length} requests, down ${downFor} ms: ` +
         `${count(200)} x 200, ${count(503)} x 503, ${count(500)} x 500, ${count(409)} x 409 (in progress), ` +
         `${outcomes.filter((o) => o.statuses.length === 1).length} keys done at the first try; ` +
         `most tries for one key: ${Math.max(...outcomes.map((o) => o.statuses.length))}`,
@@ -72,16 +74,22 @@ describe('a PostgreSQL outage under load', () => {
     ).toEqual([]);
 
     // Invariants, read straight from the database.
-    await db.initialize();
+    db = rawSql(kind, server.url);
+    const { q, p } = db;
     // No key left in progress once its lease has passed.
     await new Promise((r) => setTimeout(r, LEASE_SECONDS * 1000 + 200));
-    const stuck = await db.query(`SELECT key FROM idempotency_keys WHERE status = 'in-progress'`);
+    const stuck = await db.query(
+      `SELECT ${q('key')} FROM idempotency_keys WHERE status = 'in-progress'`,
+    );
     expect(stuck).toEqual([]);
     for (const id of orders) {
       const keysOfOrder = outcomes.filter((o) => o.order === id).length;
-      const [row] = await db.query('SELECT paid, version, status FROM orders WHERE id = $1', [id]);
-      const log = await db.query(
-        `SELECT version FROM transition_log WHERE resource = 'order' AND "resourceId" = $1 ORDER BY version`,
+      const [row] = await db.query<{ paid: number; version: number; status: string }>(
+        `SELECT paid, version, status FROM orders WHERE id = ${p(1)}`,
+        [id],
+      );
+      const log = await db.query<{ version: number }>(
+        `SELECT version FROM transition_log WHERE resource = 'order' AND ${q('resourceId')} = ${p(1)} ORDER BY version`,
         [String(id)],
       );
       // Each key executed exactly once: paid counts them, the version too, one log row each.
@@ -91,7 +99,7 @@ describe('a PostgreSQL outage under load', () => {
         version: keysOfOrder,
         state: 'pending',
       });
-      expect(log.map((l: { version: number }) => l.version)).toEqual(
+      expect(log.map((l) => l.version)).toEqual(
         Array.from({ length: keysOfOrder }, (_, i) => i + 1),
       );
     }
