@@ -245,7 +245,7 @@ class BenchController {
   }
 }
 
-export type BenchDatabase = { sqlite: string } | { postgres: string };
+export type BenchDatabase = { sqlite: string } | { postgres: string } | { mysql: string };
 
 const entities = [Order, TransitionLogEntry, TransitionOutboxEntry, HandledTransitionEntry];
 
@@ -267,14 +267,16 @@ export async function createBenchApp(
               entities,
               synchronize: true,
             }
-          : {
-              type: 'better-sqlite3',
-              database: database.sqlite,
-              entities,
-              synchronize: true,
-              // WAL, as a production SQLite would run: the same for every implementation.
-              enableWAL: true,
-            },
+          : 'mysql' in database
+            ? { type: 'mysql', url: database.mysql, entities, synchronize: true }
+            : {
+                type: 'better-sqlite3',
+                database: database.sqlite,
+                entities,
+                synchronize: true,
+                // WAL, as a production SQLite would run: the same for every implementation.
+                enableWAL: true,
+              },
       ),
       TypeOrmModule.forFeature([Order]),
       TransitionGuardModule.forRoot({

@@ -16,21 +16,42 @@ export type Track = { carrier: string; trackingNumber: string };
  *   (d2) a transaction: `SELECT ... FOR UPDATE` (SQLite: BEGIN IMMEDIATE), check, UPDATE;
  *   (d3) read, check, then compare-and-set by version: `UPDATE ... WHERE id AND version`.
  * Statements are parameterized raw SQL, prepared once, as a careful engineer would write them.
+ * On MySQL, which has no `RETURNING`, the written version comes back in the UPDATE's own answer
+ * (`version = LAST_INSERT_ID(version + 1)`): still one statement.
  */
 @Injectable()
 export class HandWritten {
   private readonly pg: boolean;
+  private readonly mysql: boolean;
 
   constructor(
     @InjectRepository(Order) private readonly orders: Repository<Order>,
     @Inject(DataSource) private readonly db: DataSource,
   ) {
     this.pg = db.options.type === 'postgres';
+    this.mysql = db.options.type === 'mysql';
   }
 
-  /** `$1` on PostgreSQL, `?` on SQLite. */
+  /** `$1` on PostgreSQL, `?` elsewhere; `"trackingNumber"` quoted as the database quotes. */
   private sql(text: string): string {
-    return this.pg ? text : text.replace(/\$\d+/g, '?');
+    const quoted = this.mysql ? text.replace(/"trackingNumber"/g, '`trackingNumber`') : text;
+    return this.pg ? quoted : quoted.replace(/\$\d+/g, '?');
+  }
+
+  /**
+   * An `UPDATE ... RETURNING version`, or on MySQL the same UPDATE with the version through
+   * LAST_INSERT_ID: the version written, or undefined when no row matched.
+   */
+  private async writtenVersion(text: string, params: unknown[]): Promise<number | undefined> {
+    if (!this.mysql) return firstRow(await this.db.query(this.sql(text), params))?.version;
+    const update = text
+      .replace(' RETURNING version', '')
+      .replace('version = version + 1', 'version = LAST_INSERT_ID(version + 1)');
+    const result = (await this.db.query(this.sql(update), params)) as {
+      affectedRows: number;
+      insertId: number;
+    };
+    return result.affectedRows ? result.insertId : undefined;
   }
 
   async bPay(id: number, { amount }: Pay) {
@@ -56,20 +77,17 @@ export class HandWritten {
   }
 
   async d1Pay(id: number, { amount }: Pay) {
-    const rows = (await this.db.query(
-      this.sql(
-        `UPDATE orders SET paid = paid + $1, version = version + 1 WHERE id = $2 AND status = 'pending' RETURNING version`,
-      ),
+    const version = await this.writtenVersion(
+      `UPDATE orders SET paid = paid + $1, version = version + 1 WHERE id = $2 AND status = 'pending' RETURNING version`,
       [amount, id],
-    )) as unknown;
-    const written = firstRow(rows);
-    if (!written) throw new ConflictException(`order ${id} is not pending`);
-    return { id, state: 'pending', version: written.version };
+    );
+    if (version === undefined) throw new ConflictException(`order ${id} is not pending`);
+    return { id, state: 'pending', version };
   }
 
   async d2Pay(id: number, pay: Pay) {
     // SQLite (one connection in TypeORM): one transaction at a time, or BEGIN fails.
-    if (this.pg) return this.d2PayNow(id, pay);
+    if (this.pg || this.mysql) return this.d2PayNow(id, pay);
     const run = this.sqliteQueue.then(() => this.d2PayNow(id, pay));
     this.sqliteQueue = run.catch(() => undefined);
     return run;
@@ -80,12 +98,13 @@ export class HandWritten {
   private async d2PayNow(id: number, { amount }: Pay) {
     const runner = this.db.createQueryRunner();
     try {
-      if (this.pg) await runner.startTransaction();
+      const server = this.pg || this.mysql;
+      if (server) await runner.startTransaction();
       else await runner.query('BEGIN IMMEDIATE');
       try {
         const [row] = (await runner.query(
           this.sql(
-            `SELECT status, paid, version FROM orders WHERE id = $1${this.pg ? ' FOR UPDATE' : ''}`,
+            `SELECT status, paid, version FROM orders WHERE id = $1${server ? ' FOR UPDATE' : ''}`,
           ),
           [id],
         )) as { status: string; paid: number; version: number }[];
@@ -96,11 +115,11 @@ export class HandWritten {
           row.version + 1,
           id,
         ]);
-        if (this.pg) await runner.commitTransaction();
+        if (server) await runner.commitTransaction();
         else await runner.query('COMMIT');
         return { id, state: row.status, version: row.version + 1 };
       } catch (err) {
-        if (this.pg) await runner.rollbackTransaction();
+        if (server) await runner.rollbackTransaction();
         else await runner.query('ROLLBACK');
         throw err;
       }
@@ -116,30 +135,22 @@ export class HandWritten {
     )) as { status: string; paid: number; version: number }[];
     if (!row) throw new NotFoundException();
     if (row.status !== 'pending') throw new ConflictException(`order ${id} is ${row.status}`);
-    const written = firstRow(
-      await this.db.query(
-        this.sql(
-          `UPDATE orders SET paid = paid + $1, version = version + 1 WHERE id = $2 AND version = $3 RETURNING version`,
-        ),
-        [amount, id, row.version],
-      ),
+    const version = await this.writtenVersion(
+      `UPDATE orders SET paid = paid + $1, version = version + 1 WHERE id = $2 AND version = $3 RETURNING version`,
+      [amount, id, row.version],
     );
-    if (!written) throw new ConflictException(`order ${id} moved; refetch and retry`);
-    return { id, state: row.status, version: written.version };
+    if (version === undefined) throw new ConflictException(`order ${id} moved; refetch and retry`);
+    return { id, state: row.status, version };
   }
 
   /** TRACK, (d1): one conditional UPDATE of a shipped order's carrier and tracking number. */
   async d1Track(id: number, { carrier, trackingNumber }: Track) {
-    const written = firstRow(
-      await this.db.query(
-        this.sql(
-          `UPDATE orders SET status = 'shipped', version = version + 1, carrier = $1, "trackingNumber" = $2 WHERE id = $3 AND status = 'shipped' RETURNING version`,
-        ),
-        [carrier, trackingNumber, id],
-      ),
+    const version = await this.writtenVersion(
+      `UPDATE orders SET status = 'shipped', version = version + 1, carrier = $1, "trackingNumber" = $2 WHERE id = $3 AND status = 'shipped' RETURNING version`,
+      [carrier, trackingNumber, id],
     );
-    if (!written) throw new ConflictException(`order ${id} is not shipped`);
-    return { id, state: 'shipped', version: written.version };
+    if (version === undefined) throw new ConflictException(`order ${id} is not shipped`);
+    return { id, state: 'shipped', version };
   }
 
   /** TRACK, (d3): read, check, compare-and-set by version. */
@@ -150,30 +161,22 @@ export class HandWritten {
     )) as { status: string; version: number }[];
     if (!row) throw new NotFoundException();
     if (row.status !== 'shipped') throw new ConflictException(`order ${id} is ${row.status}`);
-    const written = firstRow(
-      await this.db.query(
-        this.sql(
-          `UPDATE orders SET version = version + 1, carrier = $1, "trackingNumber" = $2 WHERE id = $3 AND version = $4 RETURNING version`,
-        ),
-        [carrier, trackingNumber, id, row.version],
-      ),
+    const version = await this.writtenVersion(
+      `UPDATE orders SET version = version + 1, carrier = $1, "trackingNumber" = $2 WHERE id = $3 AND version = $4 RETURNING version`,
+      [carrier, trackingNumber, id, row.version],
     );
-    if (!written) throw new ConflictException(`order ${id} moved; refetch and retry`);
-    return { id, state: row.status, version: written.version };
+    if (version === undefined) throw new ConflictException(`order ${id} moved; refetch and retry`);
+    return { id, state: row.status, version };
   }
 
   /** The hand-written refusal: SHIP only from paid, one conditional UPDATE (409 otherwise). */
   async ship(id: number) {
-    const written = firstRow(
-      await this.db.query(
-        this.sql(
-          `UPDATE orders SET status = 'shipped', version = version + 1 WHERE id = $1 AND status = 'paid' RETURNING version`,
-        ),
-        [id],
-      ),
+    const version = await this.writtenVersion(
+      `UPDATE orders SET status = 'shipped', version = version + 1 WHERE id = $1 AND status = 'paid' RETURNING version`,
+      [id],
     );
-    if (!written) throw new ConflictException(`cannot SHIP order ${id}`);
-    return { id, state: 'shipped', version: written.version };
+    if (version === undefined) throw new ConflictException(`cannot SHIP order ${id}`);
+    return { id, state: 'shipped', version };
   }
 }
 

@@ -18,7 +18,7 @@ import {
   stopDemoProcess,
   type DemoProcess,
 } from '../../test/support/processes.js';
-import { postgres } from '../servers.js';
+import { mysqlServer, postgres } from '../servers.js';
 import type { Impl } from './bench-app.js';
 import { generatedClient } from '../../test/support/prisma-client.js';
 
@@ -139,6 +139,22 @@ async function postgresDatabase(url: string): Promise<BenchDatabase> {
   };
 }
 
+async function mysqlDatabase(url: string): Promise<BenchDatabase> {
+  const db = new DataSource({ type: 'mysql', url });
+  await db.initialize();
+  for (const table of ['orders', 'transition_log', 'transition_outbox', 'transition_handled']) {
+    await db.query(`DROP TABLE IF EXISTS ${table}`);
+  }
+  await db.destroy();
+  return {
+    name: 'MariaDB',
+    env: { DATABASE_URL: url },
+    db: new DataSource({ type: 'mysql', url }),
+    placeholder: () => '?',
+    close: () => Promise.resolve(),
+  };
+}
+
 /** `count` orders in `status` with a large total (PAYs of 1 keep them pending); their ids. */
 async function insertOrders(d: BenchDatabase, status: string, count: number): Promise<number[]> {
   const ids: number[] = [];
@@ -148,6 +164,13 @@ async function insertOrders(d: BenchDatabase, status: string, count: number): Pr
 
 /** Inserts an order in `status` with a large total (PAYs of 1 keep it pending); its id. */
 async function insertOrder(d: BenchDatabase, status: string): Promise<number> {
+  if (d.name === 'MariaDB') {
+    const result = (await d.db.query(
+      'INSERT INTO orders (status, total, paid, version, `createdAt`, `updatedAt`) VALUES (?, 1000000000, 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)',
+      [status],
+    )) as { insertId: number };
+    return result.insertId;
+  }
   const rows = (await d.db.query(
     `INSERT INTO orders (status, total, paid, version, "createdAt", "updatedAt") VALUES (${d.placeholder(1)}, 1000000000, 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`,
     [status],
@@ -164,16 +187,19 @@ export async function httpBench(): Promise<{ rows: HttpRow[]; skipped?: string }
   // The app processes load the Prisma clients generated here (orm-stores.ts).
   generatedClient('sqlite');
   generatedClient('postgresql');
+  generatedClient('mysql');
   const pg = postgres();
+  const my = mysqlServer();
   const databases: (() => Promise<BenchDatabase>)[] = [sqliteDatabase];
   if ('url' in pg) databases.push(() => postgresDatabase(pg.url));
+  if ('url' in my) databases.push(() => mysqlDatabase(my.url));
   try {
     for (const open of databases) {
       for (const platform of ['express', 'fastify'] as const) {
         const d = await open();
-        // On PostgreSQL the outbox's relay runs in a worker process, as in production (the app
+        // On a server the outbox's relay runs in a worker process, as in production (the app
         // only writes messages); on SQLite one process delivers: the app.
-        const worker = d.name === 'PostgreSQL';
+        const worker = d.name !== 'SQLite';
         const app = await serve({ ...d.env, PLATFORM: platform, OUTBOX_RELAY: worker ? '0' : '1' });
         const relay = worker ? await serve({ ...d.env, OUTBOX_RELAY: '1' }) : undefined;
         try {
@@ -190,8 +216,13 @@ export async function httpBench(): Promise<{ rows: HttpRow[]; skipped?: string }
     }
   } finally {
     if ('stop' in pg) pg.stop();
+    if ('stop' in my) my.stop();
   }
-  return 'url' in pg ? { rows } : { rows, skipped: `PostgreSQL rows: ${pg.skip}` };
+  const skipped = [
+    'skip' in pg ? `PostgreSQL rows: ${pg.skip}` : '',
+    'skip' in my ? `MariaDB rows: ${my.skip}` : '',
+  ].filter(Boolean);
+  return skipped.length ? { rows, skipped: skipped.join('; ') } : { rows };
 }
 
 /** Fails unless the worker's relay delivered every message (within 30 s of the last request). */

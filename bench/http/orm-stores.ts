@@ -1,12 +1,16 @@
 import { Inject, Injectable, type Provider } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { PrismaPg } from '@prisma/adapter-pg';
 import Database from 'better-sqlite3';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
+import { drizzle as mysqlDrizzle } from 'drizzle-orm/mysql2';
 import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
+import mysql from 'mysql2';
 import pg from 'pg';
 import { defineResource } from '../../src/index.js';
 import { DrizzleTransitionStore, type DrizzleDatabase } from '../../src/store/drizzle/index.js';
@@ -22,6 +26,7 @@ import {
 import { orderMachine, orderPayloads } from '../../machines/order.machine.js';
 import {
   mikroOrders,
+  mysqlOrders,
   pgOrders,
   sqliteOrders,
   type OrderRow,
@@ -43,10 +48,10 @@ const context = (o: OrderRow): Context => ({ total: o.total, paid: o.paid });
 
 @Injectable()
 class DrizzleOrderStore extends DrizzleTransitionStore<typeof pgOrders, Context> {
-  constructor(@Inject(DRIZZLE) h: { db: DrizzleDatabase; postgres: boolean }) {
+  constructor(@Inject(DRIZZLE) h: { db: DrizzleDatabase; table: typeof pgOrders }) {
     // One class for both dialects: the table is the dialect's (its columns are the same).
     super(h.db, {
-      table: (h.postgres ? pgOrders : sqliteOrders) as typeof pgOrders,
+      table: h.table,
       name: 'order',
       stateProperty: 'status',
       versionProperty: 'version',
@@ -103,8 +108,35 @@ export const orderMikro = defineResource({
 
 /** The ORM handles on `database` (after TypeORM created the table), as the stores' providers. */
 export async function ormProviders(
-  database: { sqlite: string } | { postgres: string },
+  database: { sqlite: string } | { postgres: string } | { mysql: string },
 ): Promise<Provider[]> {
+  if ('mysql' in database) {
+    const url = database.mysql;
+    const Prisma = requireGeneratedClient('mysql');
+    const mikro = await MikroORM.init({
+      driver: MariaDbDriver,
+      clientUrl: url,
+      entities: [mikroOrders],
+      allowGlobalContext: true,
+    });
+    return [
+      {
+        provide: DRIZZLE,
+        useValue: {
+          db: mysqlDrizzle(mysql.createPool({ uri: url })),
+          table: mysqlOrders as unknown as typeof pgOrders,
+        },
+      },
+      {
+        provide: PRISMA,
+        useValue: {
+          client: new Prisma({ adapter: new PrismaMariaDb(url.replace(/^mysql:/, 'mariadb:')) }),
+          provider: 'mysql',
+        },
+      },
+      { provide: MIKRO, useValue: mikro.em },
+    ];
+  }
   if ('postgres' in database) {
     const url = database.postgres;
     const Prisma = requireGeneratedClient('postgresql');
@@ -117,7 +149,7 @@ export async function ormProviders(
     return [
       {
         provide: DRIZZLE,
-        useValue: { db: pgDrizzle(new pg.Pool({ connectionString: url })), postgres: true },
+        useValue: { db: pgDrizzle(new pg.Pool({ connectionString: url })), table: pgOrders },
       },
       {
         provide: PRISMA,
@@ -140,7 +172,10 @@ export async function ormProviders(
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   return [
-    { provide: DRIZZLE, useValue: { db: sqliteDrizzle(sqlite), postgres: false } },
+    {
+      provide: DRIZZLE,
+      useValue: { db: sqliteDrizzle(sqlite), table: sqliteOrders as unknown as typeof pgOrders },
+    },
     {
       provide: PRISMA,
       useValue: {

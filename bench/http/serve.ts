@@ -8,10 +8,15 @@ import { createBenchApp } from './bench-app.js';
 
 const app = await createBenchApp(
   process.env.PLATFORM === 'fastify' ? 'fastify' : 'express',
-  process.env.DATABASE_URL
-    ? { postgres: process.env.DATABASE_URL }
-    : { sqlite: process.env.SQLITE_FILE ?? '.data/bench.sqlite' },
+  process.env.DATABASE_URL?.startsWith('mysql://')
+    ? { mysql: process.env.DATABASE_URL }
+    : process.env.DATABASE_URL
+      ? { postgres: process.env.DATABASE_URL }
+      : { sqlite: process.env.SQLITE_FILE ?? '.data/bench.sqlite' },
 );
+// Idle keep-alive sockets stay open longer than clients keep them (Node closes them after 5 s:
+// a client reusing one just as it closes gets 'socket hang up').
+(app.getHttpServer() as { keepAliveTimeout: number }).keepAliveTimeout = 65_000;
 await app.listen(0, '127.0.0.1');
 console.log(`orders-api on ${(await app.getUrl()).replace('[::1]', '127.0.0.1')} (bench)`);
 // Exit cleanly on a signal, so that `node --cpu-prof` writes its profile.

@@ -13,6 +13,9 @@ const app = await createApp(platform, {
   idempotencyLeaseSeconds: Number(process.env.IDEMPOTENCY_LEASE_SECONDS ?? 60),
 });
 try {
+  // Idle keep-alive sockets stay open longer than clients keep them (Node closes them after 5 s:
+  // a client reusing one just as it closes gets 'socket hang up').
+  (app.getHttpServer() as { keepAliveTimeout: number }).keepAliveTimeout = 65_000;
   await app.listen(port, '127.0.0.1');
 } catch (err) {
   if ((err as { code?: unknown }).code !== 'EADDRINUSE') throw err;

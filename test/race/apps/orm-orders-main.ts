@@ -202,5 +202,8 @@ const module = storeOrdersModule({
 });
 const app = await NestFactory.create(module, { logger: ['error'] });
 app.enableShutdownHooks();
+// Idle keep-alive sockets stay open longer than clients keep them (Node closes them after 5 s:
+// a client reusing one just as it closes gets 'socket hang up').
+(app.getHttpServer() as { keepAliveTimeout: number }).keepAliveTimeout = 65_000;
 await app.listen(0, '127.0.0.1');
 console.log(`orders-api on ${(await app.getUrl()).replace('[::1]', '127.0.0.1')}`);
