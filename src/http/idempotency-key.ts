@@ -22,15 +22,24 @@ export function parseIdempotencyKey(header: unknown): string | undefined | null 
 }
 
 /**
- * What makes two requests "the same request": method, path and body (key order ignored), hashed.
- * Throws `JsonTooDeepError` for a body nested deeper than `MAX_JSON_DEPTH` levels.
+ * What makes two requests "the same request": the transition they ask for (the resource, the
+ * resolved id and the event, wherever the route read them: path, query, header or body), the
+ * method, the path and the body (key order ignored), hashed. Throws `JsonTooDeepError` for a body
+ * nested deeper than `MAX_JSON_DEPTH` levels.
  *
  * @example
- * requestFingerprint('POST', '/orders/1/pay', { amount: 5 }) ===
- *   requestFingerprint('post', '/orders/1/pay', { amount: 5 }); // true
+ * requestFingerprint('POST', '/invoices/pay', { amount: 5 }, { resource: 'invoice', id: '1', event: 'PAY' }) !==
+ *   requestFingerprint('POST', '/invoices/pay', { amount: 5 }, { resource: 'invoice', id: '2', event: 'PAY' }); // true
  */
-export function requestFingerprint(method: string, path: string, body: unknown): string {
+export function requestFingerprint(
+  method: string,
+  path: string,
+  body: unknown,
+  asked: { readonly resource: string; readonly id: string; readonly event: string },
+): string {
   return createHash('sha256')
-    .update(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`)
+    .update(
+      `${asked.resource}\n${asked.id}\n${asked.event}\n${method.toUpperCase()} ${path}\n${canonicalJson(body)}`,
+    )
     .digest('base64url');
 }

@@ -51,6 +51,59 @@ describe.each(PLATFORMS)('Idempotency-Key on %s', (platform) => {
     expect(paid(id)).toBe(20);
   });
 
+  it.each([
+    [
+      'a query parameter',
+      (id: string) => ({
+        path: `/invoices/pay?invoice=${id}`,
+        headers: {} as Record<string, string>,
+      }),
+    ],
+    [
+      'a header',
+      (id: string) => ({
+        path: '/invoices/pay-by-header',
+        headers: { 'x-invoice': id } as Record<string, string>,
+      }),
+    ],
+  ])(
+    'binds a key to the resource id when the route reads it from %s: 422 for another invoice',
+    async (_where, route) => {
+      await setUp();
+      const [one, two] = [open(), open()];
+      const send = (id: string) => {
+        const { path, headers } = route(id);
+        let r = http().post(path).set('Idempotency-Key', 'same-key').set('X-User-Id', 'ann');
+        for (const [k, v] of Object.entries(headers)) r = r.set(k, v);
+        return r.send({ amount: 10 });
+      };
+      await send(one).expect(200);
+      const other = await send(two).expect(422);
+      expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(other.headers['idempotent-replayed']).toBeUndefined();
+      expect([paid(one), paid(two)]).toEqual([10, 0]);
+      // The same invoice again: the replay.
+      expect((await send(one).expect(200)).headers['idempotent-replayed']).toBe('true');
+      expect(paid(one)).toBe(10);
+    },
+  );
+
+  it('never cuts a caller identity into another: a long one is a 400, two long ones never share keys', async () => {
+    await setUp();
+    const id = open();
+    const prefix = 'u'.repeat(256);
+    const res = await pay(id, 'long', 10, { 'x-user-id': `${prefix}-alice` }).expect(400);
+    expect(res.body).toMatchObject({ code: 'INVALID_CALLER' });
+    expect(res.body.message).toMatch(/Return a shorter id from getActor/);
+    await pay(id, 'long', 10, { 'x-user-id': `${prefix}-bob` }).expect(400);
+    expect(paid(id)).toBe(0);
+    // At the limit, kept whole: two callers, two executions.
+    await pay(id, 'k256', 10, { 'x-user-id': `${'a'.repeat(255)}1` }).expect(200);
+    const second = await pay(id, 'k256', 10, { 'x-user-id': `${'a'.repeat(255)}2` }).expect(200);
+    expect(second.headers['idempotent-replayed']).toBeUndefined();
+    expect(paid(id)).toBe(20);
+  });
+
   it('answers 422 to the same key with another request, and 409 while the first still runs', async () => {
     await setUp();
     const id = open();

@@ -18,6 +18,7 @@ export type InvalidTransitionRequestCode =
   | 'IDEMPOTENCY_CALLER_REQUIRED'
   | 'INVALID_AUDIT'
   | 'INVALID_HISTORY_QUERY'
+  | 'INVALID_CALLER'
   | 'INVALID_BODY';
 
 /**

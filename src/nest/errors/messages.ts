@@ -34,6 +34,8 @@ export const messages = {
     `Invalid payload for ${event}: ${issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ')}`,
   unsupportedContentType: (received: string) =>
     `Transition requests take a JSON body: Content-Type application/json (UTF-8), not compressed; got ${JSON.stringify(received.slice(0, 100))}`,
+  callerTooLong: (length: number, max: number) =>
+    `The caller's identity (the getActor option) is ${length} characters; at most ${max} are kept, and a cut one could be another caller's. Return a shorter id from getActor (a user id, or a hash of a long identity).`,
   callerRequired: () =>
     'Idempotency-Key needs a caller identity (the getActor option found none): authenticate the request, or send it without the key',
   invalidIfMatch: () => 'If-Match must be * or a list of quoted entity tags ("v3")',

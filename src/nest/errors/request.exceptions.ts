@@ -15,6 +15,7 @@ const TITLES: Record<InvalidTransitionRequestCode, string> = {
   INVALID_AUDIT: 'Invalid audit fields',
   INVALID_HISTORY_QUERY: 'Invalid history query',
   INVALID_BODY: 'Invalid request body',
+  INVALID_CALLER: 'Invalid caller identity',
 };
 
 /**

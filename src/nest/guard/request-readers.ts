@@ -135,9 +135,28 @@ export function asRoles(roles: readonly string[] | string | undefined | null): r
   return typeof roles === 'string' ? [roles] : (roles ?? []);
 }
 
-/** An actor as the `getActor` option returned it, as a bounded string or null. */
-export function asActor(actor: string | number | null | undefined): string | null {
-  return actor === null || actor === undefined ? null : String(actor).slice(0, 256);
+/** The longest caller identity kept (the log's `actor` and the Idempotency-Key's `caller`). */
+export const MAX_ACTOR_LENGTH = 256;
+
+/**
+ * An actor as the `getActor` option returned it, as a string or null. An identity longer than
+ * `MAX_ACTOR_LENGTH` is a 400, never cut: two identities sharing their first characters would
+ * share Idempotency-Keys and log lines.
+ */
+export function asActor(
+  actor: string | number | null | undefined,
+  resource: string,
+): string | null {
+  if (actor === null || actor === undefined) return null;
+  const text = String(actor);
+  if (text.length > MAX_ACTOR_LENGTH) {
+    throw InvalidTransitionRequestException.of(
+      'INVALID_CALLER',
+      resource,
+      messages.callerTooLong(text.length, MAX_ACTOR_LENGTH),
+    );
+  }
+  return text;
 }
 
 /** A correlation id as the `getCorrelationId` option returned it, as a bounded string or null. */

@@ -124,11 +124,15 @@ export class TransitionGuard implements CanActivate {
     const required = meta.ifMatch ? meta.ifMatch === 'required' : this.options.requireIfMatch;
     const ifMatch = readIfMatch(request.headers['if-match'], required, entry.resource, id);
     const keyed = meta.idempotency
-      ? readIdempotentRequest(request, entry.resource, {
-          caller: this.getActor(request),
-          roles: this.getRoles(request),
-          anonymousKeys: this.options.idempotency.anonymousKeys,
-        })
+      ? readIdempotentRequest(
+          request,
+          { resource: entry.resource, id, event: requested.type },
+          {
+            caller: this.getActor(request, entry.resource),
+            roles: this.getRoles(request),
+            anonymousKeys: this.options.idempotency.anonymousKeys,
+          },
+        )
       : undefined;
     const opened = keyed
       ? await IdempotencySession.open(
@@ -151,7 +155,7 @@ export class TransitionGuard implements CanActivate {
       ifMatch,
       opened,
       audit,
-      actor: this.getActor(request),
+      actor: this.getActor(request, entry.resource),
       correlationId: asCorrelationId(this.options.getCorrelationId(request)),
     };
     try {
@@ -264,8 +268,8 @@ export class TransitionGuard implements CanActivate {
   }
 
   /** Who is acting, by the module option `getActor` (default: `request.user.id`). */
-  protected getActor(request: GuardRequest): string | null {
-    return asActor(this.options.getActor(request));
+  protected getActor(request: GuardRequest, resource = 'request'): string | null {
+    return asActor(this.options.getActor(request), resource);
   }
 
   /** Throws what the guard decided: every refusal and failure passes here. Override to map them. */

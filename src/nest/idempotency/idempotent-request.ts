@@ -10,15 +10,16 @@ import type { GuardRequest } from '../guard/guard-request.js';
 import type { IdempotentRequest } from './idempotency-session.js';
 
 /**
- * The request's `Idempotency-Key` with what it is bound to (the caller, the method, the path and
- * the body's fingerprint); undefined without the header. A malformed key, or a body too deep to
- * fingerprint, is a 400.
+ * The request's `Idempotency-Key` with what it is bound to (the caller, and the fingerprint of
+ * the transition asked for, the method, the path and the body); undefined without the header. A
+ * malformed key, or a body too deep to fingerprint, is a 400.
  */
 export function readIdempotentRequest(
   request: GuardRequest,
-  resource: string,
+  asked: { readonly resource: string; readonly id: string; readonly event: string },
   who: { caller: string | null; roles: readonly string[]; anonymousKeys: 'refuse' | 'shared' },
 ): IdempotentRequest | undefined {
+  const { resource } = asked;
   const key = parseIdempotencyKey(request.headers['idempotency-key']);
   if (key === undefined) return undefined;
   if (key === null) {
@@ -38,7 +39,7 @@ export function readIdempotentRequest(
   const caller = who.caller ?? 'anonymous';
   const path = (request.originalUrl ?? request.url ?? '').split('?')[0];
   try {
-    const fingerprint = requestFingerprint(String(request.method), path, request.body);
+    const fingerprint = requestFingerprint(String(request.method), path, request.body, asked);
     return { caller, key, fingerprint, roles: who.roles };
   } catch (err) {
     if (!(err instanceof JsonTooDeepError)) throw err;

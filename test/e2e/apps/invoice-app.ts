@@ -128,6 +128,33 @@ class InvoicesController {
   }
 }
 
+/** PAY with the invoice's id where a route might read it but the path: a query, a header. */
+@Controller('invoices')
+class InvoicesByOtherIdsController {
+  constructor(@Inject(TransitionService) private readonly transitions: TransitionService) {}
+
+  @Post('pay')
+  @HttpCode(200)
+  @Transition(invoice, 'PAY', { idempotency: true, id: { query: 'invoice' } })
+  async payByQuery(@CurrentTransition() t: CurrentTransition<typeof invoice, 'PAY'>) {
+    return this.pay(t);
+  }
+
+  @Post('pay-by-header')
+  @HttpCode(200)
+  @Transition(invoice, 'PAY', { idempotency: true, id: { header: 'x-invoice' } })
+  async payByHeader(@CurrentTransition() t: CurrentTransition<typeof invoice, 'PAY'>) {
+    return this.pay(t);
+  }
+
+  private async pay(t: CurrentTransition<typeof invoice, 'PAY'>) {
+    const committed = await this.transitions.commit(t, (base) => ({
+      paid: base.context.paid + t.payload.amount,
+    }));
+    return { transition: committed, paidNow: t.payload.amount };
+  }
+}
+
 /** Idempotency keys in memory, with failures to inject (the store down for some calls). */
 @Injectable()
 export class FlakyIdempotencyStore extends MemoryIdempotencyStore {
@@ -175,7 +202,7 @@ export function invoiceModule(options: TransitionGuardOptions = {}) {
       }),
       TransitionGuardModule.forFeature([invoice]),
     ],
-    controllers: [InvoicesController],
+    controllers: [InvoicesController, InvoicesByOtherIdsController],
   })
   class InvoiceAppModule {}
   return InvoiceAppModule;

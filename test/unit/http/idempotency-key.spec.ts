@@ -23,20 +23,42 @@ describe('Idempotency-Key', () => {
     expect(parseIdempotencyKey(header)).toBeNull();
   });
 
-  it('fingerprints method, path and body, whatever the key order', () => {
-    const a = requestFingerprint('POST', '/orders/1/pay', { amount: 5, note: { b: 1, a: 2 } });
-    const b = requestFingerprint('post', '/orders/1/pay', { note: { a: 2, b: 1 }, amount: 5 });
-    expect(a).toBe(b);
-    expect(requestFingerprint('POST', '/orders/2/pay', { amount: 5 })).not.toBe(
-      requestFingerprint('POST', '/orders/1/pay', { amount: 5 }),
+  const asked = (id = '1', event = 'PAY') => ({ resource: 'order', id, event });
+
+  it('fingerprints the transition, method, path and body, whatever the key order', () => {
+    const a = requestFingerprint(
+      'POST',
+      '/orders/1/pay',
+      { amount: 5, note: { b: 1, a: 2 } },
+      asked(),
     );
-    expect(requestFingerprint('POST', '/orders/1/pay', { amount: 6 })).not.toBe(
-      requestFingerprint('POST', '/orders/1/pay', { amount: 5 }),
+    const b = requestFingerprint(
+      'post',
+      '/orders/1/pay',
+      { note: { a: 2, b: 1 }, amount: 5 },
+      asked(),
+    );
+    expect(a).toBe(b);
+    expect(requestFingerprint('POST', '/orders/2/pay', { amount: 5 }, asked('2'))).not.toBe(
+      requestFingerprint('POST', '/orders/1/pay', { amount: 5 }, asked()),
+    );
+    expect(requestFingerprint('POST', '/orders/1/pay', { amount: 6 }, asked())).not.toBe(
+      requestFingerprint('POST', '/orders/1/pay', { amount: 5 }, asked()),
+    );
+  });
+
+  it('tells apart requests whose id or event is not in the path (a query, a header)', () => {
+    const same = ['POST', '/invoices/pay', { amount: 5 }] as const;
+    expect(requestFingerprint(...same, asked('1'))).not.toBe(
+      requestFingerprint(...same, asked('2')),
+    );
+    expect(requestFingerprint(...same, asked('1', 'PAY'))).not.toBe(
+      requestFingerprint(...same, asked('1', 'REFUND')),
     );
   });
 
   it('refuses a body nested deeper than the limit instead of overflowing the stack', () => {
     const deep = JSON.parse(`${'['.repeat(5000)}${']'.repeat(5000)}`) as unknown;
-    expect(() => requestFingerprint('POST', '/x', deep)).toThrow(JsonTooDeepError);
+    expect(() => requestFingerprint('POST', '/x', deep, asked())).toThrow(JsonTooDeepError);
   });
 });
