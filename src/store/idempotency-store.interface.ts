@@ -42,8 +42,12 @@ export interface IdempotencyRecord extends IdempotencyClaim {
  *   has one, and throws `IdempotencyKeyLostError` when the attempt no longer holds the key, which
  *   rolls the state change back: a transition never commits twice for one key.
  *
- * Implementations: `MemoryIdempotencyStore`, `TypeOrmIdempotencyStore`
- * (`nestjs-transition-guard/typeorm`).
+ * - `renew` (the lease heartbeat) and `purge` (retention) are optional for a store of your own;
+ *   every store of the package has both.
+ *
+ * Implementations: `MemoryIdempotencyStore`, and the SQL stores of each ORM
+ * (`TypeOrmIdempotencyStore`, `PrismaIdempotencyStore`, `DrizzleIdempotencyStore`,
+ * `MikroOrmIdempotencyStore`).
  */
 export interface IdempotencyStore {
   /** The record of this caller's key (not expired), or null. */
@@ -60,6 +64,18 @@ export interface IdempotencyStore {
   complete(caller: string, key: string, token: string, response: StoredResponse): Promise<void>;
   /** Forgets an in-progress key held by `token` (the attempt failed before committing). */
   release(caller: string, key: string, token: string): Promise<void>;
+  /**
+   * Extends the lease of an in-progress key held by `token` to `leaseUntil`: the heartbeat of a
+   * running handler, so that a handler slower than the lease keeps its key. False when the
+   * attempt no longer holds the key (taken over, settled, expired): that attempt cannot commit.
+   * Without it, a handler that outlives its lease may run twice for one key.
+   */
+  renew?(caller: string, key: string, token: string, leaseUntil: Date): Promise<boolean>;
+  /**
+   * Deletes up to `limit` keys that expired at or before `before`, returning how many: the
+   * module calls it on a schedule (`idempotency.purge`), a script may too.
+   */
+  purge?(before: Date, limit: number): Promise<number>;
   /** Checks at bootstrap that the store can work, throwing an error that names the fix. */
   verify?(): void;
 }

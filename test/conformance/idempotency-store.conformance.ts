@@ -98,6 +98,36 @@ export function describeIdempotencyStore(harness: IdempotencyHarness): void {
       expect(await store.claim('ann', 'k5', claim())).toBe(true);
     });
 
+    it('renews the lease of the holder only: a renewed key is not taken over', async () => {
+      const held = claim(300);
+      expect(await store.claim('ann', 'k6', held)).toBe(true);
+      const renew = store.renew!.bind(store);
+      expect(await renew('ann', 'k6', held.token, new Date(Date.now() + 60_000))).toBe(true);
+      await new Promise((r) => setTimeout(r, 400)); // past the first lease
+      expect(await store.claim('ann', 'k6', claim())).toBe(false);
+      expect(await renew('ann', 'k6', randomUUID(), new Date(Date.now() + 60_000))).toBe(false);
+      await store.markCommitted('ann', 'k6', held.token, {}, undefined);
+      // A committed key is never in progress again: nothing to renew.
+      expect(await renew('ann', 'k6', held.token, new Date(Date.now() + 60_000))).toBe(false);
+      // An attempt that lost its key to a takeover cannot renew it back.
+      const lapsed = claim(-1);
+      await store.claim('ann', 'k7', lapsed);
+      await store.claim('ann', 'k7', claim());
+      expect(await renew('ann', 'k7', lapsed.token, new Date(Date.now() + 60_000))).toBe(false);
+    });
+
+    it('purges expired keys in bounded batches, and only expired ones', async () => {
+      for (let i = 0; i < 5; i++) await store.claim('old', `p${i}`, claim(-1, -1));
+      await store.claim('new', 'p0', claim());
+      const purge = store.purge!.bind(store);
+      expect(await purge(new Date(), 3)).toBe(3);
+      expect(await purge(new Date(), 3)).toBe(2);
+      expect(await purge(new Date(), 3)).toBe(0);
+      expect(await store.get('new', 'p0')).toMatchObject({ status: 'in-progress' });
+      // The purged keys are gone, not merely hidden: they can be claimed as new.
+      expect(await store.claim('old', 'p1', claim())).toBe(true);
+    });
+
     it('gives a key to exactly one of many concurrent claims', async () => {
       const stores = [store, ...(opened.another ? [await opened.another()] : [])];
       const results = await Promise.all(

@@ -179,6 +179,52 @@ describe.each(PLATFORMS)('Idempotency-Key on %s', (platform) => {
     expect(paid(id)).toBe(10);
   });
 
+  it('renews the lease while a slow handler runs: a retry meanwhile is 409, the payment runs once', async () => {
+    await setUp({ idempotency: { store: FlakyIdempotencyStore, leaseSeconds: 1 } });
+    keys = app.get<FlakyIdempotencyStore>(IDEMPOTENCY_STORE);
+    const id = open();
+    const slow = pay(id, 'k', 10, { 'x-delay-ms': '2500' }).then((r) => r);
+    await new Promise((r) => setTimeout(r, 1600)); // past the first lease
+    const busy = await pay(id, 'k').expect(409);
+    expect(busy.body.code).toBe('REQUEST_IN_PROGRESS');
+    expect((await slow).status).toBe(200);
+    expect(paid(id)).toBe(10);
+    expect((await pay(id, 'k').expect(200)).headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('answers 409 IDEMPOTENCY_KEY_LOST to a handler whose lease lapsed and was taken over: it changes nothing', async () => {
+    await setUp({ idempotency: { store: FlakyIdempotencyStore, leaseSeconds: 1 } });
+    keys = app.get<FlakyIdempotencyStore>(IDEMPOTENCY_STORE);
+    const id = open();
+    keys.failNext = { method: 'renew', count: 100 }; // the key store cannot renew (down)
+    const slow = pay(id, 'k', 10, { 'x-delay-ms': '1800' }).then((r) => r);
+    await new Promise((r) => setTimeout(r, 1200)); // the lease ended unrenewed
+    keys.failNext = undefined;
+    const retry = await pay(id, 'k').expect(200); // takes the key over, pays
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    const lost = await slow;
+    expect(lost.status).toBe(409);
+    expect(lost.body).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_LOST',
+      reason: 'idempotency-key-lost',
+    });
+    expect(lost.body.message).toContain('changed nothing');
+    expect(paid(id)).toBe(10);
+    expect(rows.log).toHaveLength(1);
+  });
+
+  it('purges expired keys on a schedule', async () => {
+    await setUp({
+      idempotency: { store: FlakyIdempotencyStore, ttlSeconds: 1, purge: { everySeconds: 1 } },
+    });
+    keys = app.get<FlakyIdempotencyStore>(IDEMPOTENCY_STORE);
+    const id = open();
+    for (const k of ['a', 'b', 'c']) await pay(id, k).expect(200);
+    expect(keys.size).toBe(3);
+    await new Promise((r) => setTimeout(r, 2300)); // expired after 1 s, purged within the next second
+    expect(keys.size).toBe(0);
+  });
+
   it('keeps keys per caller: another caller with the same key and body runs its own request', async () => {
     await setUp();
     const id = open();

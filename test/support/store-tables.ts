@@ -40,6 +40,7 @@ export const libraryTables: Tables = ({ serial, q }) => [
   `CREATE TABLE ${q('idempotency_keys')} (${q('caller')} varchar(256) NOT NULL, ${q('key')} varchar(255) NOT NULL, ${q('fingerprint')} varchar(64) NOT NULL, ` +
     `${q('token')} varchar(64) NOT NULL, ${q('status')} varchar(16) NOT NULL, ${q('response')} text, ${q('committed')} text, ${q('leaseUntilMs')} bigint NOT NULL, ` +
     `${q('expiresAtMs')} bigint NOT NULL, PRIMARY KEY (${q('caller')}, ${q('key')}))`,
+  `CREATE INDEX ${q('idempotency_keys_expires')} ON ${q('idempotency_keys')} (${q('expiresAtMs')})`,
 ];
 
 /** The outbox's tables, as `TypeOrmOutboxStore`'s entities declare them (every SQL store's too). */

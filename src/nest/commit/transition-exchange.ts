@@ -15,8 +15,18 @@ type WithExchange = { [EXCHANGE]?: TransitionExchange };
  * request, on the request and behind the transition handed to the handler.
  */
 export class TransitionExchange {
+  private done: CommitResult | undefined = undefined;
+
   /** Set by `TransitionService.commit()` when the write went through. */
-  committed: CommitResult | undefined = undefined;
+  get committed(): CommitResult | undefined {
+    return this.done;
+  }
+
+  /** The write went through: the idempotency key is committed, its lease needs no renewal. */
+  set committed(result: CommitResult | undefined) {
+    this.done = result;
+    if (result) this.idempotency?.committed();
+  }
 
   private constructor(
     readonly transition: CheckedTransition | undefined,

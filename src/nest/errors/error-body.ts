@@ -145,6 +145,15 @@ export type TransitionErrorBody =
       readonly resource: string;
       readonly reason: 'request-in-progress';
     }
+  /** 409: this request lost its hold on its Idempotency-Key to another attempt; it changed nothing. */
+  | {
+      readonly statusCode: 409;
+      readonly error: 'Conflict';
+      readonly code: 'IDEMPOTENCY_KEY_LOST';
+      readonly message: string;
+      readonly resource: string;
+      readonly reason: 'idempotency-key-lost';
+    }
   /** 503: the store cannot be reached; retry after `Retry-After`. */
   | {
       readonly statusCode: 503;

@@ -49,3 +49,29 @@ export class RequestInProgressException extends TransitionHttpException<
     );
   }
 }
+
+/**
+ * 409: this request's hold on its key lapsed (the lease could not be renewed, another attempt
+ * took the key over); this request changed nothing.
+ *
+ * @example
+ * throw new IdempotencyKeyLostException('order', 'pay-7');
+ */
+export class IdempotencyKeyLostException extends TransitionHttpException<
+  ErrorBodyOf<'IDEMPOTENCY_KEY_LOST'>
+> {
+  constructor(resource: string, key: string, options?: { cause?: unknown }) {
+    super(
+      {
+        statusCode: 409,
+        error: 'Conflict',
+        code: 'IDEMPOTENCY_KEY_LOST',
+        reason: 'idempotency-key-lost',
+        message: messages.keyLost(key, resource),
+        resource,
+      },
+      'Idempotency key lost',
+      options,
+    );
+  }
+}

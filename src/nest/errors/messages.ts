@@ -72,6 +72,8 @@ export const messages = {
     `Idempotency-Key '${key}' was already used for a different request; use a new key for a new request`,
   keyInProgress: (key: string) =>
     `A request with Idempotency-Key '${key}' is still in progress; retry after it completes`,
+  keyLost: (key: string, resource: string) =>
+    `This request lost its hold on Idempotency-Key '${key}' of ${resource} (its lease could not be renewed in time and another attempt took the key over); this request changed nothing. Send the same request again with the same key to get the other attempt's answer`,
   storeUnavailable: (resource: string) =>
     `The ${resource} store is unavailable; nothing was changed. Retry later.`,
 

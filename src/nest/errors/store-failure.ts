@@ -4,13 +4,14 @@ import {
   IdempotencyKeyLostError,
   StoreUnavailableError,
 } from '../../store/index.js';
-import { RequestInProgressException } from './idempotency.exceptions.js';
+import { IdempotencyKeyLostException } from './idempotency.exceptions.js';
 import { messages } from './messages.js';
 import { StoreUnavailableException } from './store-unavailable.exception.js';
 
 /**
  * What a failed store call answers, the one mapping every caller of a store uses: an unavailable
- * store is a 503 (logged as a warning), an attempt that lost its idempotency key a 409, an HTTP
+ * store is a 503 (logged as a warning), an attempt that lost its idempotency key a 409
+ * (`IDEMPOTENCY_KEY_LOST`), an HTTP
  * answer or a caller's bug (`ForbiddenChangesError`) passes through, anything else is a 500 with
  * a generic body and the cause in the log.
  */
@@ -27,7 +28,7 @@ export function storeFailure(
   }
   if (err instanceof IdempotencyKeyLostError) {
     logger.warn(messages.storeFailed(resource, action, err.message));
-    return new RequestInProgressException(resource, err.key, { cause: err });
+    return new IdempotencyKeyLostException(resource, err.key, { cause: err });
   }
   const cause = err instanceof Error ? err : new Error(String(err));
   logger.error(messages.storeFailed(resource, action, cause.message), cause.stack);

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
-import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from '../../store/index.js';
+import {
+  IdempotencyKeyLostError,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+  type StoredResponse,
+} from '../../store/index.js';
 import {
   IdempotencyKeyReusedException,
   RequestInProgressException,
 } from '../errors/idempotency.exceptions.js';
 import { callStore } from '../errors/store-failure.js';
+import { messages } from '../errors/messages.js';
 import { RoleRequiredException } from '../errors/request.exceptions.js';
 
 /** What identifies one idempotent request: whose key, which key, and what was asked. */
@@ -37,13 +43,64 @@ export interface IdempotencyTiming {
  * committed.
  */
 export class IdempotencySession {
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** The key was found taken over or settled by another attempt while this one ran. */
+  private lost = false;
+
   private constructor(
     private readonly store: IdempotencyStore,
     readonly request: IdempotentRequest,
     private readonly token: string,
     private readonly resource: string,
     private readonly logger: Logger,
-  ) {}
+    timing: IdempotencyTiming,
+    expiresAt: number,
+  ) {
+    this.beat(timing.leaseSeconds * 1000, expiresAt);
+  }
+
+  /**
+   * Renews the lease every third of it while the attempt runs, so that a handler slower than the
+   * lease keeps its key (a retry meanwhile gets 409 `REQUEST_IN_PROGRESS`, not a second run).
+   * A renewal that finds the key gone stops the heartbeat: the attempt cannot commit (the commit
+   * compares the token) and its caller gets 409 `IDEMPOTENCY_KEY_LOST`. A renewal that fails
+   * (store down) is retried at the next beat. The timer does not keep the process alive, and
+   * stops when the key is committed, completed or released, or when it expires.
+   */
+  private beat(leaseMs: number, expiresAt: number): void {
+    const { store } = this;
+    if (!store.renew) return;
+    const renew = store.renew.bind(store);
+    const { caller, key } = this.request;
+    this.heartbeat = setInterval(
+      () => {
+        if (Date.now() + leaseMs >= expiresAt) {
+          this.stop();
+          return;
+        }
+        renew(caller, key, this.token, new Date(Date.now() + leaseMs)).then(
+          (held) => {
+            if (held || !this.heartbeat) return;
+            this.lost = true;
+            this.stop();
+            this.logger.warn(messages.keyLost(key, this.resource));
+          },
+          (err: unknown) => {
+            this.logger.warn(
+              `Renewing the lease of Idempotency-Key '${key}' of ${this.resource} failed (retried at the next beat): ${(err as Error).message}`,
+            );
+          },
+        );
+      },
+      Math.max(Math.floor(leaseMs / 3), 50),
+    );
+    this.heartbeat.unref();
+  }
+
+  private stop(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
 
   /**
    * Looks the key up and takes it: a session to run the request under, or the response to replay.
@@ -78,7 +135,10 @@ export class IdempotencySession {
           expiresAt: new Date(now + timing.ttlSeconds * 1000),
         }),
       );
-      if (claimed) return new IdempotencySession(store, request, token, resource, logger);
+      if (claimed) {
+        const expiresAt = now + timing.ttlSeconds * 1000;
+        return new IdempotencySession(store, request, token, resource, logger, timing, expiresAt);
+      }
     }
     throw new RequestInProgressException(resource, key);
   }
@@ -94,11 +154,18 @@ export class IdempotencySession {
   ): Promise<void> {
     const { caller, key } = this.request;
     const committed: CommittedRecord = roles?.length ? { transition, roles } : { transition };
+    if (this.lost) return Promise.reject(new IdempotencyKeyLostError(key));
     return this.store.markCommitted(caller, key, this.token, committed, tx);
+  }
+
+  /** The key is committed: nothing can take it over now, the lease needs no renewal. */
+  committed(): void {
+    this.stop();
   }
 
   /** Stores the response for replays. A failure is logged: the answer is decided already. */
   async complete(response: StoredResponse): Promise<void> {
+    this.stop();
     const { caller, key } = this.request;
     await this.store.complete(caller, key, this.token, response).catch((err: unknown) => {
       this.logger.warn(
@@ -112,6 +179,7 @@ export class IdempotencySession {
    * failure is logged: the lease bounds how long the key stays taken.
    */
   async abandon(): Promise<void> {
+    this.stop();
     const { caller, key } = this.request;
     await this.store.release(caller, key, this.token).catch((err: unknown) => {
       this.logger.warn(

@@ -44,7 +44,8 @@ export interface TransitionGuardOptions {
   /**
    * `Idempotency-Key` on routes that enable it (`@Transition(..., { idempotency: true })`): keys
    * are forgotten after `ttlSeconds` (default 86,400); an attempt holds its key for at most
-   * `leaseSeconds` (default 60) before a retry may take it over; `store` is an injectable class
+   * `leaseSeconds` (default 60) before a retry may take it over, renewed every third of it while
+   * the handler runs; `store` is an injectable class
    * implementing `IdempotencyStore` (default: `MemoryIdempotencyStore`, one process).
    */
   idempotency?: {
@@ -58,6 +59,11 @@ export interface TransitionGuardOptions {
      * unsafe unless nothing anonymous is private.
      */
     anonymousKeys?: 'refuse' | 'shared';
+    /**
+     * Expired keys are deleted every `everySeconds` (default 60), `batchSize` (1,000) at a time,
+     * by every process; `false` leaves retention to you (`IdempotencyStore.purge()`).
+     */
+    purge?: { everySeconds?: number; batchSize?: number } | false;
   };
   /**
    * The transactional outbox, for `@OnTransition()` handlers: each committed transition writes one
@@ -115,6 +121,15 @@ const optionsSchema = z.strictObject({
       leaseSeconds: z.number().int().min(1).max(86_400).optional(),
       store: fn('idempotency.store').optional(),
       anonymousKeys: z.enum(['refuse', 'shared']).optional(),
+      purge: z
+        .union([
+          z.literal(false),
+          z.strictObject({
+            everySeconds: z.number().int().min(1).max(86_400).optional(),
+            batchSize: z.number().int().min(1).max(100_000).optional(),
+          }),
+        ])
+        .optional(),
     })
     .optional(),
   outbox: z
@@ -156,6 +171,7 @@ export interface ResolvedTransitionGuardOptions {
     readonly leaseSeconds: number;
     readonly store: Type<IdempotencyStore> | undefined;
     readonly anonymousKeys: 'refuse' | 'shared';
+    readonly purge: { readonly everySeconds: number; readonly batchSize: number } | false;
   };
   readonly outbox: {
     readonly store: Type<OutboxStore> | undefined;
@@ -206,6 +222,13 @@ export function resolveOptions(
       leaseSeconds: o.idempotency?.leaseSeconds ?? 60,
       store: o.idempotency?.store,
       anonymousKeys: o.idempotency?.anonymousKeys ?? 'refuse',
+      purge:
+        o.idempotency?.purge === false
+          ? false
+          : {
+              everySeconds: o.idempotency?.purge?.everySeconds ?? 60,
+              batchSize: o.idempotency?.purge?.batchSize ?? 1000,
+            },
     },
     outbox: {
       store: o.outbox?.store,

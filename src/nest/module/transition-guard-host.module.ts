@@ -7,6 +7,7 @@ import {
 import { OUTBOX_STORE, type OutboxStore } from '../../store/outbox-store.interface.js';
 import { MemoryIdempotencyStore } from '../../store/memory-idempotency-store.js';
 import { MemoryOutboxStore } from '../../store/memory-outbox-store.js';
+import { IdempotencyRetention } from '../idempotency/idempotency-retention.js';
 import { TransitionOutbox } from '../outbox/transition-outbox.js';
 import { TransitionService } from '../commit/transition.service.js';
 import { TRANSITION_GUARD_MODULE_OPTIONS, TRANSITION_GUARD_OPTIONS } from './module-definition.js';
@@ -69,6 +70,7 @@ export class TransitionGuardHostModule {
         TransitionExplorer,
         TransitionOutbox,
         TransitionService,
+        IdempotencyRetention,
       ],
       exports: [
         TRANSITION_GUARD_OPTIONS,

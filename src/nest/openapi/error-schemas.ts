@@ -70,8 +70,8 @@ export function errorSchemas(events: readonly string[]): Record<string, JsonSche
     ),
     TransitionInProgress: error(
       409,
-      { const: 'REQUEST_IN_PROGRESS' },
-      { reason: { const: 'request-in-progress' } },
+      { type: 'string', enum: ['REQUEST_IN_PROGRESS', 'IDEMPOTENCY_KEY_LOST'] },
+      { reason: { type: 'string', enum: ['request-in-progress', 'idempotency-key-lost'] } },
       ['reason'],
     ),
     TransitionBadRequest: error(

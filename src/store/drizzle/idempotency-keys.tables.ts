@@ -1,12 +1,13 @@
 import type { mysqlIdempotencyKeys } from './mysql.tables.js';
 import {
   bigint,
+  index as pgIndex,
   pgTable,
   primaryKey as pgPrimaryKey,
   text as pgText,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
  * Idempotency-Key records as a Drizzle table, for SQLite: what `DrizzleIdempotencyStore` keeps.
@@ -32,7 +33,10 @@ export const sqliteIdempotencyKeys = sqliteTable(
     leaseUntilMs: integer('leaseUntilMs').notNull(),
     expiresAtMs: integer('expiresAtMs').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.caller, t.key] })],
+  (t) => [
+    primaryKey({ columns: [t.caller, t.key] }),
+    index('idempotency_keys_expires').on(t.expiresAtMs),
+  ],
 );
 
 /**
@@ -57,7 +61,10 @@ export const pgIdempotencyKeys = pgTable(
     leaseUntilMs: bigint('leaseUntilMs', { mode: 'number' }).notNull(),
     expiresAtMs: bigint('expiresAtMs', { mode: 'number' }).notNull(),
   },
-  (t) => [pgPrimaryKey({ columns: [t.caller, t.key] })],
+  (t) => [
+    pgPrimaryKey({ columns: [t.caller, t.key] }),
+    pgIndex('idempotency_keys_expires').on(t.expiresAtMs),
+  ],
 );
 
 /** An idempotency table of any dialect. */

@@ -49,7 +49,10 @@ export const mysqlIdempotencyKeys = mysqlTable(
     leaseUntilMs: bigint('leaseUntilMs', { mode: 'number' }).notNull(),
     expiresAtMs: bigint('expiresAtMs', { mode: 'number' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.caller, t.key] })],
+  (t) => [
+    primaryKey({ columns: [t.caller, t.key] }),
+    index('idempotency_keys_expires').on(t.expiresAtMs),
+  ],
 );
 
 /** The outbox's messages, for MySQL (see `mysqlTransitionLog`). */

@@ -60,6 +60,8 @@ export const IdempotencyKeySchema = new EntitySchema<IdempotencyKeyRow>({
     leaseUntilMs: { type: 'bigint', fieldName: 'leaseUntilMs' },
     expiresAtMs: { type: 'bigint', fieldName: 'expiresAtMs' },
   },
+  // Expired keys are purged by their expiry.
+  indexes: [{ name: 'idempotency_keys_expires', properties: ['expiresAtMs'] }],
 });
 
 /** An outbox message as `TransitionOutboxSchema` maps it. */

@@ -36,6 +36,11 @@ export interface SqlDialect {
   readonly onConflictDoNothing: string | undefined;
   /** An `integer` key column holds 64-bit values (SQLite): ids are checked against that range. */
   readonly integersAre64Bit: boolean;
+  /**
+   * `DELETE ... LIMIT n` (MySQL). Elsewhere a bounded delete names its rows in a subquery, which
+   * MySQL refuses on the table being deleted from.
+   */
+  readonly deleteLimit: boolean;
 }
 
 const doubleQuote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -49,6 +54,7 @@ export const SQLITE: SqlDialect = {
   writesInOneStatement: false,
   onConflictDoNothing: 'ON CONFLICT DO NOTHING',
   integersAre64Bit: true,
+  deleteLimit: false,
 };
 
 export const POSTGRES: SqlDialect = {
@@ -60,6 +66,7 @@ export const POSTGRES: SqlDialect = {
   writesInOneStatement: true,
   onConflictDoNothing: 'ON CONFLICT DO NOTHING',
   integersAre64Bit: false,
+  deleteLimit: false,
 };
 
 export const MYSQL: SqlDialect = {
@@ -71,6 +78,7 @@ export const MYSQL: SqlDialect = {
   writesInOneStatement: false,
   onConflictDoNothing: undefined,
   integersAre64Bit: false,
+  deleteLimit: true,
 };
 
 /** The dialect of a name. */

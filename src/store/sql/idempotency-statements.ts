@@ -14,7 +14,10 @@ export class IdempotencyStatements {
   readonly commit: string;
   readonly complete: string;
   readonly release: string;
-  readonly purge: string;
+  /** Extends an in-progress key's lease, for the attempt holding it (its token). */
+  readonly renew: string;
+  /** Deletes at most `limit` expired keys (a literal: it is the store's own number). */
+  readonly purge: (limit: number) => string;
 
   constructor(dialect: SqlDialect, names: TableNames) {
     const p = (n: number) => dialect.placeholder(n);
@@ -37,6 +40,16 @@ export class IdempotencyStatements {
       `UPDATE ${t} SET ${c('status')} = 'completed', ${c('response')} = ${p(1)} ` +
       `WHERE ${key(2, 3)} AND ${c('token')} = ${p(4)}`;
     this.release = `DELETE FROM ${t} WHERE ${key(1, 2)} AND ${c('token')} = ${p(3)} AND ${c('status')} = 'in-progress'`;
-    this.purge = `DELETE FROM ${t} WHERE ${c('expiresAtMs')} <= ${p(1)}`;
+    this.renew =
+      `UPDATE ${t} SET ${c('leaseUntilMs')} = ${p(1)} ` +
+      `WHERE ${key(2, 3)} AND ${c('token')} = ${p(4)} AND ${c('status')} = 'in-progress'`;
+    const expired = `${c('expiresAtMs')} <= ${p(1)}`;
+    this.purge = (limit: number) => {
+      const n = Math.max(1, Math.floor(limit));
+      return dialect.deleteLimit
+        ? `DELETE FROM ${t} WHERE ${expired} LIMIT ${n}`
+        : `DELETE FROM ${t} WHERE (${c('caller')}, ${c('key')}) IN ` +
+            `(SELECT ${c('caller')}, ${c('key')} FROM ${t} WHERE ${expired} LIMIT ${n})`;
+    };
   }
 }

@@ -123,6 +123,16 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     await this.call((q) => q.execute(this.sql.release, [caller, key, token]));
   }
 
+  async renew(caller: string, key: string, token: string, leaseUntil: Date): Promise<boolean> {
+    const params = [leaseUntil.getTime(), caller, key, token];
+    return (await this.call((q) => q.execute(this.sql.renew, params))) === 1;
+  }
+
+  /** Deletes up to `limit` keys expired by `before`, in one statement. */
+  async purge(before: Date, limit: number): Promise<number> {
+    return this.call((q) => q.execute(this.sql.purge(limit), [before.getTime()]));
+  }
+
   /** A database call of its own (not within a commit), mapped to StoreUnavailableError when down. */
   private call<T>(work: (q: SqlQueries) => Promise<T>): Promise<T> {
     return callDatabase('idempotency', () => this.connection.run('plain', work));

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** One caller's idempotency key, for `TypeOrmIdempotencyStore`. Add it to your TypeORM entities. *
  * @example
@@ -34,7 +34,8 @@ export class IdempotencyKeyEntry {
   @Column({ type: 'bigint' })
   leaseUntilMs!: string | number;
 
-  /** Expiry, in milliseconds since the epoch. */
+  /** Expiry, in milliseconds since the epoch (indexed: expired keys are purged by it). */
+  @Index('idempotency_keys_expires')
   @Column({ type: 'bigint' })
   expiresAtMs!: string | number;
 }

@@ -158,9 +158,9 @@ class InvoicesByOtherIdsController {
 /** Idempotency keys in memory, with failures to inject (the store down for some calls). */
 @Injectable()
 export class FlakyIdempotencyStore extends MemoryIdempotencyStore {
-  failNext: { method: 'release' | 'complete' | 'get'; count: number } | undefined;
+  failNext: { method: 'release' | 'complete' | 'get' | 'renew'; count: number } | undefined;
 
-  private fails(method: 'release' | 'complete' | 'get'): boolean {
+  private fails(method: 'release' | 'complete' | 'get' | 'renew'): boolean {
     return this.failNext?.method === method && this.failNext.count-- > 0;
   }
 
@@ -178,6 +178,14 @@ export class FlakyIdempotencyStore extends MemoryIdempotencyStore {
         new StoreUnavailableError('idempotency', { cause: new Error('ECONNREFUSED') }),
       );
     return super.release(caller, key, token);
+  }
+
+  override renew(...args: Parameters<MemoryIdempotencyStore['renew']>) {
+    if (this.fails('renew'))
+      return Promise.reject(
+        new StoreUnavailableError('idempotency', { cause: new Error('ECONNREFUSED') }),
+      );
+    return super.renew(...args);
   }
 
   override complete(...args: Parameters<MemoryIdempotencyStore['complete']>) {

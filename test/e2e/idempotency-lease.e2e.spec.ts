@@ -1,0 +1,70 @@
+import request from 'supertest';
+import { generatedClient } from '../support/prisma-client.js';
+import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../support/processes.js';
+import { databases } from '../support/databases.js';
+import { freshPlace, type Place } from '../support/places.js';
+
+/**
+ * A handler slower than its Idempotency-Key's lease, on every ORM's idempotency store and every
+ * database of the tier: the demo's payment gateway takes 2.5 s under a 1 s lease. The lease is
+ * renewed while the handler runs, so a retry sent after the first lease would have ended gets
+ * 409 REQUEST_IN_PROGRESS instead of running the payment a second time; the first request gets
+ * its own answer, and a later retry replays it.
+ */
+const ORMS = ['typeorm', 'prisma', 'drizzle', 'mikro-orm'] as const;
+const PROVIDERS = { sqlite: 'sqlite', postgres: 'postgresql', mysql: 'mysql' } as const;
+
+const CASES = ORMS.flatMap((orm) => databases().map((db) => [orm, db] as const));
+const demos = new Map<string, { demo: DemoProcess; place: Place }>();
+
+// The demos start side by side (each takes seconds to boot).
+beforeAll(async () => {
+  await Promise.all(
+    CASES.map(async ([orm, kind]) => {
+      if (orm === 'prisma') generatedClient(PROVIDERS[kind]);
+      const place = await freshPlace(kind, `tg_lease_${orm.replace('-', '_')}`);
+      const demo = await startDemoProcess({
+        ...(kind === 'sqlite' ? { SQLITE_FILE: place.where } : { DATABASE_URL: place.where }),
+        ORM: orm,
+        GATEWAY_LATENCY_MS: '2500',
+        IDEMPOTENCY_LEASE_SECONDS: '1',
+      });
+      demos.set(`${orm} ${kind}`, { demo, place });
+    }),
+  );
+}, 180_000);
+afterAll(async () => {
+  for (const { demo, place } of demos.values()) {
+    await stopDemoProcess(demo);
+    await place.drop();
+  }
+});
+
+describe.each(CASES)('a handler slower than its lease, ORM=%s on %s', (orm, kind) => {
+  it('keeps the key while the handler runs: the payment runs once', async () => {
+    const { demo } = demos.get(`${orm} ${kind}`)!;
+    const http = () => request(demo.url);
+    const created = await http().post('/orders').send({ total: 100 }).expect(201);
+    const id = String(created.body.id);
+    const pay = () =>
+      http()
+        .post(`/orders/${id}/pay`)
+        .set('Idempotency-Key', `slow-${id}`)
+        .set('X-User-Id', 'ann')
+        .send({ amount: 100 });
+    const first = pay().then((r) => r);
+    await new Promise((r) => setTimeout(r, 1600)); // the first lease (1 s) would have ended
+    const retry = await pay();
+    expect(retry.status).toBe(409);
+    expect(retry.body).toMatchObject({ code: 'REQUEST_IN_PROGRESS' });
+    const answered = await first;
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({ state: 'paid', version: 1 });
+    const replay = await pay().expect(200);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(answered.body);
+    const history = await http().get(`/orders/${id}/history`).expect(200);
+    const entries = (history.body as { entries: { event: string }[] }).entries;
+    expect(entries.map((e) => e.event)).toEqual(['PAY']);
+  }, 30_000);
+});
