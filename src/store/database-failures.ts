@@ -47,10 +47,13 @@ const PG_CONFLICT = new Set(['40001', '40P01']);
 /**
  * MySQL and MariaDB error numbers: too many connections, server shutdown, read-only
  * (`--read-only`, a read-only transaction), lock wait timeout, query interrupted, statement
- * timeouts (MySQL's and MariaDB's), and the client's lost or unreachable server.
+ * timeouts (MySQL's and MariaDB's), and the client's lost or unreachable server; the MariaDB
+ * connector's own (Prisma's MariaDB adapter): a connection closed, destroyed or timed out, a
+ * socket error, a pool closed or out of connections in time.
  */
 const MYSQL_UNAVAILABLE = new Set([
-  1040, 1053, 1290, 1792, 1205, 1317, 3024, 1969, 2002, 2003, 2006, 2013, 2055, 1927, 4031,
+  1040, 1053, 1290, 1792, 1205, 1317, 3024, 1969, 2002, 2003, 2006, 2013, 2055, 1927, 4031, 45001,
+  45004, 45009, 45012, 45013, 45019, 45026, 45027, 45028, 45035, 45037,
 ]);
 const MYSQL_UNAVAILABLE_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
@@ -99,17 +102,70 @@ const PRISMA_ADAPTER_CONFLICT = new Set(['TransactionWriteConflict']);
 const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
 const PRISMA_CONFLICT = new Set(['P2034']);
 const MESSAGES =
-  /not (been )?initialized|Driver not Connected|Unable to acquire a connection|Cannot use a pool after calling end|Connection terminated|Connection ended|connection is not (established|open)|Query runner already released|connection provided by a query runner was already released|Client has encountered a connection error|database is locked|disk I\/O error|timeout exceeded when trying to connect|Unable to start a transaction in the given time|Knex: Timeout acquiring a connection|pool is (probably full|closed)|Can't add new command when connection is in closed state|connection is closed/i;
+  /not (been )?initialized|Driver not Connected|Unable to acquire a connection|Cannot use a pool after calling end|Connection terminated|Connection ended|connection is not (established|open)|socket has unexpectedly been closed|Query runner already released|connection provided by a query runner was already released|Client has encountered a connection error|database is locked|disk I\/O error|timeout exceeded when trying to connect|Unable to start a transaction in the given time|Knex: Timeout acquiring a connection|pool is (probably full|closed)|Can't add new command when connection is in closed state|connection is closed/i;
 
 /**
  * What a driver error means (see `DatabaseFailure`), looking through the wrappers the ORMs put
  * around it (`driverError`, Prisma's `meta.driverAdapterError`, `cause`), or undefined.
  */
 export function classifyDatabaseError(err: unknown): DatabaseFailure | undefined {
+  return throughWrappers(err, classifyOne);
+}
+
+/**
+ * Errors of a call that never reached the database: no connection could be opened (refused,
+ * unknown host, too many connections, the server starting) or taken from the pool in time. A
+ * write that failed so wrote nothing, whatever the statement was.
+ */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'P1001',
+  'P2024',
+  'P2028',
+  '57P03',
+  '53300',
+  'ER_CON_COUNT_ERROR',
+  'ER_GET_CONNECTION_TIMEOUT',
+  'ER_POOL_ALREADY_CLOSED',
+  'DatabaseNotReachable',
+  'TooManyConnections',
+]);
+/** MySQL: too many connections, cannot connect; MariaDB connector: pool closed or empty in time. */
+const MYSQL_NOT_SENT = new Set([1040, 2002, 2003, 45027, 45028, 45035, 45037]);
+const NOT_SENT_MESSAGES =
+  /timeout exceeded when trying to connect|Unable to start a transaction in the given time|Knex: Timeout acquiring a connection|Unable to acquire a connection|Cannot use a pool after calling end|pool is (probably full|closed)/i;
+
+/**
+ * Whether a failed call never reached the database (see `NOT_SENT_CODES`): its write cannot
+ * have been applied. Any other failure of a write whose statement or COMMIT was sent leaves its
+ * outcome in doubt until the database is asked.
+ */
+export function neverSent(err: unknown): boolean {
+  return (
+    throughWrappers(err, (e) => {
+      const { code, errno, kind, message } = e;
+      if (typeof code === 'string' && NOT_SENT_CODES.has(code)) return true;
+      if (typeof kind === 'string' && NOT_SENT_CODES.has(kind)) return true;
+      for (const n of [errno, kind === 'mysql' ? code : undefined]) {
+        if (typeof n === 'number' && MYSQL_NOT_SENT.has(n)) return true;
+      }
+      if (typeof message === 'string' && NOT_SENT_MESSAGES.test(message)) return true;
+      return undefined;
+    }) ?? false
+  );
+}
+
+/** The first answer of `look` on the error or the errors it wraps (ORM, driver, cause). */
+function throughWrappers<T>(
+  err: unknown,
+  look: (e: Record<string, unknown>) => T | undefined,
+): T | undefined {
   let e: unknown = err;
   for (let depth = 0; e && typeof e === 'object' && depth < 8; depth++) {
-    const found = classifyOne(e as Record<string, unknown>);
-    if (found) return found;
+    const found = look(e as Record<string, unknown>);
+    if (found !== undefined) return found;
     const next = e as {
       cause?: unknown;
       driverError?: unknown;

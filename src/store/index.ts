@@ -33,6 +33,7 @@ export type {
 } from './idempotency-store.interface.js';
 export {
   StoreUnavailableError,
+  type WriteOutcome,
   ForbiddenChangesError,
   IdempotencyKeyLostError,
 } from './store-errors.js';

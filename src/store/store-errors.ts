@@ -1,6 +1,16 @@
 /**
+ * What a failed write did to the database: `not-applied`, nothing was written (the failure came
+ * before the commit, or the store checked after it); `unknown`, the connection failed after the
+ * commit was sent and the store could not find out in time whether it was applied.
+ */
+export type WriteOutcome = 'not-applied' | 'unknown';
+
+/**
  * The store cannot be reached or failed mid-write (connection refused or dropped, database busy,
- * disk read-only). Nothing was written. The HTTP layer answers 503 with `Retry-After`.
+ * disk read-only). `outcome` says whether anything was written: `not-applied` (the default), or
+ * `unknown` when the connection failed after the commit was sent and the store could not check
+ * (the SQL stores check the transition log on a fresh connection first). The HTTP layer answers
+ * 503 with `Retry-After` and the outcome.
  *
  * @example
  * // In a store of your own: a connection error means "retry later", not "bug".
@@ -8,14 +18,17 @@
  */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
+  readonly outcome: WriteOutcome;
   constructor(
     readonly store: string,
-    options: { cause: unknown },
+    options: { cause: unknown; outcome?: WriteOutcome },
   ) {
+    const outcome = options.outcome ?? 'not-applied';
     super(
-      `The ${store} store is unavailable: ${(options.cause as Error | undefined)?.message ?? String(options.cause)}`,
-      options,
+      `The ${store} store is unavailable${outcome === 'unknown' ? ' (the outcome of the commit is unknown)' : ''}: ${(options.cause as Error | undefined)?.message ?? String(options.cause)}`,
+      { cause: options.cause },
     );
+    this.outcome = outcome;
   }
 }
 

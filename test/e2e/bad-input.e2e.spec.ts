@@ -204,6 +204,7 @@ describe.each(PLATFORMS)('an unavailable database on %s', (platform) => {
         code: 'STORE_UNAVAILABLE',
         message: 'The order store is unavailable; nothing was changed. Retry later.',
         resource: 'order',
+        outcome: 'not-applied',
       });
       await demo.app.get(DataSource).initialize();
       expect((await demo.http().get(`/orders/${id}`).expect(200)).body).toMatchObject({

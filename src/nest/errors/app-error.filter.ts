@@ -8,6 +8,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { neverSent } from '../../store/database-failures.js';
 import { StoreUnavailableError } from '../../store/index.js';
 import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../module/options.js';
@@ -22,7 +23,9 @@ import { StoreUnavailableException } from './store-unavailable.exception.js';
  * JSON, too large, an unsupported encoding) answered like the package's own errors
  * (`INVALID_BODY`, `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`); a database that is down (`StoreUnavailableError`, or what the
  * `isStoreUnavailable` option recognizes, such as `isUnavailable` from
- * `nestjs-transition-guard/typeorm`) is a 503 with `Retry-After`; anything else a 500 with a
+ * `nestjs-transition-guard/typeorm`) is a 503 with `Retry-After` (its `outcome` says whether a
+ * write may have been applied: `unknown` for a failed POST, PUT, PATCH or DELETE whose
+ * statements reached the database); anything else a 500 with a
  * generic body and the cause in the log. Non-HTTP contexts are left to Nest.
  *
  * @example
@@ -44,16 +47,27 @@ export class AppErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
-    renderHttpError(this.toHttp(exception), host, this.adapterHost, this.options);
+    const { method } = host.switchToHttp().getRequest<{ method?: string }>();
+    renderHttpError(this.toHttp(exception, method), host, this.adapterHost, this.options);
   }
 
-  private toHttp(exception: unknown): HttpException {
+  private toHttp(exception: unknown, method: string | undefined): HttpException {
     if (exception instanceof HttpException) return bodyParserException(exception) ?? exception;
     const error = exception instanceof Error ? exception : new Error(String(exception));
     if (exception instanceof StoreUnavailableError || this.options.isStoreUnavailable(exception)) {
       this.logger.warn(`The database is unavailable: ${error.message}`);
-      const store = exception instanceof StoreUnavailableError ? exception.store : 'database';
-      return new StoreUnavailableException(store, { cause: exception });
+      if (exception instanceof StoreUnavailableError) {
+        return new StoreUnavailableException(exception.store, {
+          cause: exception,
+          outcome: exception.outcome,
+        });
+      }
+      // An app's own write that failed once its statements were sent may have been applied.
+      const safe = method === undefined || ['GET', 'HEAD', 'OPTIONS'].includes(method);
+      return new StoreUnavailableException('database', {
+        cause: exception,
+        outcome: safe || neverSent(exception) ? 'not-applied' : 'unknown',
+      });
     }
     this.logger.error(error.message, error.stack);
     return new InternalServerErrorException();

@@ -154,13 +154,18 @@ export type TransitionErrorBody =
       readonly resource: string;
       readonly reason: 'idempotency-key-lost';
     }
-  /** 503: the store cannot be reached; retry after `Retry-After`. */
+  /**
+   * 503: the store cannot be reached; retry after `Retry-After`. `outcome`: `not-applied`
+   * (nothing was changed) or `unknown` (the commit was sent and its answer lost: retry with an
+   * Idempotency-Key, or read the resource first).
+   */
   | {
       readonly statusCode: 503;
       readonly error: 'Service Unavailable';
       readonly code: 'STORE_UNAVAILABLE';
       readonly message: string;
       readonly resource: string;
+      readonly outcome: 'not-applied' | 'unknown';
     };
 
 /** The `code` of every error body this package answers. */

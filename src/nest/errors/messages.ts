@@ -76,6 +76,9 @@ export const messages = {
     `This request lost its hold on Idempotency-Key '${key}' of ${resource} (its lease could not be renewed in time and another attempt took the key over); this request changed nothing. Send the same request again with the same key to get the other attempt's answer`,
   storeUnavailable: (resource: string) =>
     `The ${resource} store is unavailable; nothing was changed. Retry later.`,
+  storeOutcomeUnknown: (resource: string) =>
+    `The ${resource} store failed after the change was sent, and whether it was applied is unknown. ` +
+    'Send the same request again with an Idempotency-Key, or read the resource before retrying.',
 
   // Log lines and bootstrap errors (never sent to clients).
   unknownStoredState: (

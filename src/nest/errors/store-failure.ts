@@ -24,7 +24,7 @@ export function storeFailure(
   if (err instanceof HttpException || err instanceof ForbiddenChangesError) return err;
   if (err instanceof StoreUnavailableError) {
     logger.warn(messages.storeFailed(resource, action, err.message));
-    return new StoreUnavailableException(resource, { cause: err });
+    return new StoreUnavailableException(resource, { cause: err, outcome: err.outcome });
   }
   if (err instanceof IdempotencyKeyLostError) {
     logger.warn(messages.storeFailed(resource, action, err.message));

@@ -121,7 +121,12 @@ export function errorSchemas(events: readonly string[]): Record<string, JsonSche
     ),
     TransitionUnsupportedMediaType: error(415, { const: 'UNSUPPORTED_MEDIA_TYPE' }),
     TransitionKeyReused: error(422, { const: 'IDEMPOTENCY_KEY_REUSED' }),
-    TransitionStoreUnavailable: error(503, { const: 'STORE_UNAVAILABLE' }),
+    TransitionStoreUnavailable: error(
+      503,
+      { const: 'STORE_UNAVAILABLE' },
+      { outcome: { type: 'string', enum: ['not-applied', 'unknown'] } },
+      ['outcome'],
+    ),
     ProblemDetails: {
       type: 'object',
       description:

@@ -239,7 +239,8 @@ function describeRoute(
   set(
     '503',
     answer(
-      'The store is unavailable; nothing was changed (Retry-After)',
+      'The store is unavailable (Retry-After); outcome not-applied: nothing was changed, ' +
+        'unknown: the commit was sent and its answer lost (retry with an Idempotency-Key, or read first)',
       ref('TransitionStoreUnavailable'),
       {
         statusCode: 503,
@@ -247,6 +248,7 @@ function describeRoute(
         code: 'STORE_UNAVAILABLE',
         message: `The ${resource} store is unavailable; nothing was changed. Retry later.`,
         resource,
+        outcome: 'not-applied',
       },
     ),
   );

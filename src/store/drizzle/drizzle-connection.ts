@@ -51,6 +51,45 @@ interface MySqlPool {
   execute(sql: string, values: unknown[]): Promise<[unknown, unknown]>;
 }
 
+/** The pools `surviveConnectionErrors` saw (each store of a database constructs a connection). */
+const survived = new WeakSet<object>();
+
+/**
+ * An `error` event with no listener kills the process. node-postgres emits one on its `Pool`
+ * when an idle connection is cut (the server restarted, `pg_terminate_backend`, a proxy
+ * timeout), and on a checked-out `Client` whose connection is cut between two queries (in a
+ * transaction, say), where the pool listens no more. So: a listener on the pool when the app
+ * gave it none, and one on every connection the pool opens. They leave the broken connection to
+ * fail its next query (an outage: 503) and the pool to drop it, and warn once a minute at most.
+ */
+function surviveConnectionErrors(client: unknown): void {
+  type Emitter = {
+    on(event: string, listener: (arg: never) => void): unknown;
+    listenerCount(event: string): number;
+  };
+  const pool = client as Partial<Emitter> & { connect?: unknown; totalCount?: unknown };
+  if (typeof pool.on !== 'function' || typeof pool.listenerCount !== 'function') return;
+  if (survived.has(pool)) return;
+  survived.add(pool);
+  let warnedAt = 0;
+  const warn = (err: Error) => {
+    if (Date.now() - warnedAt < 60_000) return;
+    warnedAt = Date.now();
+    process.emitWarning(
+      `nestjs-transition-guard/drizzle: a database connection failed and is dropped (${err.message}); ` +
+        "give your pool an 'error' listener of your own to log these",
+      { code: 'TG_POOL_ERROR' },
+    );
+  };
+  if (pool.listenerCount('error') === 0) pool.on('error', warn);
+  // node-postgres's Pool: its connections, as they open.
+  if (typeof pool.connect === 'function' && typeof pool.totalCount === 'number') {
+    pool.on('connect', (connection: Emitter) => {
+      connection.on('error', warn);
+    });
+  }
+}
+
 /** A database or a transaction of it, with the part of Drizzle's API the stores use. */
 interface DrizzleHandle {
   run?(query: SQL): unknown;
@@ -88,6 +127,8 @@ export class DrizzleConnection implements SqlConnection {
           "drizzle(pool) from 'drizzle-orm/node-postgres' or drizzle(pool) from 'drizzle-orm/mysql2'.",
       );
     }
+    if (this.dialect !== SQLITE)
+      surviveConnectionErrors((db as unknown as { $client: unknown }).$client);
   }
 
   get scope(): unknown {

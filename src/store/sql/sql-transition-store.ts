@@ -30,6 +30,7 @@ import {
 } from './sql-connection.js';
 import { SqlOutboxStore } from './sql-outbox-store.js';
 import { TransitionStatements, type ResourceColumns } from './transition-statements.js';
+import { writeResolvingDoubt, type InDoubtFinding } from './in-doubt.js';
 
 /** The row's properties whose values are strings: where a state can be kept. */
 export type StringProperty<TRow> = {
@@ -230,8 +231,21 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     // (the log row, outbox messages, hooks) or a read of the written row must go with it.
     const alone =
       !options.beforeCommit && !plan.readBack && (plan.oneStatement || !plan.otherWrites);
-    return this.call(alone ? 'plain' : 'transaction', (q) =>
-      this.writeIn(q, id, expected, next, options, plan),
+    return writeResolvingDoubt<WriteResult>(
+      this.connection,
+      (mode, work) => this.call(mode, work),
+      alone ? 'plain' : 'transaction',
+      (q) => this.writeIn(q, id, expected, next, options, plan),
+      async (q) => {
+        const found = await this.checkCommitted(q, id, expected, options.record);
+        if ('outcome' in found) return found;
+        const { version, row } = found.committed;
+        return {
+          committed: options.returning
+            ? { written: true, version, row }
+            : { written: true, version },
+        };
+      },
     );
   }
 
@@ -245,14 +259,14 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     decide: (current: StoredResource<TContext>) => LockedDecision<Partial<TRow>>,
     options: { readonly returning?: boolean },
   ): Promise<{ readonly row?: unknown } | null> {
-    return this.call('locked', async (q) => {
-      const { dialect, beginsImmediate } = this.connection;
-      if (!dialect.rowLocks && !beginsImmediate) await q.execute(this.sql.takeWriteLock, []);
-      const raw = (await q.query(this.sql.lockAndLoad, [this.idValue(id)])).at(0);
+    let decided: { expected: ExpectedState; record: TransitionRecord } | undefined;
+    const work = async (q: SqlQueries) => {
+      const raw = (await this.lockRow(q, id)).raw;
       if (!raw) return null;
       const current = this.toResource(this.table.hydrate(raw));
       const decision = decide(current);
       const expected = { state: current.state, version: current.version };
+      decided = { expected, record: decision.record };
       const writeOptions = {
         record: decision.record,
         returning: options.returning,
@@ -269,7 +283,59 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
       if (!result.written)
         throw new Error(`${this.name} ${id}: the locked row changed under its lock`);
       return options.returning ? { row: result.row } : {};
-    });
+    };
+    return writeResolvingDoubt(
+      this.connection,
+      (mode, run) => this.call(mode, run),
+      'locked',
+      work,
+      async (q) => {
+        if (!decided) return { outcome: 'not-applied' };
+        const found = await this.checkCommitted(q, id, decided.expected, decided.record);
+        if ('outcome' in found) return found;
+        return { committed: options.returning ? { row: found.committed.row } : {} };
+      },
+    );
+  }
+
+  /** The row locked for a write (on SQLite, the database's write lock taken first), as read. */
+  private async lockRow(q: SqlQueries, id: string): Promise<{ raw: SqlRow | undefined }> {
+    const { dialect, beginsImmediate } = this.connection;
+    if (!dialect.rowLocks && !beginsImmediate) await q.execute(this.sql.takeWriteLock, []);
+    return { raw: (await q.query(this.sql.lockAndLoad, [this.idValue(id)])).at(0) };
+  }
+
+  /**
+   * Whether a write whose commit is in doubt was committed, asked in a locked transaction (the
+   * lock waits for the failed transaction, if it still runs): its log row found by its
+   * transition id (with `log: true`), else the row's version unchanged (not applied). Without a
+   * log, a changed version cannot tell this write from another: `unknown`.
+   */
+  private async checkCommitted(
+    q: SqlQueries,
+    id: string,
+    expected: ExpectedState,
+    record: TransitionRecord,
+  ): Promise<InDoubtFinding<{ version: number | undefined; row: TRow | undefined }>> {
+    const { raw } = await this.lockRow(q, id);
+    const row = raw && this.table.hydrate(raw);
+    if (this.options.log) {
+      const params = [record.resource, record.resourceId, record.transitionId];
+      const logged = (await q.query(this.sql.logged(), params)).at(0);
+      if (!logged) return { outcome: 'not-applied' };
+      const version = plainRow(logged)[this.log.column('version')];
+      return {
+        committed: {
+          version: version === null || version === undefined ? undefined : Number(version),
+          row,
+        },
+      };
+    }
+    const current = row && this.toResource(row);
+    if (current && expected.version !== undefined && current.version === expected.version) {
+      return { outcome: 'not-applied' };
+    }
+    return { outcome: 'unknown' };
   }
 
   /**

@@ -127,6 +127,21 @@ export class TransitionStatements {
     return `${sql} ORDER BY ${q('id')} DESC LIMIT ${dialect.placeholder(n)}`;
   }
 
+  /**
+   * The version a transition's log row recorded, found by its id: `SELECT version FROM
+   * transition_log WHERE resource = ? AND resourceId = ? AND transitionId = ?` (through the
+   * log's (resource, resourceId, id) index). What an in-doubt commit is checked against.
+   */
+  logged(): string {
+    const { dialect, log } = this;
+    const q = (c: string) => dialect.quote(log.column(c));
+    const p = (n: number) => dialect.placeholder(n);
+    return (
+      `SELECT ${q('version')} FROM ${quotePath(dialect, log.table)} WHERE ${q('resource')} = ${p(1)} ` +
+      `AND ${q('resourceId')} = ${p(2)} AND ${q('transitionId')} = ${p(3)}`
+    );
+  }
+
   /** `INSERT INTO transition_log (columns)`, in `LOG_COLUMNS` order. */
   private logInsertHead(): string {
     const cols = LOG_COLUMNS.map((c) => this.dialect.quote(this.log.column(c)));

@@ -17,6 +17,7 @@ import {
   StoreUnavailableError,
 } from '../../../src/store/index.js';
 import { toProblemDetails } from '../../../src/nest/errors/problem-details.js';
+import { IdempotencyKeyLostException } from '../../../src/nest/errors/idempotency.exceptions.js';
 import { storeFailure } from '../../../src/nest/errors/store-failure.js';
 
 const at = {
@@ -148,10 +149,13 @@ describe('storeFailure: one mapping for every store call', () => {
     ]);
   });
 
-  it('answers 409 in progress when the attempt lost its idempotency key', () => {
-    expect(storeFailure(logger, 'order', 'x', new IdempotencyKeyLostError('k'))).toBeInstanceOf(
-      RequestInProgressException,
-    );
+  it('answers 409 IDEMPOTENCY_KEY_LOST when the attempt lost its idempotency key', () => {
+    const answer = storeFailure(logger, 'order', 'x', new IdempotencyKeyLostError('k'));
+    expect(answer).toBeInstanceOf(IdempotencyKeyLostException);
+    expect((answer as IdempotencyKeyLostException).getResponse()).toMatchObject({
+      statusCode: 409,
+      code: 'IDEMPOTENCY_KEY_LOST',
+    });
   });
 
   it('passes HTTP answers and caller bugs through as they are', () => {

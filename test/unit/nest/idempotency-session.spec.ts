@@ -72,8 +72,18 @@ describe('IdempotencySession', () => {
     expect(await open(store)).toBeInstanceOf(IdempotencySession);
   });
 
-  it('lets a retry take a key over once its lease ended; the first attempt can no longer commit', async () => {
+  it('keeps renewing the lease while the attempt runs: a retry after the first lease is refused', async () => {
     const store = new MemoryIdempotencyStore();
+    const first = await session(store, {}, { leaseSeconds: 1, ttlSeconds: 3600 });
+    await new Promise((r) => setTimeout(r, 1600));
+    await expect(open(store)).rejects.toBeInstanceOf(RequestInProgressException);
+    await first.markCommitted({ version: 1 }, undefined, undefined);
+    first.committed();
+  });
+
+  it('lets a retry take a key over once its lease ended unrenewed; the first attempt can no longer commit', async () => {
+    // A store that cannot renew leases (renew is optional): the lease ends after a second.
+    const store = Object.assign(new MemoryIdempotencyStore(), { renew: undefined });
     const first = await session(store, {}, { leaseSeconds: 1, ttlSeconds: 3600 });
     await expect(open(store)).rejects.toBeInstanceOf(RequestInProgressException);
     await new Promise((r) => setTimeout(r, 1100));

@@ -73,10 +73,16 @@ const INSERT_NOTIFICATION = (db: DatabaseConfig, placeholders: 'numbered' | '?' 
 };
 
 /** A pool's errors (a server restarting, a backend terminated) are logged, never a crash. */
-const logPoolErrors = (pool: { on(event: 'error', listener: (err: Error) => void): unknown }) => {
-  pool.on('error', (err) => {
+/**
+ * A pool's connection errors logged, not fatal: node-postgres emits `error` on the pool for an
+ * idle connection that is cut, and on a checked-out client cut between two queries.
+ */
+const logPoolErrors = (pool: pg.Pool | mysql.Pool) => {
+  const log = (err: Error) => {
     console.warn(`orders-api: a database connection failed: ${err.message}`);
-  });
+  };
+  pool.on('error', log);
+  if (pool instanceof pg.Pool) pool.on('connect', (client) => client.on('error', log));
 };
 
 /** The generated client, generated here on first use (offline: see test/support/prisma-client). */
