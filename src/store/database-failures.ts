@@ -157,6 +157,36 @@ export function neverSent(err: unknown): boolean {
   );
 }
 
+/**
+ * Whether the database answered a statement with an error of its own (read-only, a lock or
+ * statement timeout, a constraint, a serialization failure): the statement, or the transaction
+ * it ran in, was rolled back. Not a refusal: a lost connection, a server shutting down or a
+ * session killed (PostgreSQL's class 08 and 57P0x, MySQL's 1053, 1317, 1927 and its client
+ * errors from 2000), where the server may have committed before it went.
+ */
+export function refusedByServer(err: unknown): boolean {
+  return (
+    throughWrappers(err, (e) => {
+      const { code, errno, kind, sqlState } = e;
+      // MySQL error numbers first: their SQLSTATE (HY000) says little.
+      for (const n of [errno, kind === 'mysql' ? code : undefined]) {
+        if (typeof n !== 'number') continue;
+        // Server errors are 1000-1999 (and 3000 up on MySQL 8); client errors (2000s, the MariaDB
+        // connector's 45000s) mean the connection failed.
+        if (n >= 1000 && n < 2000) return n !== 1053 && n !== 1317 && n !== 1927;
+        return n >= 3000 && n < 45000;
+      }
+      for (const c of [code, sqlState]) {
+        if (typeof c !== 'string' || !/^[0-9A-Z]{5}$/.test(c) || !/\d/.test(c)) continue;
+        if (/^P[12]\d{3}$/.test(c)) continue; // Prisma's own codes, not SQLSTATEs
+        if (kind !== undefined && kind !== 'postgres' && c === code) continue;
+        return !c.startsWith('08') && !c.startsWith('57P0');
+      }
+      return undefined;
+    }) ?? false
+  );
+}
+
 /** The first answer of `look` on the error or the errors it wraps (ORM, driver, cause). */
 function throughWrappers<T>(
   err: unknown,

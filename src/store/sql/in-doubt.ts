@@ -1,4 +1,4 @@
-import { classifyDatabaseError, neverSent } from '../database-failures.js';
+import { classifyDatabaseError, neverSent, refusedByServer } from '../database-failures.js';
 import { StoreUnavailableError, type WriteOutcome } from '../store-errors.js';
 import type { RunMode, SqlConnection, SqlQueries } from './sql-connection.js';
 
@@ -18,7 +18,8 @@ export type InDoubtFinding<T> = { readonly committed: T } | { readonly outcome: 
  * transaction to end, if the server still runs it) and says whether the write was committed;
  * it is retried while the database does not answer, for at most `IN_DOUBT_CHECK_MS`. The write
  * then returns what it committed, or fails with `StoreUnavailableError` whose `outcome` is
- * `not-applied` (checked, or the failure came before any commit was sent) or `unknown` (the
+ * `not-applied` (checked; or nothing was sent; or the database refused the statement with an
+ * error of its own, which rolled it back) or `unknown` (the
  * database could not be asked in time). A failure that is not an outage, or a write inside the
  * app's transaction (whose commit is the app's), is rethrown as it was.
  */
@@ -44,6 +45,7 @@ export async function writeResolvingDoubt<T>(
       !(err instanceof StoreUnavailableError) ||
       !progress.sent ||
       neverSent(err) ||
+      refusedByServer(err) ||
       connection.inAppTransaction?.()
     ) {
       throw err;
