@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AnyStateMachine } from 'xstate';
 import type { EventTypeOf, TransitionValidator } from '../../core/index.js';
 import type {
+  HistoryEntry,
   HistoryPage,
   StoredResource,
   JoinedTransaction,
@@ -266,22 +267,41 @@ export class TransitionService {
    * limit or cursor out of shape, 400 `INVALID_RESOURCE_ID` for an id no row can have. Needs a
    * store that keeps a log (`TypeOrmTransitionStore` with `log: true`).
    *
+   * The log says who did what (actors, comments, metadata): check that the caller may see the
+   * resource before you call this (answer 404 otherwise), and pass `visible` to leave out the
+   * entries this caller may not see. A page keeps its `next` cursor, so a filtered page may
+   * hold fewer than `limit` entries while more follow.
+   *
    * @example
    * @Get(':id/history')
    * history(@Param('id') id: string, @Query('limit') limit?: string, @Query('before') before?: string) {
    *   return this.transitions.history('order', id, { limit, before });
    * }
+   * // Only the entries of the caller's own actions, for a caller without the role 'support':
+   * this.transitions.history('order', id, { limit, before }, {
+   *   visible: (entry) => user.roles.includes('support') || entry.actor === user.id,
+   * });
    */
-  async history(resource: string, id: string, request: HistoryRequest = {}): Promise<HistoryPage> {
+  async history(
+    resource: string,
+    id: string,
+    request: HistoryRequest = {},
+    options: { readonly visible?: (entry: HistoryEntry) => boolean } = {},
+  ): Promise<HistoryPage> {
     const entry = this.registry.resource(resource);
     const query = readHistoryQuery(resource, request);
     const store = entry.store;
     const read = store?.history?.bind(store);
     if (!read) throw new Error(messages.noHistory(resource));
     const key = validId(entry, id, this.options.idPattern);
-    return callStore(this.logger, resource, `Reading the history of ${resource} ${key}`, () =>
-      read(resource, key, query),
+    const page = await callStore(
+      this.logger,
+      resource,
+      `Reading the history of ${resource} ${key}`,
+      () => read(resource, key, query),
     );
+    const { visible } = options;
+    return visible ? { ...page, entries: page.entries.filter((e) => visible(e)) } : page;
   }
 
   /**

@@ -1,4 +1,5 @@
-import { callDatabase, classifyDatabaseError } from '../database-failures.js';
+import { classifyDatabaseError } from '../database-failures.js';
+import { callSql } from './sqlite-file.js';
 import { idempotencyRecordOf, type IdempotencyRow } from '../idempotency-rows.js';
 import type {
   IdempotencyClaim,
@@ -135,6 +136,6 @@ export class SqlIdempotencyStore implements IdempotencyStore {
 
   /** A database call of its own (not within a commit), mapped to StoreUnavailableError when down. */
   private call<T>(work: (q: SqlQueries) => Promise<T>): Promise<T> {
-    return callDatabase('idempotency', () => this.connection.run('plain', work));
+    return callSql(this.connection, 'idempotency', 'plain', work);
   }
 }

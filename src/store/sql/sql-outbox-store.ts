@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { callDatabase, classifyDatabaseError } from '../database-failures.js';
+import { classifyDatabaseError } from '../database-failures.js';
+import { callSql } from './sqlite-file.js';
 import type {
   ClaimedMessage,
   NewOutboxMessage,
@@ -162,6 +163,6 @@ export class SqlOutboxStore implements OutboxStore {
   }
 
   private call<T>(mode: 'plain' | 'transaction', work: (q: SqlQueries) => Promise<T>): Promise<T> {
-    return callDatabase('outbox', () => this.connection.run(mode, work));
+    return callSql(this.connection, 'outbox', mode, work);
   }
 }

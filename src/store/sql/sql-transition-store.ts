@@ -1,7 +1,6 @@
 import { encodeState } from '../../core/state-value.js';
 import type { StoredState } from '../../core/index.js';
 import type { JoinedTransaction } from '../ambient-transaction.js';
-import { callDatabase } from '../database-failures.js';
 import { canonicalKey, INT32_MAX, INT64_MAX, keyValue, type KeyType } from '../key-types.js';
 import { historyPageOf, LOG_COLUMNS, logRowOf, writtenRecord } from '../log-rows.js';
 import type { OutboxStore } from '../outbox-store.interface.js';
@@ -31,6 +30,7 @@ import {
 import { SqlOutboxStore } from './sql-outbox-store.js';
 import { TransitionStatements, type ResourceColumns } from './transition-statements.js';
 import { writeResolvingDoubt, type InDoubtFinding } from './in-doubt.js';
+import { callSql } from './sqlite-file.js';
 
 /** The row's properties whose values are strings: where a state can be kept. */
 export type StringProperty<TRow> = {
@@ -531,7 +531,7 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
    * deadlock runs again (not inside the app's transaction, which it rolled back too).
    */
   protected call<R>(mode: RunMode, work: (q: SqlQueries) => Promise<R>): Promise<R> {
-    return callDatabase(this.name, () => this.connection.run(mode, work), {
+    return callSql(this.connection, this.name, mode, work, {
       retryConflicts: !this.connection.inAppTransaction?.(),
     });
   }

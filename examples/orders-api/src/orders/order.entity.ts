@@ -29,6 +29,13 @@ export class Order {
   @Column({ type: 'varchar', length: 64, nullable: true })
   trackingNumber!: string | null;
 
+  /**
+   * Who created it (X-User-Id): only they, and callers with the role `support`, see the order,
+   * its history and its notifications. Null for an order created anonymously: anyone sees it.
+   */
+  @Column({ type: 'varchar', length: 256, nullable: true, default: null })
+  ownerId!: string | null;
+
   /** Committed transitions so far: 0 for a new order. */
   @Column({ type: 'integer', default: 0 })
   version!: number;

@@ -3,6 +3,7 @@ import {
   Body,
   Controller,
   Get,
+  Headers,
   HttpCode,
   Inject,
   Param,
@@ -20,7 +21,7 @@ import {
 import { MAX_AMOUNT } from '../../../../machines/order.machine.js';
 import { Notifier } from '../notifications/notifier.js';
 import { order } from './order.resource.js';
-import { OrdersService, orderView } from './orders.service.js';
+import { OrdersService, orderView, viewerOf } from './orders.service.js';
 
 type OrderTransition = CurrentTransition<typeof order>;
 
@@ -36,7 +37,7 @@ export class OrdersController {
 
   /** Creates a pending order. An empty body gives a total of 0. */
   @Post()
-  async create(@Body() body: unknown) {
+  async create(@Body() body: unknown, @Headers() headers: Record<string, string | undefined>) {
     const parsed = newOrder.safeParse(body ?? {});
     if (!parsed.success) {
       throw new BadRequestException({
@@ -46,20 +47,24 @@ export class OrdersController {
         message: `total must be an integer from 0 to ${MAX_AMOUNT} (cents)`,
       });
     }
-    return orderView(await this.orders.create(parsed.data.total ?? 0));
+    const owner = viewerOf(headers).id;
+    return orderView(await this.orders.create(parsed.data.total ?? 0, owner));
   }
 
-  /** The 50 most recent orders. */
+  /** The 50 most recent orders the caller may see (its own, and those without owner). */
   @Get()
-  list() {
-    return this.orders.list();
+  list(@Headers() headers: Record<string, string | undefined>) {
+    return this.orders.list(viewerOf(headers));
   }
 
   /** The order, its transitions now, and its version as an ETag (for If-Match). */
   @Get(':id')
   @VersionETag()
-  get(@Param('id', ResourceIdPipe('order')) id: string) {
-    return this.orders.get(Number(id));
+  get(
+    @Param('id', ResourceIdPipe('order')) id: string,
+    @Headers() headers: Record<string, string | undefined>,
+  ) {
+    return this.orders.get(Number(id), viewerOf(headers));
   }
 
   @Post(':id/pay')
@@ -102,15 +107,20 @@ export class OrdersController {
   @Get(':id/history')
   history(
     @Param('id', ResourceIdPipe('order')) id: string,
-    @Query('limit') limit?: string,
-    @Query('before') before?: string,
+    @Query('limit') limit: string | undefined,
+    @Query('before') before: string | undefined,
+    @Headers() headers: Record<string, string | undefined>,
   ) {
-    return this.orders.history(id, { limit, before });
+    return this.orders.history(id, { limit, before }, viewerOf(headers));
   }
 
   /** The notifications sent for it (the outbox's deliveries: one per PAY, SHIP and CANCEL). */
   @Get(':id/notifications')
-  notifications(@Param('id', ResourceIdPipe('order')) id: string) {
+  async notifications(
+    @Param('id', ResourceIdPipe('order')) id: string,
+    @Headers() headers: Record<string, string | undefined>,
+  ) {
+    await this.orders.visible(Number(id), viewerOf(headers));
     return this.notifier.forOrder(Number(id));
   }
 

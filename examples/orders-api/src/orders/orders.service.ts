@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { IsNull, type Repository } from 'typeorm';
 import {
   ResourceNotFoundException,
   TransitionService,
@@ -11,6 +11,23 @@ import type { OrderContext } from '../../../../machines/order.machine.js';
 import { Order } from './order.entity.js';
 import { GatewayService } from './gateway.service.js';
 import type { order } from './order.resource.js';
+
+/**
+ * Who is asking (demo: the X-User-Id and X-User-Role headers; a real app reads its auth guard's
+ * `request.user`): orders, their history and notifications are shown to their owner and to
+ * `support`.
+ */
+export interface Viewer {
+  readonly id: string | null;
+  readonly support: boolean;
+}
+
+/** The viewer of a request's headers. */
+export function viewerOf(headers: Record<string, string | string[] | undefined>): Viewer {
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) || null;
+  const roles = (one(headers['x-user-role']) ?? '').split(',').map((r) => r.trim());
+  return { id: one(headers['x-user-id']), support: roles.includes('support') };
+}
 
 /** What the API shows of an order. */
 export function orderView(row: Order) {
@@ -33,18 +50,34 @@ export class OrdersService {
     @Inject(GatewayService) private readonly gateway: GatewayService,
   ) {}
 
-  /** The 50 most recent orders. */
-  async list() {
-    return (await this.orders.find({ order: { id: 'DESC' }, take: 50 })).map(orderView);
+  /** The 50 most recent orders the caller may see. */
+  async list(viewer: Viewer) {
+    const where = viewer.support
+      ? {}
+      : [{ ownerId: IsNull() }, ...(viewer.id ? [{ ownerId: viewer.id }] : [])];
+    return (await this.orders.find({ where, order: { id: 'DESC' }, take: 50 })).map(orderView);
   }
 
-  async create(total: number): Promise<Order> {
-    return this.orders.save(this.orders.create({ status: 'pending', total, paid: 0, version: 0 }));
+  async create(total: number, ownerId: string | null): Promise<Order> {
+    return this.orders.save(
+      this.orders.create({ status: 'pending', total, paid: 0, version: 0, ownerId }),
+    );
   }
 
-  async get(id: number) {
+  /**
+   * The order, if the caller may see it: its owner, a `support` caller, anyone for an order
+   * without owner. Else 404, as for an order that does not exist: others learn nothing of it.
+   */
+  async visible(id: number, viewer: Viewer): Promise<Order> {
     const row = await this.orders.findOneBy({ id });
-    if (!row) throw new ResourceNotFoundException('order', String(id));
+    if (!row || !(viewer.support || row.ownerId === null || row.ownerId === viewer.id)) {
+      throw new ResourceNotFoundException('order', String(id));
+    }
+    return row;
+  }
+
+  async get(id: number, viewer: Viewer) {
+    const row = await this.visible(id, viewer);
     const validator = this.transitions.validator('order');
     return {
       ...orderView(row),
@@ -55,11 +88,9 @@ export class OrdersService {
     };
   }
 
-  /** The order's transition log, newest first (404 for an order that does not exist). */
-  async history(id: string, page: HistoryRequest) {
-    if (!(await this.orders.existsBy({ id: Number(id) }))) {
-      throw new ResourceNotFoundException('order', id);
-    }
+  /** The order's transition log, newest first (404 for an order the caller may not see). */
+  async history(id: string, page: HistoryRequest, viewer: Viewer) {
+    await this.visible(Number(id), viewer);
     return this.transitions.history('order', id, page);
   }
 

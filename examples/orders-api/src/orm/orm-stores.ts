@@ -236,7 +236,7 @@ function drizzleStores(): OrmStores {
 }
 
 /** The orders table as a MikroORM entity (the columns the store reads and writes). */
-const MikroOrder = new EntitySchema<Omit<Order, 'createdAt' | 'updatedAt'>>({
+const MikroOrder = new EntitySchema<Omit<Order, 'createdAt' | 'updatedAt' | 'ownerId'>>({
   name: 'Order',
   tableName: 'orders',
   properties: {
