@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { generatedClient } from '../support/prisma-client.js';
-import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../support/processes.js';
+import { demoFleet } from '../support/demo-fleet.js';
 import { databases } from '../support/databases.js';
-import { freshPlace, type Place } from '../support/places.js';
+import { freshPlace } from '../support/places.js';
 
 /**
  * A handler slower than its Idempotency-Key's lease, on every ORM's idempotency store and every
@@ -15,34 +15,23 @@ const ORMS = ['typeorm', 'prisma', 'drizzle', 'mikro-orm'] as const;
 const PROVIDERS = { sqlite: 'sqlite', postgres: 'postgresql', mysql: 'mysql' } as const;
 
 const CASES = ORMS.flatMap((orm) => databases().map((db) => [orm, db] as const));
-const demos = new Map<string, { demo: DemoProcess; place: Place }>();
-
-// The demos start side by side (each takes seconds to boot).
-beforeAll(async () => {
-  await Promise.all(
-    CASES.map(async ([orm, kind]) => {
-      if (orm === 'prisma') generatedClient(PROVIDERS[kind]);
-      const place = await freshPlace(kind, `tg_lease_${orm.replace('-', '_')}`);
-      const demo = await startDemoProcess({
-        ...(kind === 'sqlite' ? { SQLITE_FILE: place.where } : { DATABASE_URL: place.where }),
-        ORM: orm,
-        GATEWAY_LATENCY_MS: '2500',
-        IDEMPOTENCY_LEASE_SECONDS: '1',
-      });
-      demos.set(`${orm} ${kind}`, { demo, place });
-    }),
-  );
-}, 180_000);
-afterAll(async () => {
-  for (const { demo, place } of demos.values()) {
-    await stopDemoProcess(demo);
-    await place.drop();
-  }
+const demoOf = demoFleet(CASES, async ([orm, kind]) => {
+  if (orm === 'prisma') generatedClient(PROVIDERS[kind]);
+  const place = await freshPlace(kind, `tg_lease_${orm.replace('-', '_')}`);
+  return {
+    place,
+    env: {
+      ...(kind === 'sqlite' ? { SQLITE_FILE: place.where } : { DATABASE_URL: place.where }),
+      ORM: orm,
+      GATEWAY_LATENCY_MS: '2500',
+      IDEMPOTENCY_LEASE_SECONDS: '1',
+    },
+  };
 });
 
 describe.each(CASES)('a handler slower than its lease, ORM=%s on %s', (orm, kind) => {
   it('keeps the key while the handler runs: the payment runs once', async () => {
-    const { demo } = demos.get(`${orm} ${kind}`)!;
+    const { demo } = demoOf(orm, kind);
     const http = () => request(demo.url);
     const created = await http().post('/orders').send({ total: 100 }).expect(201);
     const id = String(created.body.id);

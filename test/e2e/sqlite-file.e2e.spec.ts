@@ -1,8 +1,8 @@
 import { copyFileSync, renameSync, rmSync } from 'node:fs';
 import request from 'supertest';
 import { generatedClient } from '../support/prisma-client.js';
-import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../support/processes.js';
-import { freshPlace, type Place } from '../support/places.js';
+import { demoFleet } from '../support/demo-fleet.js';
+import { freshPlace } from '../support/places.js';
 
 /**
  * The demo's SQLite file (WAL mode) removed or replaced while the process runs, on every ORM:
@@ -13,28 +13,15 @@ import { freshPlace, type Place } from '../support/places.js';
 const ORMS = ['typeorm', 'prisma', 'drizzle', 'mikro-orm'] as const;
 const FAULTS = ['removed', 'replaced'] as const;
 const CASES = ORMS.flatMap((orm) => FAULTS.map((fault) => [orm, fault] as const));
-const demos = new Map<string, { demo: DemoProcess; place: Place }>();
-
-beforeAll(async () => {
-  generatedClient('sqlite');
-  await Promise.all(
-    CASES.map(async ([orm, fault]) => {
-      const place = await freshPlace('sqlite', `tg_file_${orm.replace('-', '_')}_${fault}`);
-      const demo = await startDemoProcess({ SQLITE_FILE: place.where, ORM: orm });
-      demos.set(`${orm} ${fault}`, { demo, place });
-    }),
-  );
-}, 180_000);
-afterAll(async () => {
-  for (const { demo, place } of demos.values()) {
-    await stopDemoProcess(demo);
-    await place.drop();
-  }
+const demoOf = demoFleet(CASES, async ([orm, fault]) => {
+  if (orm === 'prisma') generatedClient('sqlite');
+  const place = await freshPlace('sqlite', `tg_file_${orm.replace('-', '_')}_${fault}`);
+  return { place, env: { SQLITE_FILE: place.where, ORM: orm } };
 });
 
 describe.each(CASES)('ORM=%s, the SQLite file %s under the process', (orm, fault) => {
   it('answers 503 for every PAY after, never a 200 for a lost write', async () => {
-    const { demo, place } = demos.get(`${orm} ${fault}`)!;
+    const { demo, place } = demoOf(orm, fault);
     const http = () => request(demo.url);
     const first = String((await http().post('/orders').send({ total: 100 }).expect(201)).body.id);
     const second = String((await http().post('/orders').send({ total: 100 }).expect(201)).body.id);

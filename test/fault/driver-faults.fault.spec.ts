@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { generatedClient } from '../support/prisma-client.js';
-import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../support/processes.js';
+import { demoFleet } from '../support/demo-fleet.js';
 import { tierDatabases } from '../support/databases.js';
-import { freshPlace, type Place } from '../support/places.js';
+import { freshPlace } from '../support/places.js';
 import { rawSql, type RawSql } from '../support/raw-sql.js';
 
 /**
@@ -19,37 +19,19 @@ import { rawSql, type RawSql } from '../support/raw-sql.js';
  */
 const ORMS = ['typeorm', 'prisma', 'drizzle', 'mikro-orm'] as const;
 const CASES = tierDatabases('postgres').length ? ORMS : [];
-const setups = new Map<string, { demo: DemoProcess; place: Place; log: string[] }>();
-
-beforeAll(async () => {
-  await Promise.all(
-    CASES.map(async (orm) => {
-      if (orm === 'prisma') generatedClient('postgresql');
-      const place = await freshPlace('postgres', `tg_faults_${orm.replace('-', '_')}`);
-      const demo = await startDemoProcess({
-        DATABASE_URL: place.where,
-        ORM: orm,
-        LOG_LEVEL: 'warn',
-      });
-      const log: string[] = [];
-      const keep = (chunk: Buffer) => log.push(chunk.toString());
-      demo.child.stdout?.on('data', keep);
-      demo.child.stderr?.on('data', keep);
-      setups.set(orm, { demo, place, log });
-    }),
-  );
-}, 180_000);
-afterAll(async () => {
-  for (const { demo, place } of setups.values()) {
-    await stopDemoProcess(demo);
-    await place.drop();
-  }
-});
+const demoOf = demoFleet(
+  CASES.map((orm) => [orm] as const),
+  async ([orm]) => {
+    if (orm === 'prisma') generatedClient('postgresql');
+    const place = await freshPlace('postgres', `tg_faults_${orm.replace('-', '_')}`);
+    return { place, env: { DATABASE_URL: place.where, ORM: orm, LOG_LEVEL: 'warn' } };
+  },
+);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(CASES)('driver faults on PostgreSQL, ORM=%s', (orm) => {
-  const setup = () => setups.get(orm)!;
+  const setup = () => demoOf(orm);
   const http = () => request(setup().demo.url);
   const statuses: number[] = [];
   let db: RawSql;

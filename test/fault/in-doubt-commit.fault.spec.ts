@@ -1,10 +1,10 @@
 import request from 'supertest';
 import { generatedClient } from '../support/prisma-client.js';
-import { startDemoProcess, stopDemoProcess, type DemoProcess } from '../support/processes.js';
+import { demoFleet } from '../support/demo-fleet.js';
 import { tierDatabases } from '../support/databases.js';
-import { freshPlace, type Place } from '../support/places.js';
+import { freshPlace } from '../support/places.js';
 import { rawSql } from '../support/raw-sql.js';
-import { commitProxy, type CommitProxy } from '../support/tcp-proxy.js';
+import { commitProxy } from '../support/tcp-proxy.js';
 
 /**
  * A commit whose acknowledgement is lost, on every ORM and every database server: the demo
@@ -19,40 +19,20 @@ const PROVIDERS = { postgres: 'postgresql', mysql: 'mysql' } as const;
 const CASES = ORMS.flatMap((orm) =>
   tierDatabases('postgres', 'mysql').map((kind) => [orm, kind] as const),
 );
-const setups = new Map<
-  string,
-  { demo: DemoProcess; place: Place; proxy: CommitProxy; log: string[] }
->();
-
-beforeAll(async () => {
-  await Promise.all(
-    CASES.map(async ([orm, kind]) => {
-      if (orm === 'prisma') generatedClient(PROVIDERS[kind]);
-      const place = await freshPlace(kind, `tg_doubt_${orm.replace('-', '_')}`);
-      const proxy = await commitProxy(place.where, 'orders');
-      const demo = await startDemoProcess({
-        DATABASE_URL: proxy.url,
-        ORM: orm,
-        LOG_LEVEL: 'warn',
-      });
-      const log: string[] = [];
-      const keep = (chunk: Buffer) => log.push(chunk.toString());
-      demo.child.stdout?.on('data', keep);
-      demo.child.stderr?.on('data', keep);
-      setups.set(`${orm} ${kind}`, { demo, place, proxy, log });
-    }),
-  );
-}, 180_000);
-afterAll(async () => {
-  for (const { demo, place, proxy } of setups.values()) {
-    await stopDemoProcess(demo);
-    await proxy.close();
-    await place.drop();
-  }
+const demoOf = demoFleet(CASES, async ([orm, kind]) => {
+  if (orm === 'prisma') generatedClient(PROVIDERS[kind]);
+  const place = await freshPlace(kind, `tg_doubt_${orm.replace('-', '_')}`);
+  const proxy = await commitProxy(place.where, 'orders');
+  return {
+    place,
+    env: { DATABASE_URL: proxy.url, ORM: orm, LOG_LEVEL: 'warn' },
+    extra: { proxy },
+    close: () => proxy.close(),
+  };
 });
 
 describe.each(CASES)('a commit whose answer is lost, ORM=%s on %s', (orm, kind) => {
-  const setup = () => setups.get(`${orm} ${kind}`)!;
+  const setup = () => demoOf(orm, kind);
   const http = () => request(setup().demo.url);
 
   /** A new order, on connections opened after the proxy cut every earlier one. */

@@ -44,7 +44,8 @@ export async function freshMysqlDatabase(
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   const server = serverUrl('mysql');
   const admin = async (statements: string[]) => {
-    const connection = await mysql.createConnection(server);
+    // A loaded 2-core machine can take more than mysql2's default 10 s for a handshake.
+    const connection = await mysql.createConnection({ uri: server, connectTimeout: 30_000 });
     try {
       for (const sql of statements) await connection.query(sql);
     } finally {
