@@ -12,8 +12,8 @@ import { root } from './processes.js';
  */
 export async function freshDatabase(
   name: string,
+  server: string = serverUrl('postgres'),
 ): Promise<{ url: string; stop: () => Promise<void> }> {
-  const server = serverUrl('postgres');
   await adminQuery(server, [
     `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`,
     `CREATE DATABASE ${name}`,
