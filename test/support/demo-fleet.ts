@@ -9,6 +9,20 @@ export interface FleetMember {
   readonly log: string[];
 }
 
+/**
+ * A demo started, up to three times: on a starved machine (a shared 2-core VM, other suites
+ * booting) its first connection can miss the demo's 2 s connect timeout and end the boot.
+ */
+async function bootWithRetries(env: Record<string, string>): Promise<DemoProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDemoProcess(env);
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
+}
+
 /** How many demo processes boot at once: each takes a core for seconds. */
 const BOOTING_AT_ONCE = 3;
 
@@ -33,7 +47,7 @@ export function demoFleet<C extends readonly string[], X extends object = object
     await pool(
       cases.map((c) => async () => {
         const { place, env, extra, close } = await prepare(c);
-        const demo = await startDemoProcess(env);
+        const demo = await bootWithRetries(env);
         const log: string[] = [];
         const keep = (chunk: Buffer) => log.push(chunk.toString());
         demo.child.stdout?.on('data', keep);

@@ -23,6 +23,7 @@ export function startDemoProcess(
     });
     let output = '';
     const timer = setTimeout(() => {
+      child.kill('SIGKILL');
       reject(new Error(`demo did not start in 60 s:\n${output}`));
     }, 60_000);
     const onData = (chunk: Buffer) => {
