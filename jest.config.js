@@ -12,6 +12,7 @@ export const FULL_TIER_ONLY = [
   '/test/package/',
   '/test/browser/',
   '/test/db/',
+  '/test/broker/',
 ];
 
 export default {

@@ -12,17 +12,17 @@ export {
   TransitionGuardModule,
   type TransitionGuardAsyncOptions,
 } from './nest/module/transition-guard.module.js';
-export type { TransitionGuardOptions } from './nest/module/options.js';
+export type { TransitionGuardOptions } from './nest/definition/options.js';
 export {
   defineResource,
   type TransitionResource,
   type PayloadSchemas,
-} from './nest/module/resource-definition.js';
+} from './nest/definition/resource-definition.js';
 export type {
   StateLoader,
   LoadedState,
   StateLoadContext,
-} from './nest/module/state-loader.interface.js';
+} from './nest/definition/state-loader.interface.js';
 
 // Routes.
 export {
@@ -35,14 +35,15 @@ export type {
   LockedCommit,
   TransitionMetadata,
   GuardCommit,
-} from './nest/decorators/transition-metadata.js';
+} from './nest/definition/transition-metadata.js';
 export { CurrentTransition } from './nest/decorators/current-transition.decorator.js';
 export { CommittedTransition } from './nest/decorators/committed-transition.decorator.js';
 export { VersionETag } from './nest/response/version-etag.decorator.js';
-export { ResourceIdPipe } from './nest/guard/resource-id.pipe.js';
-export { TransitionGuard } from './nest/guard/transition.guard.js';
-export type { GuardRequest } from './nest/guard/guard-request.js';
-export type { RequestedEvent } from './nest/guard/request-readers.js';
+export { ResourceIdPipe } from './nest/request/resource-id.pipe.js';
+export { TransitionGuard } from './nest/pipeline/transition.guard.js';
+export type { GuardRequest } from './nest/definition/guard-request.js';
+export type { TransportCall, TransitionTransport } from './nest/request/transport-call.js';
+export type { RequestedEvent } from './nest/request/request-readers.js';
 
 // Commits.
 export { TransitionService } from './nest/commit/transition.service.js';
@@ -51,7 +52,7 @@ export type {
   TransitionOf,
   PayloadOf,
   ChangesOf,
-} from './nest/commit/checked-transition.js';
+} from './nest/definition/checked-transition.js';
 export type {
   CommitBase,
   CommitOptions,
@@ -60,10 +61,11 @@ export type {
   TransitionChanges,
   TransitionListener,
   ResourceInspection,
+  CallerEvent,
   RowOf,
-} from './nest/commit/commit.types.js';
+} from './nest/definition/commit.types.js';
 export type { HistoryRequest } from './nest/commit/history-query.js';
-export type { TransitionAudit } from './nest/guard/audit-fields.js';
+export type { TransitionAudit } from './nest/definition/audit-fields.js';
 export { systemActor } from './nest/commit/system-transition.js';
 export { withTransitionHooks } from './store/ambient-transaction.js';
 
@@ -99,8 +101,9 @@ export {
   RequestInProgressException,
 } from './nest/errors/idempotency.exceptions.js';
 export { StoreUnavailableException } from './nest/errors/store-unavailable.exception.js';
-export { TransitionExceptionFilter } from './nest/errors/transition-exception.filter.js';
-export { AppErrorFilter } from './nest/errors/app-error.filter.js';
+export { TransitionExceptionFilter } from './nest/response/transition-exception.filter.js';
+export { TransitionGraphQLError } from './nest/response/transport-errors.js';
+export { AppErrorFilter } from './nest/response/app-error.filter.js';
 export type { ProblemDetails } from './nest/errors/problem-details.js';
 
 // OpenAPI.

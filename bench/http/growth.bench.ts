@@ -4,9 +4,9 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { createMachine, setup } from 'xstate';
 import { z } from 'zod';
 import { MemoryIdempotencyStore, TransitionGuard } from '../../src/index.js';
-import { resolveOptions } from '../../src/nest/module/options.js';
-import { TransitionRegistry } from '../../src/nest/module/transition-registry.js';
-import { TRANSITION_METADATA } from '../../src/nest/decorators/transition-metadata.js';
+import { resolveOptions } from '../../src/nest/definition/options.js';
+import { TransitionRegistry } from '../../src/nest/definition/transition-registry.js';
+import { TRANSITION_METADATA } from '../../src/nest/definition/transition-metadata.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

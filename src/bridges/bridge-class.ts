@@ -1,6 +1,6 @@
 import { Injectable, type Type } from '@nestjs/common';
 import { OnTransition, type OnTransitionFilter } from '../nest/outbox/on-transition.decorator.js';
-import type { TransitionResource } from '../nest/module/resource-definition.js';
+import type { TransitionResource } from '../nest/definition/resource-definition.js';
 import type { TransitionDelivery } from '../outbox/index.js';
 import { TransitionCommitted } from './transition-committed.js';
 

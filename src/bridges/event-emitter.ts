@@ -7,7 +7,7 @@
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { OnTransitionFilter } from '../nest/outbox/on-transition.decorator.js';
-import type { TransitionResource } from '../nest/module/resource-definition.js';
+import type { TransitionResource } from '../nest/definition/resource-definition.js';
 import { bridgeClass } from './bridge-class.js';
 import { TransitionCommitted } from './transition-committed.js';
 

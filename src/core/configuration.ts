@@ -1,7 +1,7 @@
 import { pathToStateValue, type AnyStateNode, type StateValue } from 'xstate';
 import type { MachineIndex } from './machine-index.js';
 import type { GuardScope } from './guards.js';
-import type { Plan } from './plan.js';
+import type { Plan } from './plan-types.js';
 import type { StoredState } from './types.js';
 import { MAX_STATE_LENGTH, toStoredState } from './state-value.js';
 import { canonicalJson } from './canonical-json.js';

@@ -79,6 +79,8 @@ export type EventExplanation =
       readonly allowed: true;
       /** Where it leads; absent when that cannot be computed without the event's payload. */
       readonly to?: StoredState;
+      /** Roles declared (`meta.roles`) on the transition it takes: a caller needs one of them. */
+      readonly roles?: readonly string[];
     }
   | {
       readonly event: string;

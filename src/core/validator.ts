@@ -158,9 +158,13 @@ export class TransitionValidator<M extends AnyStateMachine = AnyStateMachine> {
       if (sel.selected.some((t) => !t.inert)) {
         // Without a payload the target may be unknown (see TransitionTarget): then no `to`.
         const to = this.allowedOrUnknown(plan, config, sel, context, plan.bareEvent)?.to;
-        return to === undefined
-          ? { event: type, allowed: true }
-          : { event: type, allowed: true, to };
+        const roles = [...new Set(sel.selected.flatMap((t) => t.roles ?? []))];
+        return {
+          event: type,
+          allowed: true,
+          ...(to === undefined ? {} : { to }),
+          ...(roles.length ? { roles } : {}),
+        };
       }
       const reason = refusalOf(sel);
       return sel.blocked

@@ -1,4 +1,4 @@
-import type { ClaimedMessage, OutboxStore } from '../store/index.js';
+import type { ClaimedMessage, OutboxStore } from '../store/outbox-store.interface.js';
 import { retryDelay, type Backoff } from './backoff.js';
 import type { TransitionDelivery, TransitionHandler } from './transition-delivery.js';
 

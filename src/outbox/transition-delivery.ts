@@ -1,4 +1,4 @@
-import type { TransitionRecord } from '../store/index.js';
+import type { TransitionRecord } from '../store/transition-record.js';
 
 /**
  * One delivery of a committed transition to one handler: at least once, so the same

@@ -1,4 +1,4 @@
-import type { TransitionRecord } from './transition-store.interface.js';
+import type { TransitionRecord } from './transition-record.js';
 
 /** Injection token of the outbox store (the class named in `outbox.store`, or a memory one). */
 export const OUTBOX_STORE = Symbol.for('transition-guard:outbox-store');

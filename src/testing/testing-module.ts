@@ -1,8 +1,8 @@
 import { Injectable, Module, type DynamicModule, type Type } from '@nestjs/common';
 import type { StoredState } from '../core/index.js';
 import { MemoryTransitionStore } from '../store/memory-transition-store.js';
-import type { TransitionGuardOptions } from '../nest/module/options.js';
-import type { TransitionResource } from '../nest/module/resource-definition.js';
+import type { TransitionGuardOptions } from '../nest/definition/options.js';
+import type { TransitionResource } from '../nest/definition/resource-definition.js';
 import { TransitionGuardModule } from '../nest/module/transition-guard.module.js';
 
 /** A resource's rows for a test, by id. */

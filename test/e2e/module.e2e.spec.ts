@@ -22,8 +22,10 @@ import {
   MemoryIdempotencyStore,
   type TransitionGuardOptions,
 } from '../../src/index.js';
-import { TransitionRegistry } from '../../src/nest/module/transition-registry.js';
-import { resolveOptions } from '../../src/nest/module/options.js';
+import { TransitionRegistry } from '../../src/nest/definition/transition-registry.js';
+import { resolveOptions } from '../../src/nest/definition/options.js';
+import { TransitionExchange } from '../../src/nest/commit/transition-exchange.js';
+import { knownCallOf } from '../../src/nest/request/transport-call.js';
 import { DoorLoader, DoorStore, doorMachine, listen, PLATFORMS } from './module-harness.js';
 
 @Injectable()
@@ -273,16 +275,17 @@ describe('non-HTTP contexts', () => {
   const registry = new TransitionRegistry();
   registry.register(door, { loader: new DoorLoader(new DoorStore()) });
 
-  it('gets a clear error naming the handler and the fix', async () => {
+  it('reads a message: the id from its data, the transition for the handler', async () => {
     const guard = new TransitionGuard(
       new Reflector(),
       registry,
       resolveOptions({}),
       new MemoryIdempotencyStore(),
     );
-    await expect(guard.canActivate(rpcContext())).rejects.toThrow(
-      /@Transition\(\) on DoorsController\.open was reached from a 'rpc' context.*Subclass TransitionGuard and override getRequest\(\)/,
-    );
+    const ctx = rpcContext();
+    await expect(guard.canActivate(ctx)).resolves.toBe(true);
+    const transition = TransitionExchange.ofRequest(knownCallOf(ctx))?.transition;
+    expect(transition).toMatchObject({ resource: 'door', id: '1', event: 'OPEN' });
   });
 
   it('works through a subclass that overrides getRequest', async () => {

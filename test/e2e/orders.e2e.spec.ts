@@ -57,10 +57,12 @@ describe.each(PLATFORMS)('orders API on %s', (platform) => {
     await demo.http().post(`/orders/${id}/events`).send({ type: 'DELIVER' }).expect(200);
     const got = await demo.http().get(`/orders/${id}`).expect(200);
     expect(got.body).toMatchObject({ state: 'delivered', version: 4 });
-    expect(got.body.transitions).toContainEqual({
+    expect(got.body.allowedEvents).toContainEqual({
       event: 'DELIVER',
       allowed: false,
       reason: 'no-transition',
+      method: 'POST',
+      href: `/orders/${id}/deliver`,
     });
   });
 

@@ -36,9 +36,12 @@ const REASONS = {
   'no-transition': 'no transition from here',
   'guard-rejected': 'refused by guard',
   forbidden: 'forbidden in this state',
+  'role-required': 'needs the role',
 };
 const why = (t) =>
-  `${REASONS[t.reason] ?? t.reason}${t.blockedBy ? ` ${t.blockedBy.join(', ')}` : ''}`;
+  `${REASONS[t.reason] ?? t.reason}${t.blockedBy ? ` ${t.blockedBy.join(', ')}` : ''}${
+    t.requiredRoles ? ` ${t.requiredRoles.join(' or ')}` : ''
+  }`;
 
 async function machine(kind) {
   const resource = kind === 'orders' ? 'order' : 'article';
@@ -109,7 +112,7 @@ async function render() {
   $('diagram').innerHTML = svg;
   $('diagram').dataset.state = row.state;
   $('events').replaceChildren(
-    ...row.transitions.map((t) => {
+    ...row.allowedEvents.map((t) => {
       const box = document.createElement('form');
       box.className = 'event';
       box.dataset.event = t.event;

@@ -10,6 +10,7 @@ import { databaseOptions, type DatabaseConfig } from './database.js';
 import { MachinesController } from './machines/machines.controller.js';
 import { DocsController, OpenApiHolder } from './docs/docs.controller.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { JsonScalar, ordersTypeDefs } from './graphql/orders.graphql.js';
 import { ormFromEnv } from './orm/orm.js';
 
 // ORM=prisma|drizzle|mikro-orm: the order's stores, its Idempotency-Keys and the outbox on that
@@ -41,6 +42,22 @@ export interface AppOptions {
   };
   /** Faults injected into the notifier, for the fault tests. None in the demo. */
   notifierFaults?: NotifierFaults;
+  /** GraphQL at /graphql: Apollo (on Express) or Mercurius (on Fastify); false for none. */
+  graphql?: 'apollo' | 'mercurius' | false;
+  /** Take order events as messages (createApp connects TCP when given a port). */
+  messages?: boolean;
+}
+
+/** The GraphQL module of the demo, on the driver asked for (loaded only then). */
+async function graphqlModule(driver: 'apollo' | 'mercurius'): Promise<DynamicModule> {
+  const { GraphQLModule } = await import('@nestjs/graphql');
+  const schema = { typeDefs: ordersTypeDefs, resolvers: { JSON: JsonScalar }, path: '/graphql' };
+  if (driver === 'mercurius') {
+    const { MercuriusDriver } = await import('@nestjs/mercurius');
+    return GraphQLModule.forRoot({ driver: MercuriusDriver, ...schema });
+  }
+  const { ApolloDriver } = await import('@nestjs/apollo');
+  return GraphQLModule.forRoot({ driver: ApolloDriver, ...schema });
 }
 
 /** Demo only: a header stands in for authentication. A real app reads request.user. */
@@ -51,11 +68,13 @@ const header = (name: string) => (request: { headers: Record<string, unknown> })
 
 @Module({})
 export class AppModule {
-  static forRoot(options: AppOptions): DynamicModule {
+  static async forRoot(options: AppOptions): Promise<DynamicModule> {
     const stores = other?.stores;
+    const graphql = options.graphql ?? 'apollo';
     return {
       module: AppModule,
       imports: [
+        ...(graphql ? [await graphqlModule(graphql)] : []),
         TypeOrmModule.forRoot(databaseOptions(options.database)),
         ...(other ? [other.module.forRoot(other.orm, options.database)] : []),
         TransitionGuardModule.forRoot({
@@ -83,6 +102,8 @@ export class AppModule {
         OrdersModule.register({
           gatewayLatencyMs: options.gatewayLatencyMs ?? 0,
           notifierFaults: options.notifierFaults ?? {},
+          graphql: graphql !== false,
+          messages: options.messages ?? false,
         }),
         ArticlesModule,
       ],

@@ -22,7 +22,10 @@ export async function createApp(
   platform: Platform,
   options: AppOptions,
 ): Promise<INestApplication> {
-  const module = AppModule.forRoot(options);
+  const module = await AppModule.forRoot({
+    ...options,
+    graphql: options.graphql ?? (platform === 'fastify' ? 'mercurius' : 'apollo'),
+  });
   if (platform === 'fastify') {
     const app = await NestFactory.create(module, new FastifyAdapter({ bodyLimit: 64 * 1024 }), {
       logger: logger(),

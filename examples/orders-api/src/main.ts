@@ -6,12 +6,23 @@ import { ormFromEnv } from './orm/orm.js';
 const platform = process.env.PLATFORM === 'fastify' ? 'fastify' : 'express';
 const port = Number(process.env.PORT ?? 3000);
 const database = databaseFromEnv();
+// ORDERS_TCP_PORT: order events as messages too, over TCP (@nestjs/microservices).
+const tcpPort = process.env.ORDERS_TCP_PORT ? Number(process.env.ORDERS_TCP_PORT) : undefined;
 const app = await createApp(platform, {
   database,
   problemDetails: process.env.PROBLEM_DETAILS === '1',
   gatewayLatencyMs: Number(process.env.GATEWAY_LATENCY_MS ?? 0),
   idempotencyLeaseSeconds: Number(process.env.IDEMPOTENCY_LEASE_SECONDS ?? 60),
+  messages: tcpPort !== undefined,
 });
+if (tcpPort !== undefined) {
+  const { Transport } = await import('@nestjs/microservices');
+  app.connectMicroservice({
+    transport: Transport.TCP,
+    options: { host: '127.0.0.1', port: tcpPort },
+  });
+  await app.startAllMicroservices();
+}
 try {
   // Idle keep-alive sockets stay open longer than clients keep them (Node closes them after 5 s:
   // a client reusing one just as it closes gets 'socket hang up').

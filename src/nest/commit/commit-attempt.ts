@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredState } from '../../core/index.js';
 import type { NewOutboxMessage, TransitionRecord, Written } from '../../store/index.js';
-import type { CheckedTransition } from './checked-transition.js';
+import type { CheckedTransition } from '../definition/checked-transition.js';
 import type {
   CommitBase,
   CommitResult,
   TransitionChanges,
   TransitionListener,
-} from './commit.types.js';
+} from '../definition/commit.types.js';
 import type { TransitionExchange } from './transition-exchange.js';
-import type { TransitionAudit } from '../guard/audit-fields.js';
+import type { TransitionAudit } from '../definition/audit-fields.js';
 import type { TransitionOutbox } from '../outbox/transition-outbox.js';
 
 /** One try's write: what it commits, the log record, the changes, what commits with it. */

@@ -1,13 +1,15 @@
 import type { Logger } from '@nestjs/common';
-import type { TransitionStore } from '../../store/index.js';
+import type { StoredState } from '../../core/index.js';
+import type { StoredResource, TransitionStore } from '../../store/index.js';
+import { messages } from '../errors/messages.js';
 import { ResourceNotFoundException } from '../errors/request.exceptions.js';
 import { callStore } from '../errors/store-failure.js';
-import type { ResolvedTransitionGuardOptions } from '../module/options.js';
-import type { RegisteredResource } from '../module/transition-registry.js';
+import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
+import type { RegisteredResource } from '../definition/transition-registry.js';
 import type { TransitionOutbox } from '../outbox/transition-outbox.js';
 import type { CommitAttempt, Committed } from './commit-attempt.js';
 import { asWritten } from './commit-attempt.js';
-import type { CommitBase, CommitOptions } from './commit.types.js';
+import type { CommitBase, CommitOptions } from '../definition/commit.types.js';
 import { recheck } from './recheck.js';
 
 /** What the commit strategies use of the service: its logger, its outbox, the retry options. */
@@ -31,20 +33,8 @@ export async function commitOptimistic(
   const storeWritesMessages = how.outbox.writtenBy(store);
   for (let n = 1; ; n++) {
     const next = attempt.next(base, to, n, storeWritesMessages);
-    const written = await callStore(how.logger, t.resource, `Committing ${t.event}`, () =>
-      store.compareAndSet(
-        t.id,
-        { state: base.state, version: base.version },
-        { state: to, changes: next.changes },
-        {
-          record: next.record,
-          beforeCommit: next.beforeCommit,
-          messages: next.messages,
-          returning: options.returning,
-        },
-      ),
-    );
-    if (written.written) return { ...asWritten(next, written), row: written.row };
+    const written = await compareAndSet(store, attempt, base, next, options, how);
+    if (written) return written;
     // Lost the race: the row is not in the state (or version) the check saw. Reload, re-check.
     const fresh = await callStore(how.logger, t.resource, `Reloading ${t.id}`, () =>
       store.load(t.id),
@@ -63,30 +53,65 @@ export async function commitOptimistic(
   }
 }
 
-/** The row locked, re-checked under the lock, written: concurrent commits queue. */
-export async function commitLocked(
-  entry: RegisteredResource,
-  commitLocked: NonNullable<TransitionStore['commitLocked']>,
+/**
+ * One compare-and-set of `next` over `base` (the state, and the version when there is one): the
+ * statement every optimistic commit sends. Undefined when the row was not there any more.
+ */
+export async function compareAndSet(
+  store: TransitionStore,
   attempt: CommitAttempt,
-  options: CommitOptions,
-  how: CommitWays,
-): Promise<Committed> {
+  base: CommitBase,
+  next: Committed,
+  options: { readonly returning?: boolean },
+  how: Pick<CommitWays, 'logger'>,
+): Promise<Committed | undefined> {
   const { t } = attempt;
-  let decided: Committed | undefined;
-  const result = await callStore(how.logger, t.resource, `Committing ${t.event}`, () =>
-    commitLocked(
+  const written = await callStore(how.logger, t.resource, `Committing ${t.event}`, () =>
+    store.compareAndSet(
       t.id,
+      { state: base.state, version: base.version },
+      { state: next.committed.to, changes: next.changes },
+      {
+        record: next.record,
+        beforeCommit: next.beforeCommit,
+        messages: next.messages,
+        returning: options.returning,
+      },
+    ),
+  );
+  return written.written ? { ...asWritten(next, written), row: written.row } : undefined;
+}
+
+/** What a commit under a row lock decided from the row it read: the attempt and the move. */
+export interface LockedDecision {
+  readonly attempt: CommitAttempt;
+  readonly from: StoredState;
+  readonly to: StoredState;
+}
+
+/**
+ * The pessimistic commit: in one transaction the row locked and read, `decide` gives the move
+ * from it (throwing refuses: rolled back), the move written. Concurrent commits queue. 404 when
+ * there is no row.
+ */
+export async function commitPessimistic(
+  store: TransitionStore,
+  where: { readonly resource: string; readonly id: string; readonly doing: string },
+  decide: (current: StoredResource) => LockedDecision,
+  options: { readonly returning?: boolean },
+  how: Pick<CommitWays, 'logger'>,
+): Promise<{ attempt: CommitAttempt; done: Committed }> {
+  const lock = store.commitLocked?.bind(store);
+  if (!lock) throw new Error(messages.noLocking(where.resource));
+  let decided: { attempt: CommitAttempt; next: Committed } | undefined;
+  const result = await callStore(how.logger, where.resource, where.doing, () =>
+    lock(
+      where.id,
       (current) => {
-        const { from, to } = recheck(entry, t, current, {
-          checkedState: t.from,
-          checkedVersion: t.version,
-          attempt: 1,
-          pinned: attempt.exchange?.pinned,
-          commit: how.commit,
-        });
+        const { attempt, from, to } = decide(current);
         const base = { state: from, context: current.context, version: current.version };
         const next = attempt.next(base, to, 1);
-        decided = next;
+        decided = { attempt, next };
         return {
           state: to,
           changes: next.changes,
@@ -97,6 +122,24 @@ export async function commitLocked(
       { returning: options.returning },
     ),
   );
-  if (!result || !decided) throw new ResourceNotFoundException(t.resource, t.id);
-  return { ...decided, row: result.row };
+  if (!result || !decided) throw new ResourceNotFoundException(where.resource, where.id);
+  return { attempt: decided.attempt, done: { ...decided.next, row: result.row } };
+}
+
+/** The checked transition re-checked under the lock (it may have moved since the check). */
+export function recheckedUnderLock(
+  entry: RegisteredResource,
+  attempt: CommitAttempt,
+  current: StoredResource,
+  how: Pick<CommitWays, 'commit'>,
+): LockedDecision {
+  const { t } = attempt;
+  const { from, to } = recheck(entry, t, current, {
+    checkedState: t.from,
+    checkedVersion: t.version,
+    attempt: 1,
+    pinned: attempt.exchange?.pinned,
+    commit: how.commit,
+  });
+  return { attempt, from, to };
 }

@@ -4,9 +4,9 @@ import { etagFor } from '../../http/index.js';
 import type { StoredResource } from '../../store/index.js';
 import { IllegalTransitionException } from '../errors/illegal-transition.exception.js';
 import { PreconditionFailedException } from '../errors/precondition.exceptions.js';
-import type { ResolvedTransitionGuardOptions } from '../module/options.js';
-import type { RegisteredResource } from '../module/transition-registry.js';
-import type { CheckedTransition } from './checked-transition.js';
+import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
+import type { RegisteredResource } from '../definition/transition-registry.js';
+import type { CheckedTransition } from '../definition/checked-transition.js';
 
 /**
  * The commit's second look at a row that is not as the guard saw it (a lost race, or the row as

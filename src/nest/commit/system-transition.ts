@@ -1,10 +1,10 @@
 import type { Logger } from '@nestjs/common';
 import { messages } from '../errors/messages.js';
 import { InvalidTransitionRequestException } from '../errors/request.exceptions.js';
-import { checkTransition, loadResource, refusal } from '../guard/check-transition.js';
-import { validId } from '../guard/request-readers.js';
-import type { RegisteredResource } from '../module/transition-registry.js';
-import type { CheckedTransition } from './checked-transition.js';
+import { checkTransition, loadResource, refusal } from '../checks/check-transition.js';
+import { validId } from '../request/request-readers.js';
+import type { RegisteredResource } from '../definition/transition-registry.js';
+import type { CheckedTransition } from '../definition/checked-transition.js';
 
 /**
  * Who made a transition that no caller asked for: `system:<name>` (a timer, a relay, a script).

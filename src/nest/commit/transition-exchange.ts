@@ -1,7 +1,7 @@
 import type { StoredResponse } from '../../store/index.js';
 import type { IdempotencySession } from '../idempotency/idempotency-session.js';
-import type { CheckedTransition } from './checked-transition.js';
-import type { CommitResult } from './commit.types.js';
+import type { CheckedTransition } from '../definition/checked-transition.js';
+import type { CommitResult } from '../definition/commit.types.js';
 
 const EXCHANGE = Symbol.for('transition-guard:exchange');
 

@@ -8,20 +8,21 @@ import type {
   JoinedTransaction,
   TransitionRecord,
 } from '../../store/index.js';
-import { checkAudit } from '../guard/audit-fields.js';
-import { validId } from '../guard/request-readers.js';
-import type { TransitionResource } from '../module/resource-definition.js';
+import { checkAudit } from '../definition/audit-fields.js';
+import { asRoles, validId } from '../request/request-readers.js';
+import { callerEvents } from '../checks/caller-events.js';
+import type { GuardRequest } from '../definition/guard-request.js';
+import type { TransitionResource } from '../definition/resource-definition.js';
 import { TransitionOutbox } from '../outbox/transition-outbox.js';
 import { readHistoryQuery, type HistoryRequest } from './history-query.js';
 import { checkSystemTransition } from './system-transition.js';
-import { ResourceNotFoundException } from '../errors/request.exceptions.js';
 import { callStore } from '../errors/store-failure.js';
 import { messages } from '../errors/messages.js';
 import { etagFor } from '../../http/index.js';
-import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
-import type { ResolvedTransitionGuardOptions } from '../module/options.js';
-import { TransitionRegistry } from '../module/transition-registry.js';
-import type { CheckedTransition } from './checked-transition.js';
+import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
+import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
+import { TransitionRegistry } from '../definition/transition-registry.js';
+import type { CheckedTransition } from '../definition/checked-transition.js';
 import type {
   CommitOptions,
   CommitResult,
@@ -30,9 +31,14 @@ import type {
   RowOf,
   TransitionChanges,
   TransitionListener,
-} from './commit.types.js';
-import { asWritten, CommitAttempt, type Committed } from './commit-attempt.js';
-import { commitLocked, commitOptimistic } from './commit-strategies.js';
+} from '../definition/commit.types.js';
+import { CommitAttempt, type Committed } from './commit-attempt.js';
+import {
+  commitOptimistic,
+  commitPessimistic,
+  compareAndSet,
+  recheckedUnderLock,
+} from './commit-strategies.js';
 import { TransitionExchange } from './transition-exchange.js';
 
 /**
@@ -96,15 +102,21 @@ export class TransitionService {
   ): Promise<CommitResult & { readonly row?: unknown }> {
     const { entry, store, attempt } = this.attemptOf(t, changes, options);
     const locking = options.locking ?? entry.locking;
-    const locked = locking === 'pessimistic' ? store.commitLocked?.bind(store) : undefined;
     // Inside the app's transaction (a store with a transactionHost, in @Transactional()): the
     // write commits when that transaction does, and what follows a commit waits for it.
     const joined = store.joinedTransaction?.();
     const how = { logger: this.logger, outbox: this.outbox, commit: this.options.commit };
-    const done = locked
-      ? await commitLocked(entry, locked, attempt, options, how)
-      : await commitOptimistic(entry, store, attempt, options, how);
-    return this.settle(attempt, done, joined);
+    if (locking === 'pessimistic' && store.commitLocked) {
+      const where = { resource: t.resource, id: t.id, doing: `Committing ${t.event}` };
+      const decide = (current: StoredResource) => recheckedUnderLock(entry, attempt, current, how);
+      const { done } = await commitPessimistic(store, where, decide, options, how);
+      return this.settle(attempt, done, joined);
+    }
+    return this.settle(
+      attempt,
+      await commitOptimistic(entry, store, attempt, options, how),
+      joined,
+    );
   }
 
   /**
@@ -122,21 +134,8 @@ export class TransitionService {
     const joined = store.joinedTransaction?.();
     const base = { state: t.from, context: t.context, version: t.version };
     const next = attempt.next(base, t.to, 1, this.outbox.writtenBy(store));
-    const written = await callStore(this.logger, t.resource, `Committing ${t.event}`, () =>
-      store.compareAndSet(
-        t.id,
-        { state: t.from, version: t.version },
-        { state: t.to, changes: next.changes },
-        {
-          record: next.record,
-          beforeCommit: next.beforeCommit,
-          messages: next.messages,
-          returning: options.returning,
-        },
-      ),
-    );
-    if (!written.written) return undefined;
-    return this.settle(attempt, { ...asWritten(next, written), row: written.row }, joined);
+    const done = await compareAndSet(store, attempt, base, next, options, { logger: this.logger });
+    return done && this.settle(attempt, done, joined);
   }
 
   /**
@@ -153,38 +152,22 @@ export class TransitionService {
     },
     options: { readonly returning?: boolean } = {},
   ): Promise<CommitResult & { readonly row?: unknown }> {
-    const entry = this.registry.resource(resource);
-    const store = entry.store;
-    const locked = store?.commitLocked?.bind(store);
-    if (!store || !locked) throw new Error(messages.noLocking(resource));
+    const store = this.registry.resource(resource).store;
+    if (!store) throw new Error(messages.noLocking(resource));
     const joined = store.joinedTransaction?.();
-    const decided: { attempt?: CommitAttempt; next?: Committed } = {};
-    const result = await callStore(this.logger, resource, `Committing under a lock`, () =>
-      locked(
-        id,
-        (current) => {
-          const { transition, changes } = decide(current);
-          const { attempt } = this.attemptOf(transition, changes, {});
-          const base = {
-            state: transition.from,
-            context: current.context,
-            version: current.version,
-          };
-          const next = attempt.next(base, transition.to, 1);
-          Object.assign(decided, { attempt, next });
-          return {
-            state: transition.to,
-            changes: next.changes,
-            record: next.record,
-            beforeCommit: next.beforeCommit,
-          };
-        },
-        { returning: options.returning },
-      ),
+    const where = { resource, id, doing: 'Committing under a lock' };
+    const { attempt, done } = await commitPessimistic(
+      store,
+      where,
+      (current) => {
+        const { transition, changes } = decide(current);
+        const { attempt } = this.attemptOf(transition, changes, {});
+        return { attempt, from: transition.from, to: transition.to };
+      },
+      options,
+      { logger: this.logger },
     );
-    const { attempt, next } = decided;
-    if (!result || !attempt || !next) throw new ResourceNotFoundException(resource, id);
-    return this.settle(attempt, { ...next, row: result.row }, joined);
+    return this.settle(attempt, done, joined);
   }
 
   /** What one commit call writes with, once its transition is known to be uncommitted. */
@@ -334,32 +317,34 @@ export class TransitionService {
   }
 
   /**
-   * One resource as a client sees it: its state, version, ETag, the events allowed now (for a
-   * caller with `roles`, when given: events that need a role the caller lacks are left out) and
-   * every event with why not. One load; null when there is no such resource.
+   * One resource as a caller sees it: its state, version, ETag, and every event with whether
+   * THIS caller may send it now and, when not, why (`transitions`, decided as the guard decides:
+   * the machine, its guards, the roles; `role-required` with `requiredRoles` where a role is
+   * missing), with the route that sends it (`method`, `href`) where the app has one;
+   * `allowedEvents` names the allowed ones. The caller is `request` (its roles by the `getRoles`
+   * option, the loader sees it) or `roles`; neither: roles aside. One load; null when there is
+   * no such resource. Answers that differ per caller need `Vary` on the identity header.
    *
    * @example
    * @Get(':id')
-   * async get(@Param('id', ResourceIdPipe('order')) id: string) {
-   *   return (await this.transitions.inspect('order', id)) ?? notFound();
+   * async get(@Param('id', ResourceIdPipe('order')) id: string, @Req() request: GuardRequest) {
+   *   return (await this.transitions.inspect('order', id, { request })) ?? notFound();
    * }
    */
   async inspect(
     resource: string,
     id: string,
-    options: { roles?: readonly string[] } = {},
+    options: { readonly roles?: readonly string[]; readonly request?: GuardRequest } = {},
   ): Promise<ResourceInspection | null> {
     const entry = this.registry.resource(resource);
+    const { request } = options;
     const loaded = await callStore(this.logger, resource, `Loading ${resource} ${id}`, () =>
-      entry.loader.load(id, { resource, event: '', request: undefined }),
+      entry.loader.load(id, { resource, event: '', request }),
     );
     if (!loaded) return null;
     const input = { state: loaded.state, context: loaded.context };
-    const { roles } = options;
-    const permitted = (event: string) => {
-      const needed = entry.validator.rolesFor(event);
-      return !roles || !needed.length || needed.some((r) => roles.includes(r));
-    };
+    const roles = options.roles ?? (request ? asRoles(this.options.getRoles(request)) : undefined);
+    const transitions = callerEvents(entry, id, input, roles, this.registry.routesOf(resource));
     return {
       resource,
       id,
@@ -367,8 +352,8 @@ export class TransitionService {
       version: loaded.version,
       etag: etagFor(loaded.version),
       context: loaded.context,
-      allowedEvents: entry.validator.allowedEvents(input).filter(permitted),
-      transitions: entry.validator.explain(input),
+      allowedEvents: transitions.filter((t) => t.allowed).map((t) => t.event),
+      transitions,
     };
   }
 

@@ -1,8 +1,9 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { ChangesOf } from '../commit/checked-transition.js';
-import type { CommitResult, RowOf } from '../commit/commit.types.js';
+import type { ChangesOf } from '../definition/checked-transition.js';
+import type { CommitResult, RowOf } from '../definition/commit.types.js';
 import { TransitionExchange } from '../commit/transition-exchange.js';
-import type { TransitionResource } from '../module/resource-definition.js';
+import { knownCallOf } from '../request/transport-call.js';
+import type { TransitionResource } from '../definition/resource-definition.js';
 
 /**
  * The type of `@CommittedTransition()`: what the guard committed, with `row` (the row as written)
@@ -26,9 +27,7 @@ export type CommittedTransition<R = unknown> = CommitResult & {
  * }
  */
 export const CommittedTransition = createParamDecorator((_data: unknown, ctx: ExecutionContext) => {
-  const committed = TransitionExchange.ofRequest(
-    ctx.switchToHttp().getRequest<object>(),
-  )?.committed;
+  const committed = TransitionExchange.ofRequest(knownCallOf(ctx))?.committed;
   if (!committed) {
     throw new Error(
       '@CommittedTransition() is used on a handler whose @Transition() does not commit: add ' +

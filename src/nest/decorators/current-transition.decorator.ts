@@ -1,7 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { TransitionExchange } from '../commit/transition-exchange.js';
+import { knownCallOf } from '../request/transport-call.js';
 
-import type { TransitionOf } from '../commit/checked-transition.js';
+import type { TransitionOf } from '../definition/checked-transition.js';
 
 /**
  * The type of `@CurrentTransition()`: `CurrentTransition<typeof order, 'SHIP'>` for a resource
@@ -21,9 +22,7 @@ export type CurrentTransition<R = unknown, E extends string = string> = Transiti
  * }
  */
 export const CurrentTransition = createParamDecorator((_data: unknown, ctx: ExecutionContext) => {
-  const transition = TransitionExchange.ofRequest(
-    ctx.switchToHttp().getRequest<object>(),
-  )?.transition;
+  const transition = TransitionExchange.ofRequest(knownCallOf(ctx))?.transition;
   if (!transition) {
     throw new Error(
       '@CurrentTransition() is used on a handler without @Transition(): nothing was checked. ' +

@@ -7,9 +7,9 @@ import {
 } from '@nestjs/common';
 import type { AnyStateMachine, ContextFrom } from 'xstate';
 import type { EventTypeOf } from '../../core/index.js';
-import { TransitionExceptionFilter } from '../errors/transition-exception.filter.js';
-import { TransitionGuard } from '../guard/transition.guard.js';
-import type { PayloadSchemas, TransitionResource } from '../module/resource-definition.js';
+import { TransitionExceptionFilter } from '../response/transition-exception.filter.js';
+import { TransitionGuard } from '../pipeline/transition.guard.js';
+import type { PayloadSchemas, TransitionResource } from '../definition/resource-definition.js';
 import { TransitionInterceptor } from '../response/transition.interceptor.js';
 import {
   TRANSITION_METADATA,
@@ -18,8 +18,8 @@ import {
   type LockedCommit,
   type TransitionMetadata,
   type UnreadCommit,
-} from './transition-metadata.js';
-import type { ChangesOf, PayloadOf } from '../commit/checked-transition.js';
+} from '../definition/transition-metadata.js';
+import type { ChangesOf, PayloadOf } from '../definition/checked-transition.js';
 import type { TransitionStore } from '../../store/index.js';
 
 export interface TransitionDecoratorOptions<

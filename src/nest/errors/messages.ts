@@ -104,9 +104,6 @@ export const messages = {
     `Use a store with history(), such as TypeOrmTransitionStore with log: true.`,
   unregisteredAtRuntime: (resource: string) =>
     `@Transition('${resource}'): no such resource is registered (checked at bootstrap; was the registry replaced?)`,
-  notHttp: (where: string, type: string) =>
-    `@Transition() on ${where} was reached from a '${type}' context; TransitionGuard reads HTTP requests. ` +
-    `Subclass TransitionGuard and override getRequest() (and getId()/getEvent() if needed) for '${type}', then use your guard.`,
   committedTwice: (resource: string, id: string, event: string) =>
     `TransitionService.commit(): ${event} on ${resource} ${id} was committed already, by the guard ` +
     `(the route's @Transition() has commit). Take @CommittedTransition() in the handler instead of committing again.`,

@@ -9,8 +9,8 @@ import {
   IDEMPOTENCY_STORE,
   type IdempotencyStore,
 } from '../../store/idempotency-store.interface.js';
-import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
-import type { ResolvedTransitionGuardOptions } from '../module/options.js';
+import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
+import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
 
 /** A round deletes at most this many batches, so that one process never holds the table long. */
 const BATCHES_PER_ROUND = 10;

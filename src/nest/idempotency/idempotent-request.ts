@@ -6,7 +6,7 @@ import {
 } from '../../http/index.js';
 import { messages } from '../errors/messages.js';
 import { InvalidTransitionRequestException } from '../errors/request.exceptions.js';
-import type { GuardRequest } from '../guard/guard-request.js';
+import type { GuardRequest } from '../definition/guard-request.js';
 import type { IdempotentRequest } from './idempotency-session.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { TransitionMetadata } from '../decorators/transition-metadata.js';
-import { AUDIT_FIELDS } from '../guard/audit-fields.js';
-import type { RegisteredResource, TransitionRegistry } from './transition-registry.js';
+import type { TransitionMetadata } from '../definition/transition-metadata.js';
+import { AUDIT_FIELDS } from '../definition/audit-fields.js';
+import type { RegisteredResource, TransitionRegistry } from '../definition/transition-registry.js';
 
 /** Ids of every common key type, to learn what a store's key accepts. */
 const SAMPLE_IDS = ['1', '42', '123e4567-e89b-12d3-a456-426614174000', 'a1', 'order-1'];

@@ -1,8 +1,9 @@
-import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { Inject, Injectable, RequestMethod, type OnModuleInit, type Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { ApplicationConfig, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { TransitionService } from '../commit/transition.service.js';
-import { TRANSITION_METADATA, type TransitionMetadata } from '../decorators/transition-metadata.js';
+import { TRANSITION_METADATA, type TransitionMetadata } from '../definition/transition-metadata.js';
 import {
   auditProblem,
   checkOnlyProblem,
@@ -10,9 +11,9 @@ import {
   guardCommitProblem,
   idPatternProblem,
 } from './bootstrap-checks.js';
-import { TRANSITION_GUARD_OPTIONS } from './module-definition.js';
-import type { ResolvedTransitionGuardOptions } from './options.js';
-import { TransitionRegistry } from './transition-registry.js';
+import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
+import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
+import { TransitionRegistry } from '../definition/transition-registry.js';
 
 /**
  * Fails the application at bootstrap, naming the controller, the method and the fix, for what a
@@ -28,11 +29,17 @@ export class TransitionExplorer implements OnModuleInit {
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
     @Inject(TRANSITION_GUARD_OPTIONS) private readonly options: ResolvedTransitionGuardOptions,
+    @Inject(ApplicationConfig) private readonly config: ApplicationConfig,
   ) {}
 
   onModuleInit(): void {
     const problems: string[] = [];
-    for (const wrapper of this.discovery.getControllers()) {
+    // Controllers (HTTP routes, message handlers) and providers (GraphQL resolvers).
+    const wrappers = [
+      ...this.discovery.getControllers(),
+      ...this.discovery.getProviders().filter((w) => !w.isNotMetatype),
+    ];
+    for (const wrapper of wrappers) {
       const { metatype, instance } = wrapper as { metatype?: Type; instance?: object };
       if (!metatype || !instance) continue;
       const injects = injectsService(wrapper, metatype.name);
@@ -60,6 +67,7 @@ export class TransitionExplorer implements OnModuleInit {
           prototype[method],
         );
         if (meta && meta !== onClass) check(meta, `${metatype.name}.${method}`);
+        if (meta?.event !== undefined) this.recordRoute(metatype, prototype[method], meta);
       }
     }
     const { idPattern } = this.options;
@@ -72,6 +80,22 @@ export class TransitionExplorer implements OnModuleInit {
         `TransitionGuardModule: ${problems.length} problem(s) found at bootstrap:\n- ${problems.join('\n- ')}`,
       );
     }
+  }
+
+  /** A fixed-event HTTP route: where `inspect()` tells a caller to send that event. */
+  private recordRoute(controller: Type, handler: object, meta: TransitionMetadata): void {
+    const method = this.reflector.get<RequestMethod | undefined>(METHOD_METADATA, handler as never);
+    const path = this.reflector.get<string | string[] | undefined>(PATH_METADATA, handler as never);
+    if (method === undefined || path === undefined || meta.event === undefined) return;
+    const base = this.reflector.get<string | string[] | undefined>(PATH_METADATA, controller);
+    const full = [this.config.getGlobalPrefix(), first(base), first(path)]
+      .flatMap((p) => p.split('/'))
+      .filter(Boolean)
+      .join('/');
+    this.registry.addRoute(meta.resource, meta.event, {
+      method: RequestMethod[method],
+      path: `/${full}`,
+    });
   }
 }
 
@@ -90,3 +114,5 @@ function injectsService(wrapper: InstanceWrapper, name: string, depth = 0): stri
   }
   return undefined;
 }
+
+const first = (p: string | string[] | undefined) => (Array.isArray(p) ? (p[0] ?? '') : (p ?? ''));

@@ -10,14 +10,17 @@ import { MemoryOutboxStore } from '../../store/memory-outbox-store.js';
 import { IdempotencyRetention } from '../idempotency/idempotency-retention.js';
 import { TransitionOutbox } from '../outbox/transition-outbox.js';
 import { TransitionService } from '../commit/transition.service.js';
-import { TRANSITION_GUARD_MODULE_OPTIONS, TRANSITION_GUARD_OPTIONS } from './module-definition.js';
+import {
+  TRANSITION_GUARD_MODULE_OPTIONS,
+  TRANSITION_GUARD_OPTIONS,
+} from '../definition/module-definition.js';
 import {
   resolveOptions,
   type ResolvedTransitionGuardOptions,
   type TransitionGuardOptions,
-} from './options.js';
+} from '../definition/options.js';
 import { TransitionExplorer } from './transition-explorer.js';
-import { TransitionRegistry } from './transition-registry.js';
+import { TransitionRegistry } from '../definition/transition-registry.js';
 
 /**
  * The application-wide part of the module, global: the validated options, the registry that

@@ -1,12 +1,12 @@
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import type { TransitionStore } from '../../store/index.js';
 import { messages } from '../errors/messages.js';
-import { TransitionGuardConfigurableModule } from './module-definition.js';
-import type { TransitionGuardOptions } from './options.js';
-import type { TransitionResource } from './resource-definition.js';
-import type { StateLoader } from './state-loader.interface.js';
+import { TransitionGuardConfigurableModule } from '../definition/module-definition.js';
+import type { TransitionGuardOptions } from '../definition/options.js';
+import type { TransitionResource } from '../definition/resource-definition.js';
+import type { StateLoader } from '../definition/state-loader.interface.js';
 import { TransitionGuardHostModule } from './transition-guard-host.module.js';
-import { TransitionRegistry } from './transition-registry.js';
+import { TransitionRegistry } from '../definition/transition-registry.js';
 
 /** Options of `TransitionGuardModule.forRootAsync()`: `useFactory`, `useClass` or `useExisting`, with `imports` and `inject`. */
 export type TransitionGuardAsyncOptions = Parameters<

@@ -1,10 +1,10 @@
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { TRANSITION_METADATA, type TransitionMetadata } from '../decorators/transition-metadata.js';
-import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
-import type { ResolvedTransitionGuardOptions } from '../module/options.js';
-import { TransitionRegistry, type RegisteredResource } from '../module/transition-registry.js';
+import { TRANSITION_METADATA, type TransitionMetadata } from '../definition/transition-metadata.js';
+import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
+import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
+import { TransitionRegistry, type RegisteredResource } from '../definition/transition-registry.js';
 import { errorSchemas, type JsonSchema } from './error-schemas.js';
 
 /** An OpenAPI document, as `@nestjs/swagger` (or anything else) makes it. */

@@ -1,7 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 import type { AnyStateMachine } from 'xstate';
 import type { EventTypeOf } from '../../core/index.js';
-import type { TransitionResource } from '../module/resource-definition.js';
+import type { TransitionResource } from '../definition/resource-definition.js';
 
 /** Which committed transitions a handler takes: all of the resource's, or by event and states. */
 export interface OnTransitionFilter<E extends string = string> {

@@ -1,5 +1,5 @@
 import type { OutboxStore } from '../../store/index.js';
-import type { TransitionRegistry } from '../module/transition-registry.js';
+import type { TransitionRegistry } from '../definition/transition-registry.js';
 import type { OnTransitionMetadata } from './on-transition.decorator.js';
 
 /**

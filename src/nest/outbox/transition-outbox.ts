@@ -17,9 +17,9 @@ import {
   type TransitionRecord,
   type TransitionStore,
 } from '../../store/index.js';
-import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
-import type { ResolvedTransitionGuardOptions } from '../module/options.js';
-import { TransitionRegistry } from '../module/transition-registry.js';
+import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
+import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
+import { TransitionRegistry } from '../definition/transition-registry.js';
 import { ON_TRANSITION_METADATA, type OnTransitionMetadata } from './on-transition.decorator.js';
 import { handlerProblems } from './outbox-checks.js';
 

@@ -13,6 +13,8 @@ import { catchError, map, mergeMap } from 'rxjs/operators';
 import { etagFor } from '../../http/index.js';
 import type { StoredResponse } from '../../store/index.js';
 import { TransitionExchange } from '../commit/transition-exchange.js';
+import { knownCallOf } from '../request/transport-call.js';
+import type { IdempotencySession } from '../idempotency/idempotency-session.js';
 
 /** Headers kept with a stored response, for its replay. */
 const KEPT_HEADERS = ['etag', 'location', 'content-type'];
@@ -20,7 +22,7 @@ const KEPT_HEADERS = ['etag', 'location', 'content-type'];
 type HeaderReader = { getHeader?(name: string): unknown };
 
 /**
- * The HTTP edge of a guarded route, attached by `@Transition()`: sends `ETag: "v<version>"` of a
+ * The answering edge of a guarded handler, attached by `@Transition()`. Over HTTP: sends `ETag: "v<version>"` of a
  * committed transition; replays the stored response of a repeated `Idempotency-Key` (marked
  * `Idempotent-Replayed: true`) without running the handler; stores the first response; frees the
  * key of an attempt that failed before committing, and keeps a committed one.
@@ -38,10 +40,10 @@ export class TransitionInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
-    const http = context.switchToHttp();
-    const exchange = TransitionExchange.ofRequest(http.getRequest<object>());
+    const exchange = TransitionExchange.ofRequest(knownCallOf(context));
     if (!exchange) return next.handle();
+    if (context.getType() !== 'http') return this.interceptCall(exchange, next);
+    const http = context.switchToHttp();
     const response = http.getResponse<HeaderReader>();
     const adapter = this.adapterHost.httpAdapter;
     if (exchange.replay) {
@@ -68,18 +70,25 @@ export class TransitionInterceptor implements NestInterceptor {
       );
     }
     const status = this.statusOf(context);
-    return next.handle().pipe(
-      mergeMap((body: unknown) => {
-        setEtag();
-        return from(session.complete(storedResponse(status, body, response)).then(() => body));
-      }),
-      catchError((err: unknown) =>
-        // Committed: the key stays, and a retry replays the committed transition. Else: free it.
-        from(exchange.committed ? Promise.resolve() : session.abandon()).pipe(
-          mergeMap(() => Promise.reject(err as Error)),
-        ),
-      ),
-    );
+    return recorded(next.handle(), exchange, session, (body) => {
+      setEtag();
+      return storedResponse(status, body, response);
+    });
+  }
+
+  /**
+   * A GraphQL field or a message: a repeated `idempotencyKey` gets the first call's answer, the
+   * first answer is stored; no status, no headers.
+   */
+  private interceptCall(exchange: TransitionExchange, next: CallHandler): Observable<unknown> {
+    if (exchange.replay) return of(exchange.replay.body);
+    const session = exchange.idempotency;
+    if (!session) return next.handle();
+    return recorded(next.handle(), exchange, session, (body) => ({
+      status: HttpStatus.OK,
+      body,
+      headers: {},
+    }));
   }
 
   /** The status Nest answers a handler's return value with (`@HttpCode`, else 201 for POST). */
@@ -89,6 +98,26 @@ export class TransitionInterceptor implements NestInterceptor {
     const method = context.switchToHttp().getRequest<{ method?: string }>().method;
     return method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK;
   }
+}
+
+/**
+ * The handler's answer stored under its Idempotency-Key; on its error the key is kept when the
+ * transition committed (a retry replays it) and freed otherwise.
+ */
+function recorded(
+  answer: Observable<unknown>,
+  exchange: TransitionExchange,
+  session: IdempotencySession,
+  toStored: (body: unknown) => StoredResponse,
+): Observable<unknown> {
+  return answer.pipe(
+    mergeMap((body: unknown) => from(session.complete(toStored(body)).then(() => body))),
+    catchError((err: unknown) =>
+      from(exchange.committed ? Promise.resolve() : session.abandon()).pipe(
+        mergeMap(() => Promise.reject(err as Error)),
+      ),
+    ),
+  );
 }
 
 function storedResponse(status: number, body: unknown, response: HeaderReader): StoredResponse {

@@ -10,8 +10,8 @@ import {
   TransitionService,
 } from '../../../src/index.js';
 import { IDEMPOTENCY_STORE } from '../../../src/store/idempotency-store.interface.js';
-import { TRANSITION_GUARD_OPTIONS } from '../../../src/nest/module/module-definition.js';
-import { type ResolvedTransitionGuardOptions } from '../../../src/nest/module/options.js';
+import { TRANSITION_GUARD_OPTIONS } from '../../../src/nest/definition/module-definition.js';
+import { type ResolvedTransitionGuardOptions } from '../../../src/nest/definition/options.js';
 
 const lamp = createMachine({
   id: 'lamp',

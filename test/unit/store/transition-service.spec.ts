@@ -11,11 +11,11 @@ import {
   type CurrentTransition,
 } from '../../../src/index.js';
 import { ForbiddenChangesError, StoreUnavailableError } from '../../../src/store/index.js';
-import { TransitionRegistry } from '../../../src/nest/module/transition-registry.js';
+import { TransitionRegistry } from '../../../src/nest/definition/transition-registry.js';
 import {
   resolveOptions,
   type ResolvedTransitionGuardOptions,
-} from '../../../src/nest/module/options.js';
+} from '../../../src/nest/definition/options.js';
 
 const machine = createMachine({
   id: 'order',

@@ -3,6 +3,8 @@ import {
   Body,
   Controller,
   Get,
+  Header,
+  Headers,
   HttpCode,
   Inject,
   Param,
@@ -70,18 +72,17 @@ export class ArticlesController {
     return (await this.articles.find({ order: { id: 'DESC' }, take: 50 })).map(view);
   }
 
+  /** The article and the events this caller may send now (`Vary` on the role header). */
   @Get(':id')
-  async get(@Param('id', ResourceIdPipe('article')) id: string) {
+  @Header('Vary', 'X-User-Role, X-User-Id')
+  async get(
+    @Param('id', ResourceIdPipe('article')) id: string,
+    @Headers() headers: Record<string, string | undefined>,
+  ) {
     const row = await this.articles.findOneBy({ id: Number(id) });
     if (!row) throw new ResourceNotFoundException('article', id);
-    const validator = this.transitions.validator('article');
-    return {
-      ...view(row),
-      transitions: validator.explain({
-        state: row.status,
-        context: { wordCount: row.wordCount, legalHold: row.legalHold },
-      }),
-    };
+    const inspection = await this.transitions.inspect('article', id, { request: { headers } });
+    return { ...view(row), allowedEvents: inspection?.transitions ?? [] };
   }
 
   /** `{ "type": "SUBMIT" }`, `{ "type": "REQUEST_CHANGES", "comment": "..." }`, ... */

@@ -3,6 +3,7 @@ import {
   Body,
   Controller,
   Get,
+  Header,
   Headers,
   HttpCode,
   Inject,
@@ -57,14 +58,18 @@ export class OrdersController {
     return this.orders.list(viewerOf(headers));
   }
 
-  /** The order, its transitions now, and its version as an ETag (for If-Match). */
+  /**
+   * The order, the events this caller may send now (they differ per caller: `Vary` on the
+   * identity headers), and its version as an ETag (for If-Match).
+   */
   @Get(':id')
   @VersionETag()
+  @Header('Vary', 'X-User-Role, X-User-Id')
   get(
     @Param('id', ResourceIdPipe('order')) id: string,
     @Headers() headers: Record<string, string | undefined>,
   ) {
-    return this.orders.get(Number(id), viewerOf(headers));
+    return this.orders.get(Number(id), headers);
   }
 
   @Post(':id/pay')

@@ -76,16 +76,19 @@ export class OrdersService {
     return row;
   }
 
-  async get(id: number, viewer: Viewer) {
-    const row = await this.visible(id, viewer);
-    const validator = this.transitions.validator('order');
-    return {
-      ...orderView(row),
-      transitions: validator.explain({
-        state: row.status,
-        context: { total: row.total, paid: row.paid },
-      }),
-    };
+  /**
+   * The order with the events THIS caller may send now (`allowedEvents`: each with `allowed`,
+   * why not, and the route that sends it), decided as the guard decides (machine, guards, roles).
+   */
+  async get(id: number, headers: Record<string, string | string[] | undefined>) {
+    const row = await this.visible(id, viewerOf(headers));
+    return { ...orderView(row), allowedEvents: await this.allowedEvents(String(id), headers) };
+  }
+
+  /** The events the caller of these headers may send to order `id` now. */
+  async allowedEvents(id: string, headers: Record<string, string | string[] | undefined>) {
+    const inspection = await this.transitions.inspect('order', id, { request: { headers } });
+    return inspection?.transitions ?? [];
   }
 
   /** The order's transition log, newest first (404 for an order the caller may not see). */

@@ -12,9 +12,9 @@ import {
   ResourceNotFoundException,
 } from '../errors/request.exceptions.js';
 import { callStore } from '../errors/store-failure.js';
-import type { LoadedState } from '../module/state-loader.interface.js';
-import type { RegisteredResource } from '../module/transition-registry.js';
-import type { RequestedEvent } from './request-readers.js';
+import type { LoadedState } from '../definition/state-loader.interface.js';
+import type { RegisteredResource } from '../definition/transition-registry.js';
+import type { RequestedEvent } from '../definition/guard-request.js';
 
 /**
  * Loads the resource through its loader (or store): 404 when there is none, 503 when the store is

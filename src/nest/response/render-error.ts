@@ -1,8 +1,8 @@
 import { HttpException, type ArgumentsHost } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
-import type { ResolvedTransitionGuardOptions } from '../module/options.js';
-import { toProblemDetails } from './problem-details.js';
-import { TransitionHttpException } from './transition-http.exception.js';
+import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
+import { toProblemDetails } from '../errors/problem-details.js';
+import { TransitionHttpException } from '../errors/transition-http.exception.js';
 
 /**
  * Sends an HTTP error in the application's one format: this package's errors with their body and

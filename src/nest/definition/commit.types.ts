@@ -1,6 +1,6 @@
-import type { EventExplanation, StoredState } from '../../core/index.js';
+import type { EventExplanation, RefusalReason, StoredState } from '../../core/index.js';
 import type { TransitionRecord } from '../../store/index.js';
-import type { TransitionAudit } from '../guard/audit-fields.js';
+import type { TransitionAudit } from './audit-fields.js';
 
 /** The row as a commit attempt sees it, for changes computed from it. */
 export interface CommitBase<TContext = unknown> {
@@ -55,10 +55,14 @@ export interface ResourceInspection {
   /** `"v<version>"`, what `If-Match` is compared with. */
   readonly etag: string | undefined;
   readonly context: unknown;
-  /** The events accepted now (payloads aside), for the caller's roles when given. */
+  /** The events this caller may send now (payloads aside). */
   readonly allowedEvents: readonly string[];
-  /** Every event of the machine, allowed or why not: what a UI greys buttons out with. */
-  readonly transitions: readonly EventExplanation[];
+  /**
+   * Every event of the machine, allowed for this caller or why not (`role-required` with
+   * `requiredRoles` included), with its route where the app has one: what a UI greys buttons
+   * out with.
+   */
+  readonly transitions: readonly CallerEvent[];
 }
 
 /** How `TransitionService.commit()` writes. */
@@ -89,3 +93,24 @@ export interface SendOptions extends Omit<CommitOptions, 'returning'> {
 
 /** The row as written, from what a store's changes type says of it (`Partial<Order>` -> `Order`). */
 export type RowOf<TChanges> = { [K in keyof TChanges]-?: Exclude<TChanges[K], undefined> };
+
+/**
+ * One event as a given caller may send it now: the machine's answer (payloads aside), and the
+ * roles the guard asks for, in the guard's order (the event's roles, the machine, the roles of the
+ * transition it takes). Where the app has a route for it: its method and `href`.
+ */
+export type CallerEvent = (
+  | Extract<EventExplanation, { allowed: true }>
+  | {
+      readonly event: string;
+      readonly allowed: false;
+      /** The machine's reason, or `role-required`: the caller lacks one of `requiredRoles`. */
+      readonly reason: RefusalReason | 'role-required';
+      readonly blockedBy?: readonly string[];
+      readonly requiredRoles?: readonly string[];
+    }
+) & {
+  /** The route that sends it, where the app has one. */
+  readonly method?: string;
+  readonly href?: string;
+};

@@ -27,6 +27,14 @@ export interface RegisteredResource {
   readonly contextFree: (event: string) => ContextFreeTransitions;
 }
 
+/** The HTTP route that sends one event of a resource (a fixed-event `@Transition()` route). */
+export interface EventRoute {
+  /** `POST`, ... */
+  readonly method: string;
+  /** The path, with `:id` where the resource id goes (`/orders/:id/ship`). */
+  readonly path: string;
+}
+
 /**
  * The resources registered with `TransitionGuardModule.forFeature()`, by name: what a route or a
  * service asks about a machine (`registry.get('order').validator.explain(...)`).
@@ -38,6 +46,19 @@ export interface RegisteredResource {
 @Injectable()
 export class TransitionRegistry {
   private readonly entries = new Map<string, RegisteredResource>();
+  private readonly eventRoutes = new Map<string, Map<string, EventRoute>>();
+
+  /** Records the route that sends `event` (the first one found wins). Called at bootstrap. */
+  addRoute(resource: string, event: string, route: EventRoute): void {
+    const routes = this.eventRoutes.get(resource) ?? new Map<string, EventRoute>();
+    this.eventRoutes.set(resource, routes);
+    if (!routes.has(event)) routes.set(event, route);
+  }
+
+  /** The routes that send the resource's events, by event. */
+  routesOf(resource: string): ReadonlyMap<string, EventRoute> | undefined {
+    return this.eventRoutes.get(resource);
+  }
 
   /** Compiles the machine (failing at bootstrap on a broken one) and keeps the entry. */
   register(

@@ -12,3 +12,9 @@ export interface GuardRequest {
   readonly body?: unknown;
   readonly user?: unknown;
 }
+
+/** The event a request asks for: its type and its payload (the body without `type`). */
+export interface RequestedEvent {
+  readonly type: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+}

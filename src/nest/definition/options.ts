@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { z } from 'zod';
 import type { IdempotencyStore, OutboxStore } from '../../store/index.js';
-import type { GuardRequest } from '../guard/guard-request.js';
+import type { GuardRequest } from './guard-request.js';
 
 /** Options of `TransitionGuardModule.forRoot()`. Every field is optional. */
 export interface TransitionGuardOptions {

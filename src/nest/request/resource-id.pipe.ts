@@ -1,7 +1,7 @@
 import { Inject, Injectable, mixin, type PipeTransform, type Type } from '@nestjs/common';
-import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
-import type { ResolvedTransitionGuardOptions } from '../module/options.js';
-import { TransitionRegistry } from '../module/transition-registry.js';
+import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
+import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
+import { TransitionRegistry } from '../definition/transition-registry.js';
 import { validId } from './request-readers.js';
 
 /**

@@ -6,9 +6,9 @@ import {
   PreconditionFailedException,
   PreconditionRequiredException,
 } from '../errors/precondition.exceptions.js';
-import type { RegisteredResource } from '../module/transition-registry.js';
-import type { LoadedState } from '../module/state-loader.interface.js';
-import type { RequestedEvent } from '../guard/request-readers.js';
+import type { RegisteredResource } from '../definition/transition-registry.js';
+import type { LoadedState } from '../definition/state-loader.interface.js';
+import type { RequestedEvent } from '../definition/guard-request.js';
 
 /** What the client pinned: a commit that loses a race on it answers instead of retrying. */
 export type Pinned = 'if-match' | 'expected-version' | undefined;

@@ -10,11 +10,11 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { neverSent } from '../../store/database-failures.js';
 import { StoreUnavailableError } from '../../store/index.js';
-import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
-import type { ResolvedTransitionGuardOptions } from '../module/options.js';
+import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
+import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
 import { renderHttpError } from './render-error.js';
-import { bodyParserException } from './request-body.exception.js';
-import { StoreUnavailableException } from './store-unavailable.exception.js';
+import { bodyParserException } from '../errors/request-body.exception.js';
+import { StoreUnavailableException } from '../errors/store-unavailable.exception.js';
 
 /**
  * One error format for the whole application: every `HttpException` (this package's and your

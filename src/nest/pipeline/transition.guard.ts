@@ -7,34 +7,25 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { TransitionValidator } from '../../core/index.js';
 import {
   IDEMPOTENCY_STORE,
   type IdempotencyStore,
 } from '../../store/idempotency-store.interface.js';
-import type { CheckedTransition } from '../commit/checked-transition.js';
+import { checkRow, requireRoles, type Asked } from '../checks/check-row.js';
+import { loadResource } from '../checks/check-transition.js';
+import { readIfMatch } from '../checks/preconditions.js';
 import { TransitionExchange } from '../commit/transition-exchange.js';
-import { TRANSITION_METADATA, type TransitionMetadata } from '../decorators/transition-metadata.js';
+import { TransitionService } from '../commit/transition.service.js';
+import type { GuardRequest, RequestedEvent } from '../definition/guard-request.js';
+import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
+import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
+import { TRANSITION_METADATA, type TransitionMetadata } from '../definition/transition-metadata.js';
+import { TransitionRegistry } from '../definition/transition-registry.js';
+import { takeAudit } from '../definition/audit-fields.js';
 import { messages } from '../errors/messages.js';
-import { RoleRequiredException } from '../errors/request.exceptions.js';
 import { IdempotencySession } from '../idempotency/idempotency-session.js';
 import { readIdempotentRequest } from '../idempotency/idempotent-request.js';
-import { TRANSITION_GUARD_OPTIONS } from '../module/module-definition.js';
-import type { ResolvedTransitionGuardOptions } from '../module/options.js';
-import { TransitionRegistry, type RegisteredResource } from '../module/transition-registry.js';
-import type { TransitionValidator } from '../../core/index.js';
-import { checkPreconditions, readIfMatch } from '../preconditions/preconditions.js';
-import { checkTransition, loadResource, refusal } from './check-transition.js';
-import { TransitionService } from '../commit/transition.service.js';
-import type { GuardRequest } from './guard-request.js';
-import type { LoadedState } from '../module/state-loader.interface.js';
-import { takeAudit } from './audit-fields.js';
-import {
-  checkedTransition,
-  commitLocked,
-  commitUnread,
-  type Asked,
-  type GuardSteps,
-} from './guard-commit.js';
 import {
   asActor,
   asCorrelationId,
@@ -43,8 +34,9 @@ import {
   readIdFrom,
   requireJsonBody,
   validId,
-  type RequestedEvent,
-} from './request-readers.js';
+} from '../request/request-readers.js';
+import { callOf, type TransportCall } from '../request/transport-call.js';
+import { commitUnderRowLock, commitUnread } from './guard-commits.js';
 
 /**
  * Checks the transition a request asks for, in the README's order of checks, each step answering
@@ -53,8 +45,12 @@ import {
  * (412, 409 version-mismatch), the machine (409, 400 payload), the roles of the transition taken
  * (403). On success the handler gets `@CurrentTransition()`.
  *
- * Subclass it for other transports or request shapes: override `getRequest`, `getId`,
- * `getEvent`, `getRoles`, `getActor`, or `throwException` (every refusal goes through it).
+ * One pipeline for every transport: an HTTP route (Express, Fastify), a GraphQL resolver (Apollo,
+ * Mercurius: the id and the `input` payload from the field's arguments) and a microservice
+ * handler (the id and the payload from the message) are read as one call shape
+ * (`TransportCall`) and checked alike. Subclass it for other request shapes: override
+ * `getRequest`, `getId`, `getEvent`, `getRoles`, `getActor`, or `throwException` (every refusal
+ * goes through it).
  *
  * @example
  * // Registered by @Transition() itself; globally too, if you like (the check then runs once):
@@ -101,7 +97,7 @@ export class TransitionGuard implements CanActivate {
       [context.getHandler(), context.getClass()],
     );
     if (!meta) return true;
-    const request = this.getRequest(context);
+    const request = this.getRequest(context, meta);
     // Registered both globally (APP_GUARD) and by @Transition(): check once.
     if (TransitionExchange.ofRequest(request)) return true;
     try {
@@ -116,22 +112,21 @@ export class TransitionGuard implements CanActivate {
   private async check(request: GuardRequest, meta: TransitionMetadata): Promise<void> {
     const entry = this.registry.get(meta.resource);
     if (!entry) throw new Error(messages.unregisteredAtRuntime(meta.resource));
-    requireJsonBody(request, entry.resource);
+    // A GraphQL field or a message has no HTTP body of its own to check.
+    if (!(request as Partial<TransportCall>).transport) requireJsonBody(request, entry.resource);
     const id = validId(entry, this.getId(request, meta), this.options.idPattern);
     const sent = this.getEvent(request, meta, entry);
     const { requested, audit } = meta.audit ? takeAudit(sent, entry.resource) : { requested: sent };
-    this.requireRoles(request, entry, id, requested.type, entry.validator.rolesFor(requested.type));
+    const roles = this.getRoles(request);
+    requireRoles({ entry, id, roles }, requested.type, entry.validator.rolesFor(requested.type));
     const required = meta.ifMatch ? meta.ifMatch === 'required' : this.options.requireIfMatch;
     const ifMatch = readIfMatch(request.headers['if-match'], required, entry.resource, id);
+    const actor = this.getActor(request, entry.resource);
     const keyed = meta.idempotency
       ? readIdempotentRequest(
           request,
           { resource: entry.resource, id, event: requested.type },
-          {
-            caller: this.getActor(request, entry.resource),
-            roles: this.getRoles(request),
-            anonymousKeys: this.options.idempotency.anonymousKeys,
-          },
+          { caller: actor, roles, anonymousKeys: this.options.idempotency.anonymousKeys },
         )
       : undefined;
     const opened = keyed
@@ -155,7 +150,8 @@ export class TransitionGuard implements CanActivate {
       ifMatch,
       opened,
       audit,
-      actor: this.getActor(request, entry.resource),
+      actor,
+      roles,
       correlationId: asCorrelationId(this.options.getCorrelationId(request)),
     };
     try {
@@ -163,12 +159,13 @@ export class TransitionGuard implements CanActivate {
       // when one statement can decide (commit).
       const commit = meta.commit;
       if (commit?.lock) {
-        await commitLocked(asked, commit, this.steps());
+        await commitUnderRowLock(asked, commit, this.committer(), this.logger);
         return;
       }
-      if (commit && (await commitUnread(asked, commit, this.steps()))) return;
+      if (commit && (await commitUnread(asked, commit, this.committer()))) return;
       const loaded = await loadResource(entry, id, requested.type, request, this.logger);
-      const { exchange, transition } = this.checkRow(asked, loaded);
+      const { transition, pinned, roles: declared } = checkRow(asked, loaded, this.logger);
+      const exchange = TransitionExchange.checked(request, transition, pinned, opened, declared);
       if (commit) {
         const changes = commit.changes?.(transition.payload);
         exchange.committed = commit.returning
@@ -182,70 +179,17 @@ export class TransitionGuard implements CanActivate {
     }
   }
 
-  /**
-   * Steps 5b to 8 against the row (loaded, or read under the lock): the preconditions, the
-   * machine, the roles of the transition actually taken (an event may need a role from one state
-   * only). The checked transition, on the request's exchange.
-   */
-  private checkRow(
-    asked: Asked,
-    loaded: LoadedState,
-  ): { exchange: TransitionExchange; transition: CheckedTransition } {
-    const { request, entry, id } = asked;
-    const { event, pinned } = checkPreconditions(entry, id, loaded, asked.requested, asked.ifMatch);
-    const result = checkTransition(entry, id, loaded, event, this.logger);
-    if (!result.allowed) throw refusal(entry.resource, id, event.type, result);
-    if (result.roles) this.requireRoles(request, entry, id, event.type, result.roles);
-    const transition = checkedTransition(asked, event, result, loaded);
-    const exchange = TransitionExchange.checked(
-      request,
-      transition,
-      pinned,
-      asked.opened,
-      result.roles,
-    );
-    return { exchange, transition };
-  }
-
   private committer(): TransitionService {
     if (!this.transitions) throw new Error(messages.guardWithoutService(this.constructor.name));
     return this.transitions;
   }
 
-  /** What a commit in the guard runs of the guard's own steps. */
-  private steps(): GuardSteps {
-    return {
-      service: this.committer(),
-      checkRow: (asked, row) => this.checkRow(asked, row),
-      requireRoles: (asked, event, roles) => {
-        this.requireRoles(asked.request, asked.entry, asked.id, event, roles);
-      },
-    };
-  }
-
-  private requireRoles(
-    request: GuardRequest,
-    entry: RegisteredResource,
-    id: string,
-    event: string,
-    required: readonly string[],
-  ): void {
-    if (!required.length) return;
-    const roles = this.getRoles(request);
-    if (!required.some((r) => roles.includes(r))) {
-      throw new RoleRequiredException(entry.resource, id, event, required);
-    }
-  }
-
-  /** The platform request. HTTP only: override for RPC, WebSocket or GraphQL contexts. */
-  protected getRequest(context: ExecutionContext): GuardRequest {
-    const type = context.getType<string>();
-    if (type !== 'http') {
-      throw new Error(
-        messages.notHttp(`${context.getClass().name}.${context.getHandler().name}`, type),
-      );
-    }
-    return context.switchToHttp().getRequest<GuardRequest>();
+  /**
+   * The call: the HTTP request itself, or a GraphQL field or a message read as one (see
+   * `TransportCall`). Override for other contexts (WebSockets).
+   */
+  protected getRequest(context: ExecutionContext, meta: TransitionMetadata): GuardRequest {
+    return callOf(context, typeof meta.id === 'string' ? meta.id : 'id');
   }
 
   /** The raw resource id, from where the decorator says (a route param `id` by default). */

@@ -1,8 +1,8 @@
 import type { AnyStateMachine, ContextFrom, EventFromLogic } from 'xstate';
 import type { StoredState } from '../../core/index.js';
 import type { TransitionStore } from '../../store/index.js';
-import type { TransitionAudit } from '../guard/audit-fields.js';
-import type { TransitionResource } from '../module/resource-definition.js';
+import type { TransitionAudit } from './audit-fields.js';
+import type { TransitionResource } from './resource-definition.js';
 
 declare const changesOf: unique symbol;
 

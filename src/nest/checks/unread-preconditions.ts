@@ -1,6 +1,6 @@
 import { versionOfEtag, type IfMatch } from '../../http/index.js';
-import type { Pinned } from '../preconditions/preconditions.js';
-import type { RequestedEvent } from './request-readers.js';
+import type { Pinned } from './preconditions.js';
+import type { RequestedEvent } from '../definition/guard-request.js';
 
 /** What a commit without reading the row compares besides the state: the version pinned, if any. */
 export interface UnreadPreconditions {

@@ -1,5 +1,5 @@
-import type { CommitBase } from '../commit/commit.types.js';
-import type { GuardRequest } from '../guard/guard-request.js';
+import type { CommitBase } from './commit.types.js';
+import type { GuardRequest } from './guard-request.js';
 
 /** Where the guard reads the resource id: a route param, a header, a query param, or a function. */
 export type IdSource =

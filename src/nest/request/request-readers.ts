@@ -1,19 +1,15 @@
-import type { IdSource } from '../decorators/transition-metadata.js';
+import type { IdSource } from '../definition/transition-metadata.js';
 import {
   InvalidTransitionRequestException,
   UnsupportedContentTypeException,
 } from '../errors/request.exceptions.js';
 import { messages } from '../errors/messages.js';
-import type { RegisteredResource } from '../module/transition-registry.js';
+import type { RegisteredResource } from '../definition/transition-registry.js';
 import type { TransitionValidator } from '../../core/index.js';
-import { DEFAULT_ID_PATTERN } from '../module/options.js';
-import type { GuardRequest } from './guard-request.js';
+import { DEFAULT_ID_PATTERN } from '../definition/options.js';
+import type { GuardRequest, RequestedEvent } from '../definition/guard-request.js';
 
-/** The event a request asks for: its type and its payload (the body without `type`). */
-export interface RequestedEvent {
-  readonly type: string;
-  readonly payload: Readonly<Record<string, unknown>>;
-}
+export type { RequestedEvent } from '../definition/guard-request.js';
 
 const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*("?)utf-8\2\s*)?$/i;
 

@@ -1,6 +1,6 @@
 import { canonicalJson, JsonTooDeepError } from '../../core/canonical-json.js';
 import { InvalidTransitionRequestException } from '../errors/request.exceptions.js';
-import type { RequestedEvent } from './request-readers.js';
+import type { RequestedEvent } from '../definition/guard-request.js';
 
 /** The body fields a route with `audit: true` takes for the transition log. */
 export const AUDIT_FIELDS = ['reason', 'comment', 'metadata'] as const;
