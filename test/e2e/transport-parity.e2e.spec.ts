@@ -78,7 +78,7 @@ describe('one check pipeline over HTTP, GraphQL and TCP messages', () => {
   beforeAll(async () => {
     [express, fastify] = await Promise.all([
       startDemo('express', { messages: true }),
-      startDemo('fastify'),
+      startDemo('fastify', { graphql: 'mercurius' }),
     ]);
     const server = (express.app.getMicroservices()[0] as INestMicroservice).unwrap<Server>();
     const { port } = server.address() as AddressInfo;

@@ -24,7 +24,10 @@ export async function createApp(
 ): Promise<INestApplication> {
   const module = await AppModule.forRoot({
     ...options,
-    graphql: options.graphql ?? (platform === 'fastify' ? 'mercurius' : 'apollo'),
+    // On Fastify, GraphQL (Mercurius) only when asked for: once Nest's Mercurius driver has
+    // registered its plugin, errors raised before a route runs (a body that is not JSON, too
+    // large) get Fastify's default body instead of the app's filters (see docs/transports.md).
+    graphql: options.graphql ?? (platform === 'fastify' ? false : 'apollo'),
   });
   if (platform === 'fastify') {
     const app = await NestFactory.create(module, new FastifyAdapter({ bodyLimit: 64 * 1024 }), {

@@ -6,6 +6,12 @@ import { ormFromEnv } from './orm/orm.js';
 const platform = process.env.PLATFORM === 'fastify' ? 'fastify' : 'express';
 const port = Number(process.env.PORT ?? 3000);
 const database = databaseFromEnv();
+function graphqlFromEnv(): 'apollo' | 'mercurius' | false | undefined {
+  const asked = process.env.GRAPHQL;
+  if (asked === 'off') return false;
+  return asked === 'apollo' || asked === 'mercurius' ? asked : undefined;
+}
+
 // ORDERS_TCP_PORT: order events as messages too, over TCP (@nestjs/microservices).
 const tcpPort = process.env.ORDERS_TCP_PORT ? Number(process.env.ORDERS_TCP_PORT) : undefined;
 const app = await createApp(platform, {
@@ -14,6 +20,8 @@ const app = await createApp(platform, {
   gatewayLatencyMs: Number(process.env.GATEWAY_LATENCY_MS ?? 0),
   idempotencyLeaseSeconds: Number(process.env.IDEMPOTENCY_LEASE_SECONDS ?? 60),
   messages: tcpPort !== undefined,
+  // GRAPHQL=mercurius (Fastify) or apollo; GRAPHQL=off for none. Default: Apollo on Express.
+  graphql: graphqlFromEnv(),
 });
 if (tcpPort !== undefined) {
   const { Transport } = await import('@nestjs/microservices');
