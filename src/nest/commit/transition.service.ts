@@ -1,14 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AnyStateMachine } from 'xstate';
 import type { EventTypeOf, TransitionValidator } from '../../core/index.js';
-import type {
-  HistoryEntry,
-  HistoryPage,
-  StoredResource,
-  JoinedTransaction,
-  TransitionRecord,
-} from '../../store/index.js';
-import { checkAudit } from '../definition/audit-fields.js';
+import type { HistoryEntry, HistoryPage, StoredResource } from '../../store/index.js';
 import { asRoles, validId } from '../request/request-readers.js';
 import { callerEvents } from '../checks/caller-events.js';
 import type { GuardRequest } from '../definition/guard-request.js';
@@ -32,14 +25,13 @@ import type {
   TransitionChanges,
   TransitionListener,
 } from '../definition/commit.types.js';
-import { CommitAttempt, type Committed } from './commit-attempt.js';
 import {
   commitOptimistic,
   commitPessimistic,
   compareAndSet,
   recheckedUnderLock,
 } from './commit-strategies.js';
-import { TransitionExchange } from './transition-exchange.js';
+import { CommitRunner } from './commit-runner.js';
 
 /**
  * Writes checked transitions with compare-and-set, closing the gap between the guard's check and
@@ -55,14 +47,16 @@ import { TransitionExchange } from './transition-exchange.js';
 @Injectable()
 export class TransitionService {
   private readonly logger = new Logger('TransitionService');
-  private readonly listeners: TransitionListener[] = [];
+  private readonly runner: CommitRunner;
 
   /** @internal Nest injects it. */
   constructor(
     @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
     @Inject(TRANSITION_GUARD_OPTIONS) private readonly options: ResolvedTransitionGuardOptions,
     @Inject(TransitionOutbox) private readonly outbox: TransitionOutbox,
-  ) {}
+  ) {
+    this.runner = new CommitRunner(registry, outbox, this.logger);
+  }
 
   /**
    * Registers hooks; returns a function that removes them.
@@ -71,11 +65,7 @@ export class TransitionService {
    * const off = transitions.onTransition({ resource: 'order', event: 'SHIP', afterCommit: (r) => mailer.shipped(r.resourceId) });
    */
   onTransition(listener: TransitionListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.runner.listen(listener);
   }
 
   /**
@@ -100,7 +90,7 @@ export class TransitionService {
     changes?: TransitionChanges<TContext, NoInfer<TChanges>>,
     options: CommitOptions = {},
   ): Promise<CommitResult & { readonly row?: unknown }> {
-    const { entry, store, attempt } = this.attemptOf(t, changes, options);
+    const { entry, store, attempt } = this.runner.attemptOf(t, changes, options);
     const locking = options.locking ?? entry.locking;
     // Inside the app's transaction (a store with a transactionHost, in @Transactional()): the
     // write commits when that transaction does, and what follows a commit waits for it.
@@ -110,9 +100,9 @@ export class TransitionService {
       const where = { resource: t.resource, id: t.id, doing: `Committing ${t.event}` };
       const decide = (current: StoredResource) => recheckedUnderLock(entry, attempt, current, how);
       const { done } = await commitPessimistic(store, where, decide, options, how);
-      return this.settle(attempt, done, joined);
+      return this.runner.settle(attempt, done, joined);
     }
-    return this.settle(
+    return this.runner.settle(
       attempt,
       await commitOptimistic(entry, store, attempt, options, how),
       joined,
@@ -130,12 +120,12 @@ export class TransitionService {
     changes: NoInfer<TChanges> | undefined,
     options: { readonly returning?: boolean } = {},
   ): Promise<(CommitResult & { readonly row?: unknown }) | undefined> {
-    const { store, attempt } = this.attemptOf(t, changes, {});
+    const { store, attempt } = this.runner.attemptOf(t, changes, {});
     const joined = store.joinedTransaction?.();
     const base = { state: t.from, context: t.context, version: t.version };
     const next = attempt.next(base, t.to, 1, this.outbox.writtenBy(store));
     const done = await compareAndSet(store, attempt, base, next, options, { logger: this.logger });
-    return done && this.settle(attempt, done, joined);
+    return done && this.runner.settle(attempt, done, joined);
   }
 
   /**
@@ -161,54 +151,13 @@ export class TransitionService {
       where,
       (current) => {
         const { transition, changes } = decide(current);
-        const { attempt } = this.attemptOf(transition, changes, {});
+        const { attempt } = this.runner.attemptOf(transition, changes, {});
         return { attempt, from: transition.from, to: transition.to };
       },
       options,
       { logger: this.logger },
     );
-    return this.settle(attempt, done, joined);
-  }
-
-  /** What one commit call writes with, once its transition is known to be uncommitted. */
-  private attemptOf<TContext, TChanges extends object>(
-    t: CheckedTransition<TContext, unknown, TChanges>,
-    changes: TransitionChanges<TContext, TChanges> | undefined,
-    options: CommitOptions,
-  ) {
-    const entry = this.registry.get(t.resource);
-    const store = entry?.store;
-    if (!entry || !store) throw new Error(messages.noStore(t.resource));
-    const exchange = TransitionExchange.of(t);
-    if (exchange?.committed) throw new Error(messages.committedTwice(t.resource, t.id, t.event));
-    const audit = options.audit && checkAudit(options.audit, codeAuditError);
-    const attempt = new CommitAttempt(t, exchange, this.hooksFor(t), changes, {
-      machineVersion: entry.machineVersion,
-      audit,
-      outbox: this.outbox,
-    });
-    return { entry, store, attempt };
-  }
-
-  /**
-   * After the write: the exchange learns what was committed, the outbox relay is nudged, the
-   * afterCommit hooks run; inside the app's transaction, when that one commits.
-   */
-  private async settle(
-    attempt: CommitAttempt,
-    done: Committed,
-    joined: JoinedTransaction | undefined,
-  ): Promise<CommitResult & { readonly row?: unknown }> {
-    const { exchange } = attempt;
-    const result = done.row === undefined ? done.committed : { ...done.committed, row: done.row };
-    const settle = async () => {
-      if (exchange) exchange.committed = result;
-      if (attempt.wroteMessages || done.messages?.length) this.outbox.nudge();
-      for (const l of attempt.listeners) await this.runAfter(l, done.record);
-    };
-    if (joined) joined.afterCommit(settle);
-    else await settle();
-    return result;
+    return this.runner.settle(attempt, done, joined);
   }
 
   /**
@@ -310,12 +259,6 @@ export class TransitionService {
     return this.registry.resource(resource).validator;
   }
 
-  private hooksFor(t: CheckedTransition<unknown, unknown, object>): TransitionListener[] {
-    return this.listeners.filter(
-      (l) => (l.resource ?? t.resource) === t.resource && (l.event ?? t.event) === t.event,
-    );
-  }
-
   /**
    * One resource as a caller sees it: its state, version, ETag, and every event with whether
    * THIS caller may send it now and, when not, why (`transitions`, decided as the guard decides:
@@ -356,20 +299,4 @@ export class TransitionService {
       transitions,
     };
   }
-
-  private async runAfter(listener: TransitionListener, record: TransitionRecord): Promise<void> {
-    try {
-      await listener.afterCommit?.(record);
-    } catch (err) {
-      this.logger.error(
-        `afterCommit hook failed for ${record.resource} ${record.resourceId} ${record.event}: ${(err as Error).message}`,
-        (err as Error).stack,
-      );
-    }
-  }
 }
-
-/** Audit fields given by code that break the limits: a bug in the caller, not bad input. */
-const codeAuditError = (message: string): never => {
-  throw new TypeError(`commit() audit: ${message}`);
-};

@@ -1,5 +1,4 @@
-import { Inject, Injectable, RequestMethod, type OnModuleInit, type Type } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { ApplicationConfig, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { TransitionService } from '../commit/transition.service.js';
@@ -14,6 +13,7 @@ import {
 import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
 import { TransitionRegistry } from '../definition/transition-registry.js';
+import { guardedHttpRoutes } from './guarded-routes.js';
 
 /**
  * Fails the application at bootstrap, naming the controller, the method and the fix, for what a
@@ -67,7 +67,6 @@ export class TransitionExplorer implements OnModuleInit {
           prototype[method],
         );
         if (meta && meta !== onClass) check(meta, `${metatype.name}.${method}`);
-        if (meta?.event !== undefined) this.recordRoute(metatype, prototype[method], meta);
       }
     }
     const { idPattern } = this.options;
@@ -75,27 +74,17 @@ export class TransitionExplorer implements OnModuleInit {
       const problem = idPattern && idPatternProblem(this.registry.resource(name), idPattern);
       if (problem) problems.push(problem);
     }
+    // The route of each event, for inspect(): the fixed-event HTTP routes.
+    const tools = { discovery: this.discovery, scanner: this.scanner, reflector: this.reflector };
+    for (const { method, path, meta } of guardedHttpRoutes(tools, this.config.getGlobalPrefix())) {
+      if (meta.event !== undefined)
+        this.registry.addRoute(meta.resource, meta.event, { method, path });
+    }
     if (problems.length) {
       throw new Error(
         `TransitionGuardModule: ${problems.length} problem(s) found at bootstrap:\n- ${problems.join('\n- ')}`,
       );
     }
-  }
-
-  /** A fixed-event HTTP route: where `inspect()` tells a caller to send that event. */
-  private recordRoute(controller: Type, handler: object, meta: TransitionMetadata): void {
-    const method = this.reflector.get<RequestMethod | undefined>(METHOD_METADATA, handler as never);
-    const path = this.reflector.get<string | string[] | undefined>(PATH_METADATA, handler as never);
-    if (method === undefined || path === undefined || meta.event === undefined) return;
-    const base = this.reflector.get<string | string[] | undefined>(PATH_METADATA, controller);
-    const full = [this.config.getGlobalPrefix(), first(base), first(path)]
-      .flatMap((p) => p.split('/'))
-      .filter(Boolean)
-      .join('/');
-    this.registry.addRoute(meta.resource, meta.event, {
-      method: RequestMethod[method],
-      path: `/${full}`,
-    });
   }
 }
 
@@ -114,5 +103,3 @@ function injectsService(wrapper: InstanceWrapper, name: string, depth = 0): stri
   }
   return undefined;
 }
-
-const first = (p: string | string[] | undefined) => (Array.isArray(p) ? (p[0] ?? '') : (p ?? ''));

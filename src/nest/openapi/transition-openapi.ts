@@ -1,7 +1,7 @@
-import { RequestMethod, type INestApplication } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import type { INestApplication } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { TRANSITION_METADATA, type TransitionMetadata } from '../definition/transition-metadata.js';
+import type { TransitionMetadata } from '../definition/transition-metadata.js';
+import { guardedHttpRoutes } from '../module/guarded-routes.js';
 import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
 import { TransitionRegistry, type RegisteredResource } from '../definition/transition-registry.js';
@@ -301,54 +301,21 @@ function illegalFor(entry: RegisteredResource): JsonSchema {
   };
 }
 
-/** Every route with `@Transition()` metadata, with its OpenAPI path (`/orders/{id}/ship`) and method. */
+/** Every guarded HTTP route, with its OpenAPI path (`/orders/{id}/ship`) and method. */
 function guardedRoutes(app: INestApplication, registry: TransitionRegistry): GuardedRoute[] {
-  const discovery = app.get(DiscoveryService, { strict: false });
-  const scanner = app.get(MetadataScanner, { strict: false });
-  const reflector = app.get(Reflector, { strict: false });
+  const tools = {
+    discovery: app.get(DiscoveryService, { strict: false }),
+    scanner: app.get(MetadataScanner, { strict: false }),
+    reflector: app.get(Reflector, { strict: false }),
+  };
   const prefix =
     (
       app as unknown as { config?: { getGlobalPrefix?: () => string } }
     ).config?.getGlobalPrefix?.() ?? '';
-  const routes: GuardedRoute[] = [];
-  for (const wrapper of discovery.getControllers()) {
-    const { metatype, instance } = wrapper as { metatype?: object; instance?: object };
-    if (!metatype || !instance) continue;
-    const onClass = reflector.get<TransitionMetadata | undefined>(
-      TRANSITION_METADATA,
-      metatype as never,
-    );
-    const base = reflector.get<string | string[] | undefined>(PATH_METADATA, metatype as never);
-    const prototype = Object.getPrototypeOf(instance) as Record<
-      string,
-      (...args: never[]) => unknown
-    >;
-    for (const name of scanner.getAllMethodNames(prototype)) {
-      const handler = prototype[name];
-      const meta =
-        reflector.get<TransitionMetadata | undefined>(TRANSITION_METADATA, handler) ?? onClass;
-      const methodPath = reflector.get<string | string[] | undefined>(PATH_METADATA, handler);
-      const method = reflector.get<RequestMethod | undefined>(METHOD_METADATA, handler);
-      const entry = meta && registry.get(meta.resource);
-      if (!meta || !entry || methodPath === undefined || method === undefined) continue;
-      routes.push({
-        path: openApiPath(prefix, first(base), first(methodPath)),
-        method: RequestMethod[method].toLowerCase(),
-        meta,
-        entry,
-      });
-    }
-  }
-  return routes;
-}
-
-const first = (p: string | string[] | undefined) => (Array.isArray(p) ? (p[0] ?? '') : (p ?? ''));
-
-function openApiPath(...parts: string[]): string {
-  const joined = parts
-    .flatMap((p) => p.split('/'))
-    .filter(Boolean)
-    .map((segment) => (segment.startsWith(':') ? `{${segment.slice(1)}}` : segment))
-    .join('/');
-  return `/${joined}`;
+  return guardedHttpRoutes(tools, prefix).flatMap(({ method, path, meta }) => {
+    const entry = registry.get(meta.resource);
+    if (!entry) return [];
+    const openApiPath = path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    return [{ path: openApiPath, method: method.toLowerCase(), meta, entry }];
+  });
 }

@@ -1,0 +1,103 @@
+import type { Logger } from '@nestjs/common';
+import type { JoinedTransaction, TransitionRecord } from '../../store/index.js';
+import { checkAudit } from '../definition/audit-fields.js';
+import type { CheckedTransition } from '../definition/checked-transition.js';
+import type {
+  CommitOptions,
+  CommitResult,
+  TransitionChanges,
+  TransitionListener,
+} from '../definition/commit.types.js';
+import type { TransitionRegistry } from '../definition/transition-registry.js';
+import { messages } from '../errors/messages.js';
+import type { TransitionOutbox } from '../outbox/transition-outbox.js';
+import { CommitAttempt, type Committed } from './commit-attempt.js';
+import { TransitionExchange } from './transition-exchange.js';
+
+/**
+ * What every commit of `TransitionService` runs around its statement, whatever the strategy: an
+ * attempt per call (the transition not yet committed, its hooks, its audit, its outbox messages),
+ * and, once written, the settlement (the exchange learns the result, the relay is nudged, the
+ * afterCommit hooks run: inside the app's transaction, when that one commits).
+ */
+export class CommitRunner {
+  private readonly listeners: TransitionListener[] = [];
+
+  constructor(
+    private readonly registry: TransitionRegistry,
+    private readonly outbox: TransitionOutbox,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Registers hooks; returns a function that removes them. */
+  listen(listener: TransitionListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** What one commit call writes with, once its transition is known to be uncommitted. */
+  attemptOf<TContext, TChanges extends object>(
+    t: CheckedTransition<TContext, unknown, TChanges>,
+    changes: TransitionChanges<TContext, TChanges> | undefined,
+    options: CommitOptions,
+  ) {
+    const entry = this.registry.get(t.resource);
+    const store = entry?.store;
+    if (!entry || !store) throw new Error(messages.noStore(t.resource));
+    const exchange = TransitionExchange.of(t);
+    if (exchange?.committed) throw new Error(messages.committedTwice(t.resource, t.id, t.event));
+    const audit = options.audit && checkAudit(options.audit, codeAuditError);
+    const attempt = new CommitAttempt(t, exchange, this.hooksFor(t), changes, {
+      machineVersion: entry.machineVersion,
+      audit,
+      outbox: this.outbox,
+    });
+    return { entry, store, attempt };
+  }
+
+  /**
+   * After the write: the exchange learns what was committed, the outbox relay is nudged, the
+   * afterCommit hooks run; inside the app's transaction, when that one commits.
+   */
+  async settle(
+    attempt: CommitAttempt,
+    done: Committed,
+    joined: JoinedTransaction | undefined,
+  ): Promise<CommitResult & { readonly row?: unknown }> {
+    const { exchange } = attempt;
+    const result = done.row === undefined ? done.committed : { ...done.committed, row: done.row };
+    const settle = async () => {
+      if (exchange) exchange.committed = result;
+      if (attempt.wroteMessages || done.messages?.length) this.outbox.nudge();
+      for (const l of attempt.listeners) await this.runAfter(l, done.record);
+    };
+    if (joined) joined.afterCommit(settle);
+    else await settle();
+    return result;
+  }
+
+  private hooksFor(t: CheckedTransition<unknown, unknown, object>): TransitionListener[] {
+    return this.listeners.filter(
+      (l) => (l.resource ?? t.resource) === t.resource && (l.event ?? t.event) === t.event,
+    );
+  }
+
+  private async runAfter(listener: TransitionListener, record: TransitionRecord): Promise<void> {
+    try {
+      await listener.afterCommit?.(record);
+    } catch (err) {
+      this.logger.error(
+        `afterCommit hook failed for ${record.resource} ${record.resourceId} ${record.event}: ${(err as Error).message}`,
+        (err as Error).stack,
+      );
+    }
+  }
+}
+
+/** Audit fields given by code that break the limits: a bug in the caller, not bad input. */
+const codeAuditError = (message: string): never => {
+  throw new TypeError(`commit() audit: ${message}`);
+};
