@@ -35,7 +35,7 @@ import {
   requireJsonBody,
   validId,
 } from '../request/request-readers.js';
-import { callOf, type TransportCall } from '../request/transport-call.js';
+import { callOf } from '../request/transport-call.js';
 import { commitUnderRowLock, commitUnread } from './guard-commits.js';
 
 /**
@@ -101,7 +101,7 @@ export class TransitionGuard implements CanActivate {
     // Registered both globally (APP_GUARD) and by @Transition(): check once.
     if (TransitionExchange.ofRequest(request)) return true;
     try {
-      await this.check(request, meta);
+      await this.check(request, meta, context.getType() === 'http');
     } catch (err) {
       this.throwException(err instanceof Error ? err : new Error(String(err)));
     }
@@ -109,11 +109,15 @@ export class TransitionGuard implements CanActivate {
   }
 
   /** The steps, in order; leaves the exchange on the request for the handler and the response. */
-  private async check(request: GuardRequest, meta: TransitionMetadata): Promise<void> {
+  private async check(
+    request: GuardRequest,
+    meta: TransitionMetadata,
+    http: boolean,
+  ): Promise<void> {
     const entry = this.registry.get(meta.resource);
     if (!entry) throw new Error(messages.unregisteredAtRuntime(meta.resource));
     // A GraphQL field or a message has no HTTP body of its own to check.
-    if (!(request as Partial<TransportCall>).transport) requireJsonBody(request, entry.resource);
+    if (http) requireJsonBody(request, entry.resource);
     const id = validId(entry, this.getId(request, meta), this.options.idPattern);
     const sent = this.getEvent(request, meta, entry);
     const { requested, audit } = meta.audit ? takeAudit(sent, entry.resource) : { requested: sent };
