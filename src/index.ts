@@ -37,6 +37,7 @@ export type {
   GuardCommit,
 } from './nest/definition/transition-metadata.js';
 export { CurrentTransition } from './nest/decorators/current-transition.decorator.js';
+export { TransitionCaller } from './nest/decorators/transition-caller.decorator.js';
 export { CommittedTransition } from './nest/decorators/committed-transition.decorator.js';
 export { VersionETag } from './nest/response/version-etag.decorator.js';
 export { ResourceIdPipe } from './nest/request/resource-id.pipe.js';

@@ -83,6 +83,23 @@ describe.each(PLATFORMS)('OpenAPI for guarded routes on %s', (platform) => {
           'INVALID_IDEMPOTENCY_KEY',
         ]),
       );
+      // The events each caller may send now: a schema per resource, which the read route uses.
+      const allowed = doc.components.schemas['TransitionAllowedEvents.order'] as {
+        type: string;
+        items: { properties: Record<string, { enum?: string[] }> };
+      };
+      expect(allowed.type).toBe('array');
+      expect(allowed.items.properties.event.enum).toEqual([
+        'PAY',
+        'CANCEL',
+        'SHIP',
+        'REFUND',
+        'DELIVER',
+      ]);
+      expect(allowed.items.properties.reason.enum).toContain('role-required');
+      expect(JSON.stringify(doc.paths['/orders/{id}'].get.responses['200'])).toContain(
+        '#/components/schemas/TransitionAllowedEvents.order',
+      );
       // The events route: one schema per event, discriminated by `type`.
       const events = doc.paths['/orders/{id}/events'].post.requestBody!.content['application/json']
         .schema as {

@@ -5,6 +5,7 @@ import { guardedHttpRoutes } from '../module/guarded-routes.js';
 import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
 import { TransitionRegistry, type RegisteredResource } from '../definition/transition-registry.js';
+import { callerEventsSchema } from './caller-events-schema.js';
 import { errorSchemas, type JsonSchema } from './error-schemas.js';
 
 /** An OpenAPI document, as `@nestjs/swagger` (or anything else) makes it. */
@@ -64,7 +65,11 @@ export function describeTransitions<D extends OpenApiDocument>(app: INestApplica
   document.components.schemas = schemas;
   Object.assign(schemas, errorSchemas([]));
   for (const name of registry.resources()) {
-    Object.assign(schemas, { [`TransitionIllegal.${name}`]: illegalFor(registry.resource(name)) });
+    const entry = registry.resource(name);
+    Object.assign(schemas, {
+      [`TransitionIllegal.${name}`]: illegalFor(entry),
+      [`TransitionAllowedEvents.${name}`]: callerEventsSchema(entry),
+    });
   }
   for (const route of guardedRoutes(app, registry)) {
     // Only operations the document has: a route left out (`@ApiExcludeEndpoint()`) stays out.

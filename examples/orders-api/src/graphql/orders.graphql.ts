@@ -1,7 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { CurrentTransition, Transition } from 'nestjs-transition-guard';
+import {
+  CurrentTransition,
+  Transition,
+  TransitionCaller,
+  type GuardRequest,
+} from 'nestjs-transition-guard';
 import { order } from '../orders/order.resource.js';
 import { OrdersService, viewerOf } from '../orders/orders.service.js';
 
@@ -101,9 +106,10 @@ export class OrdersResolver {
     }));
   }
 
+  /** The events this caller may send now (the caller: the GraphQL context's HTTP request). */
   @ResolveField('allowedEvents')
-  allowedEvents(@Parent() parent: { id: number }, @Context() ctx: GraphQLContext) {
-    return this.orders.allowedEvents(String(parent.id), headersOf(ctx));
+  allowedEvents(@Parent() parent: { id: number }, @TransitionCaller() caller: GuardRequest) {
+    return this.orders.allowedEvents(String(parent.id), caller);
   }
 
   @Mutation('payOrder')

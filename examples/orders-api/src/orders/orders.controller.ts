@@ -11,7 +11,7 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
   CurrentTransition,
@@ -63,6 +63,18 @@ export class OrdersController {
    * identity headers), and its version as an ETag (for If-Match).
    */
   @Get(':id')
+  @ApiOkResponse({
+    description: 'The order, and the events this caller may send now',
+    schema: {
+      type: 'object',
+      properties: {
+        id: { type: 'integer' },
+        state: { type: 'string' },
+        version: { type: 'integer' },
+        allowedEvents: { $ref: '#/components/schemas/TransitionAllowedEvents.order' },
+      },
+    },
+  })
   @VersionETag()
   @Header('Vary', 'X-User-Role, X-User-Id')
   get(

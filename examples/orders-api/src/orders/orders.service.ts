@@ -5,6 +5,7 @@ import {
   ResourceNotFoundException,
   TransitionService,
   type CurrentTransition,
+  type GuardRequest,
   type HistoryRequest,
 } from 'nestjs-transition-guard';
 import type { OrderContext } from '../../../../machines/order.machine.js';
@@ -82,12 +83,15 @@ export class OrdersService {
    */
   async get(id: number, headers: Record<string, string | string[] | undefined>) {
     const row = await this.visible(id, viewerOf(headers));
-    return { ...orderView(row), allowedEvents: await this.allowedEvents(String(id), headers) };
+    return {
+      ...orderView(row),
+      allowedEvents: await this.allowedEvents(String(id), { headers }),
+    };
   }
 
-  /** The events the caller of these headers may send to order `id` now. */
-  async allowedEvents(id: string, headers: Record<string, string | string[] | undefined>) {
-    const inspection = await this.transitions.inspect('order', id, { request: { headers } });
+  /** The events `caller` may send to order `id` now. */
+  async allowedEvents(id: string, caller: GuardRequest) {
+    const inspection = await this.transitions.inspect('order', id, { request: caller });
     return inspection?.transitions ?? [];
   }
 
