@@ -20,6 +20,12 @@ export function graphqlCodeOf(body: TransitionErrorBody): string {
  * carries. GraphQL servers take a resolver's error's `extensions` as they are (graphql-js wraps it
  * in a `GraphQLError`), so this package does not import `graphql`; Apollo and Mercurius keep
  * them, unlike an `HttpException` (Apollo answers a 409 as `INTERNAL_SERVER_ERROR`).
+ *
+ * @example
+ * // What a GraphQL client reads of a refused mutation:
+ * const [error] = result.errors ?? [];
+ * if (error?.extensions?.code === 'STALE_STATE') await reloadAndRetry();
+ * else if (error?.extensions?.code === 'TRANSITION_REFUSED') show(error.extensions.body.allowedEvents);
  */
 export class TransitionGraphQLError extends Error {
   readonly extensions: {

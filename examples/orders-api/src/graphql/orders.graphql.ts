@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import {
   CurrentTransition,
@@ -8,7 +8,7 @@ import {
   type GuardRequest,
 } from 'nestjs-transition-guard';
 import { order } from '../orders/order.resource.js';
-import { OrdersService, viewerOf } from '../orders/orders.service.js';
+import { OrdersService, orderView, viewerOf } from '../orders/orders.service.js';
 
 type OrderTransition = CurrentTransition<typeof order>;
 
@@ -84,26 +84,14 @@ export const JsonScalar = new GraphQLScalarType({
   },
 });
 
-type Headers = Record<string, string | string[] | undefined>;
-type GraphQLContext = { req?: { headers: Headers }; reply?: { request: { headers: Headers } } };
-const headersOf = (ctx: GraphQLContext): Headers =>
-  ctx.req?.headers ?? ctx.reply?.request.headers ?? {};
-
 @Resolver('Order')
 export class OrdersResolver {
   constructor(@Inject(OrdersService) private readonly orders: OrdersService) {}
 
+  /** The order, if this caller may see it (as `GET /orders/:id`). */
   @Query('order')
-  order(@Args('id') id: string, @Context() ctx: GraphQLContext) {
-    return this.orders.visible(Number(id), viewerOf(headersOf(ctx))).then((row) => ({
-      id: row.id,
-      state: row.status,
-      version: row.version,
-      total: row.total,
-      paid: row.paid,
-      carrier: row.carrier,
-      trackingNumber: row.trackingNumber,
-    }));
+  async order(@Args('id') id: string, @TransitionCaller() caller: GuardRequest) {
+    return orderView(await this.orders.visible(Number(id), viewerOf(caller.headers)));
   }
 
   /** The events this caller may send now (the caller: the GraphQL context's HTTP request). */
