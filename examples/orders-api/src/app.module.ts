@@ -57,7 +57,12 @@ async function graphqlModule(driver: 'apollo' | 'mercurius'): Promise<DynamicMod
     return GraphQLModule.forRoot({ driver: MercuriusDriver, ...schema });
   }
   const { ApolloDriver } = await import('@nestjs/apollo');
-  return GraphQLModule.forRoot({ driver: ApolloDriver, ...schema });
+  // No stack traces in answers (Apollo adds them unless NODE_ENV=production): causes are logged.
+  return GraphQLModule.forRoot({
+    driver: ApolloDriver,
+    includeStacktraceInErrorResponses: false,
+    ...schema,
+  });
 }
 
 /** Demo only: a header stands in for authentication. A real app reads request.user. */
