@@ -3,9 +3,12 @@ import type { IdempotencySession } from '../idempotency/idempotency-session.js';
 import type { CheckedTransition } from '../definition/checked-transition.js';
 import type { CommitResult } from '../definition/commit.types.js';
 
-const EXCHANGE = Symbol.for('transition-guard:exchange');
-
-type WithExchange = { [EXCHANGE]?: TransitionExchange };
+/**
+ * The exchange of each guarded call (by its request or call object) and of each transition the
+ * guard handed out: kept off those objects' shapes (a property added per request sends V8's
+ * lookups on the request down a slow path).
+ */
+const exchanges = new WeakMap<object, TransitionExchange>();
 
 /**
  * Everything one guarded request carries from the guard to the commit and to the response,
@@ -46,25 +49,25 @@ export class TransitionExchange {
     roles?: readonly string[],
   ): TransitionExchange {
     const exchange = new TransitionExchange(transition, pinned, idempotency, undefined, roles);
-    Object.defineProperty(transition, EXCHANGE, { value: exchange });
-    (request as WithExchange)[EXCHANGE] = exchange;
+    exchanges.set(transition, exchange);
+    exchanges.set(request, exchange);
     return exchange;
   }
 
   /** A repeated idempotent request: the stored response is replayed, the handler does not run. */
   static replaying(request: object, response: StoredResponse): TransitionExchange {
     const exchange = new TransitionExchange(undefined, undefined, undefined, response);
-    (request as WithExchange)[EXCHANGE] = exchange;
+    exchanges.set(request, exchange);
     return exchange;
   }
 
   /** The exchange of a request, once the guard passed it. */
   static ofRequest(request: object | undefined): TransitionExchange | undefined {
-    return request ? (request as WithExchange)[EXCHANGE] : undefined;
+    return request ? exchanges.get(request) : undefined;
   }
 
   /** The exchange behind a transition the guard handed out (none for one built by hand). */
   static of(transition: object): TransitionExchange | undefined {
-    return (transition as WithExchange)[EXCHANGE];
+    return exchanges.get(transition);
   }
 }
