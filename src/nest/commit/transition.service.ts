@@ -114,6 +114,8 @@ export class TransitionService {
    * is in `t.from` (and at `t.version` when the client pinned one), without reading it first.
    * Undefined when the row was not: the guard then reads it, to explain or to commit as
    * `commit()` does.
+   *
+   * @internal The guard's: an app commits with `commit()`.
    */
   async commitUnread<TContext, TChanges extends object>(
     t: CheckedTransition<TContext, unknown, TChanges>,
@@ -132,6 +134,8 @@ export class TransitionService {
    * The guard's commit under a row lock (`@Transition(..., { commitLocked })`): in one
    * transaction, the row locked and read, `decide` checks it and gives the transition and its
    * changes (throwing refuses: rolled back), the transition written. 404 when there is no row.
+   *
+   * @internal The guard's: an app commits with `commit({ locking: 'pessimistic' })`.
    */
   async commitUnderLock(
     resource: string,
