@@ -288,6 +288,20 @@ describe('non-HTTP contexts', () => {
     expect(transition).toMatchObject({ resource: 'door', id: '1', event: 'OPEN' });
   });
 
+  it('names the handler and the fix for a context it does not read (WebSockets)', async () => {
+    const guard = new TransitionGuard(
+      new Reflector(),
+      registry,
+      resolveOptions({}),
+      new MemoryIdempotencyStore(),
+    );
+    const ctx = new ExecutionContextHost([{}, { id: '1' }], DoorsController, handler);
+    ctx.setType('ws');
+    await expect(guard.canActivate(ctx)).rejects.toThrow(
+      /@Transition\(\) on DoorsController\.open was reached from a 'ws' context.*override getRequest\(\)/,
+    );
+  });
+
   it('works through a subclass that overrides getRequest', async () => {
     class RpcTransitionGuard extends TransitionGuard {
       protected override getRequest(context: ExecutionContext) {

@@ -36,6 +36,14 @@ export interface TransportCall extends GuardRequest {
 export function callOf(context: ExecutionContext, idField = 'id'): GuardRequest {
   const type = context.getType<string>();
   if (type === 'http') return context.switchToHttp().getRequest<GuardRequest>();
+  if (type !== 'graphql' && type !== 'rpc') {
+    const where = `${context.getClass().name}.${context.getHandler().name}`;
+    throw new Error(
+      `@Transition() on ${where} was reached from a '${type}' context, which TransitionGuard does ` +
+        `not read (it reads HTTP, GraphQL and microservice handlers). Subclass TransitionGuard ` +
+        `and override getRequest() for '${type}', then use your guard.`,
+    );
+  }
   const key = keyOf(context);
   const known = key && calls.get(key);
   if (known) return known;
