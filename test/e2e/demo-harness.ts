@@ -27,25 +27,23 @@ export async function startDemo(
   options: Omit<Partial<AppOptions>, 'database'> & {
     postgres?: string;
     mysql?: string;
-    /** With `messages`: take them from this Redis server instead of TCP. */
-    redis?: { host: string; port: number };
+    /** With `messages`: take them from this broker (Nest's microservice options) instead of TCP. */
+    broker?: { transport: number; options: Record<string, unknown> };
   } = {},
 ): Promise<Demo> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-e2e-'));
   process.env.LOG_LEVEL ??= 'silent';
-  const { postgres, mysql, redis, ...rest } = options;
+  const { postgres, mysql, broker, ...rest } = options;
   const sqliteFile = postgres || mysql ? undefined : join(dir, 'demo.sqlite');
   const app = await createApp(platform, {
     database: postgres ? { postgres } : mysql ? { mysql } : { sqlite: join(dir, 'demo.sqlite') },
     ...rest,
   });
   if (options.messages) {
-    // Order events as messages over TCP on a free port (the parity suite sends them), or Redis.
+    // Order events as messages over TCP on a free port (the parity suite sends them), or a broker.
     const { Transport } = await import('@nestjs/microservices');
     app.connectMicroservice(
-      redis
-        ? { transport: Transport.REDIS, options: redis }
-        : { transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 } },
+      broker ?? { transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 } },
     );
     await app.startAllMicroservices();
   }

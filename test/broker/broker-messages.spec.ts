@@ -1,36 +1,55 @@
 /**
- * The order messages over a broker: Redis (Debian's `redis-server`, started here), with the
- * demo's handlers. A `@MessagePattern` refusal reaches the sender with the same body as the HTTP
- * 409; an `@EventPattern` refusal (nobody waits for an answer) is logged with its body and the
- * message consumed; a legal event commits.
+ * The order messages over brokers: Redis and NATS (Debian's `redis-server` and `nats-server`,
+ * started here), with the demo's handlers. A `@MessagePattern` refusal reaches the sender with
+ * the same body as the HTTP 409; an `@EventPattern` refusal (nobody waits for an answer) is logged
+ * with its body and the message consumed; a legal event commits.
  */
-import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
+import {
+  ClientProxyFactory,
+  Transport,
+  type ClientOptions,
+  type ClientProxy,
+} from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
 import { captureLogs } from '../support/capture-logs.js';
-import { startRedis } from '../support/redis-server.js';
+import { startNats, startRedis, type BrokerServer } from '../support/broker-servers.js';
 import { startDemo, type Demo } from '../e2e/demo-harness.js';
 
-describe('order messages over Redis', () => {
-  let redis: Awaited<ReturnType<typeof startRedis>>;
+const brokers = [
+  {
+    name: 'Redis',
+    start: startRedis,
+    options: (s: BrokerServer) => ({
+      transport: Transport.REDIS,
+      options: { host: s.host, port: s.port },
+    }),
+  },
+  {
+    name: 'NATS',
+    start: startNats,
+    options: (s: BrokerServer) => ({
+      transport: Transport.NATS,
+      options: { servers: [`nats://${s.host}:${s.port}`] },
+    }),
+  },
+];
+
+describe.each(brokers)('order messages over $name', (broker) => {
+  let server: BrokerServer;
   let demo: Demo;
   let client: ClientProxy;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    demo = await startDemo('express', {
-      messages: true,
-      redis: { host: redis.host, port: redis.port },
-    });
-    client = ClientProxyFactory.create({
-      transport: Transport.REDIS,
-      options: { host: redis.host, port: redis.port },
-    });
+    server = await broker.start();
+    const options = broker.options(server);
+    demo = await startDemo('express', { messages: true, broker: options });
+    client = ClientProxyFactory.create(options as ClientOptions);
     await client.connect();
   });
   afterAll(async () => {
     await client?.close();
     await demo?.close();
-    redis?.stop();
+    server?.stop();
   });
 
   const newOrder = async (total = 300) =>
