@@ -55,7 +55,8 @@ export async function commitOptimistic(
 
 /**
  * One compare-and-set of `next` over `base` (the state, and the version when there is one): the
- * statement every optimistic commit sends. Undefined when the row was not there any more.
+ * statement every optimistic commit sends. Undefined when the row no longer matched `base` (a
+ * lost race, or no row).
  */
 export async function compareAndSet(
   store: TransitionStore,
@@ -83,7 +84,7 @@ export async function compareAndSet(
 }
 
 /** What a commit under a row lock decided from the row it read: the attempt and the move. */
-export interface LockedDecision {
+export interface LockedMove {
   readonly attempt: CommitAttempt;
   readonly from: StoredState;
   readonly to: StoredState;
@@ -97,7 +98,7 @@ export interface LockedDecision {
 export async function commitPessimistic(
   store: TransitionStore,
   where: { readonly resource: string; readonly id: string; readonly doing: string },
-  decide: (current: StoredResource) => LockedDecision,
+  decide: (current: StoredResource) => LockedMove,
   options: { readonly returning?: boolean },
   how: Pick<CommitWays, 'logger'>,
 ): Promise<{ attempt: CommitAttempt; done: Committed }> {
@@ -132,7 +133,7 @@ export function recheckedUnderLock(
   attempt: CommitAttempt,
   current: StoredResource,
   how: Pick<CommitWays, 'commit'>,
-): LockedDecision {
+): LockedMove {
   const { t } = attempt;
   const { from, to } = recheck(entry, t, current, {
     checkedState: t.from,

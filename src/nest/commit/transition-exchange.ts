@@ -15,7 +15,7 @@ const exchanges = new WeakMap<object, TransitionExchange>();
  * besides the transition itself: the version the client pinned (a lost race is then a 412 or a
  * version-mismatch instead of a retry), the idempotency session, a response to replay instead of
  * running the handler, and what the handler committed (for the response's ETag). One object per
- * request, on the request and behind the transition handed to the handler.
+ * request (or GraphQL field, or message), kept for it and for the transition handed to the handler.
  */
 export class TransitionExchange {
   private done: CommitResult | undefined = undefined;

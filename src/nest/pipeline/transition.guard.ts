@@ -108,7 +108,7 @@ export class TransitionGuard implements CanActivate {
     return true;
   }
 
-  /** The steps, in order; leaves the exchange on the request for the handler and the response. */
+  /** The steps, in order; leaves the call's exchange for the handler and the response. */
   private async check(
     request: GuardRequest,
     meta: TransitionMetadata,

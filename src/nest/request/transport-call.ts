@@ -30,8 +30,9 @@ export interface TransportCall extends GuardRequest {
 
 /**
  * The call of a guarded handler's context, read once per call (a GraphQL document with two
- * mutations makes two calls). Undefined where the context carries none (a message whose data is
- * not an object).
+ * mutations makes two calls; a message whose data is not an object is read as an empty one, and
+ * answered 400 for its missing id). Throws for a context it does not read (WebSockets), naming
+ * the fix.
  */
 export function callOf(context: ExecutionContext, idField = 'id'): GuardRequest {
   const type = context.getType<string>();

@@ -22,10 +22,11 @@ const KEPT_HEADERS = ['etag', 'location', 'content-type'];
 type HeaderReader = { getHeader?(name: string): unknown };
 
 /**
- * The answering edge of a guarded handler, attached by `@Transition()`. Over HTTP: sends `ETag: "v<version>"` of a
- * committed transition; replays the stored response of a repeated `Idempotency-Key` (marked
- * `Idempotent-Replayed: true`) without running the handler; stores the first response; frees the
- * key of an attempt that failed before committing, and keeps a committed one.
+ * The answering edge of a guarded handler, attached by `@Transition()`. Over HTTP: sends
+ * `ETag: "v<version>"` of a committed transition; replays the stored response of a repeated
+ * `Idempotency-Key` (marked `Idempotent-Replayed: true`) without running the handler; stores the
+ * first response; frees the key of an attempt that failed before committing, and keeps a
+ * committed one. Over GraphQL and messages: the same replay and storing, without headers.
  *
  * @example
  * // Attached by @Transition(); for a route guarded by a TransitionGuard subclass of your own:
