@@ -13,6 +13,7 @@ export const FULL_TIER_ONLY = [
   '/test/browser/',
   '/test/db/',
   '/test/broker/',
+  '/test/machines/',
 ];
 
 export default {

@@ -1,6 +1,7 @@
 import { lintMachine, type Finding, type FindingCode } from '../core/index.js';
 import { finding } from '../core/lint/lint-machine.js';
 import { findMachineFiles, loadMachineFile } from './load-machine-file.js';
+import { lockFindings } from './lock-command.js';
 
 export interface FileReport {
   readonly file: string;
@@ -20,10 +21,13 @@ export type SeverityOverrides = Readonly<Partial<Record<FindingCode, 'error' | '
 /**
  * Loads and lints every machine file under `paths`; duplicate machine ids across files are errors.
  * `severity` changes the severity of finding kinds (`{ 'unused-event': 'error', 'dead-end': 'off' }`).
+ * A machine with a lock file (`<id>.lock.json` beside it) must still match it; with
+ * `requireLock`, a machine without one is an error too.
  */
 export async function checkMachines(
   paths: readonly string[],
   severity: SeverityOverrides = {},
+  options: { requireLock?: boolean } = {},
 ): Promise<CheckReport> {
   const files = findMachineFiles(paths);
   const reports: FileReport[] = [];
@@ -34,6 +38,7 @@ export async function checkMachines(
     for (const machine of loaded.machines) {
       findings.push(
         ...lintMachine(machine, { checkImplementations: !loaded.implementationsChecked }),
+        ...lockFindings(file, machine, options.requireLock === true),
       );
       const other = seen.get(machine.id);
       if (other)

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * `transition-guard`: check, draw and tabulate machine definition files (`*.machine.ts`,
- * `*.machine.json`). Exit codes: 0 fine, 1 errors (or warnings with --strict), 2 bad input.
+ * `*.machine.json`); lock them and compare their versions. Exit codes: 0 fine, 1 errors (or warnings with --strict), 2 bad input.
  */
 import { Command, Option } from 'commander';
-import { createValidator, toDot, toMarkdownTable, toMermaid } from '../core/index.js';
+import { createValidator, formatDiff, toDot, toMarkdownTable, toMermaid } from '../core/index.js';
 import { checkMachines, formatReport } from './check-command.js';
 import { CliInputError, loadMachineFile } from './load-machine-file.js';
 import { CONFIG_FILE, readSeverities } from './severity-config.js';
+import { diffForCli, lockOf, parseMapping, writeLocks } from './lock-command.js';
 
 const program = new Command()
   .name('transition-guard')
@@ -24,6 +25,7 @@ program
   )
   .argument('<paths...>', 'machine files or folders of them')
   .option('--strict', 'exit 1 on warnings too')
+  .option('--require-lock', 'a machine without a lock file (transition-guard lock) is an error')
   .option(
     '--severity <finding=level>',
     "change a finding kind's severity: error, warning or off (e.g. unused-event=error); repeatable",
@@ -37,12 +39,66 @@ program
   .action(
     async (
       paths: string[],
-      opts: { strict?: boolean; format: string; severity?: string[]; config?: string },
+      opts: {
+        strict?: boolean;
+        requireLock?: boolean;
+        format: string;
+        severity?: string[];
+        config?: string;
+      },
     ) => {
       const severity = readSeverities({ config: opts.config, flags: opts.severity });
-      const report = await checkMachines(paths, severity);
+      const report = await checkMachines(paths, severity, { requireLock: opts.requireLock });
       console.log(opts.format === 'json' ? JSON.stringify(report, null, 2) : formatReport(report));
       process.exitCode = report.errors > 0 || (opts.strict && report.warnings > 0) ? 1 : 0;
+    },
+  );
+
+program
+  .command('lock')
+  .description(
+    'write <id>.lock.json beside each machine file: its stored states, events and state changes, and a hash; commit it, and check fails when the machine changes without it',
+  )
+  .argument('<paths...>', 'machine files or folders of them')
+  .action(async (paths: string[]) => {
+    for (const o of await writeLocks(paths)) {
+      console.log(
+        `${o.file}: ${o.status} (${String(o.states)} states, ${String(o.edges)} state changes)`,
+      );
+      for (const p of o.problems) console.log(`  warning ${p}`);
+    }
+  });
+
+program
+  .command('diff')
+  .description(
+    'compare two versions of a machine: states, events and state changes added, removed, renamed; exit 1 when a removed state has no mapping',
+  )
+  .argument('<old>', 'the old version: a lock file (<id>.lock.json) or a machine file')
+  .argument('<new>', 'the new version: a machine file or a lock file')
+  .option(
+    '--map <old=new>',
+    'rows of a removed state go to this state, e.g. shipped=dispatched (comma-separated or repeated)',
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
+  .option('--machine <id>', 'the machine to compare when a file exports several')
+  .addOption(
+    new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'),
+  )
+  .action(
+    async (
+      before: string,
+      after: string,
+      opts: { map: string[]; machine?: string; format: string },
+    ) => {
+      const diff = diffForCli(
+        await lockOf(before, opts.machine),
+        await lockOf(after, opts.machine),
+        parseMapping(opts.map),
+      );
+      console.log(opts.format === 'json' ? JSON.stringify(diff, null, 2) : formatDiff(diff));
+      process.exitCode = diff.unmapped.length ? 1 : 0;
     },
   );
 

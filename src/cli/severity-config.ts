@@ -22,6 +22,8 @@ const CODES = [
   'unreachable-state',
   'dead-end',
   'unused-event',
+  'lock-outdated',
+  'lock-missing',
 ] as const satisfies readonly FindingCode[];
 
 const level = z.enum(['error', 'warning', 'off']);

@@ -49,3 +49,16 @@ export { toMermaid, type DiagramOptions } from './diagram/mermaid.js';
 export { toDot } from './diagram/dot.js';
 export { toMarkdownTable } from './diagram/table.js';
 export { lintMachine, type Finding, type FindingCode } from './lint/index.js';
+export {
+  lockMachine,
+  formatLock,
+  parseLock,
+  MachineLockError,
+  diffLocks,
+  formatDiff,
+  StateMappingError,
+  type MachineLock,
+  type MachineDiff,
+  type StoredEdge,
+  type ExploreOptions,
+} from './lock/index.js';

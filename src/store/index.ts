@@ -14,6 +14,7 @@ export type {
   WriteResult,
   Written,
   LockedDecision,
+  StateCount,
   HistoryQuery,
   HistoryEntry,
   HistoryPage,
@@ -38,6 +39,15 @@ export {
   IdempotencyKeyLostError,
 } from './store-errors.js';
 export { isUnavailable } from './database-failures.js';
+export {
+  machineTriggerStatements,
+  TRIGGER_REFUSAL,
+  TRIGGER_SQLSTATE,
+  SQLITE_BYPASS_TABLE,
+  type TriggerTable,
+  type TriggerOptions,
+  type TriggerStatements,
+} from './sql/machine-trigger.js';
 export type {
   TransactionHostLike,
   JoinedTransaction,

@@ -1,5 +1,5 @@
 import { type StoredState } from '../core/index.js';
-import { sameState } from '../core/state-value.js';
+import { encodeState, sameState } from '../core/state-value.js';
 import { assertChangesAllowed } from './store-errors.js';
 import { writtenRecord } from './log-rows.js';
 import { MEMORY_SCOPE } from './memory-outbox-store.js';
@@ -9,6 +9,7 @@ import type {
   HistoryPage,
   HistoryQuery,
   LockedDecision,
+  StateCount,
   StoredResource,
   TransitionRecord,
   TransitionStore,
@@ -47,6 +48,16 @@ export class MemoryTransitionStore<
     return Promise.resolve(
       row ? { state: row.state, context: { ...row.context }, version: row.version } : null,
     );
+  }
+
+  /** Rows per stored state. */
+  countStates(): Promise<StateCount[]> {
+    const counts = new Map<string, StateCount>();
+    for (const row of this.rows.values()) {
+      const key = encodeState(row.state);
+      counts.set(key, { state: row.state, count: (counts.get(key)?.count ?? 0) + 1 });
+    }
+    return Promise.resolve([...counts.values()]);
   }
 
   compareAndSet(

@@ -79,6 +79,12 @@ export interface LockedDecision<TChanges extends object = Record<string, unknown
   readonly beforeCommit?: (tx: unknown, written: Written) => Promise<void> | void;
 }
 
+/** Rows in one stored state: an answer of `TransitionStore.countStates()`. */
+export interface StateCount {
+  readonly state: StoredState;
+  readonly count: number;
+}
+
 /**
  * Where resources live, with the one write that closes the check-then-write gap: compare-and-set.
  * Implementations: `MemoryTransitionStore` (tests, examples) and `TypeOrmTransitionStore`
@@ -95,6 +101,11 @@ export interface TransitionStore<
    * answers 400 for those before touching the database, unless the module's `idPattern` is set.
    */
   canonicalId?(id: string): string | undefined;
+  /**
+   * How many rows are in each stored state (`SELECT state, COUNT(*) ... GROUP BY state`): what
+   * the bootstrap's stored-state check compares with the machine (option `storedStates`).
+   */
+  countStates?(): Promise<readonly StateCount[]>;
   /**
    * Checks at bootstrap that the store can work (its tables and columns are known to the ORM),
    * throwing an error that names the fix. Called once when the resource is registered.

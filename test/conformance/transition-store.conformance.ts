@@ -1,4 +1,5 @@
 import {
+  encodeState,
   ForbiddenChangesError,
   StoreUnavailableError,
   type TransitionRecord,
@@ -71,6 +72,20 @@ export function describeTransitionStore(harness: StoreHarness): void {
         context: expect.objectContaining({ owner: null }),
       });
       expect(await opened.store.load('424242')).toBeNull();
+    });
+
+    it('counts its rows per stored state, parallel values included', async () => {
+      const before = new Map(
+        ((await opened.store.countStates?.()) ?? []).map((c) => [encodeState(c.state), c.count]),
+      );
+      await opened.insert('open');
+      await opened.insert('open');
+      await opened.insert('closed');
+      const after = (await opened.store.countStates?.()) ?? [];
+      const counts = new Map(after.map((c) => [encodeState(c.state), c.count]));
+      expect(counts.get('open')).toBe((before.get('open') ?? 0) + 2);
+      expect(counts.get('closed')).toBe((before.get('closed') ?? 0) + 1);
+      expect(after.every((c) => Number.isSafeInteger(c.count) && c.count > 0)).toBe(true);
     });
 
     it('writes on a match: the state, the changes and the version in one write; nothing on a miss', async () => {

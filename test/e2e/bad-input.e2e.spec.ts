@@ -164,7 +164,7 @@ describe.each(PLATFORMS)('server-side faults on %s', (platform) => {
     await demo.close();
   });
 
-  it('answers 500 with a generic body for a stored state the machine does not have, and logs the cause', async () => {
+  it('answers 409 unknown-state for a stored state the machine does not have, and logs the cause', async () => {
     const db = demo.app.get(DataSource);
     await db.query(`INSERT INTO orders (status, total, paid, version) VALUES ('shiped', 0, 0, 1)`);
     const [{ id }] = await db.query(`SELECT max(id) AS id FROM orders`);
@@ -178,11 +178,18 @@ describe.each(PLATFORMS)('server-side faults on %s', (platform) => {
       fatal() {},
     };
     demo.app.useLogger(logger);
-    const res = await demo.http().post(`/orders/${id}/deliver`).send({}).expect(500);
+    const res = await demo.http().post(`/orders/${id}/deliver`).send({}).expect(409);
     expect(res.body).toEqual({
-      statusCode: 500,
-      message: 'Internal Server Error',
-      code: 'INTERNAL_SERVER_ERROR',
+      statusCode: 409,
+      error: 'Conflict',
+      code: 'ILLEGAL_TRANSITION',
+      message: `Cannot DELIVER order ${id}: it is in state 'shiped', which this version of the machine does not have; it cannot change until it is migrated.`,
+      resource: 'order',
+      id: String(id),
+      currentState: 'shiped',
+      event: 'DELIVER',
+      reason: 'unknown-state',
+      allowedEvents: [],
     });
     expect(logged.join('\n')).toMatch(
       /order \d+ has stored state 'shiped' which machine 'order' does not have \(valid: pending, paid, shipped/,

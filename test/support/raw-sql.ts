@@ -25,8 +25,12 @@ export function rawSql(kind: DatabaseKind, where: string): RawSql {
     return {
       q: (n) => `"${n}"`,
       p: () => '?',
-      query: <T>(sql: string, params: readonly unknown[] = []) =>
-        Promise.resolve(db.prepare(sql).all(...params) as T[]),
+      query: <T>(sql: string, params: readonly unknown[] = []) => {
+        const statement = db.prepare(sql);
+        if (statement.reader) return Promise.resolve(statement.all(...params) as T[]);
+        statement.run(...params);
+        return Promise.resolve([] as T[]);
+      },
       insert: (sql, params = []) =>
         Promise.resolve(Number(db.prepare(sql).run(...params).lastInsertRowid)),
       end: () => Promise.resolve(void db.close()),

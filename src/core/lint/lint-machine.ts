@@ -12,7 +12,11 @@ export type FindingCode =
   | 'orphan-payload'
   | 'unreachable-state'
   | 'dead-end'
-  | 'unused-event';
+  | 'unused-event'
+  /** The machine changed since its lock file was written (`transition-guard lock`). */
+  | 'lock-outdated'
+  /** No lock file next to the machine file (with `check --require-lock`). */
+  | 'lock-missing';
 
 /** One thing wrong (error) or suspicious (warning) in a machine, with the path of the node. */
 export interface Finding {

@@ -40,8 +40,10 @@ export async function loadResource(
 }
 
 /**
- * Checks the event against the machine. A stored state the machine does not have and a guard
- * that throws are server faults: 500 with a generic body, the cause in the log.
+ * Checks the event against the machine. A stored state the machine does not have is a 409
+ * `unknown-state` (nothing is allowed from it until the row is migrated; the cause is logged at
+ * error, for the team); a guard that throws is a server fault: 500 with a generic body, the cause
+ * in the log.
  */
 export function checkTransition(
   entry: RegisteredResource,
@@ -66,6 +68,7 @@ export function checkTransition(
           err.validStates,
         ),
       );
+      throw IllegalTransitionException.unknownState(entry.resource, id, event.type, loaded.state);
     } else if (err instanceof GuardEvaluationError) {
       logger.error(
         `${entry.resource} ${id}: ${err.message}`,

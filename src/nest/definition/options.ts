@@ -128,6 +128,14 @@ const optionsSchema = z.strictObject({
       keepDeliveredMs: ms(keepDeliveredSeconds),
     })),
   /**
+   * At bootstrap, each store counts its rows per state (`countStates()`, one `GROUP BY` query
+   * per resource) and compares them with the machine. Rows in a state the machine does not have
+   * (a state renamed or removed without migrating its rows): `'refuse'` stops the start with an
+   * error naming the states, their counts and the migrate command; `'warn'` logs it; `'off'`
+   * skips the query. Default: `'refuse'` when `NODE_ENV` is `production`, else `'warn'`.
+   */
+  storedStates: z.enum(['refuse', 'warn', 'off']).optional(),
+  /**
    * The request's correlation id, for the transition log. Default: the `X-Request-Id` (or
    * `X-Correlation-Id`) header when it is 1 to 128 visible ASCII characters, else none.
    */

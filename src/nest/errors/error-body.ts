@@ -2,10 +2,14 @@ import type { PayloadIssue, RefusalReason, StoredState } from '../../core/index.
 
 /**
  * Why a 409 `ILLEGAL_TRANSITION` was answered: the validator's refusal reasons, or a lost race
- * (`stale-state`), or a version that does not match (`version-mismatch`).
+ * (`stale-state`), a version that does not match (`version-mismatch`), or a row in a state the
+ * machine does not have (`unknown-state`: renamed or removed without migrating the row).
  */
 export type IllegalTransitionReason =
-  Exclude<RefusalReason, 'unknown-event' | 'invalid-payload'> | 'stale-state' | 'version-mismatch';
+  | Exclude<RefusalReason, 'unknown-event' | 'invalid-payload'>
+  | 'stale-state'
+  | 'version-mismatch'
+  | 'unknown-state';
 
 /** The `code` of a 400 about a transition request. */
 export type InvalidTransitionRequestCode =

@@ -47,6 +47,29 @@ export class IllegalTransitionException extends TransitionHttpException<
   }
 
   /**
+   * The row is in a state the machine does not have (renamed or removed without migrating the
+   * row, or written around the library): nothing is allowed from it until it is migrated.
+   *
+   * @internal
+   */
+  static unknownState(
+    resource: string,
+    id: string,
+    event: string,
+    currentState: StoredState,
+  ): IllegalTransitionException {
+    return conflict({
+      message: messages.inUnknownState(resource, id, event, currentState),
+      resource,
+      id,
+      currentState,
+      event,
+      reason: 'unknown-state',
+      allowedEvents: [],
+    });
+  }
+
+  /**
    * A lost race (`stale-state`): the row moved between the check and the write, and the event is
    * no longer legal (`became`), the retry rule does not follow a move (`moved`), or it kept
    * moving past the retry budget (`kept-changing`).

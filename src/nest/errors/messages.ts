@@ -89,7 +89,32 @@ export const messages = {
     valid: readonly string[],
   ) =>
     `${resource} ${id} has stored state ${formatState(state)} which machine '${machine}' does not have ` +
-    `(valid: ${valid.join(', ')}). Migrate the row or add the state.`,
+    `(valid: ${valid.join(', ')}). Migrate the row (transition-guard migrate, docs/changing-machines.md) or add the state.`,
+  inUnknownState: (resource: string, id: string, event: string, state: unknown) =>
+    `Cannot ${event} ${resource} ${id}: it is in state ${formatState(state)}, which this version of the machine does not have; it cannot change until it is migrated.`,
+  unknownStoredStates: (
+    resource: string,
+    machine: string,
+    unknown: readonly { state: unknown; count: number }[],
+    refuse: boolean,
+  ) => {
+    const rows = unknown.reduce((n, u) => n + u.count, 0);
+    const each = unknown
+      .map(
+        (u) =>
+          `${formatState(u.state)} (${u.count.toLocaleString('en-US')} row${u.count === 1 ? '' : 's'})`,
+      )
+      .join(', ');
+    const map = unknown.map((u) => `${formatState(u.state, { quote: false })}=<state>`).join(',');
+    return (
+      `${resource}: ${rows.toLocaleString('en-US')} row${rows === 1 ? ' is' : 's are'} in states machine '${machine}' does not have: ${each}. ` +
+      `Requests on them answer 409 unknown-state until they move: map each to a state the machine has and migrate them ` +
+      `(npx transition-guard migrate --map ${map} --orm <orm> --dialect <dialect>; docs/changing-machines.md), or add the states back.` +
+      (refuse ? ` To start anyway: TransitionGuardModule.forRoot({ storedStates: 'warn' }).` : '')
+    );
+  },
+  storedStatesUncounted: (resource: string, cause: string) =>
+    `${resource}: could not count the rows per state at bootstrap (${cause}); the stored-state check was skipped.`,
   badVersion: (resource: string, id: string, version: unknown) =>
     `${resource} ${id}: the loader returned version ${JSON.stringify(version)}; a version is a non-negative integer or absent. Fix the loader.`,
   checkFailed: (resource: string, id: string, event: string, cause: string) =>

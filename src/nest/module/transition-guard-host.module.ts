@@ -20,6 +20,7 @@ import {
   type TransitionGuardOptions,
 } from '../definition/options.js';
 import { TransitionExplorer } from './transition-explorer.js';
+import { StoredStateCheck } from './stored-state-check.js';
 import { TransitionRegistry } from '../definition/transition-registry.js';
 
 /**
@@ -71,6 +72,7 @@ export class TransitionGuardHostModule {
         },
         TransitionRegistry,
         TransitionExplorer,
+        StoredStateCheck,
         TransitionOutbox,
         TransitionService,
         IdempotencyRetention,

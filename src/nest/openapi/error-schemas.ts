@@ -12,7 +12,8 @@ export const CONFLICT_REASONS: readonly string[] = [
   'forbidden',
   'stale-state',
   'version-mismatch',
-] satisfies readonly (RefusalReason | 'stale-state' | 'version-mismatch')[];
+  'unknown-state',
+] satisfies readonly (RefusalReason | 'stale-state' | 'version-mismatch' | 'unknown-state')[];
 
 /** The codes of a 400 a transition route can answer. */
 export const BAD_REQUEST_CODES: readonly InvalidTransitionRequestCode[] = [

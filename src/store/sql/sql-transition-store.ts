@@ -1,4 +1,4 @@
-import { encodeState } from '../../core/state-value.js';
+import { decodeState, encodeState } from '../../core/state-value.js';
 import type { StoredState } from '../../core/index.js';
 import type { JoinedTransaction } from '../ambient-transaction.js';
 import { canonicalKey, INT32_MAX, INT64_MAX, keyValue, type KeyType } from '../key-types.js';
@@ -13,6 +13,7 @@ import type {
   HistoryPage,
   HistoryQuery,
   LockedDecision,
+  StateCount,
   StoredResource,
   TransitionRecord,
   TransitionStore,
@@ -218,6 +219,15 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     const rows = await this.call('plain', (q) => q.query(this.sql.load, [this.idValue(id)]));
     const raw = rows.at(0);
     return raw ? this.toResource(this.table.hydrate(raw)) : null;
+  }
+
+  /** Rows per stored state, for the bootstrap's stored-state check. */
+  async countStates(): Promise<StateCount[]> {
+    const rows = await this.call('plain', (q) => q.query(this.sql.countStates(), []));
+    return rows.map((raw) => {
+      const row = plainRow(raw);
+      return { state: decodeState(row.state), count: Number(row.n) };
+    });
   }
 
   async compareAndSet(

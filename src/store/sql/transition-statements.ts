@@ -109,6 +109,12 @@ export class TransitionStatements {
     return sql;
   }
 
+  /** Rows per stored state: `SELECT state, COUNT(*) AS n FROM table GROUP BY state`. */
+  countStates(): string {
+    const q = (c: string) => this.dialect.quote(c);
+    return `SELECT ${q(this.columns.state)} AS ${q('state')}, COUNT(*) AS ${q('n')} FROM ${this.table} GROUP BY ${q(this.columns.state)}`;
+  }
+
   /** INSERT of `count` outbox messages, in the transition's transaction. */
   insertMessages(count: number): string {
     return this.outbox.insert(count);
