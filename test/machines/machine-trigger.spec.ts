@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import type { AnyStateMachine } from 'xstate';
 import { lockMachine, type MachineLock } from '../../src/core/index.js';
 import { allNodes } from '../../src/core/machine-index.js';
-import { machineTriggerStatements } from '../../src/store/sql/machine-trigger.js';
+import {
+  machineTriggerStatements,
+  SQLITE_BYPASS_TABLE,
+} from '../../src/store/sql/machine-trigger.js';
 import { articleMachine } from '../../machines/article.implementations.js';
 import { orderMachine } from '../../machines/order.machine.js';
 import { ticketMachine } from '../../machines/ticket.machine.js';
@@ -20,6 +23,7 @@ import { rawSql, type RawSql } from '../support/raw-sql.js';
  */
 const RANDOM = 200;
 const TABLE = `tg_trigger_${process.pid}`;
+const LOG = `tg_trigger_log_${process.pid}`;
 
 /**
  * The example machines and random ones whose every guard outcome XState can compute: a `*`
@@ -60,6 +64,7 @@ describe.each(tierDatabases('sqlite', 'postgres', 'mysql'))('machine triggers on
   });
   afterAll(async () => {
     await sql.query(`DROP TABLE IF EXISTS ${sql.q(TABLE)}`);
+    await sql.query(`DROP TABLE IF EXISTS ${sql.q(LOG)}`);
     await sql.end();
   });
 
@@ -144,4 +149,89 @@ describe.each(tierDatabases('sqlite', 'postgres', 'mysql'))('machine triggers on
     }
     expect(updates).toBeGreaterThan(2000);
   }, 300_000);
+
+  it(`refuses non-initial INSERTs and versions that do not grow; a bypass with a reason goes through and is logged (${DATABASE_NAMES[db]})`, async () => {
+    await freshTable();
+    await sql.query(`DROP TABLE IF EXISTS ${sql.q(LOG)}`);
+    await sql.query(
+      `CREATE TABLE ${sql.q(LOG)} (${sql.q('id')} ${serial}, ${sql.q('transitionId')} varchar(36), ${sql.q('resource')} varchar(100) NOT NULL, ${sql.q('resourceId')} varchar(128) NOT NULL, ` +
+        `${sql.q('event')} varchar(256) NOT NULL, ${sql.q('from_state')} varchar(1024) NOT NULL, ${sql.q('to_state')} varchar(1024) NOT NULL, ${sql.q('version')} integer, ${sql.q('actor')} varchar(256), ` +
+        `${sql.q('at')} varchar(40) NOT NULL, ${sql.q('reason')} varchar(200), ${sql.q('comment')} varchar(2000), ${sql.q('metadata')} text, ${sql.q('machineVersion')} varchar(16), ${sql.q('correlationId')} varchar(128))`,
+    );
+    const lock = lockMachine(orderMachine);
+    const trigger = machineTriggerStatements(
+      dialect,
+      lock,
+      {
+        resource: 'order',
+        table: TABLE,
+        id: 'id',
+        state: 'state',
+        version: 'version',
+        log: {
+          table: LOG,
+          column: (p) => (p === 'from' ? 'from_state' : p === 'to' ? 'to_state' : p),
+        },
+      },
+      { versionMustGrow: true },
+    );
+    for (const statement of trigger.install) await sql.query(statement);
+    const t = sql.q(TABLE);
+    await expect(
+      sql.query(`INSERT INTO ${t} (${sql.q('state')}, ${sql.q('version')}) VALUES ('shipped', 0)`),
+    ).rejects.toThrow(/transition_guard:illegal-insert/);
+    await sql.query(
+      `INSERT INTO ${t} (${sql.q('state')}, ${sql.q('version')}) VALUES ('pending', 0)`,
+    );
+    const [{ id }] = await sql.query<{ id: number }>(`SELECT ${sql.q('id')} FROM ${t}`);
+    const set = (state: string, version: string) =>
+      `UPDATE ${t} SET ${sql.q('state')} = '${state}', ${sql.q('version')} = ${version} WHERE ${sql.q('id')} = ${String(id)}`;
+    await expect(sql.query(set('paid', sql.q('version')))).rejects.toThrow(
+      /transition_guard:version-not-increased/,
+    );
+    await sql.query(set('paid', `${sql.q('version')} + 1`));
+    await expect(sql.query(set('pending', `${sql.q('version')} + 1`))).rejects.toThrow(
+      /transition_guard:illegal-transition/,
+    );
+    // A data fix: paid -> pending with a reason, in one transaction (one connection).
+    const fix = [
+      ...(db === 'postgres'
+        ? [`BEGIN`, `SET LOCAL transition_guard.bypass = 'refund reversed, ticket 77'`]
+        : db === 'mysql'
+          ? [`SET @transition_guard_bypass = 'refund reversed, ticket 77'`]
+          : [
+              `BEGIN`,
+              `INSERT INTO ${sql.q(SQLITE_BYPASS_TABLE)} (${sql.q('reason')}) VALUES ('refund reversed, ticket 77')`,
+            ]),
+      set('pending', `${sql.q('version')} + 1`),
+      ...(db === 'postgres'
+        ? [`COMMIT`]
+        : db === 'mysql'
+          ? [`SET @transition_guard_bypass = NULL`]
+          : [`DELETE FROM ${sql.q(SQLITE_BYPASS_TABLE)}`, `COMMIT`]),
+    ];
+    await sql.session(fix);
+    const [row] = await sql.query<{ state: string }>(`SELECT ${sql.q('state')} FROM ${t}`);
+    expect(row.state).toBe('pending');
+    const logged = await sql.query(`SELECT * FROM ${sql.q(LOG)}`);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        resource: 'order',
+        resourceId: String(id),
+        event: '(bypass)',
+        from_state: 'paid',
+        to_state: 'pending',
+        version: 2,
+        actor: 'system:bypass',
+        reason: 'refund reversed, ticket 77',
+        at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/),
+      }),
+    ]);
+    // Without the bypass again: refused.
+    await expect(sql.query(set('shipped', `${sql.q('version')} + 1`))).rejects.toThrow(
+      /transition_guard:illegal-transition/,
+    );
+    for (const statement of trigger.uninstall) await sql.query(statement);
+    await sql.query(set('shipped', sql.q('version')));
+  });
 });

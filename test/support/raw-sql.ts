@@ -15,6 +15,8 @@ export interface RawSql {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** An INSERT of one row; the id the database gave it. */
   insert(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** Statements in order on one connection (a transaction, session settings). */
+  session(statements: readonly string[]): Promise<void>;
   end(): Promise<void>;
 }
 
@@ -25,14 +27,17 @@ export function rawSql(kind: DatabaseKind, where: string): RawSql {
     return {
       q: (n) => `"${n}"`,
       p: () => '?',
-      query: <T>(sql: string, params: readonly unknown[] = []) => {
+      // async: a refused statement rejects, as on the servers.
+       
+      query: async <T>(sql: string, params: readonly unknown[] = []) => {
         const statement = db.prepare(sql);
-        if (statement.reader) return Promise.resolve(statement.all(...params) as T[]);
+        if (statement.reader) return statement.all(...params) as T[];
         statement.run(...params);
-        return Promise.resolve([] as T[]);
+        return [] as T[];
       },
       insert: (sql, params = []) =>
         Promise.resolve(Number(db.prepare(sql).run(...params).lastInsertRowid)),
+      session: (statements) => Promise.resolve(statements.forEach((q) => db.exec(q))),
       end: () => Promise.resolve(void db.close()),
     };
   }
@@ -48,6 +53,14 @@ export function rawSql(kind: DatabaseKind, where: string): RawSql {
         Number(
           ((await pool.query(`${sql} RETURNING id`, [...params])).rows[0] as { id: unknown }).id,
         ),
+      session: async (statements) => {
+        const client = await pool.connect();
+        try {
+          for (const q of statements) await client.query(q);
+        } finally {
+          client.release();
+        }
+      },
       end: () => pool.end(),
     };
   }
@@ -59,6 +72,14 @@ export function rawSql(kind: DatabaseKind, where: string): RawSql {
       (await pool.query(sql, [...params]))[0] as T[],
     insert: async (sql, params = []) =>
       ((await pool.query(sql, [...params]))[0] as { insertId: number }).insertId,
+    session: async (statements) => {
+      const connection = await pool.getConnection();
+      try {
+        for (const q of statements) await connection.query(q);
+      } finally {
+        connection.release();
+      }
+    },
     end: () => pool.end(),
   };
 }
