@@ -3,12 +3,13 @@
  * `transition-guard`: check, draw and tabulate machine definition files (`*.machine.ts`,
  * `*.machine.json`); lock them and compare their versions. Exit codes: 0 fine, 1 errors (or warnings with --strict), 2 bad input.
  */
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { createValidator, formatDiff, toDot, toMarkdownTable, toMermaid } from '../core/index.js';
 import { checkMachines, formatReport } from './check-command.js';
 import { CliInputError, loadMachineFile } from './load-machine-file.js';
 import { CONFIG_FILE, readSeverities } from './severity-config.js';
 import { diffForCli, lockOf, parseMapping, writeLocks } from './lock-command.js';
+import { formatStatements, triggerForCli, type TriggerCliOptions } from './trigger-command.js';
 
 const program = new Command()
   .name('transition-guard')
@@ -16,7 +17,9 @@ const program = new Command()
     'Check, draw and tabulate XState machine definition files (*.machine.ts, *.machine.json)',
   )
   .option('--verbose', 'print stack traces of unexpected errors')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors (a missing option, a choice not offered) are bad input too: exit 2, not 1.
+  .exitOverride();
 
 program
   .command('check')
@@ -102,6 +105,45 @@ program
     },
   );
 
+program
+  .command('trigger')
+  .description(
+    'print the SQL of a database trigger that enforces the machine: an UPDATE of the state column along a pair that is not an edge is refused (also a non-initial INSERT, and with --version-must-grow a state change that keeps the version)',
+  )
+  .argument('<file>', 'a machine file or its lock file (<id>.lock.json)')
+  .addOption(
+    new Option('--dialect <dialect>', 'the database')
+      .choices(['postgres', 'mysql', 'sqlite'])
+      .makeOptionMandatory(),
+  )
+  .requiredOption('--table <table>', 'the resource table (schema.table allowed)')
+  .requiredOption('--state <column>', 'the state column')
+  .option('--id <column>', 'the key column', 'id')
+  .option('--version <column>', 'the version column')
+  .option(
+    '--resource <name>',
+    'the resource, as log rows and errors name it (default: the machine id)',
+  )
+  .option('--log <table>', 'the transition log table: a bypassed change writes a row there')
+  .option('--version-must-grow', 'refuse a state change that does not increase the version')
+  .option('--any-insert', 'let INSERTs in any state through (default: initial states only)')
+  .option('--uninstall', 'print the statements that remove the trigger')
+  .option('--machine <id>', 'the machine, when the file exports several')
+  .addOption(
+    new Option('--format <format>', 'sql: statements to run in order; json: an array of them')
+      .choices(['sql', 'json'])
+      .default('sql'),
+  )
+  .action(async (file: string, opts: TriggerCliOptions) => {
+    const lock = await lockOf(file, opts.machine);
+    const statements = triggerForCli(lock, opts);
+    console.log(
+      opts.format === 'json'
+        ? JSON.stringify(statements, null, 2)
+        : formatStatements(opts.dialect, statements),
+    );
+  });
+
 async function describeFile(file: string) {
   const loaded = await loadMachineFile(file);
   if (!loaded.machines.length) {
@@ -149,6 +191,11 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  if (err instanceof CommanderError) {
+    // Commander printed the message (or the help) already.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+    process.exit();
+  }
   const verbose = process.argv.includes('--verbose');
   if (err instanceof CliInputError) console.error(`transition-guard: ${err.message}`);
   else console.error(`transition-guard: ${err instanceof Error ? err.message : String(err)}`);

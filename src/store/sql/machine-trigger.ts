@@ -243,7 +243,7 @@ function mysql(p: TriggerParts, name: string): TriggerStatements {
         `BEGIN`,
         `  DECLARE msg VARCHAR(1000);`,
         `  /* ${p.signature} */`,
-        `  IF NOT ${bypass} AND NOT COALESCE(${p.isInitial()}, FALSE) THEN`,
+        `  IF NOT (${bypass}) AND NOT COALESCE(${p.isInitial()}, FALSE) THEN`,
         `    ${signal('illegal-insert', 'insert')}`,
         `  END IF;`,
         `END`,
