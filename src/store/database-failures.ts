@@ -187,6 +187,25 @@ export function refusedByServer(err: unknown): boolean {
   );
 }
 
+/** What a machine's database trigger refused (`machineTriggerStatements`), by its stable code. */
+export type TriggerRefusal = 'illegal-transition' | 'illegal-insert' | 'version-not-increased';
+
+/**
+ * The refusal of a machine trigger installed in the database (`transition-guard trigger`), read
+ * from the error's message through the ORM's wrappers, or undefined for any other error.
+ */
+export function triggerRefusal(err: unknown): TriggerRefusal | undefined {
+  return throughWrappers(err, (e) => {
+    const match =
+      typeof e.message === 'string'
+        ? /transition_guard:(illegal-transition|illegal-insert|version-not-increased)/.exec(
+            e.message,
+          )
+        : null;
+    return match ? (match[1] as TriggerRefusal) : undefined;
+  });
+}
+
 /** The first answer of `look` on the error or the errors it wraps (ORM, driver, cause). */
 function throughWrappers<T>(
   err: unknown,

@@ -28,7 +28,7 @@ export function rawSql(kind: DatabaseKind, where: string): RawSql {
       q: (n) => `"${n}"`,
       p: () => '?',
       // async: a refused statement rejects, as on the servers.
-       
+
       query: async <T>(sql: string, params: readonly unknown[] = []) => {
         const statement = db.prepare(sql);
         if (statement.reader) return statement.all(...params) as T[];

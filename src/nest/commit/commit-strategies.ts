@@ -2,6 +2,8 @@ import type { Logger } from '@nestjs/common';
 import type { StoredState } from '../../core/index.js';
 import type { StoredResource, TransitionStore } from '../../store/index.js';
 import { messages } from '../errors/messages.js';
+import { IllegalTransitionException } from '../errors/illegal-transition.exception.js';
+import { triggerRefusal } from '../../store/database-failures.js';
 import { ResourceNotFoundException } from '../errors/request.exceptions.js';
 import { callStore } from '../errors/store-failure.js';
 import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
@@ -68,19 +70,62 @@ export async function compareAndSet(
 ): Promise<Committed | undefined> {
   const { t } = attempt;
   const written = await callStore(how.logger, t.resource, `Committing ${t.event}`, () =>
-    store.compareAndSet(
-      t.id,
-      { state: base.state, version: base.version },
-      { state: next.committed.to, changes: next.changes },
-      {
-        record: next.record,
-        beforeCommit: next.beforeCommit,
-        messages: next.messages,
-        returning: options.returning,
-      },
+    refusalAsConflict(
+      how.logger,
+      { resource: t.resource, id: t.id, event: t.event, from: base.state, to: next.committed.to },
+      () =>
+        store.compareAndSet(
+          t.id,
+          { state: base.state, version: base.version },
+          { state: next.committed.to, changes: next.changes },
+          {
+            record: next.record,
+            beforeCommit: next.beforeCommit,
+            messages: next.messages,
+            returning: options.returning,
+          },
+        ),
     ),
   );
   return written.written ? { ...asWritten(next, written), row: written.row } : undefined;
+}
+
+/** The move a write was making, for the 409 when the database's trigger refuses it. */
+interface RefusedMove {
+  readonly resource: string;
+  readonly id: string;
+  readonly event: string;
+  readonly from: StoredState;
+  readonly to: StoredState;
+}
+
+/** The 409 `database-refused` of a write a machine trigger refused (logged: trigger and app differ). */
+function conflictOfRefusal(logger: Logger, move: RefusedMove): Error {
+  logger.error(messages.triggerRefused(move.resource, move.id, move.event));
+  return IllegalTransitionException.refusedByDatabase(
+    {
+      resource: move.resource,
+      id: move.id,
+      event: move.event,
+      currentState: move.from,
+      allowedEvents: [],
+    },
+    move.to,
+  );
+}
+
+/** Runs a write; a machine trigger's refusal of it becomes the 409 `database-refused`. */
+async function refusalAsConflict<T>(
+  logger: Logger,
+  move: RefusedMove,
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (triggerRefusal(err)) throw conflictOfRefusal(logger, move);
+    throw err;
+  }
 }
 
 /** What a commit under a row lock decided from the row it read: the attempt and the move. */
@@ -105,24 +150,37 @@ export async function commitPessimistic(
   const lock = store.commitLocked?.bind(store);
   if (!lock) throw new Error(messages.noLocking(where.resource));
   let decided: { attempt: CommitAttempt; next: Committed } | undefined;
-  const result = await callStore(how.logger, where.resource, where.doing, () =>
-    lock(
-      where.id,
-      (current) => {
-        const { attempt, from, to } = decide(current);
-        const base = { state: from, context: current.context, version: current.version };
-        const next = attempt.next(base, to, 1);
-        decided = { attempt, next };
-        return {
-          state: to,
-          changes: next.changes,
-          record: next.record,
-          beforeCommit: next.beforeCommit,
-        };
-      },
-      { returning: options.returning },
-    ),
-  );
+  const result = await callStore(how.logger, where.resource, where.doing, async () => {
+    try {
+      return await lock(
+        where.id,
+        (current) => {
+          const { attempt, from, to } = decide(current);
+          const base = { state: from, context: current.context, version: current.version };
+          const next = attempt.next(base, to, 1);
+          decided = { attempt, next };
+          return {
+            state: to,
+            changes: next.changes,
+            record: next.record,
+            beforeCommit: next.beforeCommit,
+          };
+        },
+        { returning: options.returning },
+      );
+    } catch (err) {
+      const refused = decided && triggerRefusal(err);
+      if (!refused || !decided) throw err;
+      const { t } = decided.attempt;
+      throw conflictOfRefusal(how.logger, {
+        resource: t.resource,
+        id: t.id,
+        event: t.event,
+        from: decided.next.committed.from,
+        to: decided.next.committed.to,
+      });
+    }
+  });
   if (!result || !decided) throw new ResourceNotFoundException(where.resource, where.id);
   return { attempt: decided.attempt, done: { ...decided.next, row: result.row } };
 }

@@ -3,13 +3,15 @@ import type { PayloadIssue, RefusalReason, StoredState } from '../../core/index.
 /**
  * Why a 409 `ILLEGAL_TRANSITION` was answered: the validator's refusal reasons, or a lost race
  * (`stale-state`), a version that does not match (`version-mismatch`), or a row in a state the
- * machine does not have (`unknown-state`: renamed or removed without migrating the row).
+ * machine does not have (`unknown-state`: renamed or removed without migrating the row), or a
+ * write the database's machine trigger refused (`database-refused`).
  */
 export type IllegalTransitionReason =
   | Exclude<RefusalReason, 'unknown-event' | 'invalid-payload'>
   | 'stale-state'
   | 'version-mismatch'
-  | 'unknown-state';
+  | 'unknown-state'
+  | 'database-refused';
 
 /** The `code` of a 400 about a transition request. */
 export type InvalidTransitionRequestCode =

@@ -70,6 +70,21 @@ export class IllegalTransitionException extends TransitionHttpException<
   }
 
   /**
+   * The database refused the write (`database-refused`): a machine trigger installed from an
+   * older or newer lock than the app's machine (a deploy in progress) does not have this edge.
+   *
+   * @internal
+   */
+  static refusedByDatabase(at: CurrentPosition, to: StoredState): IllegalTransitionException {
+    const { resource, id, event, currentState } = at;
+    return conflict({
+      ...at,
+      message: messages.refusedByDatabase(resource, id, event, currentState, to),
+      reason: 'database-refused',
+    });
+  }
+
+  /**
    * A lost race (`stale-state`): the row moved between the check and the write, and the event is
    * no longer legal (`became`), the retry rule does not follow a move (`moved`), or it kept
    * moving past the retry budget (`kept-changing`).

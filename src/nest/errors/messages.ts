@@ -90,6 +90,10 @@ export const messages = {
   ) =>
     `${resource} ${id} has stored state ${formatState(state)} which machine '${machine}' does not have ` +
     `(valid: ${valid.join(', ')}). Migrate the row (transition-guard migrate, docs/changing-machines.md) or add the state.`,
+  refusedByDatabase: (resource: string, id: string, event: string, from: unknown, to: unknown) =>
+    `Cannot ${event} ${resource} ${id}: the database's trigger for machine of '${resource}' does not allow ${formatState(from)} -> ${formatState(to)}; it was installed from another version of the machine (reinstall it: transition-guard trigger).`,
+  triggerRefused: (resource: string, id: string, event: string) =>
+    `${resource} ${id}: the database's machine trigger refused ${event}, which this app's machine allows: the trigger and the machine differ (install the trigger from the current lock: transition-guard trigger).`,
   inUnknownState: (resource: string, id: string, event: string, state: unknown) =>
     `Cannot ${event} ${resource} ${id}: it is in state ${formatState(state)}, which this version of the machine does not have; it cannot change until it is migrated.`,
   unknownStoredStates: (

@@ -1,4 +1,4 @@
-import type { RefusalReason } from '../../core/index.js';
+import type { IllegalTransitionReason } from '../errors/error-body.js';
 import type { InvalidTransitionRequestCode } from '../errors/request.exceptions.js';
 
 /** A JSON Schema (OpenAPI 3.1: JSON Schema 2020-12), as plain data. */
@@ -13,7 +13,8 @@ export const CONFLICT_REASONS: readonly string[] = [
   'stale-state',
   'version-mismatch',
   'unknown-state',
-] satisfies readonly (RefusalReason | 'stale-state' | 'version-mismatch' | 'unknown-state')[];
+  'database-refused',
+] satisfies readonly IllegalTransitionReason[];
 
 /** The codes of a 400 a transition route can answer. */
 export const BAD_REQUEST_CODES: readonly InvalidTransitionRequestCode[] = [
