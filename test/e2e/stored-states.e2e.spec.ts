@@ -87,7 +87,7 @@ async function boot(options: TransitionGuardOptions, rows = true) {
 }
 
 const COUNTS =
-  /member: 4 rows are in states machine 'member' does not have: 'banned' \(3 rows\), 'gone' \(1 row\)\..*npx transition-guard migrate --map banned=<state>,gone=<state> --orm <orm> --dialect <dialect>/;
+  /member: 4 rows are in states machine 'member' does not have: 'banned' \(3 rows\), 'gone' \(1 row\)\..*npx transition-guard diff <old lock> <machine file> --map banned=<state>,gone=<state>\).*WHERE state = 'banned', in batches; docs\/changing-machines\.md/;
 
 describe('the stored-state check at bootstrap', () => {
   const env = process.env.NODE_ENV;

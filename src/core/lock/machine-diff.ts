@@ -108,7 +108,7 @@ export function formatDiff(diff: MachineDiff): string {
   if (!lines.length) lines.push('no changes');
   if (diff.unmapped.length) {
     lines.push(
-      `error: rows in ${diff.unmapped.map((s) => `'${s}'`).join(', ')} would be in a state the new machine does not have; map each to a new state (--map ${diff.unmapped[0]}=<state>) and migrate them (transition-guard migrate)`,
+      `error: rows in ${diff.unmapped.map((s) => `'${s}'`).join(', ')} would be in a state the new machine does not have; map each to a new state (--map ${diff.unmapped[0]}=<state>) and move their rows in a migration (docs/changing-machines.md)`,
     );
   }
   return `${diff.machine}:\n${lines.map((l) => `  ${l}`).join('\n')}`;

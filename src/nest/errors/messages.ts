@@ -89,7 +89,7 @@ export const messages = {
     valid: readonly string[],
   ) =>
     `${resource} ${id} has stored state ${formatState(state)} which machine '${machine}' does not have ` +
-    `(valid: ${valid.join(', ')}). Migrate the row (transition-guard migrate, docs/changing-machines.md) or add the state.`,
+    `(valid: ${valid.join(', ')}). Move the row to a state the machine has (docs/changing-machines.md) or add the state.`,
   refusedByDatabase: (resource: string, id: string, event: string, from: unknown, to: unknown) =>
     `Cannot ${event} ${resource} ${id}: the database's trigger for machine of '${resource}' does not allow ${formatState(from)} -> ${formatState(to)}; it was installed from another version of the machine (reinstall it: transition-guard trigger).`,
   triggerRefused: (resource: string, id: string, event: string) =>
@@ -110,10 +110,12 @@ export const messages = {
       )
       .join(', ');
     const map = unknown.map((u) => `${formatState(u.state, { quote: false })}=<state>`).join(',');
+    const first = formatState(unknown[0].state);
     return (
       `${resource}: ${rows.toLocaleString('en-US')} row${rows === 1 ? ' is' : 's are'} in states machine '${machine}' does not have: ${each}. ` +
-      `Requests on them answer 409 unknown-state until they move: map each to a state the machine has and migrate them ` +
-      `(npx transition-guard migrate --map ${map} --orm <orm> --dialect <dialect>; docs/changing-machines.md), or add the states back.` +
+      `Requests on them answer 409 unknown-state until they move: map each to a state the machine has ` +
+      `(review with: npx transition-guard diff <old lock> <machine file> --map ${map}) and move the rows in a migration ` +
+      `(UPDATE ... SET state = <state>, version = version + 1 WHERE state = ${first}, in batches; docs/changing-machines.md), or add the states back.` +
       (refuse ? ` To start anyway: TransitionGuardModule.forRoot({ storedStates: 'warn' }).` : '')
     );
   },
