@@ -107,6 +107,11 @@ export interface TransitionStore<
    */
   countStates?(): Promise<readonly StateCount[]>;
   /**
+   * The machine hash of the trigger installed on the resource table (`transition-guard
+   * trigger`), undefined when none is: the bootstrap warns when it is not the machine's.
+   */
+  installedTriggerHash?(): Promise<string | undefined>;
+  /**
    * Checks at bootstrap that the store can work (its tables and columns are known to the ORM),
    * throwing an error that names the fix. Called once when the resource is registered.
    */

@@ -65,6 +65,8 @@ describe.each(PLATFORMS)('OpenAPI for guarded routes on %s', (platform) => {
         'forbidden',
         'stale-state',
         'version-mismatch',
+        'unknown-state',
+        'database-refused',
       ]);
       expect(illegal.allowedEvents.items?.enum).toEqual([
         'PAY',

@@ -6,6 +6,8 @@ import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { createMachine } from 'xstate';
 import { TransitionGuardModule, type TransitionGuardOptions } from '../../src/index.js';
 import { TypeOrmTransitionStore } from '../../src/store/typeorm/index.js';
+import { lockMachine, type MachineLock } from '../../src/core/index.js';
+import { machineTriggerStatements } from '../../src/store/index.js';
 
 /**
  * The stored-state check at bootstrap: rows in a state the machine does not have (renamed or
@@ -49,8 +51,22 @@ class Rows implements OnModuleInit {
   }
 }
 
-async function boot(options: TransitionGuardOptions, rows = true) {
+async function boot(options: TransitionGuardOptions, rows = true, trigger?: MachineLock) {
   const warnings: string[] = [];
+  @Injectable()
+  class Trigger implements OnModuleInit {
+    constructor(@Inject(DataSource) private readonly db: DataSource) {}
+    async onModuleInit() {
+      if (!trigger) return;
+      const { install } = machineTriggerStatements('sqlite', trigger, {
+        resource: 'member',
+        table: 'members',
+        id: 'id',
+        state: 'status',
+      });
+      for (const statement of install) await this.db.query(statement);
+    }
+  }
   @Module({
     imports: [
       TypeOrmModule.forRoot({
@@ -64,7 +80,7 @@ async function boot(options: TransitionGuardOptions, rows = true) {
         { resource: 'member', machine: memberMachine, store: MemberStore },
       ]),
     ],
-    providers: rows ? [Rows] : [],
+    providers: rows ? [Rows, Trigger] : [Trigger],
   })
   class AppModule {}
   const app = await NestFactory.create(AppModule, {
@@ -118,5 +134,19 @@ describe('the stored-state check at bootstrap', () => {
   it('says nothing when every row is in a state the machine has', async () => {
     process.env.NODE_ENV = 'production';
     expect(await boot({}, false)).toEqual([]);
+  });
+
+  it("warns when the table's machine trigger was built from another version of the machine", async () => {
+    process.env.NODE_ENV = 'production';
+    const current = lockMachine(memberMachine);
+    expect(await boot({}, false, current)).toEqual([]);
+    const older: MachineLock = {
+      ...current,
+      hash: `sha256:${'0'.repeat(64)}`,
+      edges: current.edges.filter((e) => e.event !== 'UNBLOCK'),
+    };
+    expect((await boot({}, false, older)).join('\n')).toMatch(
+      /member: the database's trigger was built from another version of machine 'member' \(its hash sha256:000000000000\.\.\., the machine's sha256:[0-9a-f]{12}\.\.\.\).*Install it again: npx transition-guard trigger/,
+    );
   });
 });

@@ -5,9 +5,12 @@ import type { AnyStateMachine } from 'xstate';
 import { lockMachine, type MachineLock } from '../../src/core/index.js';
 import { allNodes } from '../../src/core/machine-index.js';
 import {
+  installedHash,
+  installedTriggerQuery,
   machineTriggerStatements,
   SQLITE_BYPASS_TABLE,
 } from '../../src/store/sql/machine-trigger.js';
+import { DIALECTS } from '../../src/store/sql/dialect.js';
 import { articleMachine } from '../../machines/article.implementations.js';
 import { orderMachine } from '../../machines/order.machine.js';
 import { ticketMachine } from '../../machines/ticket.machine.js';
@@ -176,6 +179,15 @@ describe.each(tierDatabases('sqlite', 'postgres', 'mysql'))('machine triggers on
       { versionMustGrow: true },
     );
     for (const statement of trigger.install) await sql.query(statement);
+    // What the bootstrap compares with the machine: the hash the installed trigger carries.
+    const [installed] = await sql.query<{ body: unknown }>(
+      installedTriggerQuery(DIALECTS[dialect], TABLE),
+    );
+    expect(
+      installedHash(
+        Buffer.isBuffer(installed.body) ? installed.body.toString('utf8') : installed.body,
+      ),
+    ).toBe(lock.hash);
     const t = sql.q(TABLE);
     await expect(
       sql.query(`INSERT INTO ${t} (${sql.q('state')}, ${sql.q('version')}) VALUES ('shipped', 0)`),
@@ -232,6 +244,7 @@ describe.each(tierDatabases('sqlite', 'postgres', 'mysql'))('machine triggers on
       /transition_guard:illegal-transition/,
     );
     for (const statement of trigger.uninstall) await sql.query(statement);
+    expect(await sql.query(installedTriggerQuery(DIALECTS[dialect], TABLE))).toEqual([]);
     await sql.query(set('shipped', sql.q('version')));
   });
 });

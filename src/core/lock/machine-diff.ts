@@ -22,7 +22,12 @@ export interface MachineDiff {
   readonly unmapped: readonly string[];
 }
 
-/** A mapping that cannot apply: names the state and what is wrong. */
+/**
+ * A mapping that cannot apply: names the state and what is wrong.
+ *
+ * @example
+ * diffLocks(oldLock, newLock, { shiped: 'dispatched' }); // throws StateMappingError: --map shiped=dispatched: 'shiped' is not a state of the old 'order' ...
+ */
 export class StateMappingError extends Error {
   override readonly name = 'StateMappingError';
 }
@@ -94,7 +99,14 @@ export function diffLocks(
   };
 }
 
-/** The diff as text, one change per line; `no changes` when there are none. */
+/**
+ * The diff as text, one change per line; `no changes` when there are none.
+ *
+ * @example
+ * console.log(formatDiff(diffLocks(oldLock, newLock, { shipped: 'dispatched' })));
+ * // order:
+ * //   ~ state shipped -> dispatched
+ */
 export function formatDiff(diff: MachineDiff): string {
   const lines: string[] = [];
   const edge = (e: StoredEdge) => `${e.from} --${e.event}--> ${e.to}`;

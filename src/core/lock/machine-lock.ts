@@ -36,7 +36,12 @@ const lockSchema = z.object({
   edges: z.array(z.object({ from: z.string(), event: z.string(), to: z.string() }).strict()),
 });
 
-/** A lock file that is not one: names the file and the first problem. */
+/**
+ * A lock file that is not one: names the file and the first problem.
+ *
+ * @example
+ * parseLock('{"format":2}', 'order.lock.json'); // throws MachineLockError: order.lock.json: not a machine lock ...
+ */
 export class MachineLockError extends Error {
   override readonly name = 'MachineLockError';
 }
@@ -79,7 +84,12 @@ export function lockMachine(
   };
 }
 
-/** The lock as its file holds it: stable key order, one edge per line, a final newline. */
+/**
+ * The lock as its file holds it: stable key order, one edge per line, a final newline.
+ *
+ * @example
+ * writeFileSync('machines/order.lock.json', formatLock(lockMachine(orderMachine)));
+ */
 export function formatLock(lock: MachineLock): string {
   const { format, machine, hash, initial, states, events, edges } = lock;
   const list = (values: readonly unknown[]) =>
@@ -91,7 +101,13 @@ export function formatLock(lock: MachineLock): string {
   );
 }
 
-/** Reads a lock file's text; throws `MachineLockError` when it is not a lock or its hash is wrong. */
+/**
+ * Reads a lock file's text; throws `MachineLockError` when it is not a lock or its hash is wrong.
+ *
+ * @example
+ * const lock = parseLock(readFileSync('machines/order.lock.json', 'utf8'), 'machines/order.lock.json');
+ * lock.hash === lockMachine(orderMachine).hash; // false once the machine changed
+ */
 export function parseLock(text: string, file = 'lock file'): MachineLock {
   let json: unknown;
   try {

@@ -119,6 +119,8 @@ export const messages = {
       (refuse ? ` To start anyway: TransitionGuardModule.forRoot({ storedStates: 'warn' }).` : '')
     );
   },
+  staleTrigger: (resource: string, machine: string, installed: string, current: string) =>
+    `${resource}: the database's trigger was built from another version of machine '${machine}' (its hash ${installed.slice(0, 19)}..., the machine's ${current.slice(0, 19)}...): it may refuse moves the machine now allows, or allow ones it refuses. Install it again: npx transition-guard trigger <machine file> ... (docs/changing-machines.md).`,
   storedStatesUncounted: (resource: string, cause: string) =>
     `${resource}: could not count the rows per state at bootstrap (${cause}); the stored-state check was skipped.`,
   badVersion: (resource: string, id: string, version: unknown) =>

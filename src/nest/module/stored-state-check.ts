@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { UnknownStateError } from '../../core/index.js';
+import { lockMachine, UnknownStateError } from '../../core/index.js';
 import type { StateCount } from '../../store/transition-store.interface.js';
 import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
@@ -60,6 +60,7 @@ export class StoredStateCheck implements OnApplicationBootstrap {
           );
           return;
         }
+        await this.checkTrigger(resource, entry);
         const unknown = unknownStates(entry, counts);
         if (unknown.length) {
           problems.push(
@@ -71,5 +72,15 @@ export class StoredStateCheck implements OnApplicationBootstrap {
     if (!problems.length) return;
     if (mode === 'refuse') throw new Error(problems.join('\n'));
     for (const p of problems) this.logger.warn(p);
+  }
+
+  /** Warns when the table's machine trigger was built from another version of the machine. */
+  private async checkTrigger(resource: string, entry: RegisteredResource): Promise<void> {
+    const installed = await entry.store?.installedTriggerHash?.().catch(() => undefined);
+    if (!installed) return;
+    const current = lockMachine(entry.machine).hash;
+    if (installed !== current) {
+      this.logger.warn(messages.staleTrigger(resource, entry.machine.id, installed, current));
+    }
   }
 }

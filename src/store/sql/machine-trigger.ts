@@ -65,11 +65,39 @@ export function machineTriggerStatements(
   options: TriggerOptions = {},
 ): TriggerStatements {
   const d = DIALECTS[dialectName];
-  const name = `${table.table.replace(/\W+/g, '_')}_transition_guard`.slice(0, 60);
+  const name = triggerNameOf(table.table);
   const parts = new TriggerParts(d, lock, table, options);
   if (d.name === 'postgres') return postgres(parts, name);
   if (d.name === 'mysql') return mysql(parts, name);
   return sqlite(parts, name);
+}
+
+/** The trigger's (PostgreSQL: its function's) name for a table: `<table>_transition_guard`. */
+export function triggerNameOf(table: string): string {
+  return `${table.replace(/\W+/g, '_')}_transition_guard`.slice(0, 60);
+}
+
+/**
+ * The query that reads the installed trigger's text (one row, column `body`; none when no
+ * trigger is installed), from which `installedHash` reads the machine hash it was built from.
+ */
+export function installedTriggerQuery(dialect: SqlDialect, table: string): string {
+  const name = triggerNameOf(table);
+  const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  if (dialect.name === 'postgres') {
+    return `SELECT prosrc AS body FROM pg_proc WHERE proname = ${literal(name)}`;
+  }
+  if (dialect.name === 'mysql') {
+    return `SELECT ACTION_STATEMENT AS body FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = ${literal(`${name}_update`.slice(0, 64))}`;
+  }
+  return `SELECT sql AS body FROM sqlite_master WHERE type = 'trigger' AND name = ${literal(`${name}_update`)}`;
+}
+
+/** The machine hash a trigger's text carries, or undefined. */
+export function installedHash(body: unknown): string | undefined {
+  return typeof body === 'string'
+    ? /transition_guard machine=\S+ hash=(sha256:[0-9a-f]{64})/.exec(body)?.[1]
+    : undefined;
 }
 
 /** The pieces every dialect's trigger is built from. */

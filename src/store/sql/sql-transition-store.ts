@@ -32,6 +32,7 @@ import { SqlOutboxStore } from './sql-outbox-store.js';
 import { TransitionStatements, type ResourceColumns } from './transition-statements.js';
 import { writeResolvingDoubt, type InDoubtFinding } from './in-doubt.js';
 import { callSql } from './sqlite-file.js';
+import { installedHash, installedTriggerQuery } from './machine-trigger.js';
 
 /** The row's properties whose values are strings: where a state can be kept. */
 export type StringProperty<TRow> = {
@@ -219,6 +220,14 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     const rows = await this.call('plain', (q) => q.query(this.sql.load, [this.idValue(id)]));
     const raw = rows.at(0);
     return raw ? this.toResource(this.table.hydrate(raw)) : null;
+  }
+
+  /** The machine hash of the trigger installed on the table, if any. */
+  async installedTriggerHash(): Promise<string | undefined> {
+    const sql = installedTriggerQuery(this.connection.dialect, this.table.columns.table);
+    const rows = await this.call('plain', (q) => q.query(sql, []));
+    const body = rows.at(0) && plainRow(rows[0]).body;
+    return installedHash(Buffer.isBuffer(body) ? body.toString('utf8') : body);
   }
 
   /** Rows per stored state, for the bootstrap's stored-state check. */
