@@ -1,4 +1,5 @@
-import { isUnavailable } from '../../src/store/index.js';
+import { isUnavailable, machineTriggerStatements } from '../../src/store/index.js';
+import { lockMachine } from '../../src/core/index.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -248,6 +249,40 @@ describe.each(databases)('the guard commits in one statement, on %s', (name, ope
       http()
         .post(`/orders/${id}/track`)
         .send({ carrier, trackingNumber: `T-${carrier}` });
+
+    it("answers 409 database-refused when the database's machine trigger refuses the commit, under the row lock and in one statement", async () => {
+      // A trigger from a lock without the moves out of 'pending' (an older deploy).
+      const current = lockMachine(trackedOrderMachine);
+      const older = { ...current, edges: current.edges.filter((e) => e.from !== 'pending') };
+      const db = app.get(DataSource);
+      const trigger = machineTriggerStatements(
+        pg ? 'postgres' : mysql ? 'mysql' : 'sqlite',
+        older,
+        { resource: 'order', table: 'orders', id: 'id', state: 'status', version: 'version' },
+        { refuseNonInitialInsert: false },
+      );
+      for (const statement of trigger.install) await db.query(statement);
+      try {
+        const id = await newOrder('pending', 2);
+        // PAY: commitLocked (the pessimistic commit); CANCEL: the guard's one-statement commit.
+        for (const [path, body, event] of [
+          ['pay', { amount: 100 }, 'PAY'],
+          ['cancel', {}, 'CANCEL'],
+        ] as const) {
+          const res = await http().post(`/orders/${id}/${path}`).send(body).expect(409);
+          expect(res.body).toMatchObject({
+            code: 'ILLEGAL_TRANSITION',
+            reason: 'database-refused',
+            currentState: 'pending',
+            event,
+          });
+        }
+        expect(await rowOf(id)).toMatchObject({ status: 'pending', version: 2, paid: 0 });
+        expect(await logOf(id)).toEqual([]);
+      } finally {
+        for (const statement of trigger.uninstall) await db.query(statement);
+      }
+    });
 
     it('writes the state, the payload changes and the log without reading the row', async () => {
       const id = await newOrder('shipped', 4);

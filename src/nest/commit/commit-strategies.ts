@@ -72,7 +72,13 @@ export async function compareAndSet(
   const written = await callStore(how.logger, t.resource, `Committing ${t.event}`, () =>
     refusalAsConflict(
       how.logger,
-      { resource: t.resource, id: t.id, event: t.event, from: base.state, to: next.committed.to },
+      () => ({
+        resource: t.resource,
+        id: t.id,
+        event: t.event,
+        from: base.state,
+        to: next.committed.to,
+      }),
       () =>
         store.compareAndSet(
           t.id,
@@ -114,16 +120,20 @@ function conflictOfRefusal(logger: Logger, move: RefusedMove): Error {
   );
 }
 
-/** Runs a write; a machine trigger's refusal of it becomes the 409 `database-refused`. */
+/**
+ * Runs a write; a machine trigger's refusal of it becomes the 409 `database-refused`. `move`
+ * says what the write was doing (undefined: it refused before deciding, rethrown as it was).
+ */
 async function refusalAsConflict<T>(
   logger: Logger,
-  move: RefusedMove,
+  move: () => RefusedMove | undefined,
   write: () => Promise<T>,
 ): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    if (triggerRefusal(err)) throw conflictOfRefusal(logger, move);
+    const refused = triggerRefusal(err) ? move() : undefined;
+    if (refused) throw conflictOfRefusal(logger, refused);
     throw err;
   }
 }
@@ -150,37 +160,37 @@ export async function commitPessimistic(
   const lock = store.commitLocked?.bind(store);
   if (!lock) throw new Error(messages.noLocking(where.resource));
   let decided: { attempt: CommitAttempt; next: Committed } | undefined;
-  const result = await callStore(how.logger, where.resource, where.doing, async () => {
-    try {
-      return await lock(
-        where.id,
-        (current) => {
-          const { attempt, from, to } = decide(current);
-          const base = { state: from, context: current.context, version: current.version };
-          const next = attempt.next(base, to, 1);
-          decided = { attempt, next };
-          return {
-            state: to,
-            changes: next.changes,
-            record: next.record,
-            beforeCommit: next.beforeCommit,
-          };
-        },
-        { returning: options.returning },
-      );
-    } catch (err) {
-      const refused = decided && triggerRefusal(err);
-      if (!refused || !decided) throw err;
-      const { t } = decided.attempt;
-      throw conflictOfRefusal(how.logger, {
-        resource: t.resource,
-        id: t.id,
-        event: t.event,
-        from: decided.next.committed.from,
-        to: decided.next.committed.to,
-      });
-    }
-  });
+  const movedBy = (d: typeof decided): RefusedMove | undefined =>
+    d && {
+      resource: d.attempt.t.resource,
+      id: d.attempt.t.id,
+      event: d.attempt.t.event,
+      from: d.next.committed.from,
+      to: d.next.committed.to,
+    };
+  const result = await callStore(how.logger, where.resource, where.doing, () =>
+    refusalAsConflict(
+      how.logger,
+      () => movedBy(decided),
+      () =>
+        lock(
+          where.id,
+          (current) => {
+            const { attempt, from, to } = decide(current);
+            const base = { state: from, context: current.context, version: current.version };
+            const next = attempt.next(base, to, 1);
+            decided = { attempt, next };
+            return {
+              state: to,
+              changes: next.changes,
+              record: next.record,
+              beforeCommit: next.beforeCommit,
+            };
+          },
+          { returning: options.returning },
+        ),
+    ),
+  );
   if (!result || !decided) throw new ResourceNotFoundException(where.resource, where.id);
   return { attempt: decided.attempt, done: { ...decided.next, row: result.row } };
 }
