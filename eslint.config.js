@@ -8,6 +8,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      '.data/',
       'examples/orders-api/dist/',
       'node_modules/',
       'test/fixtures/',

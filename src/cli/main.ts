@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `transition-guard`: check, draw and tabulate machine definition files (`*.machine.ts`,
- * `*.machine.json`); lock them and compare their versions. Exit codes: 0 fine, 1 errors (or warnings with --strict), 2 bad input.
+ * `*.machine.json`); lock them, compare their versions, move rows and enforce them in the database. Exit codes: 0 fine, 1 errors (or warnings with --strict), 2 bad input.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { createValidator, formatDiff, toDot, toMarkdownTable, toMermaid } from '../core/index.js';
@@ -10,6 +10,12 @@ import { CliInputError, loadMachineFile } from './load-machine-file.js';
 import { CONFIG_FILE, readSeverities } from './severity-config.js';
 import { diffForCli, lockOf, parseMapping, writeLocks } from './lock-command.js';
 import { formatStatements, triggerForCli, type TriggerCliOptions } from './trigger-command.js';
+import {
+  MIGRATION_ORMS,
+  migrationFiles,
+  writeMigrationFiles,
+  type MigrateCliOptions,
+} from './migrate-command.js';
 
 const program = new Command()
   .name('transition-guard')
@@ -105,36 +111,49 @@ program
     },
   );
 
-program
-  .command('trigger')
-  .description(
-    'print the SQL of a database trigger that enforces the machine: an UPDATE of the state column along a pair that is not an edge is refused (also a non-initial INSERT, and with --version-must-grow a state change that keeps the version)',
-  )
-  .argument('<file>', 'a machine file or its lock file (<id>.lock.json)')
-  .addOption(
-    new Option('--dialect <dialect>', 'the database')
-      .choices(['postgres', 'mysql', 'sqlite'])
-      .makeOptionMandatory(),
-  )
-  .requiredOption('--table <table>', 'the resource table (schema.table allowed)')
-  .requiredOption('--state <column>', 'the state column')
-  .option('--id <column>', 'the key column', 'id')
-  .option('--version <column>', 'the version column')
-  .option(
-    '--resource <name>',
-    'the resource, as log rows and errors name it (default: the machine id)',
-  )
-  .option('--log <table>', 'the transition log table: a bypassed change writes a row there')
-  .option('--version-must-grow', 'refuse a state change that does not increase the version')
-  .option('--any-insert', 'let INSERTs in any state through (default: initial states only)')
+/** The resource table's options, shared by `trigger` and `migrate`. */
+function withTableOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--dialect <dialect>', 'the database')
+        .choices(['postgres', 'mysql', 'sqlite'])
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--table <table>', 'the resource table (schema.table allowed)')
+    .requiredOption('--state <column>', 'the state column')
+    .option('--id <column>', 'the key column', 'id')
+    .option('--version <column>', 'the version column')
+    .option(
+      '--resource <name>',
+      'the resource, as log rows and errors name it (default: the machine id)',
+    )
+    .option('--log <table>', 'the transition log table: a bypassed or moved row writes a row there')
+    .option(
+      '--version-must-grow',
+      'trigger: refuse a state change that does not increase the version',
+    )
+    .option(
+      '--any-insert',
+      'trigger: let INSERTs in any state through (default: initial states only)',
+    )
+    .option('--machine <id>', 'the machine, when a file exports several');
+}
+
+withTableOptions(
+  program
+    .command('trigger')
+    .description(
+      'print the SQL of a database trigger that enforces the machine: an UPDATE of the state column along a pair that is not an edge is refused (also a non-initial INSERT, and with --version-must-grow a state change that keeps the version)',
+    )
+    .argument('<file>', 'a machine file or its lock file (<id>.lock.json)'),
+)
   .option('--uninstall', 'print the statements that remove the trigger')
-  .option('--machine <id>', 'the machine, when the file exports several')
   .addOption(
     new Option('--format <format>', 'sql: statements to run in order; json: an array of them')
       .choices(['sql', 'json'])
       .default('sql'),
   )
-  .action(async (file: string, opts: TriggerCliOptions) => {
+  .action(async (file: string, opts: TriggerCliOptions & { machine?: string }) => {
     const lock = await lockOf(file, opts.machine);
     const statements = triggerForCli(lock, opts);
     console.log(
@@ -142,6 +161,38 @@ program
         ? JSON.stringify(statements, null, 2)
         : formatStatements(opts.dialect, statements),
     );
+  });
+
+withTableOptions(
+  program
+    .command('migrate')
+    .description(
+      "write a migration in your ORM's format that moves the rows of removed states to the states they map to (batched, version + 1, a log row each), and with --trigger regenerates the trigger",
+    )
+    .argument('<old>', 'the deployed version: its lock file (<id>.lock.json) or machine file')
+    .argument('<new>', 'the new version: a machine file or its lock file'),
+)
+  .option(
+    '--map <old=new>',
+    'rows of a removed state go to this state, e.g. shipped=dispatched (comma-separated or repeated)',
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
+  .addOption(
+    new Option('--orm <orm>', 'the migration format').choices(MIGRATION_ORMS).makeOptionMandatory(),
+  )
+  .option('--batch <rows>', 'rows moved per batch (TypeORM and MikroORM migrations)', '1000')
+  .option('--trigger', "drop the trigger before the move and install the new machine's after")
+  .option('--out <folder>', "the migrations folder (default: the ORM's usual one)")
+  .option('--name <name>', 'the migration name (default: <resource>_state_move)')
+  .action(async (before: string, after: string, opts: MigrateCliOptions & { machine?: string }) => {
+    const files = migrationFiles(
+      await lockOf(before, opts.machine),
+      await lockOf(after, opts.machine),
+      opts,
+    );
+    writeMigrationFiles(files);
+    for (const f of files) console.log(`wrote ${f.path}`);
   });
 
 async function describeFile(file: string) {

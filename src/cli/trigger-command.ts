@@ -1,10 +1,11 @@
 import type { MachineLock } from '../core/index.js';
-import { machineTriggerStatements } from '../store/sql/machine-trigger.js';
+import { logColumnName } from '../store/log-rows.js';
+import { machineTriggerStatements, type TriggerTable } from '../store/sql/machine-trigger.js';
 import type { DialectName } from '../store/sql/dialect.js';
 import { CliInputError } from './load-machine-file.js';
 
-/** The options of `transition-guard trigger`, as commander parses them. */
-export interface TriggerCliOptions {
+/** The resource table's options `trigger` and `migrate` share, as commander parses them. */
+export interface TableCliOptions {
   readonly dialect: DialectName;
   readonly table: string;
   readonly state: string;
@@ -14,34 +15,41 @@ export interface TriggerCliOptions {
   readonly log?: string;
   readonly versionMustGrow?: boolean;
   readonly anyInsert?: boolean;
+}
+
+/** The options of `transition-guard trigger`, as commander parses them. */
+export interface TriggerCliOptions extends TableCliOptions {
   readonly uninstall?: boolean;
   readonly machine?: string;
   readonly format: 'sql' | 'json';
 }
 
-/** The statements `trigger` prints: the SQL core's, for the lock and the named columns. */
-export function triggerForCli(lock: MachineLock, opts: TriggerCliOptions): readonly string[] {
+/** The table the options name (the log's columns as the library's log table names them). */
+export function tableOfCli(lock: MachineLock, opts: TableCliOptions): TriggerTable {
+  return {
+    resource: opts.resource ?? lock.machine,
+    table: opts.table,
+    id: opts.id,
+    state: opts.state,
+    version: opts.version,
+    log: opts.log ? { table: opts.log, column: logColumnName } : undefined,
+  };
+}
+
+/** The trigger's statements for the options: the SQL core's, for the lock and the table. */
+export function triggerStatementsOfCli(lock: MachineLock, opts: TableCliOptions) {
   if (opts.versionMustGrow && !opts.version) {
     throw new CliInputError('--version-must-grow needs --version <column>');
   }
-  const statements = machineTriggerStatements(
-    opts.dialect,
-    lock,
-    {
-      resource: opts.resource ?? lock.machine,
-      table: opts.table,
-      id: opts.id,
-      state: opts.state,
-      version: opts.version,
-      log: opts.log
-        ? {
-            table: opts.log,
-            column: (p) => (p === 'from' ? 'from_state' : p === 'to' ? 'to_state' : p),
-          }
-        : undefined,
-    },
-    { versionMustGrow: opts.versionMustGrow, refuseNonInitialInsert: !opts.anyInsert },
-  );
+  return machineTriggerStatements(opts.dialect, lock, tableOfCli(lock, opts), {
+    versionMustGrow: opts.versionMustGrow,
+    refuseNonInitialInsert: !opts.anyInsert,
+  });
+}
+
+/** The statements `trigger` prints: the SQL core's, for the lock and the named columns. */
+export function triggerForCli(lock: MachineLock, opts: TriggerCliOptions): readonly string[] {
+  const statements = triggerStatementsOfCli(lock, opts);
   return opts.uninstall ? statements.uninstall : statements.install;
 }
 

@@ -48,6 +48,12 @@ export {
   type TriggerOptions,
   type TriggerStatements,
 } from './sql/machine-trigger.js';
+export {
+  stateMoveStatements,
+  MIGRATION_ACTOR,
+  type StateMove,
+  type StateMoveStatements,
+} from './sql/state-move.js';
 export type {
   TransactionHostLike,
   JoinedTransaction,

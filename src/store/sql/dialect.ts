@@ -41,9 +41,14 @@ export interface SqlDialect {
    * MySQL refuses on the table being deleted from.
    */
   readonly deleteLimit: boolean;
+  /** A string literal: quotes doubled (and backslashes on MySQL, where they escape). */
+  literal(value: string): string;
+  /** The database clock now, as the ISO-8601 UTC text the log's `at` column holds. */
+  readonly nowIso: string;
 }
 
 const doubleQuote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const singleQuote = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
 export const SQLITE: SqlDialect = {
   name: 'sqlite',
@@ -55,6 +60,8 @@ export const SQLITE: SqlDialect = {
   onConflictDoNothing: 'ON CONFLICT DO NOTHING',
   integersAre64Bit: true,
   deleteLimit: false,
+  literal: singleQuote,
+  nowIso: `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
 };
 
 export const POSTGRES: SqlDialect = {
@@ -67,6 +74,8 @@ export const POSTGRES: SqlDialect = {
   onConflictDoNothing: 'ON CONFLICT DO NOTHING',
   integersAre64Bit: false,
   deleteLimit: false,
+  literal: singleQuote,
+  nowIso: `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
 };
 
 export const MYSQL: SqlDialect = {
@@ -79,6 +88,8 @@ export const MYSQL: SqlDialect = {
   onConflictDoNothing: undefined,
   integersAre64Bit: false,
   deleteLimit: true,
+  literal: (value) => singleQuote(value.replace(/\\/g, '\\\\')),
+  nowIso: `DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ')`,
 };
 
 /** The dialect of a name. */

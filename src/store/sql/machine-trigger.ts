@@ -83,7 +83,7 @@ export function triggerNameOf(table: string): string {
  */
 export function installedTriggerQuery(dialect: SqlDialect, table: string): string {
   const name = triggerNameOf(table);
-  const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  const literal = (s: string) => dialect.literal(s);
   if (dialect.name === 'postgres') {
     return `SELECT prosrc AS body FROM pg_proc WHERE proname = ${literal(name)}`;
   }
@@ -125,7 +125,7 @@ class TriggerParts {
   }
 
   literal(value: string): string {
-    return `'${value.replace(/'/g, "''")}'`;
+    return this.d.literal(value);
   }
 
   /** The distinct (from, to) pairs of the lock's edges. */
@@ -191,7 +191,7 @@ function postgres(p: TriggerParts, name: string): TriggerStatements {
   const fn = p.d.quote(name);
   const raise = (code: string, kind: 'update' | 'insert') =>
     `RAISE EXCEPTION USING ERRCODE = '${TRIGGER_SQLSTATE}', MESSAGE = '${TRIGGER_REFUSAL}${code}', DETAIL = ${p.detail('json_build_object', kind)}::text;`;
-  const at = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  const at = p.d.nowIso;
   const log = p.bypassLog('bypass', at, `OLD.${p.d.quote(p.t.id)}::text`);
   const lines = [
     `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $transition_guard$`,
@@ -237,7 +237,7 @@ function mysql(p: TriggerParts, name: string): TriggerStatements {
   const signal = (code: string, kind: 'update' | 'insert') =>
     `SET msg = CONCAT('${TRIGGER_REFUSAL}${code} ', ${p.detail('JSON_OBJECT', kind)}); SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = msg;`;
   const bypass = `COALESCE(@transition_guard_bypass, '') <> ''`;
-  const at = `DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ')`;
+  const at = p.d.nowIso;
   const log = p.bypassLog('@transition_guard_bypass', at, `CAST(OLD.${p.d.quote(p.t.id)} AS CHAR)`);
   const install = [
     `DROP TRIGGER IF EXISTS ${update}`,
@@ -288,7 +288,7 @@ function sqlite(p: TriggerParts, name: string): TriggerStatements {
   const bypassed = `EXISTS (SELECT 1 FROM ${bypassTable})`;
   const raise = (code: string, kind: 'update' | 'insert') =>
     `RAISE(ABORT, '${TRIGGER_REFUSAL}${code} ' || ${p.detail('json_object', kind)})`;
-  const at = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+  const at = p.d.nowIso;
   const log = p.bypassLog(
     `(SELECT ${p.d.quote('reason')} FROM ${bypassTable} LIMIT 1)`,
     at,
