@@ -42,13 +42,19 @@ export async function commitOptimistic(
       store.load(t.id),
     );
     if (!fresh) throw new ResourceNotFoundException(t.resource, t.id);
-    const retry = recheck(entry, t, fresh, {
-      checkedState: base.state,
-      checkedVersion: base.version,
-      attempt: n,
-      pinned: attempt.exchange?.pinned,
-      commit: how.commit,
-    });
+    const retry = recheck(
+      entry,
+      t,
+      fresh,
+      {
+        checkedState: base.state,
+        checkedVersion: base.version,
+        attempt: n,
+        pinned: attempt.exchange?.pinned,
+        commit: how.commit,
+      },
+      how.logger,
+    );
     how.logger.debug(`${t.resource} ${t.id}: ${t.event} lost a race (attempt ${n}); retrying`);
     base = { state: retry.from, context: fresh.context, version: fresh.version };
     to = retry.to;
@@ -200,15 +206,21 @@ export function recheckedUnderLock(
   entry: RegisteredResource,
   attempt: CommitAttempt,
   current: StoredResource,
-  how: Pick<CommitWays, 'commit'>,
+  how: Pick<CommitWays, 'commit' | 'logger'>,
 ): LockedMove {
   const { t } = attempt;
-  const { from, to } = recheck(entry, t, current, {
-    checkedState: t.from,
-    checkedVersion: t.version,
-    attempt: 1,
-    pinned: attempt.exchange?.pinned,
-    commit: how.commit,
-  });
+  const { from, to } = recheck(
+    entry,
+    t,
+    current,
+    {
+      checkedState: t.from,
+      checkedVersion: t.version,
+      attempt: 1,
+      pinned: attempt.exchange?.pinned,
+      commit: how.commit,
+    },
+    how.logger,
+  );
   return { attempt, from, to };
 }

@@ -1,3 +1,4 @@
+import type { Logger } from '@nestjs/common';
 import type { StoredState } from '../../core/index.js';
 import { sameState } from '../../core/state-value.js';
 import { etagFor } from '../../http/index.js';
@@ -7,6 +8,7 @@ import { PreconditionFailedException } from '../errors/precondition.exceptions.j
 import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
 import type { RegisteredResource } from '../definition/transition-registry.js';
 import type { CheckedTransition } from '../definition/checked-transition.js';
+import { checkTransition } from '../checks/check-transition.js';
 
 /**
  * The commit's second look at a row that is not as the guard saw it (a lost race, or the row as
@@ -14,7 +16,8 @@ import type { CheckedTransition } from '../definition/checked-transition.js';
  * answer to give. The client pinned the version (If-Match, expectedVersion): 412 / 409
  * version-mismatch. The event is no longer legal: 409 stale-state. It is legal from a state other
  * than the one checked and `retryWhen` is 'same-state', or `attempt` is past `maxRetries`: 409
- * stale-state too.
+ * stale-state too. The row is now in a state the machine does not have (moved by a migration
+ * meanwhile): 409 unknown-state, as the guard answers it.
  */
 export function recheck(
   entry: RegisteredResource,
@@ -27,8 +30,17 @@ export function recheck(
     pinned: 'if-match' | 'expected-version' | undefined;
     commit: ResolvedTransitionGuardOptions['commit'];
   },
+  logger: Logger,
 ): { from: StoredState; to: StoredState } {
   const input = { state: current.state, context: current.context };
+  // First: it also tells whether the machine knows the state the row is in now.
+  const result = checkTransition(
+    entry,
+    t.id,
+    input,
+    { type: t.event, payload: t.payload as Readonly<Record<string, unknown>> },
+    logger,
+  );
   const at = (currentState: StoredState) => ({
     resource: t.resource,
     id: t.id,
@@ -50,7 +62,6 @@ export function recheck(
       movedTo: current.version,
     });
   }
-  const result = entry.validator.check(input, { ...(t.payload as object), type: t.event });
   if (!result.allowed) throw IllegalTransitionException.stale(at(result.from), { kind: 'became' });
   const moved = !sameState(result.from, rules.checkedState);
   const { maxRetries, retryWhen } = rules.commit;
