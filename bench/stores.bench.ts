@@ -19,7 +19,11 @@ import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
 import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { DataSource, EntitySchema } from 'typeorm';
+import { createMachine } from 'xstate';
+import { lockMachine } from '../src/core/index.js';
 import type { TransitionRecord, TransitionStore } from '../src/store/index.js';
+import { machineTriggerStatements } from '../src/store/sql/machine-trigger.js';
+import type { DialectName } from '../src/store/sql/dialect.js';
 import { DrizzleTransitionStore } from '../src/store/drizzle/index.js';
 import { MikroOrmTransitionStore } from '../src/store/mikro-orm/index.js';
 import { PrismaTransitionStore } from '../src/store/prisma/index.js';
@@ -105,6 +109,43 @@ const typeOrmOrder = new EntitySchema<Order>({
 const context = (o: Order) => ({ paid: o.paid });
 const storeOptions = { stateProperty: 'status', versionProperty: 'version', context } as const;
 
+/**
+ * The trigger's cost on a commit: the same state change by hand (read, then `UPDATE ... SET
+ * status, version = version + 1 WHERE id AND status AND version`) on two tables alike, one with
+ * the machine trigger `transition-guard trigger` prints (a machine whose two states change into
+ * each other, so every step is a real state change the trigger checks).
+ */
+const toggleLock = lockMachine(
+  createMachine({
+    id: 'toggle',
+    initial: 'open',
+    states: { open: { on: { CLOSE: 'closed' } }, closed: { on: { OPEN: 'open' } } },
+  }),
+);
+const TRIGGER_TABLES = ['toggles_plain', 'toggles_guarded'] as const;
+const TRIGGER_WAYS = {
+  toggles_plain: 'state change by hand, no trigger',
+  toggles_guarded: 'state change by hand, machine trigger',
+} as const;
+/** DDL of the two tables and the trigger, for a dialect. */
+function triggerTables(dialect: DialectName, q: (n: string) => string): string[] {
+  const serial = dialect === 'postgres' ? 'serial PRIMARY KEY' : 'integer PRIMARY KEY';
+  return [
+    ...TRIGGER_TABLES.map(
+      (t) =>
+        `CREATE TABLE ${q(t)} (${q('id')} ${serial}, ${q('status')} varchar(32) NOT NULL, ${q('version')} integer NOT NULL)`,
+    ),
+    ...machineTriggerStatements(dialect, toggleLock, {
+      resource: 'toggle',
+      table: 'toggles_guarded',
+      id: 'id',
+      state: 'status',
+      version: 'version',
+    }).install,
+  ];
+}
+const flip = (status: string) => (status === 'open' ? 'closed' : 'open');
+
 async function sqliteWays(file: string): Promise<Way[]> {
   const ways: Way[] = [];
   const raw = new Database(file);
@@ -121,8 +162,24 @@ async function sqliteWays(file: string): Promise<Way[]> {
         write.run(row.paid + 1, Number(id), row.status, row.version).changes === 1,
       );
     },
-    close: () => Promise.resolve(void raw.close()),
+    close: () => Promise.resolve(),
   });
+  for (const table of TRIGGER_TABLES) {
+    const readToggle = raw.prepare(`SELECT status, version FROM ${table} WHERE id = ?`);
+    const writeToggle = raw.prepare(
+      `UPDATE ${table} SET status = ?, version = version + 1 WHERE id = ? AND status = ? AND version = ?`,
+    );
+    ways.push({
+      name: TRIGGER_WAYS[table],
+      step: (id) => {
+        const row = readToggle.get(Number(id)) as { status: string; version: number };
+        return Promise.resolve(
+          writeToggle.run(flip(row.status), Number(id), row.status, row.version).changes === 1,
+        );
+      },
+      close: () => Promise.resolve(table === 'toggles_guarded' ? void raw.close() : undefined),
+    });
+  }
   const ds = await new DataSource({
     type: 'better-sqlite3',
     database: file,
@@ -200,8 +257,26 @@ async function postgresWays(url: string): Promise<Way[]> {
       );
       return written.rowCount === 1;
     },
-    close: () => pool.end(),
+    close: () => Promise.resolve(),
   });
+  for (const table of TRIGGER_TABLES) {
+    ways.push({
+      name: TRIGGER_WAYS[table],
+      async step(id) {
+        const { rows } = await pool.query<{ status: string; version: number }>(
+          `SELECT status, version FROM ${table} WHERE id = $1`,
+          [Number(id)],
+        );
+        const row = rows[0];
+        const written = await pool.query(
+          `UPDATE ${table} SET status = $1, version = version + 1 WHERE id = $2 AND status = $3 AND version = $4`,
+          [flip(row.status), Number(id), row.status, row.version],
+        );
+        return written.rowCount === 1;
+      },
+      close: () => (table === 'toggles_guarded' ? pool.end() : Promise.resolve()),
+    });
+  }
   const ds = await new DataSource({
     type: 'postgres',
     url,
@@ -310,6 +385,11 @@ export async function storesBench(): Promise<{ rows: StoreRow[]; skipped?: strin
       "INSERT INTO orders (status, total, paid, version) VALUES ('pending', 1000000000, 0, 0)",
     );
     for (let i = 0; i < ROWS; i++) insert.run();
+    for (const sql of triggerTables('sqlite', (n) => `"${n}"`)) seed.exec(sql);
+    for (const table of TRIGGER_TABLES) {
+      const toggle = seed.prepare(`INSERT INTO ${table} (status, version) VALUES ('open', 0)`);
+      for (let i = 0; i < ROWS; i++) toggle.run();
+    }
     seed.close();
     rows.push(...(await run('SQLite', await sqliteWays(file))));
   } finally {
@@ -326,6 +406,12 @@ export async function storesBench(): Promise<{ rows: StoreRow[]; skipped?: strin
     await seed.query(
       `INSERT INTO orders (status, total, paid, version) SELECT 'pending', 1000000000, 0, 0 FROM generate_series(1, ${ROWS})`,
     );
+    for (const sql of triggerTables('postgres', (n) => `"${n}"`)) await seed.query(sql);
+    for (const table of TRIGGER_TABLES) {
+      await seed.query(
+        `INSERT INTO ${table} (status, version) SELECT 'open', 0 FROM generate_series(1, ${ROWS})`,
+      );
+    }
     await seed.end();
     rows.push(...(await run('PostgreSQL', await postgresWays(db.url))));
   } finally {
