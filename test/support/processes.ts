@@ -14,10 +14,11 @@ export interface DemoProcess {
 export function startDemoProcess(
   env: Record<string, string>,
   args: readonly string[] = ['--import', 'tsx', 'examples/orders-api/src/main.ts'],
+  cwd: string = root,
 ): Promise<DemoProcess> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...args], {
-      cwd: root,
+      cwd,
       env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

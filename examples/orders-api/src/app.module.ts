@@ -2,6 +2,7 @@ import { isUnavailable } from 'nestjs-transition-guard/store';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppErrorFilter, TransitionGuardModule } from 'nestjs-transition-guard';
 import { TypeOrmIdempotencyStore, TypeOrmOutboxStore } from 'nestjs-transition-guard/typeorm';
 import type { NotifierFaults } from './notifications/notifier.js';
@@ -80,7 +81,17 @@ export class AppModule {
       module: AppModule,
       imports: [
         ...(graphql ? [await graphqlModule(graphql)] : []),
-        TypeOrmModule.forRoot(databaseOptions(options.database)),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => databaseOptions(options.database),
+          // The schema synchronized first, then the migrations that move rows of a renamed
+          // state (transition-guard migrate), before the stored-state check at bootstrap.
+          dataSourceFactory: async (dataSourceOptions) => {
+            if (!dataSourceOptions) throw new Error('no TypeORM options');
+            const dataSource = await new DataSource(dataSourceOptions).initialize();
+            await dataSource.runMigrations();
+            return dataSource;
+          },
+        }),
         ...(other ? [other.module.forRoot(other.orm, options.database)] : []),
         TransitionGuardModule.forRoot({
           problemDetails: options.problemDetails ?? false,

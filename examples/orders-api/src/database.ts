@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { Article } from './articles/article.entity.js';
 import { Order } from './orders/order.entity.js';
@@ -33,6 +34,13 @@ export function databaseName(config: DatabaseConfig): string {
   return `SQLite ${config.sqlite}`;
 }
 
+/**
+ * The demo's migrations (none committed): where `transition-guard migrate --orm typeorm` writes
+ * one that moves rows after a state is renamed (docs/changing-machines.md). They run at boot,
+ * after the schema is synchronized and before the stored-state check.
+ */
+export const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
 export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
   const entities = [
     Order,
@@ -43,11 +51,13 @@ export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
     TransitionOutboxEntry,
     HandledTransitionEntry,
   ];
+  const migrations = [join(MIGRATIONS, '*.{ts,js}')];
   if ('postgres' in config) {
     return {
       type: 'postgres',
       url: config.postgres,
       entities,
+      migrations,
       synchronize: true,
       retryAttempts: 2,
       retryDelay: 500,
@@ -60,6 +70,7 @@ export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
       type: 'mysql',
       url: config.mysql,
       entities,
+      migrations,
       synchronize: true,
       retryAttempts: 2,
       retryDelay: 500,
@@ -72,6 +83,7 @@ export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
     type: 'better-sqlite3',
     database: config.sqlite,
     entities,
+    migrations,
     synchronize: true,
     retryAttempts: 1,
     enableWAL: true,
