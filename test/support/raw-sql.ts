@@ -20,24 +20,42 @@ export interface RawSql {
   end(): Promise<void>;
 }
 
+/**
+ * better-sqlite3's `SqliteError` is not made by `new Error`, and the addon keeps the class of the
+ * first module instance that loaded it in the process: in a Jest worker that ran another test
+ * file first, its errors are not `instanceof Error` of this file's realm, and `rejects.toThrow`
+ * reports "did not throw" for a statement that was refused. Errors here are this realm's.
+ */
+function thisRealm(err: unknown): Error {
+  const e = err as { message?: unknown; code?: unknown };
+  return Object.assign(new Error(String(e.message ?? err)), { code: e.code, cause: err });
+}
+
 /** Raw SQL on a SQLite file or a server database's URL. */
 export function rawSql(kind: DatabaseKind, where: string): RawSql {
   if (kind === 'sqlite') {
     const db = new Database(where);
+    // async: a refused statement rejects, as on the servers, with an Error of this test file.
+    const run = <R>(work: () => R): Promise<R> => {
+      try {
+        return Promise.resolve(work());
+      } catch (err) {
+        return Promise.reject(thisRealm(err));
+      }
+    };
     return {
       q: (n) => `"${n}"`,
       p: () => '?',
-      // async: a refused statement rejects, as on the servers.
-
-      query: async <T>(sql: string, params: readonly unknown[] = []) => {
-        const statement = db.prepare(sql);
-        if (statement.reader) return statement.all(...params) as T[];
-        statement.run(...params);
-        return [] as T[];
-      },
+      query: <T>(sql: string, params: readonly unknown[] = []) =>
+        run(() => {
+          const statement = db.prepare(sql);
+          if (statement.reader) return statement.all(...params) as T[];
+          statement.run(...params);
+          return [] as T[];
+        }),
       insert: (sql, params = []) =>
-        Promise.resolve(Number(db.prepare(sql).run(...params).lastInsertRowid)),
-      session: (statements) => Promise.resolve(statements.forEach((q) => db.exec(q))),
+        run(() => Number(db.prepare(sql).run(...params).lastInsertRowid)),
+      session: (statements) => run(() => statements.forEach((q) => db.exec(q))),
       end: () => Promise.resolve(void db.close()),
     };
   }
