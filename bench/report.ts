@@ -7,6 +7,7 @@ import type { GrowthRow } from './http/growth.bench.js';
 import type { ContentionRow, HttpRow } from './http/http.bench.js';
 import { IMPLS, type Impl } from './http/bench-app.js';
 import type { StoreRow } from './stores.bench.js';
+import { triggerCostTable, type TriggerCostRow } from './trigger-cost.bench.js';
 
 export interface BenchResults {
   readonly meta: Record<string, unknown>;
@@ -14,6 +15,7 @@ export interface BenchResults {
   readonly contention?: { readonly rows: readonly ContentionRow[]; readonly skipped?: string };
   readonly growth?: readonly GrowthRow[];
   readonly stores?: { readonly rows: readonly StoreRow[]; readonly skipped?: string };
+  readonly trigger?: { readonly rows: readonly TriggerCostRow[]; readonly skipped: string[] };
 }
 
 /** A row of the core benchmark (bench/results/core.json). */
@@ -129,7 +131,7 @@ export function benchTables(results: BenchResults): string {
     );
   }
   if (results.http.skipped) out.push(`\n${results.http.skipped}`);
-  const { contention, growth, stores } = results;
+  const { contention, growth, stores, trigger } = results;
   if (contention) {
     out.push(
       '\n### Contention: one hot order, PostgreSQL, 4 app processes (2 Express, 2 Fastify)\n',
@@ -157,6 +159,7 @@ export function benchTables(results: BenchResults): string {
     );
   }
   if (stores) out.push('', storesTable(stores));
+  if (trigger) out.push('', triggerCostTable(trigger));
   return out.join('\n');
 }
 

@@ -11,6 +11,7 @@ import { httpBench, postgresContention } from './http/http.bench.js';
 import { benchTables } from './report.js';
 import { describeMachineInfo, machineInfo } from './machine-info.js';
 import { storesBench } from './stores.bench.js';
+import { triggerCostBench } from './trigger-cost.bench.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 /** `BENCH_ONLY=http`: the HTTP tables alone (results in bench/results/bench.http[.quick].json). */
@@ -41,10 +42,11 @@ if (ONLY_HTTP) {
 const contention = await postgresContention();
 const growth = await growthBench();
 const stores = await storesBench();
-console.log(`\n${benchTables({ meta, http: { rows: [] }, contention, growth, stores })}`);
+const trigger = await triggerCostBench();
+console.log(`\n${benchTables({ meta, http: { rows: [] }, contention, growth, stores, trigger })}`);
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL(`./results/bench${QUICK ? '.quick' : ''}.json`, import.meta.url),
-  JSON.stringify({ meta, http, contention, growth, stores }, null, 2) + '\n',
+  JSON.stringify({ meta, http, contention, growth, stores, trigger }, null, 2) + '\n',
 );

@@ -17,6 +17,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import Database from 'better-sqlite3';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
 import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { DataSource, EntitySchema } from 'typeorm';
 import { createMachine } from 'xstate';
@@ -35,7 +36,8 @@ import {
   type OrderRow,
 } from '../test/support/order-schemas.js';
 import { freshDatabase } from '../test/support/pg-database.js';
-import { postgres } from './servers.js';
+import { freshMysqlDatabase } from '../test/support/places.js';
+import { mysqlServer, postgres } from './servers.js';
 import { generatedClient } from '../test/support/prisma-client.js';
 import {
   createPostgresTables,
@@ -129,7 +131,12 @@ const TRIGGER_WAYS = {
 } as const;
 /** DDL of the two tables and the trigger, for a dialect. */
 function triggerTables(dialect: DialectName, q: (n: string) => string): string[] {
-  const serial = dialect === 'postgres' ? 'serial PRIMARY KEY' : 'integer PRIMARY KEY';
+  const serial =
+    dialect === 'postgres'
+      ? 'serial PRIMARY KEY'
+      : dialect === 'mysql'
+        ? 'integer AUTO_INCREMENT PRIMARY KEY'
+        : 'integer PRIMARY KEY';
   return [
     ...TRIGGER_TABLES.map(
       (t) =>
@@ -341,6 +348,50 @@ async function postgresWays(url: string): Promise<Way[]> {
 }
 
 /** Steps per second: WORKERS workers on random rows for DURATION_MS. */
+/**
+ * MySQL/MariaDB: the work by hand on mysql2, and the trigger's two rows (the stores' own rows on
+ * MySQL are the HTTP benchmark's).
+ */
+function mysqlWays(pool: mysql.Pool): Way[] {
+  const ways: Way[] = [
+    {
+      name: 'by hand: mysql2, read + compare-and-set',
+      async step(id) {
+        const [rows] = await pool.query<mysql.RowDataPacket[]>(
+          'SELECT status, paid, version FROM orders WHERE id = ?',
+          [Number(id)],
+        );
+        const row = rows[0] as Order;
+        const [written] = await pool.query<mysql.ResultSetHeader>(
+          'UPDATE orders SET paid = ?, version = version + 1 WHERE id = ? AND status = ? AND version = ?',
+          [row.paid + 1, Number(id), row.status, row.version],
+        );
+        return written.affectedRows === 1;
+      },
+      close: () => Promise.resolve(),
+    },
+  ];
+  for (const table of TRIGGER_TABLES) {
+    ways.push({
+      name: TRIGGER_WAYS[table],
+      async step(id) {
+        const [rows] = await pool.query<mysql.RowDataPacket[]>(
+          `SELECT status, version FROM ${table} WHERE id = ?`,
+          [Number(id)],
+        );
+        const row = rows[0] as { status: string; version: number };
+        const [written] = await pool.query<mysql.ResultSetHeader>(
+          `UPDATE ${table} SET status = ?, version = version + 1 WHERE id = ? AND status = ? AND version = ?`,
+          [flip(row.status), Number(id), row.status, row.version],
+        );
+        return written.affectedRows === 1;
+      },
+      close: () => (table === 'toggles_guarded' ? pool.end() : Promise.resolve()),
+    });
+  }
+  return ways;
+}
+
 async function measure(way: Way): Promise<number> {
   let done = 0;
   const until = Date.now() + DURATION_MS;
@@ -417,6 +468,28 @@ export async function storesBench(): Promise<{ rows: StoreRow[]; skipped?: strin
   } finally {
     await db.stop();
     server.stop();
+  }
+  const maria = mysqlServer();
+  if ('skip' in maria) return { rows, skipped: `MySQL rows skipped: ${maria.skip}` };
+  const mdb = await freshMysqlDatabase('tg_bench_stores', maria.url);
+  try {
+    const seed = await mysql.createConnection({ uri: mdb.url });
+    await seed.query(
+      'CREATE TABLE orders (id integer AUTO_INCREMENT PRIMARY KEY, status varchar(32) NOT NULL, total integer NOT NULL, paid integer NOT NULL, version integer NOT NULL)',
+    );
+    for (const sql of triggerTables('mysql', (n) => `\`${n}\``)) await seed.query(sql);
+    const values = Array.from({ length: ROWS }, () => "('pending', 1000000000, 0, 0)").join(', ');
+    await seed.query(`INSERT INTO orders (status, total, paid, version) VALUES ${values}`);
+    for (const table of TRIGGER_TABLES) {
+      const opens = Array.from({ length: ROWS }, () => "('open', 0)").join(', ');
+      await seed.query(`INSERT INTO ${table} (status, version) VALUES ${opens}`);
+    }
+    await seed.end();
+    const pool = mysql.createPool({ uri: mdb.url, connectionLimit: WORKERS });
+    rows.push(...(await run('MySQL', mysqlWays(pool))));
+  } finally {
+    await mdb.stop();
+    maria.stop();
   }
   return { rows };
 }

@@ -38,11 +38,11 @@ export async function freshPlace(kind: Database, name: string, tables?: Tables):
   return place;
 }
 
-/** A database of its own on the tier's MariaDB server (`TG_MYSQL_URL`). */
+/** A database of its own on a MariaDB server (by default the tier's, `TG_MYSQL_URL`). */
 export async function freshMysqlDatabase(
   name: string,
+  server: string = serverUrl('mysql'),
 ): Promise<{ url: string; stop: () => Promise<void> }> {
-  const server = serverUrl('mysql');
   const admin = async (statements: string[]) => {
     // A loaded 2-core machine can take more than mysql2's default 10 s for a handshake.
     const connection = await mysql.createConnection({ uri: server, connectTimeout: 30_000 });

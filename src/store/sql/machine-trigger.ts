@@ -302,10 +302,11 @@ function sqlite(p: TriggerParts, name: string): TriggerStatements {
       `WHEN NEW.${p.state} IS NOT OLD.${p.state}`,
       `BEGIN`,
       `  /* ${p.signature} */`,
-      `  SELECT ${raise('illegal-transition', 'update')} WHERE NOT ${bypassed} AND NOT COALESCE(${p.isEdge()}, 0);`,
+      // The edge test first: a legal change (the usual one) skips the bypass table's lookup.
+      `  SELECT ${raise('illegal-transition', 'update')} WHERE NOT COALESCE(${p.isEdge()}, 0) AND NOT ${bypassed};`,
       ...(p.options.versionMustGrow && p.version
         ? [
-            `  SELECT ${raise('version-not-increased', 'update')} WHERE NOT ${bypassed} AND NOT COALESCE(NEW.${p.version} > OLD.${p.version}, 0);`,
+            `  SELECT ${raise('version-not-increased', 'update')} WHERE NOT COALESCE(NEW.${p.version} > OLD.${p.version}, 0) AND NOT ${bypassed};`,
           ]
         : []),
       ...(log ? [`  ${log.replace(/ VALUES \((.*)\)$/s, ' SELECT $1')} WHERE ${bypassed};`] : []),
