@@ -1,5 +1,6 @@
 import { MemoryIdempotencyStore, MemoryTransitionStore } from '../../src/index.js';
-import type { NewOutboxMessage } from '../../src/store/index.js';
+import { machineTriggerStatements, type NewOutboxMessage } from '../../src/store/index.js';
+import { rawSql } from '../support/raw-sql.js';
 import { databases, DATABASE_NAMES, type Database } from '../support/databases.js';
 import { freshPlace, type Place } from '../support/places.js';
 import { conformanceTables } from '../support/store-tables.js';
@@ -127,6 +128,24 @@ function describeOrm(kind: Database, orm: Orm, place: () => Promise<Place>): voi
                 others.push(other);
                 return other.tickets();
               },
+        async trigger(lock, install) {
+          const statements = machineTriggerStatements(kind, lock, {
+            resource: 'ticket',
+            table: 'conformance_tickets',
+            id: 'id',
+            state: 'state_value',
+            version: 'row_version',
+          });
+          // Its own connection: DDL with trigger bodies, which not every ORM's raw call takes.
+          const raw = rawSql(kind, at.where);
+          try {
+            for (const statement of install ? statements.install : statements.uninstall) {
+              await raw.query(statement);
+            }
+          } finally {
+            await raw.end();
+          }
+        },
         breakConnection: () => session.breakConnection(),
         async close() {
           for (const s of [session, ...others]) await s.close();

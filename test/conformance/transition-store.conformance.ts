@@ -1,3 +1,4 @@
+import type { MachineLock } from '../../src/core/index.js';
 import {
   encodeState,
   ForbiddenChangesError,
@@ -5,6 +6,7 @@ import {
   type TransitionRecord,
   type TransitionStore,
 } from '../../src/store/index.js';
+import { triggerRefusal } from '../../src/store/database-failures.js';
 
 /**
  * The conformance suite every `TransitionStore` runs (memory, TypeORM, and each adapter to come),
@@ -23,6 +25,11 @@ export interface OpenedStore {
    * process deadlock until the busy timeout (test/race runs SQLite with several processes).
    */
   another?(): Promise<OpenedStore['store']>;
+  /**
+   * Installs (or removes) the machine trigger `transition-guard trigger` prints for the store's
+   * table, from `lock`; undefined without a database (memory).
+   */
+  trigger?(lock: MachineLock, install: boolean): Promise<void>;
   /** Makes the database unreachable for the store; undefined when it cannot be (memory). */
   breakConnection?(): Promise<void>;
   close(): Promise<void>;
@@ -87,6 +94,51 @@ export function describeTransitionStore(harness: StoreHarness): void {
       expect(counts.get('closed')).toBe((before.get('closed') ?? 0) + 1);
       expect(after.every((c) => Number.isSafeInteger(c.count) && c.count > 0)).toBe(true);
     });
+
+    // The memory store has no database to install a trigger in.
+    (harness.name.startsWith('Memory') ? it.skip : it)(
+      "a write the database's machine trigger refuses fails as a refusal the library recognizes, the row unchanged",
+      async () => {
+        const { store } = opened;
+        const id = await opened.insert('open');
+        // A lock from a deploy whose machine had no open -> assigned.
+        const lock: MachineLock = {
+          format: 1,
+          machine: 'ticket',
+          hash: `sha256:${'0'.repeat(64)}`,
+          initial: ['open'],
+          states: ['assigned', 'closed', 'open'],
+          events: ['CLOSE'],
+          edges: [{ from: 'open', event: 'CLOSE', to: 'closed' }],
+        };
+        await opened.trigger!(lock, true);
+        try {
+          const failed = await store
+            .compareAndSet(
+              id,
+              { state: 'open', version: 0 },
+              { state: 'assigned', changes: { owner: 'ann' } },
+              { record: record(id, 'ASSIGN', 1) },
+            )
+            .then(
+              () => undefined,
+              (err: unknown) => err,
+            );
+          expect(triggerRefusal(failed)).toBe('illegal-transition');
+          expect(await store.load(id)).toMatchObject({ state: 'open', version: 0 });
+          expect(
+            await store.compareAndSet(
+              id,
+              { state: 'open', version: 0 },
+              { state: 'closed' },
+              { record: record(id, 'CLOSE', 1) },
+            ),
+          ).toEqual({ written: true, version: 1 });
+        } finally {
+          await opened.trigger!(lock, false);
+        }
+      },
+    );
 
     it('writes on a match: the state, the changes and the version in one write; nothing on a miss', async () => {
       const { store } = opened;
