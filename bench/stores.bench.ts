@@ -20,11 +20,7 @@ import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { DataSource, EntitySchema } from 'typeorm';
-import { createMachine } from 'xstate';
-import { lockMachine } from '../src/core/index.js';
 import type { TransitionRecord, TransitionStore } from '../src/store/index.js';
-import { machineTriggerStatements } from '../src/store/sql/machine-trigger.js';
-import type { DialectName } from '../src/store/sql/dialect.js';
 import { DrizzleTransitionStore } from '../src/store/drizzle/index.js';
 import { MikroOrmTransitionStore } from '../src/store/mikro-orm/index.js';
 import { PrismaTransitionStore } from '../src/store/prisma/index.js';
@@ -38,6 +34,7 @@ import {
 import { freshDatabase } from '../test/support/pg-database.js';
 import { freshMysqlDatabase } from '../test/support/places.js';
 import { mysqlServer, postgres } from './servers.js';
+import { TOGGLE_TABLES, toggleTables } from './trigger-cost.bench.js';
 import { generatedClient } from '../test/support/prisma-client.js';
 import {
   createPostgresTables,
@@ -111,46 +108,11 @@ const typeOrmOrder = new EntitySchema<Order>({
 const context = (o: Order) => ({ paid: o.paid });
 const storeOptions = { stateProperty: 'status', versionProperty: 'version', context } as const;
 
-/**
- * The trigger's cost on a commit: the same state change by hand (read, then `UPDATE ... SET
- * status, version = version + 1 WHERE id AND status AND version`) on two tables alike, one with
- * the machine trigger `transition-guard trigger` prints (a machine whose two states change into
- * each other, so every step is a real state change the trigger checks).
- */
-const toggleLock = lockMachine(
-  createMachine({
-    id: 'toggle',
-    initial: 'open',
-    states: { open: { on: { CLOSE: 'closed' } }, closed: { on: { OPEN: 'open' } } },
-  }),
-);
-const TRIGGER_TABLES = ['toggles_plain', 'toggles_guarded'] as const;
+/** The trigger's rows: the same state change by hand on two tables alike, one with the trigger. */
 const TRIGGER_WAYS = {
   toggles_plain: 'state change by hand, no trigger',
   toggles_guarded: 'state change by hand, machine trigger',
 } as const;
-/** DDL of the two tables and the trigger, for a dialect. */
-function triggerTables(dialect: DialectName, q: (n: string) => string): string[] {
-  const serial =
-    dialect === 'postgres'
-      ? 'serial PRIMARY KEY'
-      : dialect === 'mysql'
-        ? 'integer AUTO_INCREMENT PRIMARY KEY'
-        : 'integer PRIMARY KEY';
-  return [
-    ...TRIGGER_TABLES.map(
-      (t) =>
-        `CREATE TABLE ${q(t)} (${q('id')} ${serial}, ${q('status')} varchar(32) NOT NULL, ${q('version')} integer NOT NULL)`,
-    ),
-    ...machineTriggerStatements(dialect, toggleLock, {
-      resource: 'toggle',
-      table: 'toggles_guarded',
-      id: 'id',
-      state: 'status',
-      version: 'version',
-    }).install,
-  ];
-}
 const flip = (status: string) => (status === 'open' ? 'closed' : 'open');
 
 async function sqliteWays(file: string): Promise<Way[]> {
@@ -171,7 +133,7 @@ async function sqliteWays(file: string): Promise<Way[]> {
     },
     close: () => Promise.resolve(),
   });
-  for (const table of TRIGGER_TABLES) {
+  for (const table of TOGGLE_TABLES) {
     const readToggle = raw.prepare(`SELECT status, version FROM ${table} WHERE id = ?`);
     const writeToggle = raw.prepare(
       `UPDATE ${table} SET status = ?, version = version + 1 WHERE id = ? AND status = ? AND version = ?`,
@@ -266,7 +228,7 @@ async function postgresWays(url: string): Promise<Way[]> {
     },
     close: () => Promise.resolve(),
   });
-  for (const table of TRIGGER_TABLES) {
+  for (const table of TOGGLE_TABLES) {
     ways.push({
       name: TRIGGER_WAYS[table],
       async step(id) {
@@ -371,7 +333,7 @@ function mysqlWays(pool: mysql.Pool): Way[] {
       close: () => Promise.resolve(),
     },
   ];
-  for (const table of TRIGGER_TABLES) {
+  for (const table of TOGGLE_TABLES) {
     ways.push({
       name: TRIGGER_WAYS[table],
       async step(id) {
@@ -436,11 +398,7 @@ export async function storesBench(): Promise<{ rows: StoreRow[]; skipped?: strin
       "INSERT INTO orders (status, total, paid, version) VALUES ('pending', 1000000000, 0, 0)",
     );
     for (let i = 0; i < ROWS; i++) insert.run();
-    for (const sql of triggerTables('sqlite', (n) => `"${n}"`)) seed.exec(sql);
-    for (const table of TRIGGER_TABLES) {
-      const toggle = seed.prepare(`INSERT INTO ${table} (status, version) VALUES ('open', 0)`);
-      for (let i = 0; i < ROWS; i++) toggle.run();
-    }
+    for (const sql of toggleTables('sqlite', ROWS)) seed.exec(sql);
     seed.close();
     rows.push(...(await run('SQLite', await sqliteWays(file))));
   } finally {
@@ -457,12 +415,7 @@ export async function storesBench(): Promise<{ rows: StoreRow[]; skipped?: strin
     await seed.query(
       `INSERT INTO orders (status, total, paid, version) SELECT 'pending', 1000000000, 0, 0 FROM generate_series(1, ${ROWS})`,
     );
-    for (const sql of triggerTables('postgres', (n) => `"${n}"`)) await seed.query(sql);
-    for (const table of TRIGGER_TABLES) {
-      await seed.query(
-        `INSERT INTO ${table} (status, version) SELECT 'open', 0 FROM generate_series(1, ${ROWS})`,
-      );
-    }
+    for (const sql of toggleTables('postgres', ROWS)) await seed.query(sql);
     await seed.end();
     rows.push(...(await run('PostgreSQL', await postgresWays(db.url))));
   } finally {
@@ -477,13 +430,9 @@ export async function storesBench(): Promise<{ rows: StoreRow[]; skipped?: strin
     await seed.query(
       'CREATE TABLE orders (id integer AUTO_INCREMENT PRIMARY KEY, status varchar(32) NOT NULL, total integer NOT NULL, paid integer NOT NULL, version integer NOT NULL)',
     );
-    for (const sql of triggerTables('mysql', (n) => `\`${n}\``)) await seed.query(sql);
+    for (const sql of toggleTables('mysql', ROWS)) await seed.query(sql);
     const values = Array.from({ length: ROWS }, () => "('pending', 1000000000, 0, 0)").join(', ');
     await seed.query(`INSERT INTO orders (status, total, paid, version) VALUES ${values}`);
-    for (const table of TRIGGER_TABLES) {
-      const opens = Array.from({ length: ROWS }, () => "('open', 0)").join(', ');
-      await seed.query(`INSERT INTO ${table} (status, version) VALUES ${opens}`);
-    }
     await seed.end();
     const pool = mysql.createPool({ uri: mdb.url, connectionLimit: WORKERS });
     rows.push(...(await run('MySQL', mysqlWays(pool))));

@@ -27,6 +27,7 @@ const CHANGES = QUICK ? 2_000 : 20_000;
 const ROWS = 100;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** A machine whose two states change into each other: every step is a change the trigger checks. */
 const lock = lockMachine(
   createMachine({
     id: 'toggle',
@@ -34,21 +35,23 @@ const lock = lockMachine(
     states: { open: { on: { CLOSE: 'closed' } }, closed: { on: { OPEN: 'open' } } },
   }),
 );
-const TABLES = ['toggles_plain', 'toggles_guarded'] as const;
+/** Two tables alike; the second has the trigger. Also the stores benchmark's trigger rows. */
+export const TOGGLE_TABLES = ['toggles_plain', 'toggles_guarded'] as const;
+const TABLES = TOGGLE_TABLES;
 
-/** The two tables, their rows, and the trigger on the second. */
-function setup(dialect: DialectName): string[] {
+/** The two tables with `rows` rows each in `open`, and the trigger on the second. */
+export function toggleTables(dialect: DialectName, rows: number = ROWS): string[] {
   const serial =
     dialect === 'postgres'
       ? 'serial PRIMARY KEY'
       : dialect === 'mysql'
         ? 'integer AUTO_INCREMENT PRIMARY KEY'
         : 'integer PRIMARY KEY';
-  const rows = Array.from({ length: ROWS }, () => "('open', 0)").join(', ');
+  const values = Array.from({ length: rows }, () => "('open', 0)").join(', ');
   return [
     ...TABLES.flatMap((t) => [
       `CREATE TABLE ${t} (id ${serial}, status varchar(32) NOT NULL, version integer NOT NULL)`,
-      `INSERT INTO ${t} (status, version) VALUES ${rows}`,
+      `INSERT INTO ${t} (status, version) VALUES ${values}`,
     ]),
     ...machineTriggerStatements(dialect, lock, {
       resource: 'toggle',
@@ -91,7 +94,7 @@ function sqlite(): Promise<TriggerCostRow> {
   const db = new Database(join(dir, 'trigger.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
-  for (const sql of setup('sqlite')) db.exec(sql);
+  for (const sql of toggleTables('sqlite')) db.exec(sql);
   const flips = Object.fromEntries(
     TABLES.map((t) => [
       t,
@@ -117,7 +120,7 @@ async function postgresRow(url: string): Promise<TriggerCostRow> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    for (const sql of setup('postgres')) await client.query(sql);
+    for (const sql of toggleTables('postgres')) await client.query(sql);
     return await rounds('PostgreSQL', async (t) => {
       // Two statements in one query: pg answers with one result each.
       const results = (await client.query(
@@ -139,7 +142,7 @@ async function postgresRow(url: string): Promise<TriggerCostRow> {
 async function mysqlRow(url: string): Promise<TriggerCostRow> {
   const connection = await mysql.createConnection({ uri: url, multipleStatements: true });
   try {
-    for (const sql of setup('mysql')) await connection.query(sql);
+    for (const sql of toggleTables('mysql')) await connection.query(sql);
     for (const t of TABLES) {
       await connection.query(
         `CREATE PROCEDURE flip_${t}() BEGIN
