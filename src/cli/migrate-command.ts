@@ -203,7 +203,7 @@ function typeorm(m: TsMigration): MigrationFile {
 
 ${classComment(
   m,
-  "TypeORM runs this migration outside a transaction (\`transaction = false\` with\n * \`migrationsTransactionMode: 'each'\`, or 'none')",
+  "TypeORM runs this migration outside a transaction (`transaction = false` with\n * `migrationsTransactionMode: 'each'`, or 'none')",
   "TypeORM's transaction",
 )}
 export class ${className} implements MigrationInterface {
@@ -251,7 +251,7 @@ function mikroOrm(m: TsMigration): MigrationFile {
 
 ${classComment(
   m,
-  'the migrator runs outside a transaction (\`migrations: { transactional: false }\`)',
+  'the migrator runs outside a transaction (`migrations: { transactional: false }`)',
   "the migrator's transaction",
 )}
 export class ${className} extends Migration {
