@@ -189,6 +189,27 @@ describe.each(tierDatabases('sqlite', 'postgres', 'mysql'))(
       },
     );
 
+    it('without --trigger on a table that has the old trigger, fails with its refusal and moves nothing', async () => {
+      await deployedV1();
+      const files = migrationFiles(
+        before,
+        after,
+        { ...options('typeorm'), trigger: false, out: join(folder, 'no-trigger') },
+        new Date(),
+      );
+      writeMigrationFiles(files);
+      await expect(runMigration('typeorm', db, place.where, files[0].path)).rejects.toThrow(
+        /transition_guard:illegal-transition/,
+      );
+      const counts = await sql.query<{ status: string; n: unknown }>(
+        `SELECT ${sql.q('status')}, COUNT(*) AS n FROM ${sql.q('parcels')} GROUP BY ${sql.q('status')} ORDER BY ${sql.q('status')}`,
+      );
+      expect(counts.map((c) => [c.status, Number(c.n)])).toEqual(
+        [...ROWS].sort(([a], [b]) => a.localeCompare(b)),
+      );
+      expect(await sql.query(`SELECT * FROM ${sql.q('transition_log')}`)).toEqual([]);
+    });
+
     it('refuses a migration while a removed state has no mapping, naming it', () => {
       expect(() =>
         migrationFiles(before, after, { ...options('typeorm'), map: ['shipped=in_transit'] }),
