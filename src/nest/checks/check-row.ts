@@ -8,6 +8,7 @@ import type { LoadedState } from '../definition/state-loader.interface.js';
 import type { RegisteredResource } from '../definition/transition-registry.js';
 import { RoleRequiredException } from '../errors/request.exceptions.js';
 import type { IdempotencySession } from '../idempotency/idempotency-session.js';
+import type { VersionTag } from '../commit/transition-exchange.js';
 import { checkTransition, refusal } from './check-transition.js';
 import { checkPreconditions, type Pinned } from './preconditions.js';
 
@@ -24,6 +25,8 @@ export interface Asked {
   /** The caller's roles (`getRoles`). */
   readonly roles: readonly string[];
   readonly correlationId: string | null;
+  /** What the transport answers with the version committed (HTTP: the ETag header). */
+  readonly tagVersion?: VersionTag;
 }
 
 /** The outcome of the checks against a row: the transition, what the client pinned, the roles. */

@@ -10,6 +10,16 @@ import type { CommitResult } from '../definition/commit.types.js';
  */
 const exchanges = new WeakMap<object, TransitionExchange>();
 
+/** Tells the caller the version a commit wrote (over HTTP, the `ETag` header). */
+export type VersionTag = (version: number) => void;
+
+/** The call an exchange is kept for: its request, its idempotency session, its version tag. */
+export interface ExchangeCall {
+  readonly request: object;
+  readonly opened: IdempotencySession | undefined;
+  readonly tagVersion?: VersionTag;
+}
+
 /**
  * Everything one guarded request carries from the guard to the commit and to the response,
  * besides the transition itself: the version the client pinned (a lost race is then a 412 or a
@@ -25,10 +35,16 @@ export class TransitionExchange {
     return this.done;
   }
 
-  /** The write went through: the idempotency key is committed, its lease needs no renewal. */
+  /**
+   * The write went through (inside the app's transaction: once that one committed): the
+   * idempotency key is committed, its lease needs no renewal, and the answer names the version
+   * (over HTTP, `ETag: "v<version>"`, set here rather than by an interceptor).
+   */
   set committed(result: CommitResult | undefined) {
     this.done = result;
-    if (result) this.idempotency?.committed();
+    if (!result) return;
+    this.idempotency?.committed();
+    if (result.version !== undefined) this.tagVersion?.(result.version);
   }
 
   private constructor(
@@ -38,19 +54,27 @@ export class TransitionExchange {
     readonly replay: StoredResponse | undefined,
     /** The roles the transition taken declares (a replay asks for them again). */
     readonly roles?: readonly string[],
+    /** What the transport answers with a committed version (HTTP: the ETag header). */
+    private readonly tagVersion?: VersionTag,
   ) {}
 
   /** A checked request: the handler runs with `transition`. */
   static checked(
-    request: object,
+    call: ExchangeCall,
     transition: CheckedTransition,
     pinned: 'if-match' | 'expected-version' | undefined,
-    idempotency: IdempotencySession | undefined,
     roles?: readonly string[],
   ): TransitionExchange {
-    const exchange = new TransitionExchange(transition, pinned, idempotency, undefined, roles);
+    const exchange = new TransitionExchange(
+      transition,
+      pinned,
+      call.opened,
+      undefined,
+      roles,
+      call.tagVersion,
+    );
     exchanges.set(transition, exchange);
-    exchanges.set(request, exchange);
+    exchanges.set(call.request, exchange);
     return exchange;
   }
 

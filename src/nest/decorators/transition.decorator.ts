@@ -66,9 +66,10 @@ export interface TransitionDecoratorOptions<
 /**
  * Guards a route: before the handler runs, the resource is loaded and the event checked against
  * its machine. A refusal answers 409 (or 400, 403, 404: see the README's order of checks); the
- * handler gets what was checked through `@CurrentTransition()`. Attaches the guard, its filter
- * and its interceptor itself; works with the guard registered globally as `APP_GUARD` too. Usable
- * on a method or a class.
+ * handler gets what was checked through `@CurrentTransition()`. Attaches the guard and its filter
+ * itself, and the interceptor where `idempotency` needs one; works with the guard registered
+ * globally as `APP_GUARD` too. Usable on a method or a class. A commit answers with
+ * `ETag: "v<version>"`, set when it settles (after the app's transaction, inside one).
  *
  * With a resource from `defineResource()` the event is type-checked against the machine's events.
  * With no event, the event comes from the request body: `POST /orders/:id/events` with
@@ -115,12 +116,16 @@ export function Transition(
     ...(options.audit ? { audit: true } : {}),
     ...guardCommitOf(options),
   };
-  return applyDecorators(
+  const decorators = [
     SetMetadata(TRANSITION_METADATA, metadata),
     UseGuards(TransitionGuard),
     UseFilters(TransitionExceptionFilter),
-    UseInterceptors(TransitionInterceptor),
-  );
+  ];
+  // Only a feature that answers around the handler needs an interceptor (replaying and storing
+  // an Idempotency-Key's response): any interceptor moves NestJS onto its Observable path, about
+  // 35 µs per request on Express whatever the interceptor does. The ETag is set by the commit.
+  if (options.idempotency) decorators.push(UseInterceptors(TransitionInterceptor));
+  return applyDecorators(...decorators);
 }
 
 /** What the guard commits, from `commit` or `commitLocked` (typed per route by the overloads). */

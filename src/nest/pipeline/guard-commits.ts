@@ -16,7 +16,7 @@ export async function commitUnread(
   commit: UnreadCommit,
   service: TransitionService,
 ): Promise<boolean> {
-  const { request, entry, id } = asked;
+  const { entry, id } = asked;
   const free = entry.contextFree(asked.requested.type);
   const pre = unreadPreconditions(asked.requested, asked.ifMatch);
   if ('why' in free || !pre) return false;
@@ -30,13 +30,7 @@ export async function commitUnread(
   for (const { from, to } of free.transitions) {
     // The row is not read: its context is unknown, its version the one pinned, if any.
     const transition = checkedTransition(asked, event, { from, to }, { version: pre.version });
-    const exchange = TransitionExchange.checked(
-      request,
-      transition,
-      pre.pinned,
-      asked.opened,
-      roles,
-    );
+    const exchange = TransitionExchange.checked(asked, transition, pre.pinned, roles);
     const done = await service.commitUnread(transition, changes, { returning });
     if (done) {
       exchange.committed = done;
@@ -62,7 +56,7 @@ export async function commitUnderRowLock(
     asked.id,
     (row) => {
       const { transition, pinned, roles } = checkRow(asked, row, logger);
-      exchange = TransitionExchange.checked(asked.request, transition, pinned, asked.opened, roles);
+      exchange = TransitionExchange.checked(asked, transition, pinned, roles);
       const base = { state: transition.from, context: row.context, version: row.version };
       return { transition, changes: commit.changes?.(transition.payload, base) };
     },

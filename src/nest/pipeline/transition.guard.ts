@@ -6,8 +6,9 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { TransitionValidator } from '../../core/index.js';
+import { etagFor } from '../../http/index.js';
 import {
   IDEMPOTENCY_STORE,
   type IdempotencyStore,
@@ -15,7 +16,7 @@ import {
 import { checkRow, requireRoles, type Asked } from '../checks/check-row.js';
 import { loadResource } from '../checks/check-transition.js';
 import { readIfMatch } from '../checks/preconditions.js';
-import { TransitionExchange } from '../commit/transition-exchange.js';
+import { TransitionExchange, type VersionTag } from '../commit/transition-exchange.js';
 import { TransitionService } from '../commit/transition.service.js';
 import type { GuardRequest, RequestedEvent } from '../definition/guard-request.js';
 import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
@@ -73,6 +74,8 @@ export class TransitionGuard implements CanActivate {
   protected readonly reflector: Reflector;
   /** @internal */
   protected readonly registry: TransitionRegistry;
+  /** @internal The HTTP adapter, which sets the ETag of a commit (absent in a microservice). */
+  protected readonly adapterHost: HttpAdapterHost | undefined;
 
   /** @internal Nest injects it. */
   constructor(
@@ -82,6 +85,7 @@ export class TransitionGuard implements CanActivate {
     @Optional() @Inject(TRANSITION_GUARD_OPTIONS) options?: ResolvedTransitionGuardOptions,
     @Optional() @Inject(IDEMPOTENCY_STORE) idempotencyStore?: IdempotencyStore,
     @Optional() @Inject(TransitionService) transitions?: TransitionService,
+    @Optional() @Inject(HttpAdapterHost) adapterHost?: HttpAdapterHost,
   ) {
     if (!options || !idempotencyStore) throw new Error(messages.noForRoot('TransitionGuard'));
     this.reflector = reflector;
@@ -89,6 +93,7 @@ export class TransitionGuard implements CanActivate {
     this.options = options;
     this.idempotencyStore = idempotencyStore;
     this.transitions = transitions;
+    this.adapterHost = adapterHost;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -101,7 +106,7 @@ export class TransitionGuard implements CanActivate {
     // Registered both globally (APP_GUARD) and by @Transition(): check once.
     if (TransitionExchange.ofRequest(request)) return true;
     try {
-      await this.check(request, meta, context.getType() === 'http');
+      await this.check(request, meta, context.getType() === 'http' ? context : undefined);
     } catch (err) {
       this.throwException(err instanceof Error ? err : new Error(String(err)));
     }
@@ -112,7 +117,7 @@ export class TransitionGuard implements CanActivate {
   private async check(
     request: GuardRequest,
     meta: TransitionMetadata,
-    http: boolean,
+    http: ExecutionContext | undefined,
   ): Promise<void> {
     const entry = this.registry.get(meta.resource);
     if (!entry) throw new Error(messages.unregisteredAtRuntime(meta.resource));
@@ -157,6 +162,7 @@ export class TransitionGuard implements CanActivate {
       actor,
       roles,
       correlationId: asCorrelationId(this.options.getCorrelationId(request)),
+      tagVersion: http && this.versionTagOf(http),
     };
     try {
       // The guard commits: under a row lock (commitLocked), or without reading the row first
@@ -169,7 +175,7 @@ export class TransitionGuard implements CanActivate {
       if (commit && (await commitUnread(asked, commit, this.committer()))) return;
       const loaded = await loadResource(entry, id, requested.type, request, this.logger);
       const { transition, pinned, roles: declared } = checkRow(asked, loaded, this.logger);
-      const exchange = TransitionExchange.checked(request, transition, pinned, opened, declared);
+      const exchange = TransitionExchange.checked(asked, transition, pinned, declared);
       if (commit) {
         const changes = commit.changes?.(transition.payload);
         exchange.committed = commit.returning
@@ -181,6 +187,19 @@ export class TransitionGuard implements CanActivate {
       if (!TransitionExchange.ofRequest(request)?.committed) await opened?.abandon();
       throw err;
     }
+  }
+
+  /**
+   * Over HTTP, the commit's version as `ETag: "v<version>"`, set on the response when the commit
+   * settles (no interceptor needed: a route whose features need none runs without one).
+   */
+  private versionTagOf(context: ExecutionContext): VersionTag | undefined {
+    const adapter = this.adapterHost?.httpAdapter;
+    if (!adapter) return undefined;
+    const response: unknown = context.switchToHttp().getResponse();
+    return (version) => {
+      adapter.setHeader(response, 'ETag', etagFor(version) as string);
+    };
   }
 
   private committer(): TransitionService {

@@ -9,8 +9,7 @@ import {
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { from, of, type Observable } from 'rxjs';
-import { catchError, map, mergeMap } from 'rxjs/operators';
-import { etagFor } from '../../http/index.js';
+import { catchError, mergeMap } from 'rxjs/operators';
 import type { StoredResponse } from '../../store/index.js';
 import { TransitionExchange } from '../commit/transition-exchange.js';
 import { knownCallOf } from '../request/transport-call.js';
@@ -22,14 +21,16 @@ const KEPT_HEADERS = ['etag', 'location', 'content-type'];
 type HeaderReader = { getHeader?(name: string): unknown };
 
 /**
- * The answering edge of a guarded handler, attached by `@Transition()`. Over HTTP: sends
- * `ETag: "v<version>"` of a committed transition; replays the stored response of a repeated
+ * The answering edge of an idempotent guarded handler, attached by `@Transition(..., {
+ * idempotency: true })` (a route without `Idempotency-Key` runs without an interceptor: NestJS
+ * then skips its Observable path). Over HTTP: replays the stored response of a repeated
  * `Idempotency-Key` (marked `Idempotent-Replayed: true`) without running the handler; stores the
- * first response; frees the key of an attempt that failed before committing, and keeps a
- * committed one. Over GraphQL and messages: the same replay and storing, without headers.
+ * first response (with its `ETag`, which the commit sets); frees the key of an attempt that
+ * failed before committing, and keeps a committed one. Over GraphQL and messages: the same replay
+ * and storing, without headers.
  *
  * @example
- * // Attached by @Transition(); for a route guarded by a TransitionGuard subclass of your own:
+ * // Attached by @Transition(); for an idempotent route guarded by a TransitionGuard subclass:
  * @UseGuards(MyTransitionGuard)
  * @UseInterceptors(TransitionInterceptor)
  */
@@ -56,25 +57,12 @@ export class TransitionInterceptor implements NestInterceptor {
       adapter.setHeader(response, 'Idempotent-Replayed', 'true');
       return of(stored.body);
     }
-    const setEtag = () => {
-      const etag = etagFor(exchange.committed?.version);
-      if (etag) adapter.setHeader(response, 'ETag', etag);
-    };
     const session = exchange.idempotency;
-    // Set when the handler answers, never on its error (even after the guard committed).
-    if (!session) {
-      return next.handle().pipe(
-        map((body: unknown) => {
-          setEtag();
-          return body;
-        }),
-      );
-    }
+    if (!session) return next.handle();
     const status = this.statusOf(context);
-    return recorded(next.handle(), exchange, session, (body) => {
-      setEtag();
-      return storedResponse(status, body, response);
-    });
+    return recorded(next.handle(), exchange, session, (body) =>
+      storedResponse(status, body, response),
+    );
   }
 
   /**
