@@ -137,7 +137,7 @@ async function typeOrm(place: Place): Promise<OrmSession> {
         stateProperty: 'state',
         versionProperty: 'version',
         log: true,
-        context: (t) => ({ owner: t.owner }),
+        contextProperties: ['owner'],
       }),
     parcels: () =>
       new TypeOrmTransitionStore(ds, {
@@ -201,7 +201,7 @@ function prisma(place: Place): OrmSession {
         versionProperty: 'version',
         columns: { state: 'state_value', version: 'row_version' },
         log: true,
-        context: (t) => ({ owner: t.owner }),
+        contextProperties: ['owner'],
       }),
     parcels: () =>
       new PrismaTransitionStore<{ id: number; state: string; version: number }>(client, {
@@ -317,7 +317,7 @@ function drizzle(place: Place): OrmSession {
         stateProperty: 'state',
         versionProperty: 'version',
         log: true,
-        context: (t) => ({ owner: t.owner }),
+        contextProperties: ['owner'],
       }),
     parcels: () =>
       new DrizzleTransitionStore(db, {
@@ -407,7 +407,7 @@ async function mikroOrm(place: Place): Promise<OrmSession> {
         stateProperty: 'state',
         versionProperty: 'version',
         log: true,
-        context: (t) => ({ owner: t.owner }),
+        contextProperties: ['owner'],
       }),
     parcels: () =>
       new MikroOrmTransitionStore<MikroParcel>(orm.em, {

@@ -65,12 +65,13 @@ export class DrizzleTransitionStore<
   ) {
     const connection = new DrizzleConnection(db, tableOptions.transactionHost);
     const name = tableOptions.name ?? getTableName(tableOptions.table);
-    const { stateProperty, versionProperty, idProperty, context } = tableOptions;
+    const { stateProperty, versionProperty, idProperty, context, contextProperties } = tableOptions;
     super(connection, {
       stateProperty,
       versionProperty,
       idProperty,
       context,
+      contextProperties,
       log: tableOptions.log !== undefined && tableOptions.log !== false,
       table: name,
       name,

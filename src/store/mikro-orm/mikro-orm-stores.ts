@@ -5,6 +5,7 @@ import {
   SqlTransitionStore,
   type NumberProperty,
   type StringProperty,
+  type TransitionStoreOptions,
 } from '../sql/sql-transition-store.js';
 import type {
   CompareAndSetOptions,
@@ -27,7 +28,9 @@ export interface MikroOrmTransitionStoreOptions<TEntity extends object, TContext
   /** Property holding the version, a number the write increments; omit if there is none. */
   readonly versionProperty?: NumberProperty<TEntity>;
   /** What the machine's guards read, from a row. Default: the whole row. */
-  readonly context?: (row: TEntity) => TContext;
+  readonly context?: TransitionStoreOptions<TEntity, TContext>['context'];
+  /** The properties `context` reads: see `TransitionStoreOptions.contextProperties`. */
+  readonly contextProperties?: TransitionStoreOptions<TEntity, TContext>['contextProperties'];
   /** Write a row in `transition_log` (`TransitionLogSchema`) in the transition's transaction. */
   readonly log?: boolean;
   /** Name for messages ('order'). Default: the table's name. */
@@ -82,6 +85,7 @@ export class MikroOrmTransitionStore<
             : 'string',
       columns: columns as { [K in keyof TEntity]?: string },
       context: entity.context,
+      contextProperties: entity.contextProperties,
       log: entity.log,
       name: entity.name ?? meta.tableName,
     });

@@ -76,6 +76,13 @@ export interface TransitionStoreOptions<TRow, TContext> {
   readonly idProperty?: keyof TRow & string;
   /** What the machine's guards read, from a row. Default: the whole row. */
   readonly context?: (row: TRow) => TContext;
+  /**
+   * The properties `context` reads (with none, the context is the row with these alone): a load
+   * then selects them with the id, state and version instead of every column. Every column a
+   * load skips is a value the driver need not build; on the benchmark's orders table (9
+   * columns, 2 of them dates), 10 to 20 µs per request on SQLite. Default: every column.
+   */
+  readonly contextProperties?: readonly (keyof TRow & string)[];
   /** Write a row in `transition_log` in the same transaction as each state change. */
   readonly log?: boolean;
   /** Name for messages ('order'). Default: the table's name. */
@@ -195,13 +202,22 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
   private get sql(): TransitionStatements {
     return (this.statementsOf ??= new TransitionStatements(
       this.connection.dialect,
-      this.table.columns,
+      { ...this.table.columns, loaded: this.loadedColumns() },
       this.log,
       {
         outbox: libraryNames(this.connection, 'transition_outbox'),
         handled: libraryNames(this.connection, 'transition_handled'),
       },
     ));
+  }
+
+  /** The columns a load selects: those of `contextProperties` and the row's own, if given. */
+  private loadedColumns(): readonly string[] | undefined {
+    const read = this.options.contextProperties;
+    if (!read) return undefined;
+    const { id, state, version } = this.properties;
+    const properties = new Set([id, state, ...(version ? [version] : []), ...read]);
+    return [...properties].map((p) => this.table.columnOf(p));
   }
 
   private get log(): TableNames {
@@ -217,7 +233,7 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
   }
 
   async load(id: string): Promise<StoredResource<TContext> | null> {
-    const rows = await this.call('plain', (q) => q.query(this.sql.load, [this.idValue(id)]));
+    const rows = await this.read((q) => q.query(this.sql.load, [this.idValue(id)]));
     const raw = rows.at(0);
     return raw ? this.toResource(this.table.hydrate(raw)) : null;
   }
@@ -225,14 +241,14 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
   /** The machine hash of the trigger installed on the table, if any. */
   async installedTriggerHash(): Promise<string | undefined> {
     const sql = installedTriggerQuery(this.connection.dialect, this.table.columns.table);
-    const rows = await this.call('plain', (q) => q.query(sql, []));
+    const rows = await this.read((q) => q.query(sql, []));
     const body = rows.at(0) && plainRow(rows[0]).body;
     return installedHash(Buffer.isBuffer(body) ? body.toString('utf8') : body);
   }
 
   /** Rows per stored state, for the bootstrap's stored-state check. */
   async countStates(): Promise<StateCount[]> {
-    const rows = await this.call('plain', (q) => q.query(this.sql.countStates(), []));
+    const rows = await this.read((q) => q.query(this.sql.countStates(), []));
     return rows.map((raw) => {
       const row = plainRow(raw);
       return { state: decodeState(row.state), count: Number(row.n) };
@@ -549,10 +565,20 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
    * Runs store work on the connection; the database gone becomes StoreUnavailableError, a lost
    * deadlock runs again (not inside the app's transaction, which it rolled back too).
    */
-  protected call<R>(mode: RunMode, work: (q: SqlQueries) => Promise<R>): Promise<R> {
+  protected call<R>(
+    mode: RunMode,
+    work: (q: SqlQueries) => Promise<R>,
+    readOnly = false,
+  ): Promise<R> {
     return callSql(this.connection, this.name, mode, work, {
       retryConflicts: !this.connection.inAppTransaction?.(),
+      readOnly,
     });
+  }
+
+  /** A read alone: a SQLite file replaced under it loses nothing, so its file is not checked. */
+  private read<R>(work: (q: SqlQueries) => Promise<R>): Promise<R> {
+    return this.call('plain', work, true);
   }
 
   private toResource(row: TRow): StoredResource<TContext> {
@@ -560,8 +586,18 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     return resourceOfRow(row, {
       state: state as keyof TRow,
       version: version as keyof TRow | undefined,
-      context: this.options.context,
+      context: (this.contextOf ??= this.contextOfOptions()),
     });
+  }
+
+  private contextOf: ((row: TRow) => TContext) | undefined;
+
+  /** `context`, or the row's `contextProperties` alone, or the row (undefined) by default. */
+  private contextOfOptions(): ((row: TRow) => TContext) | undefined {
+    const { context, contextProperties } = this.options;
+    if (context || !contextProperties) return context;
+    return (row) =>
+      Object.fromEntries(contextProperties.map((p) => [p, row[p]])) as unknown as TContext;
   }
 
   private idValue(id: string): string | number {

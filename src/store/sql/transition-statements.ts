@@ -10,8 +10,10 @@ export interface ResourceColumns {
   readonly id: string;
   readonly state: string;
   readonly version?: string;
-  /** The columns a load selects; undefined selects every column (`*`). */
+  /** The columns of the row (a `RETURNING` of the row); undefined: every column (`*`). */
   readonly selected?: readonly string[];
+  /** The columns a load selects, when fewer than `selected` (the store's `contextProperties`). */
+  readonly loaded?: readonly string[];
 }
 
 /**
@@ -39,7 +41,7 @@ export class TransitionStatements {
   ) {
     const q = (c: string) => dialect.quote(c);
     this.table = quotePath(dialect, columns.table);
-    const selected = columns.selected?.map(q).join(', ') ?? '*';
+    const selected = (columns.loaded ?? columns.selected)?.map(q).join(', ') ?? '*';
     this.load = `SELECT ${selected} FROM ${this.table} WHERE ${q(columns.id)} = ${dialect.placeholder(1)}`;
     this.lockAndLoad = dialect.rowLocks ? `${this.load} FOR UPDATE` : this.load;
     this.takeWriteLock = `UPDATE ${this.table} SET ${q(columns.id)} = ${q(columns.id)} WHERE 1 = 0`;

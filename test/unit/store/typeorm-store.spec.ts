@@ -61,6 +61,19 @@ describe('TypeOrmTransitionStore on a SQLite file', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('loads only the id, state, version and contextProperties when the store names them', async () => {
+    const narrow = new TypeOrmTransitionStore<Ticket, { read: string[] }>(ds, {
+      entity: Ticket,
+      stateProperty: 'state',
+      versionProperty: 'version',
+      contextProperties: ['version'],
+      // What the row a load built holds: the owner column was not selected.
+      context: (t) => ({ read: Object.keys(t).sort() }),
+    });
+    expect((await narrow.load('1'))?.context).toEqual({ read: ['id', 'state', 'version'] });
+    expect((await store.load('1'))?.context).toEqual({ owner: null });
+  });
+
   it('loads parallel state values stored as JSON, with version and context', async () => {
     expect(await store.load('1')).toEqual({
       state: { status: 'open', sla: 'running' },

@@ -17,7 +17,8 @@ export class OrderStore extends TypeOrmTransitionStore<Order, OrderContext> {
       stateProperty: 'status',
       versionProperty: 'version',
       log: true,
-      context: (o) => ({ total: o.total, paid: o.paid }),
+      // What the machine's guards read: the load selects these (with id, status, version) alone.
+      contextProperties: ['total', 'paid'],
     });
   }
 }
