@@ -70,16 +70,17 @@ export function benchTables(results: BenchResults): string {
     );
   out.push(
     '### HTTP: legal PAY (a write), every way; app and load generator in separate processes, 10 connections\n',
-    '| database | platform | implementation | req/s | p50 ms | p99 ms | req/s vs (d1) | req/s vs (d3) | p99 vs (d3) |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|',
+    '| database | platform | implementation | req/s | p50 ms | p99 ms | server CPU µs/req | req/s vs (d1) | req/s vs (d3) | (d3) CPU / CPU | p99 vs (d3) |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const r of rows.filter((x) => x.scenario === 'legal')) {
     const d1 = find(r, 'd1');
     const d3 = find(r, 'd3');
     out.push(
-      `| ${r.database} | ${r.platform} | ${name(r.impl)} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${pct(r.rps, d1?.rps)} | ${pct(r.rps, d3?.rps)} | ${pct(r.p99, d3?.p99)} |`,
+      `| ${r.database} | ${r.platform} | ${name(r.impl)} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${cpu(r)} | ${pct(r.rps, d1?.rps)} | ${pct(r.rps, d3?.rps)} | ${r.cpuUs && d3?.cpuUs ? pct(d3.cpuUs, r.cpuUs) : 'n/a'} | ${pct(r.p99, d3?.p99)} |`,
     );
   }
+  out.push('', layersTable(rows));
   out.push(
     '\n### HTTP: legal TRACK (an event no guard decides): read then commit (a), the guard committing in one statement (a1), by hand\n',
     '| database | platform | implementation | req/s | p50 ms | p99 ms | req/s vs (d1) | req/s vs (d3) | p99 vs (d1) |',
@@ -162,6 +163,50 @@ export function benchTables(results: BenchResults): string {
   if (trigger) out.push('', triggerCostTable(trigger));
   return out.join('\n');
 }
+
+/**
+ * The guarded route peeled layer by layer, as paired differences of the app's CPU per request
+ * (one run, same database and platform): each row is the route with the layer minus the route
+ * without it.
+ */
+export const LAYERS: readonly { layer: string; with: Impl; without: Impl }[] = [
+  { layer: 'an interceptor on the route (TransitionInterceptor)', with: 'ai', without: 'a' },
+  { layer: '`TransitionService.commit` vs the compare-and-set by hand', with: 'a', without: 'ah' },
+  {
+    layer: "the library's guard (read, check, exchange) vs a no-op guard + param decorator",
+    with: 'ah',
+    without: 'n',
+  },
+  { layer: "NestJS's guard and param decorator mechanism (n) vs (d3)", with: 'n', without: 'd3' },
+  { layer: 'a transition log row', with: 'al', without: 'a' },
+  { layer: 'an outbox message', with: 'ao', without: 'a' },
+  { layer: 'an Idempotency-Key (stored, then completed)', with: 'ak', without: 'a' },
+];
+
+/** The layers table: µs of server CPU per request each layer adds, per database and platform. */
+export function layersTable(rows: readonly HttpRow[]): string {
+  const places = [...new Set(rows.map((r) => `${r.database}|${r.platform}`))];
+  const at = (place: string, impl: Impl) =>
+    rows.find(
+      (r) => `${r.database}|${r.platform}` === place && r.impl === impl && r.scenario === 'legal',
+    )?.cpuUs;
+  const out = [
+    "### The guard's layers: server CPU µs per request each adds (legal PAY, paired differences)\n",
+    `| layer | ${places.map((p) => p.replace('|', ' ')).join(' | ')} |`,
+    `|---|${places.map(() => '---:').join('|')}|`,
+  ];
+  for (const l of LAYERS) {
+    const cells = places.map((p) => {
+      const a = at(p, l.with);
+      const b = at(p, l.without);
+      return a === undefined || b === undefined ? 'n/a' : (a - b).toFixed(0);
+    });
+    out.push(`| ${l.layer}: (${l.with}) - (${l.without}) | ${cells.join(' | ')} |`);
+  }
+  return out.join('\n');
+}
+
+const cpu = (r: HttpRow) => (r.cpuUs === undefined ? 'n/a' : r.cpuUs.toFixed(0));
 
 /** The stores table: load + compare-and-set without HTTP, each store against TypeORM's and by hand. */
 export function storesTable(result: {

@@ -2,14 +2,18 @@ import 'reflect-metadata';
 import {
   Body,
   Controller,
+  createParamDecorator,
   Global,
   HttpCode,
   Inject,
   Injectable,
   Module,
-  NotFoundException,
   Param,
   Post,
+  UseGuards,
+  UseInterceptors,
+  type CanActivate,
+  type ExecutionContext,
   type INestApplication,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -26,8 +30,12 @@ import {
   TransitionGuardModule,
   TransitionService,
 } from '../../src/index.js';
+// Internal since wave 3 (attached by @Transition for idempotency): the row (ai) shows its cost.
+import { TransitionInterceptor } from '../../src/nest/response/transition.interceptor.js';
 import {
   HandledTransitionEntry,
+  TypeOrmIdempotencyStore,
+  IdempotencyKeyEntry,
   TransitionLogEntry,
   TransitionOutboxEntry,
   TypeOrmOutboxStore,
@@ -54,7 +62,7 @@ class BenchOrderStore extends TypeOrmTransitionStore<Order, { total: number; pai
       name: 'order',
       stateProperty: 'status',
       versionProperty: 'version',
-      context: (o) => ({ total: o.total, paid: o.paid }),
+      contextProperties: ['total', 'paid'],
     });
   }
 }
@@ -64,6 +72,40 @@ const order = defineResource({
   store: BenchOrderStore,
   payloads: orderPayloads,
 });
+
+/** The demo's order store with the transition log on: each commit writes its log row too. */
+@Injectable()
+class LoggedOrderStore extends TypeOrmTransitionStore<Order, { total: number; paid: number }> {
+  constructor(@Inject(DataSource) dataSource: DataSource) {
+    super(dataSource, {
+      entity: Order,
+      name: 'order',
+      stateProperty: 'status',
+      versionProperty: 'version',
+      contextProperties: ['total', 'paid'],
+      log: true,
+    });
+  }
+}
+/** The same orders, each commit with its log row (al). */
+const logged = defineResource({
+  resource: 'order-logged',
+  machine: orderMachine,
+  store: LoggedOrderStore,
+  payloads: orderPayloads,
+});
+
+/** The layer rows' no-op guard: what NestJS charges for a guard, doing nothing (n). */
+@Injectable()
+class NoopGuard implements CanActivate {
+  canActivate(): boolean {
+    return true;
+  }
+}
+/** The layer rows' param decorator: what NestJS charges for one, reading the route's id (n). */
+const OrderId = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
+  Number(ctx.switchToHttp().getRequest<{ params: { id: string } }>().params.id),
+);
 
 /**
  * The same orders as another resource with an `@OnTransition()` handler on PAY: each commit
@@ -101,6 +143,11 @@ export const IMPLS = {
   a: '@Transition + commit',
   ao: '@Transition + commit + outbox message',
   ap: '@Transition + commit, pessimistic',
+  ai: '(a) + TransitionInterceptor on the route (what every route paid before 2026-12-03)',
+  ah: '@Transition, the compare-and-set by hand (no commit())',
+  n: 'no-op guard + param decorator, then (d3)',
+  al: '(a) with its transition log row',
+  ak: '(a) with an Idempotency-Key (a new key per request)',
   a1: '@Transition({ commit }): the guard commits, one statement',
   ap1: '@Transition({ commitLocked }): the guard commits under the row lock',
   'a-drizzle': '@Transition + commit, DrizzleTransitionStore',
@@ -138,6 +185,42 @@ class BenchController {
   @HttpCode(200)
   @Transition(outboxed, 'PAY')
   aoPay(@CurrentTransition() t: CurrentTransition<typeof outboxed, 'PAY'>) {
+    return this.commitPay(t);
+  }
+
+  @Post('ai/orders/:id/pay')
+  @HttpCode(200)
+  @Transition(order, 'PAY')
+  @UseInterceptors(TransitionInterceptor)
+  aiPay(@CurrentTransition() t: CurrentTransition<typeof order, 'PAY'>) {
+    return this.commitPay(t);
+  }
+
+  @Post('ah/orders/:id/pay')
+  @HttpCode(200)
+  @Transition(order, 'PAY')
+  ahPay(@CurrentTransition() t: CurrentTransition<typeof order, 'PAY'>) {
+    return this.hand.casPay(Number(t.id), t.version!, t.payload.amount);
+  }
+
+  @Post('n/orders/:id/pay')
+  @HttpCode(200)
+  @UseGuards(NoopGuard)
+  nPay(@OrderId() id: number, @Body() body: { amount: number }) {
+    return this.hand.d3Pay(id, body);
+  }
+
+  @Post('al/orders/:id/pay')
+  @HttpCode(200)
+  @Transition(logged, 'PAY')
+  alPay(@CurrentTransition() t: CurrentTransition<typeof logged, 'PAY'>) {
+    return this.commitPay(t);
+  }
+
+  @Post('ak/orders/:id/pay')
+  @HttpCode(200)
+  @Transition(order, 'PAY', { idempotency: true })
+  akPay(@CurrentTransition() t: CurrentTransition<typeof order, 'PAY'>) {
     return this.commitPay(t);
   }
 
@@ -201,12 +284,16 @@ class BenchController {
     return { id: Number(c.id), state: c.to, version: c.version };
   }
 
-  @Post(':impl/orders/:id/track')
+  @Post('d1/orders/:id/track')
   @HttpCode(200)
-  track(@Param('impl') impl: string, @Param('id') id: string, @Body() body: Track) {
-    if (impl === 'd1') return this.hand.d1Track(Number(id), body);
-    if (impl === 'd3') return this.hand.d3Track(Number(id), body);
-    throw new NotFoundException();
+  d1Track(@Param('id') id: string, @Body() body: Track) {
+    return this.hand.d1Track(Number(id), body);
+  }
+
+  @Post('d3/orders/:id/track')
+  @HttpCode(200)
+  d3Track(@Param('id') id: string, @Body() body: Track) {
+    return this.hand.d3Track(Number(id), body);
   }
 
   @Post('a/orders/:id/ship')
@@ -225,17 +312,35 @@ class BenchController {
     return { id: Number(t.id), state: c.to, version: c.version };
   }
 
-  @Post(':impl/orders/:id/pay')
+  // Each hand-written route on its own static path, as an app would write it (no dispatch).
+  @Post('b/orders/:id/pay')
   @HttpCode(200)
-  pay(@Param('impl') impl: string, @Param('id') id: string, @Body() body: { amount: number }) {
-    const routes: Record<string, (id: number, pay: { amount: number }) => Promise<object>> = {
-      b: (i, p) => this.hand.bPay(i, p),
-      c: (i, p) => this.hand.cPay(i, p),
-      d1: (i, p) => this.hand.d1Pay(i, p),
-      d2: (i, p) => this.hand.d2Pay(i, p),
-      d3: (i, p) => this.hand.d3Pay(i, p),
-    };
-    return routes[impl](Number(id), body);
+  bPay(@Param('id') id: string, @Body() body: { amount: number }) {
+    return this.hand.bPay(Number(id), body);
+  }
+
+  @Post('c/orders/:id/pay')
+  @HttpCode(200)
+  cPay(@Param('id') id: string, @Body() body: { amount: number }) {
+    return this.hand.cPay(Number(id), body);
+  }
+
+  @Post('d1/orders/:id/pay')
+  @HttpCode(200)
+  d1Pay(@Param('id') id: string, @Body() body: { amount: number }) {
+    return this.hand.d1Pay(Number(id), body);
+  }
+
+  @Post('d2/orders/:id/pay')
+  @HttpCode(200)
+  d2Pay(@Param('id') id: string, @Body() body: { amount: number }) {
+    return this.hand.d2Pay(Number(id), body);
+  }
+
+  @Post('d3/orders/:id/pay')
+  @HttpCode(200)
+  d3Pay(@Param('id') id: string, @Body() body: { amount: number }) {
+    return this.hand.d3Pay(Number(id), body);
   }
 
   @Post('b/orders/:id/ship')
@@ -247,7 +352,13 @@ class BenchController {
 
 export type BenchDatabase = { sqlite: string } | { postgres: string } | { mysql: string };
 
-const entities = [Order, TransitionLogEntry, TransitionOutboxEntry, HandledTransitionEntry];
+const entities = [
+  Order,
+  TransitionLogEntry,
+  TransitionOutboxEntry,
+  HandledTransitionEntry,
+  IdempotencyKeyEntry,
+];
 
 export async function createBenchApp(
   platform: 'express' | 'fastify',
@@ -281,6 +392,8 @@ export async function createBenchApp(
       TypeOrmModule.forFeature([Order]),
       TransitionGuardModule.forRoot({
         commit: { maxRetries: 10 },
+        // (ak) sends keys without a caller identity: one namespace, which a bench can afford.
+        idempotency: { store: TypeOrmIdempotencyStore, anonymousKeys: 'shared' },
         // OUTBOX_RELAY=0: this process only writes messages; a worker process delivers them.
         outbox: {
           store: TypeOrmOutboxStore,
@@ -289,14 +402,14 @@ export async function createBenchApp(
         },
       }),
       TransitionGuardModule.forFeature(
-        [order, outboxed, tracked, orderDrizzle, orderPrisma, orderMikro],
+        [order, outboxed, logged, tracked, orderDrizzle, orderPrisma, orderMikro],
         {
           imports: [OrmModule],
         },
       ),
     ],
     controllers: [BenchController],
-    providers: [HandWritten, PaymentListener],
+    providers: [HandWritten, PaymentListener, NoopGuard],
   })
   class BenchModule {}
   if (platform === 'fastify') {

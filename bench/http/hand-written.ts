@@ -143,6 +143,19 @@ export class HandWritten {
     return { id, state: row.status, version };
   }
 
+  /**
+   * (ah): the compare-and-set of (d3) after the guard read and checked the row: the version the
+   * guard read, the new `paid` computed in SQL.
+   */
+  async casPay(id: number, version: number, amount: number) {
+    const written = await this.writtenVersion(
+      `UPDATE orders SET paid = paid + $1, version = version + 1 WHERE id = $2 AND version = $3 RETURNING version`,
+      [amount, id, version],
+    );
+    if (written === undefined) throw new ConflictException(`order ${id} moved; refetch and retry`);
+    return { id, state: 'pending', version: written };
+  }
+
   /** TRACK, (d1): one conditional UPDATE of a shipped order's carrier and tracking number. */
   async d1Track(id: number, { carrier, trackingNumber }: Track) {
     const version = await this.writtenVersion(

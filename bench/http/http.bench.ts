@@ -6,6 +6,8 @@
  * from every connection over 4 app processes on PostgreSQL, rows checked for lost updates.
  * `BENCH_QUICK=1` for small counts.
  */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,11 +27,23 @@ import { generatedClient } from '../../test/support/prisma-client.js';
 const QUICK = process.env.BENCH_QUICK === '1';
 const DURATION = QUICK ? 1 : 3;
 const ROUNDS = QUICK ? 1 : 3;
+/** `BENCH_IMPLS=a,ah,n,d3`: only these routes (a layer's rows, while working on it). */
+const ONLY_IMPLS = process.env.BENCH_IMPLS?.split(',');
+/** `BENCH_DATABASES=sqlite,postgres,mysql`, `BENCH_PLATFORMS=fastify`: fewer tables, sooner. */
+const ONLY_DATABASES = process.env.BENCH_DATABASES?.split(',');
+const ONLY_PLATFORMS = process.env.BENCH_PLATFORMS?.split(',');
+const picked = (impls: readonly Impl[]) =>
+  ONLY_IMPLS ? impls.filter((i) => ONLY_IMPLS.includes(i)) : impls;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** The legal route every way, and the refused route guarded and by hand. */
 export const LEGAL: readonly Impl[] = [
   'a',
+  'ai',
+  'ah',
+  'n',
+  'al',
+  'ak',
   'ao',
   'ap',
   'ap1',
@@ -59,6 +73,8 @@ export interface HttpRow {
   rps: number;
   p50: number;
   p99: number;
+  /** The app process's CPU time (user + system) per request, in µs: steadier than req/s. */
+  cpuUs?: number;
 }
 export interface ContentionRow {
   impl: Impl;
@@ -73,7 +89,13 @@ export interface ContentionRow {
  * 10 connections for DURATION seconds (or `amount` requests), each request to one of `paths`
  * at random: many orders, so that the table measures a route's cost, not contention on a row.
  */
-async function cannon(base: string, paths: readonly string[], body: object, amount?: number) {
+async function cannon(
+  base: string,
+  paths: readonly string[],
+  body: object,
+  amount?: number,
+  keyed = false,
+) {
   const r = await autocannon({
     url: base,
     connections: 10,
@@ -83,8 +105,10 @@ async function cannon(base: string, paths: readonly string[], body: object, amou
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
-        setupRequest: (req: { path?: string }) => {
+        setupRequest: (req: { path?: string; headers?: Record<string, string> }) => {
           req.path = paths[Math.floor(Math.random() * paths.length)];
+          // A new Idempotency-Key per request: each one runs (a repeat would be a replay).
+          if (keyed) req.headers = { ...req.headers, 'idempotency-key': randomUUID() };
           return req;
         },
       },
@@ -178,6 +202,14 @@ async function insertOrder(d: BenchDatabase, status: string): Promise<number> {
   return rows[0].id;
 }
 
+/** A process's CPU time so far (user + system), in µs, from /proc (Linux). */
+export function cpuMicros(pid: number): number {
+  // Fields 14 and 15 after the command name (which may hold spaces), in clock ticks of 10 ms.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 const serve = (env: Record<string, string>) =>
   startDemoProcess(env, ['--import', 'tsx', 'bench/http/serve.ts']);
 
@@ -188,14 +220,18 @@ export async function httpBench(): Promise<{ rows: HttpRow[]; skipped?: string }
   generatedClient('sqlite');
   generatedClient('postgresql');
   generatedClient('mysql');
-  const pg = postgres();
-  const my = mysqlServer();
-  const databases: (() => Promise<BenchDatabase>)[] = [sqliteDatabase];
+  const wanted = (name: string) => !ONLY_DATABASES || ONLY_DATABASES.includes(name);
+  const pg = wanted('postgres') ? postgres() : { skip: 'not in BENCH_DATABASES' };
+  const my = wanted('mysql') ? mysqlServer() : { skip: 'not in BENCH_DATABASES' };
+  const databases: (() => Promise<BenchDatabase>)[] = wanted('sqlite') ? [sqliteDatabase] : [];
   if ('url' in pg) databases.push(() => postgresDatabase(pg.url));
   if ('url' in my) databases.push(() => mysqlDatabase(my.url));
+  const platforms = (['express', 'fastify'] as const).filter(
+    (p) => !ONLY_PLATFORMS || ONLY_PLATFORMS.includes(p),
+  );
   try {
     for (const open of databases) {
-      for (const platform of ['express', 'fastify'] as const) {
+      for (const platform of platforms) {
         const d = await open();
         // On a server the outbox's relay runs in a worker process, as in production (the app
         // only writes messages); on SQLite one process delivers: the app.
@@ -204,7 +240,7 @@ export async function httpBench(): Promise<{ rows: HttpRow[]; skipped?: string }
         const relay = worker ? await serve({ ...d.env, OUTBOX_RELAY: '1' }) : undefined;
         try {
           await d.db.initialize();
-          rows.push(...(await measure(d, platform, app.url)));
+          rows.push(...(await measure(d, platform, app)));
           if (relay) await allDelivered(d);
         } finally {
           if (relay) await stopDemoProcess(relay);
@@ -237,17 +273,20 @@ async function allDelivered(d: BenchDatabase): Promise<void> {
   throw new Error('the relay worker left outbox messages undelivered');
 }
 
-async function measure(d: BenchDatabase, platform: string, base: string): Promise<HttpRow[]> {
+async function measure(d: BenchDatabase, platform: string, app: DemoProcess): Promise<HttpRow[]> {
+  const base = app.url;
+  const pid = app.child.pid!;
   const runs: { impl: Impl; scenario: Scenario }[] = [
-    ...LEGAL.map((impl) => ({ impl, scenario: 'legal' as const })),
-    ...REFUSED.map((impl) => ({ impl, scenario: 'refused' as const })),
-    ...TRACKERS.map((impl) => ({ impl, scenario: 'track' as const })),
+    ...picked(LEGAL).map((impl) => ({ impl, scenario: 'legal' as const })),
+    ...picked(REFUSED).map((impl) => ({ impl, scenario: 'refused' as const })),
+    ...picked(TRACKERS).map((impl) => ({ impl, scenario: 'track' as const })),
   ];
   const pending = await insertOrders(d, 'pending', 300);
   const cancelled = await insertOrders(d, 'cancelled', 10);
   const shipped = await insertOrders(d, 'shipped', 300);
   const tracking = { carrier: 'UPS', trackingNumber: '1Z' };
   const run = async (impl: Impl, scenario: Scenario, amount?: number) => {
+    const cpuBefore = cpuMicros(pid);
     const r =
       scenario === 'legal'
         ? await cannon(
@@ -255,6 +294,7 @@ async function measure(d: BenchDatabase, platform: string, base: string): Promis
             pending.map((id) => `/${impl}/orders/${id}/pay`),
             { amount: 1 },
             amount,
+            impl === 'ak',
           )
         : scenario === 'track'
           ? await cannon(
@@ -275,16 +315,20 @@ async function measure(d: BenchDatabase, platform: string, base: string): Promis
     if (bad > (r.ok + r.other) * 0.1) {
       throw new Error(`${d.name} ${platform} ${impl} ${scenario}: ${r.ok} 2xx, ${r.other} other`);
     }
-    return r;
+    return { ...r, cpuUs: (cpuMicros(pid) - cpuBefore) / (r.ok + r.other) };
   };
   // Warm up every route (JIT, statement caches, connection pools) before anything is measured.
   for (const { impl, scenario } of runs) await run(impl, scenario, QUICK ? 200 : 1000);
-  const samples = new Map<string, { rps: number[]; p50: number[]; p99: number[] }>();
+  const samples = new Map<
+    string,
+    { rps: number[]; p50: number[]; p99: number[]; cpuUs: number[] }
+  >();
   for (let round = 0; round < ROUNDS; round++) {
     for (const { impl, scenario } of round % 2 ? [...runs].reverse() : runs) {
       const r = await run(impl, scenario);
-      const s = samples.get(`${impl}|${scenario}`) ?? { rps: [], p50: [], p99: [] };
+      const s = samples.get(`${impl}|${scenario}`) ?? { rps: [], p50: [], p99: [], cpuUs: [] };
       s.rps.push(r.rps);
+      s.cpuUs.push(r.cpuUs);
       s.p50.push(r.p50);
       s.p99.push(r.p99);
       samples.set(`${impl}|${scenario}`, s);
@@ -300,6 +344,7 @@ async function measure(d: BenchDatabase, platform: string, base: string): Promis
       rps: median(s.rps),
       p50: median(s.p50),
       p99: median(s.p99),
+      cpuUs: median(s.cpuUs),
     };
   });
 }

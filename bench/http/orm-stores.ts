@@ -44,7 +44,8 @@ const PRISMA = Symbol('prisma');
 const MIKRO = Symbol('mikro-orm');
 
 type Context = { total: number; paid: number };
-const context = (o: OrderRow): Context => ({ total: o.total, paid: o.paid });
+/** What the machine reads: the load selects these (and the id, state, version) alone. */
+const contextProperties = ['total', 'paid'] as const;
 
 @Injectable()
 class DrizzleOrderStore extends DrizzleTransitionStore<typeof pgOrders, Context> {
@@ -55,7 +56,7 @@ class DrizzleOrderStore extends DrizzleTransitionStore<typeof pgOrders, Context>
       name: 'order',
       stateProperty: 'status',
       versionProperty: 'version',
-      context,
+      contextProperties,
     });
   }
 }
@@ -69,7 +70,7 @@ class PrismaOrderStore extends PrismaTransitionStore<OrderRow, Context> {
       name: 'order',
       stateProperty: 'status',
       versionProperty: 'version',
-      context,
+      contextProperties,
     });
   }
 }
@@ -82,7 +83,7 @@ class MikroOrderStore extends MikroOrmTransitionStore<OrderRow, Context> {
       name: 'order',
       stateProperty: 'status',
       versionProperty: 'version',
-      context,
+      contextProperties,
     });
   }
 }
