@@ -334,10 +334,15 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
   }
 
   /** The row locked for a write (on SQLite, the database's write lock taken first), as read. */
-  private async lockRow(q: SqlQueries, id: string): Promise<{ raw: SqlRow | undefined }> {
+  private async lockRow(
+    q: SqlQueries,
+    id: string,
+    whole = false,
+  ): Promise<{ raw: SqlRow | undefined }> {
     const { dialect, beginsImmediate } = this.connection;
     if (!dialect.rowLocks && !beginsImmediate) await q.execute(this.sql.takeWriteLock, []);
-    return { raw: (await q.query(this.sql.lockAndLoad, [this.idValue(id)])).at(0) };
+    const sql = whole ? this.sql.lockAndLoadRow : this.sql.lockAndLoad;
+    return { raw: (await q.query(sql, [this.idValue(id)])).at(0) };
   }
 
   /**
@@ -352,7 +357,8 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     expected: ExpectedState,
     record: TransitionRecord,
   ): Promise<InDoubtFinding<{ version: number | undefined; row: TRow | undefined }>> {
-    const { raw } = await this.lockRow(q, id);
+    // The whole row: a caller that asked for `returning` gets it.
+    const { raw } = await this.lockRow(q, id, true);
     const row = raw && this.table.hydrate(raw);
     if (this.options.log) {
       const params = [record.resource, record.resourceId, record.transitionId];
@@ -472,7 +478,7 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
       if (matched === 0 && !(await this.unchangedMatch(q, id, expected, next))) {
         return { written: false };
       }
-      if (plan.readBack) raw = (await q.query(this.sql.load, [this.idValue(id)])).at(0);
+      if (plan.readBack) raw = (await q.query(this.sql.loadRow, [this.idValue(id)])).at(0);
     }
     // With RETURNING of the key, the row holds the id and the version only.
     const row = raw && this.table.hydrate(raw);

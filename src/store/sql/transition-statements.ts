@@ -22,9 +22,14 @@ export interface ResourceColumns {
  * the same text every time, so that the drivers prepare it once.
  */
 export class TransitionStatements {
+  /** The load of a resource: the columns its context needs (`loaded`), else every column. */
   readonly load: string;
+  /** The whole row (a write's row read back, or found committed). */
+  readonly loadRow: string;
   /** The load, locking the row (`FOR UPDATE`) where the database has row locks. */
   readonly lockAndLoad: string;
+  /** The whole row, locked. */
+  readonly lockAndLoadRow: string;
   /** A write that matches no row: SQLite's write lock, taken first in a locked transaction. */
   readonly takeWriteLock: string;
   readonly insertLog: string;
@@ -41,9 +46,13 @@ export class TransitionStatements {
   ) {
     const q = (c: string) => dialect.quote(c);
     this.table = quotePath(dialect, columns.table);
-    const selected = (columns.loaded ?? columns.selected)?.map(q).join(', ') ?? '*';
-    this.load = `SELECT ${selected} FROM ${this.table} WHERE ${q(columns.id)} = ${dialect.placeholder(1)}`;
-    this.lockAndLoad = dialect.rowLocks ? `${this.load} FOR UPDATE` : this.load;
+    const select = (cols: readonly string[] | undefined) =>
+      `SELECT ${cols?.map(q).join(', ') ?? '*'} FROM ${this.table} WHERE ${q(columns.id)} = ${dialect.placeholder(1)}`;
+    const locked = (load: string) => (dialect.rowLocks ? `${load} FOR UPDATE` : load);
+    this.load = select(columns.loaded ?? columns.selected);
+    this.loadRow = select(columns.selected);
+    this.lockAndLoad = locked(this.load);
+    this.lockAndLoadRow = locked(this.loadRow);
     this.takeWriteLock = `UPDATE ${this.table} SET ${q(columns.id)} = ${q(columns.id)} WHERE 1 = 0`;
     this.insertLog =
       `${this.logInsertHead()} VALUES (` +
