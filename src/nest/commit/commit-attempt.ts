@@ -40,6 +40,8 @@ export function asWritten<T extends Pick<Committed, 'committed' | 'record'>>(
   };
 }
 
+const NO_AUDIT: TransitionAudit = {};
+
 /**
  * What one `commit()` call writes on each try: the committed transition and its log record from
  * the row as that try sees it, the changes (a function of the row is called again), and the
@@ -64,7 +66,11 @@ export class CommitAttempt {
     },
   ) {
     this.listeners = listeners;
+    this.before = listeners.filter((l) => l.beforeCommit !== undefined);
   }
+
+  /** The listeners with a `beforeCommit`, which commit with each try. */
+  private readonly before: readonly TransitionListener[];
 
   /**
    * The try from `base` to `to`. `storeWritesMessages`: the store's compare-and-set writes the
@@ -82,7 +88,8 @@ export class CommitAttempt {
       version,
       attempts: attempt,
     };
-    const audit = { ...t.audit, ...this.context.audit };
+    const given = this.context.audit;
+    const audit = given ? { ...t.audit, ...given } : (t.audit ?? NO_AUDIT);
     const record: TransitionRecord = {
       transitionId: this.transitionId,
       resource: t.resource,
@@ -103,7 +110,7 @@ export class CommitAttempt {
       typeof this.changes === 'function'
         ? (this.changes as (b: CommitBase) => object | undefined)(base)
         : this.changes;
-    const before = this.listeners.filter((l) => l.beforeCommit !== undefined);
+    const before = this.before;
     const idempotency = exchange?.idempotency;
     const { outbox } = this.context;
     const messages = outbox.messagesFor(record, t.payload as Record<string, unknown>);

@@ -1,11 +1,11 @@
 import type { Logger } from '@nestjs/common';
 import type { StoredState } from '../../core/index.js';
-import type { StoredResource, TransitionStore } from '../../store/index.js';
+import type { StoredResource, TransitionStore, WriteResult } from '../../store/index.js';
 import { messages } from '../errors/messages.js';
 import { IllegalTransitionException } from '../errors/illegal-transition.exception.js';
 import { triggerRefusal } from '../../store/database-failures.js';
 import { ResourceNotFoundException } from '../errors/request.exceptions.js';
-import { callStore } from '../errors/store-failure.js';
+import { callStore, storeFailure } from '../errors/store-failure.js';
 import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
 import type { RegisteredResource } from '../definition/transition-registry.js';
 import type { TransitionOutbox } from '../outbox/transition-outbox.js';
@@ -75,30 +75,29 @@ export async function compareAndSet(
   how: Pick<CommitWays, 'logger'>,
 ): Promise<Committed | undefined> {
   const { t } = attempt;
-  const written = await callStore(how.logger, t.resource, `Committing ${t.event}`, () =>
-    refusalAsConflict(
-      how.logger,
-      () => ({
-        resource: t.resource,
-        id: t.id,
-        event: t.event,
-        from: base.state,
-        to: next.committed.to,
-      }),
-      () =>
-        store.compareAndSet(
-          t.id,
-          { state: base.state, version: base.version },
-          { state: next.committed.to, changes: next.changes },
-          {
-            record: next.record,
-            beforeCommit: next.beforeCommit,
-            messages: next.messages,
-            returning: options.returning,
-          },
-        ),
-    ),
-  );
+  let written: WriteResult;
+  try {
+    written = await store.compareAndSet(
+      t.id,
+      { state: base.state, version: base.version },
+      { state: next.committed.to, changes: next.changes },
+      {
+        record: next.record,
+        beforeCommit: next.beforeCommit,
+        messages: next.messages,
+        returning: options.returning,
+      },
+    );
+  } catch (err) {
+    // One frame for the write, its failure classified here (the label built only then).
+    throw failedWrite(how.logger, t.resource, `Committing ${t.event}`, err, () => ({
+      resource: t.resource,
+      id: t.id,
+      event: t.event,
+      from: base.state,
+      to: next.committed.to,
+    }));
+  }
   return written.written ? { ...asWritten(next, written), row: written.row } : undefined;
 }
 
@@ -127,21 +126,19 @@ function conflictOfRefusal(logger: Logger, move: RefusedMove): Error {
 }
 
 /**
- * Runs a write; a machine trigger's refusal of it becomes the 409 `database-refused`. `move`
- * says what the write was doing (undefined: it refused before deciding, rethrown as it was).
+ * What a failed write answers: a machine trigger's refusal becomes the 409 `database-refused`
+ * (`move` says what the write was doing; undefined: it refused before deciding, answered as a
+ * store failure), anything else as `storeFailure` maps it (503, or 500 with the cause logged).
  */
-async function refusalAsConflict<T>(
+function failedWrite(
   logger: Logger,
+  resource: string,
+  action: string,
+  err: unknown,
   move: () => RefusedMove | undefined,
-  write: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    const refused = triggerRefusal(err) ? move() : undefined;
-    if (refused) throw conflictOfRefusal(logger, refused);
-    throw err;
-  }
+): Error {
+  const refused = triggerRefusal(err) ? move() : undefined;
+  return refused ? conflictOfRefusal(logger, refused) : storeFailure(logger, resource, action, err);
 }
 
 /** What a commit under a row lock decided from the row it read: the attempt and the move. */
@@ -174,29 +171,27 @@ export async function commitPessimistic(
       from: d.next.committed.from,
       to: d.next.committed.to,
     };
-  const result = await callStore(how.logger, where.resource, where.doing, () =>
-    refusalAsConflict(
-      how.logger,
-      () => movedBy(decided),
-      () =>
-        lock(
-          where.id,
-          (current) => {
-            const { attempt, from, to } = decide(current);
-            const base = { state: from, context: current.context, version: current.version };
-            const next = attempt.next(base, to, 1);
-            decided = { attempt, next };
-            return {
-              state: to,
-              changes: next.changes,
-              record: next.record,
-              beforeCommit: next.beforeCommit,
-            };
-          },
-          { returning: options.returning },
-        ),
-    ),
-  );
+  let result: { readonly row?: unknown } | null;
+  try {
+    result = await lock(
+      where.id,
+      (current) => {
+        const { attempt, from, to } = decide(current);
+        const base = { state: from, context: current.context, version: current.version };
+        const next = attempt.next(base, to, 1);
+        decided = { attempt, next };
+        return {
+          state: to,
+          changes: next.changes,
+          record: next.record,
+          beforeCommit: next.beforeCommit,
+        };
+      },
+      { returning: options.returning },
+    );
+  } catch (err) {
+    throw failedWrite(how.logger, where.resource, where.doing, err, () => movedBy(decided));
+  }
   if (!result || !decided) throw new ResourceNotFoundException(where.resource, where.id);
   return { attempt: decided.attempt, done: { ...decided.next, row: result.row } };
 }

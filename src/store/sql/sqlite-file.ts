@@ -43,21 +43,25 @@ const files = new WeakMap<object, SqliteFile | Promise<SqliteFile>>();
  * A file removed or replaced is an outage until the process restarts: 503, never a success for
  * a write nobody will see again.
  */
-export async function callSql<T>(
+export function callSql<T>(
   connection: SqlConnection,
   store: string,
   mode: RunMode,
   work: (q: SqlQueries) => Promise<T>,
   options?: { readonly retryConflicts?: boolean; readonly readOnly?: boolean },
 ): Promise<T> {
-  if (connection.dialect.name === 'sqlite' && !options?.readOnly) {
-    const scope = connection.scope;
-    const seen = typeof scope === 'object' && scope !== null ? files.get(scope) : undefined;
-    // Located already: checked without a promise hop.
-    if (seen && !(seen instanceof Promise)) checkFile(seen, store);
-    else await locateOnce(connection, store);
+  const call = () => callDatabase(store, () => connection.run(mode, work), options);
+  if (connection.dialect.name !== 'sqlite' || options?.readOnly) return call();
+  const scope = connection.scope;
+  const seen = typeof scope === 'object' && scope !== null ? files.get(scope) : undefined;
+  // Located already: checked without a promise of its own.
+  if (!seen || seen instanceof Promise) return locateOnce(connection, store).then(call);
+  try {
+    checkFile(seen, store);
+  } catch (err) {
+    return Promise.reject(err as Error);
   }
-  return callDatabase(store, () => connection.run(mode, work), options);
+  return call();
 }
 
 /** The first call on a connection: its file located (once), then checked. */
