@@ -51,21 +51,28 @@ import {
 import { orderDrizzle, orderMikro, orderPrisma, ormProviders } from './orm-stores.js';
 
 /**
- * The demo's order store without the transition log, so that (a) writes what the hand-written
- * routes write: the row, nothing else.
+ * The demo's order store, without the transition log (so that (a) writes what the hand-written
+ * routes write: the row, nothing else) or with it (al).
  */
-@Injectable()
-class BenchOrderStore extends TypeOrmTransitionStore<Order, { total: number; paid: number }> {
-  constructor(@Inject(DataSource) dataSource: DataSource) {
-    super(dataSource, {
-      entity: Order,
-      name: 'order',
-      stateProperty: 'status',
-      versionProperty: 'version',
-      contextProperties: ['total', 'paid'],
-    });
+function orderStore(log: boolean) {
+  @Injectable()
+  class OrderStore extends TypeOrmTransitionStore<Order, { total: number; paid: number }> {
+    constructor(@Inject(DataSource) dataSource: DataSource) {
+      super(dataSource, {
+        entity: Order,
+        name: 'order',
+        stateProperty: 'status',
+        versionProperty: 'version',
+        contextProperties: ['total', 'paid'],
+        log,
+      });
+    }
   }
+  return OrderStore;
 }
+const BenchOrderStore = orderStore(false);
+const LoggedOrderStore = orderStore(true);
+
 const order = defineResource({
   resource: 'order',
   machine: orderMachine,
@@ -73,20 +80,6 @@ const order = defineResource({
   payloads: orderPayloads,
 });
 
-/** The demo's order store with the transition log on: each commit writes its log row too. */
-@Injectable()
-class LoggedOrderStore extends TypeOrmTransitionStore<Order, { total: number; paid: number }> {
-  constructor(@Inject(DataSource) dataSource: DataSource) {
-    super(dataSource, {
-      entity: Order,
-      name: 'order',
-      stateProperty: 'status',
-      versionProperty: 'version',
-      contextProperties: ['total', 'paid'],
-      log: true,
-    });
-  }
-}
 /** The same orders, each commit with its log row (al). */
 const logged = defineResource({
   resource: 'order-logged',

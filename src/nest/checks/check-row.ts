@@ -3,12 +3,11 @@ import type { StoredState } from '../../core/index.js';
 import type { IfMatch } from '../../http/index.js';
 import type { TransitionAudit } from '../definition/audit-fields.js';
 import type { CheckedTransition } from '../definition/checked-transition.js';
-import type { GuardRequest, RequestedEvent } from '../definition/guard-request.js';
+import type { GuardRequest, RequestedEvent, VersionTag } from '../definition/guard-request.js';
 import type { LoadedState } from '../definition/state-loader.interface.js';
 import type { RegisteredResource } from '../definition/transition-registry.js';
 import { RoleRequiredException } from '../errors/request.exceptions.js';
 import type { IdempotencySession } from '../idempotency/idempotency-session.js';
-import type { VersionTag } from '../commit/transition-exchange.js';
 import { checkTransition, refusal } from './check-transition.js';
 import { checkPreconditions, type Pinned } from './preconditions.js';
 

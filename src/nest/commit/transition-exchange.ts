@@ -2,6 +2,7 @@ import type { StoredResponse } from '../../store/index.js';
 import type { IdempotencySession } from '../idempotency/idempotency-session.js';
 import type { CheckedTransition } from '../definition/checked-transition.js';
 import type { CommitResult } from '../definition/commit.types.js';
+import type { VersionTag } from '../definition/guard-request.js';
 
 /**
  * The exchange of each guarded call (by its request or call object) and of each transition the
@@ -9,9 +10,6 @@ import type { CommitResult } from '../definition/commit.types.js';
  * lookups on the request down a slow path).
  */
 const exchanges = new WeakMap<object, TransitionExchange>();
-
-/** Tells the caller the version a commit wrote (over HTTP, the `ETag` header). */
-export type VersionTag = (version: number) => void;
 
 /** The call an exchange is kept for: its request, its idempotency session, its version tag. */
 export interface ExchangeCall {

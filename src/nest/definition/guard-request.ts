@@ -18,3 +18,6 @@ export interface RequestedEvent {
   readonly type: string;
   readonly payload: Readonly<Record<string, unknown>>;
 }
+
+/** Tells the caller the version a commit wrote (over HTTP, the `ETag` header). */
+export type VersionTag = (version: number) => void;

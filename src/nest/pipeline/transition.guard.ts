@@ -16,9 +16,9 @@ import {
 import { checkRow, requireRoles, type Asked } from '../checks/check-row.js';
 import { loadResource } from '../checks/check-transition.js';
 import { readIfMatch } from '../checks/preconditions.js';
-import { TransitionExchange, type VersionTag } from '../commit/transition-exchange.js';
+import { TransitionExchange } from '../commit/transition-exchange.js';
 import { TransitionService } from '../commit/transition.service.js';
-import type { GuardRequest, RequestedEvent } from '../definition/guard-request.js';
+import type { GuardRequest, RequestedEvent, VersionTag } from '../definition/guard-request.js';
 import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
 import { TRANSITION_METADATA, type TransitionMetadata } from '../definition/transition-metadata.js';
