@@ -198,7 +198,11 @@ export class TransitionGuard implements CanActivate {
     if (!adapter) return undefined;
     const response: unknown = context.switchToHttp().getResponse();
     return (version) => {
-      adapter.setHeader(response, 'ETag', etagFor(version) as string);
+      // A commit that settles after the answer went (a handler that did not await it, an app
+      // transaction committing later) has no header left to set.
+      if (adapter.isHeadersSent(response) !== true) {
+        adapter.setHeader(response, 'ETag', etagFor(version) as string);
+      }
     };
   }
 
