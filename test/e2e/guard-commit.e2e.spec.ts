@@ -86,6 +86,9 @@ class Deliveries {
   }
 }
 
+/** The outcome of each commit a handler started after answering, by order id. */
+const lateCommits = new Map<string, Promise<{ version?: number } | { error: string }>>();
+
 /** TRACK and CANCEL committed by the guard; SHIP committed by the handler, for comparison. */
 @Controller('orders/:id')
 class OrdersController {
@@ -130,6 +133,24 @@ class OrdersController {
   cancelTwice(@CurrentTransition() t: CurrentTransition<typeof order, 'CANCEL'>) {
     // A handler that commits what its guard committed already: refused, not written twice.
     return this.transitions.commit(t);
+  }
+
+  @Post('cancel-later')
+  @HttpCode(202)
+  @Transition(order, 'CANCEL')
+  cancelLater(@CurrentTransition() t: CurrentTransition<typeof order, 'CANCEL'>) {
+    // Commits once the answer went: the commit's ETag has no response left to go on.
+    const later = new Promise((settle) => setTimeout(settle, 50)).then(() =>
+      this.transitions.commit(t),
+    );
+    lateCommits.set(
+      t.id,
+      later.then(
+        (c) => ({ version: c.version }),
+        (err: unknown) => ({ error: String(err) }),
+      ),
+    );
+    return { accepted: true };
   }
 
   @Post('ship')
@@ -465,6 +486,14 @@ describe.each(databases)('the guard commits in one statement, on %s', (name, ope
       expect(res.headers.etag).toBe('"v1"');
       expect(await rowOf(id)).toMatchObject({ status: 'cancelled', version: 1 });
       expect(await logOf(id)).toHaveLength(1);
+    });
+
+    it('commits what settles after the answer went, with no ETag left to set and no error', async () => {
+      const id = await newOrder('pending');
+      const res = await http().post(`/orders/${id}/cancel-later`).send({}).expect(202);
+      expect(res.headers.etag ?? '').not.toMatch(/"v\d+"/);
+      expect(await lateCommits.get(id)).toEqual({ version: 1 });
+      expect(await rowOf(id)).toMatchObject({ status: 'cancelled', version: 1 });
     });
 
     it('writes an outbox message with each guard commit, carrying the version the statement wrote', async () => {
