@@ -100,14 +100,27 @@ export class OutboxRelay {
     return total;
   }
 
-  /** One round: claim, deliver concurrently, settle each message. */
+  /**
+   * One round: claim, deliver concurrently, then settle: the delivered messages in one
+   * statement, each failed one on its own (its backoff is its own).
+   */
   async round(now: Date = new Date()): Promise<RelayRound> {
     const { batchSize, leaseMs } = this.options;
     const claimed = await this.store.claim({ limit: batchSize, leaseMs, now });
     const outcomes = await Promise.all(claimed.map((m) => this.deliver(m)));
+    const delivered = claimed.filter((_, i) => outcomes[i] === 'delivered');
+    if (delivered.length) {
+      const keep = this.options.keepDeliveredMs > 0;
+      const done = await this.store.complete(delivered, { keep, now: new Date() });
+      if (done < delivered.length) {
+        this.log.warn(
+          `${delivered.length - done} of ${delivered.length} outbox messages (ids ${delivered.map((m) => m.id).join(', ')}) were delivered after their lease ended; another relay may deliver them again`,
+        );
+      }
+    }
     return {
       claimed: claimed.length,
-      delivered: outcomes.filter((o) => o === 'delivered').length,
+      delivered: delivered.length,
       retried: outcomes.filter((o) => o === 'retried').length,
       dead: outcomes.filter((o) => o === 'dead').length,
     };
@@ -124,13 +137,6 @@ export class OutboxRelay {
       await this.withinLease(handler(this.delivery(message)));
     } catch (err) {
       return this.failed(message, err);
-    }
-    const keep = this.options.keepDeliveredMs > 0;
-    const done = await this.store.complete(message, { keep, now: new Date() });
-    if (!done) {
-      this.log.warn(
-        `outbox message ${message.id} (${message.handler}) was delivered after its lease ended; another relay may deliver it again`,
-      );
     }
     return 'delivered';
   }

@@ -6,6 +6,7 @@ import type {
   OutboxStatus,
   OutboxStore,
 } from './outbox-store.interface.js';
+import { resourceKey } from './outbox-rows.js';
 
 /** What memory stores share as their transaction scope: they commit together, in one process. */
 export const MEMORY_SCOPE = Symbol.for('transition-guard:memory-scope');
@@ -50,11 +51,16 @@ export class MemoryOutboxStore implements OutboxStore {
   claim(options: { limit: number; leaseMs: number; now: Date }): Promise<ClaimedMessage[]> {
     const now = options.now.getTime();
     const claimed: ClaimedMessage[] = [];
+    // A handler's messages of one resource go out in order: only the first pending one is taken.
+    const held = new Set<string>();
     for (const row of this.rows.values()) {
       if (claimed.length >= options.limit) break;
       const { message } = row;
-      if (message.status !== 'pending' || message.availableAt.getTime() > now) continue;
-      if (row.lockedUntil > now) continue;
+      if (message.status !== 'pending') continue;
+      const key = `${message.handler}\u0000${resourceKey(message.record)}`;
+      if (held.has(key)) continue;
+      held.add(key);
+      if (message.availableAt.getTime() > now || row.lockedUntil > now) continue;
       row.claim = randomUUID();
       row.lockedUntil = now + options.leaseMs;
       row.message = { ...message, attempts: message.attempts + 1 };
@@ -63,14 +69,21 @@ export class MemoryOutboxStore implements OutboxStore {
     return Promise.resolve(claimed);
   }
 
-  complete(message: ClaimedMessage, options: { keep: boolean; now: Date }): Promise<boolean> {
-    const row = this.rows.get(message.id);
-    if (!row || row.claim !== message.claim) return Promise.resolve(false);
-    if (options.keep) {
-      row.message = { ...row.message, status: 'delivered', availableAt: options.now };
-      row.claim = null;
-    } else this.rows.delete(message.id);
-    return Promise.resolve(true);
+  complete(
+    messages: readonly ClaimedMessage[],
+    options: { keep: boolean; now: Date },
+  ): Promise<number> {
+    let changed = 0;
+    for (const message of messages) {
+      const row = this.rows.get(message.id);
+      if (!row || row.claim !== message.claim) continue;
+      changed++;
+      if (options.keep) {
+        row.message = { ...row.message, status: 'delivered', availableAt: options.now };
+        row.claim = null;
+      } else this.rows.delete(message.id);
+    }
+    return Promise.resolve(changed);
   }
 
   fail(

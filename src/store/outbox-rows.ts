@@ -6,6 +6,7 @@ import type { TransitionRecord } from './transition-store.interface.js';
 export const OUTBOX_INSERTED = [
   'transitionId',
   'handler',
+  'resourceKey',
   'record',
   'payload',
   'status',
@@ -15,6 +16,14 @@ export const OUTBOX_INSERTED = [
   'createdAtMs',
 ] as const;
 
+/**
+ * The key a handler's messages are ordered by: `resource:id` (a resource's name has no colon).
+ * A relay claims a message only when no earlier message of the same handler and key is pending.
+ */
+export function resourceKey(record: Pick<TransitionRecord, 'resource' | 'resourceId'>): string {
+  return `${record.resource}:${record.resourceId}`;
+}
+
 /** The INSERT's parameters for `messages`, in `OUTBOX_INSERTED` order, message after message. */
 export function outboxInsertValues(messages: readonly NewOutboxMessage[], now: number): unknown[] {
   const params: unknown[] = [];
@@ -22,6 +31,7 @@ export function outboxInsertValues(messages: readonly NewOutboxMessage[], now: n
     params.push(
       m.record.transitionId,
       m.handler,
+      resourceKey(m.record),
       JSON.stringify(m.record),
       canonicalJson(m.payload),
       'pending',

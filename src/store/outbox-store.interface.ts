@@ -47,11 +47,19 @@ export interface OutboxStore {
   enqueue(tx: unknown, messages: readonly NewOutboxMessage[]): Promise<void>;
   /**
    * Claims up to `limit` pending messages due at `now` and not claimed by a lease still running,
-   * oldest first, for `leaseMs`; each claim counts as an attempt.
+   * oldest first, for `leaseMs`; each claim counts as an attempt. A message is not claimed while
+   * an earlier message of the same handler and resource (type and id) is pending: a resource's
+   * messages reach each handler in commit order.
    */
   claim(options: { limit: number; leaseMs: number; now: Date }): Promise<ClaimedMessage[]>;
-  /** Delivered: deleted, or kept as `delivered` when `keep`. False when the claim was lost. */
-  complete(message: ClaimedMessage, options: { keep: boolean; now: Date }): Promise<boolean>;
+  /**
+   * Delivered: deleted, or kept as `delivered` when `keep`, in as few statements as the claims
+   * allow. How many were still held by their claim (a message whose lease ran out is not).
+   */
+  complete(
+    messages: readonly ClaimedMessage[],
+    options: { keep: boolean; now: Date },
+  ): Promise<number>;
   /** Failed: pending again from `retryAt`, or `dead` when `retryAt` is null. */
   fail(
     message: ClaimedMessage,

@@ -231,28 +231,36 @@ export function describeOutboxStore(
       expect(await o.mailCount('t-2')).toBe(1);
     });
 
-    it('never hands one message to two relays at once (two connections, as two processes)', async () => {
+    it('never hands one message to two relays at once, and keeps each resource in order (two connections, as two processes)', async () => {
       const other = await o.another();
       try {
+        // 60 parcels, 5 transitions each, enqueued in commit order.
         const n = 300;
         await o.enqueueInTransaction(
           Array.from({ length: n }, (_, i) => ({
             handler: 'Mailer.sent',
-            record: outboxRecord(parcelId, i),
+            record: { ...outboxRecord(`p${i % 60}`, i), version: Math.floor(i / 60) + 1 },
             payload: {},
           })),
         );
         const seen = new Map<string, number>();
+        const versions = new Map<string, number[]>();
         const handler = async (d: TransitionDelivery) => {
+          const version = d.record.version ?? 0;
+          // Earlier versions take longer, and each parcel's version 3 fails once: a relay free
+          // to take a parcel's later messages meanwhile would deliver them first.
+          await new Promise((r) => setTimeout(r, 6 - version));
+          if (version === 3 && d.attempt === 1) throw new Error('the broker hiccuped');
           seen.set(d.transitionId, (seen.get(d.transitionId) ?? 0) + 1);
-          await new Promise((r) => setTimeout(r, 1));
+          const parcel = versions.get(d.record.resourceId) ?? [];
+          versions.set(d.record.resourceId, [...parcel, version]);
         };
         const relays = [o.outbox, other.outbox].map(
           (store) =>
             new OutboxRelay(
               store,
               new Map([['Mailer.sent', handler]]),
-              { ...relayOptions, batchSize: 7 },
+              { ...relayOptions, batchSize: 40, backoff: { baseMs: 0, maxMs: 0 } },
               quiet,
             ),
         );
@@ -264,6 +272,9 @@ export function describeOutboxStore(
         }
         expect(seen.size).toBe(n);
         expect([...seen.values()].every((c) => c === 1)).toBe(true);
+        const expected = [1, 2, 3, 4, 5];
+        expect(versions.size).toBe(60);
+        for (const delivered of versions.values()) expect(delivered).toEqual(expected);
       } finally {
         await other.close();
       }

@@ -219,8 +219,8 @@ describe('the outbox with a process killed mid-delivery and failing handlers (Po
       });
     const backlogAt = Date.now();
     await db.query(
-      `INSERT INTO transition_outbox ("transitionId", handler, record, payload, status, attempts, "availableAtMs", "lockedUntilMs", "createdAtMs")
-       SELECT '00000000-0000-4000-9000-' || lpad(n::text, 12, '0'), 'Notifier.notify', r, '{}', 'pending', 0, $1, 0, $1
+      `INSERT INTO transition_outbox ("transitionId", handler, "resourceKey", record, payload, status, attempts, "availableAtMs", "lockedUntilMs", "createdAtMs")
+       SELECT '00000000-0000-4000-9000-' || lpad(n::text, 12, '0'), 'Notifier.notify', 'order:' || (1000000 + n), r, '{}', 'pending', 0, $1, 0, $1
        FROM unnest($2::text[]) WITH ORDINALITY AS t(r, n)`,
       [backlogAt, Array.from({ length: BACKLOG }, (_, i) => record(i + 1))],
     );

@@ -62,6 +62,7 @@ export const mysqlTransitionOutbox = mysqlTable(
     id: int('id').primaryKey().autoincrement(),
     transitionId: varchar('transitionId', { length: 36 }).notNull(),
     handler: varchar('handler', { length: 200 }).notNull(),
+    resourceKey: varchar('resourceKey', { length: 300 }).notNull(),
     record: text('record').notNull(),
     payload: text('payload').notNull(),
     status: varchar('status', { length: 10 }).notNull(),
@@ -72,7 +73,10 @@ export const mysqlTransitionOutbox = mysqlTable(
     lastError: varchar('lastError', { length: 2000 }),
     createdAtMs: bigint('createdAtMs', { mode: 'number' }).notNull(),
   },
-  (t) => [index('transition_outbox_due').on(t.status, t.availableAtMs)],
+  (t) => [
+    index('transition_outbox_due').on(t.status, t.availableAtMs),
+    index('transition_outbox_order').on(t.resourceKey, t.id),
+  ],
 );
 
 /** Handled transitions (`delivery.once()`), for MySQL. */

@@ -25,6 +25,7 @@ export const sqliteTransitionOutbox = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     transitionId: text('transitionId', { length: 36 }).notNull(),
     handler: text('handler', { length: 200 }).notNull(),
+    resourceKey: text('resourceKey', { length: 300 }).notNull(),
     record: text('record').notNull(),
     payload: text('payload').notNull(),
     status: text('status', { length: 10 }).notNull(),
@@ -35,7 +36,10 @@ export const sqliteTransitionOutbox = sqliteTable(
     lastError: text('lastError', { length: 2000 }),
     createdAtMs: integer('createdAtMs').notNull(),
   },
-  (t) => [index('transition_outbox_due').on(t.status, t.availableAtMs)],
+  (t) => [
+    index('transition_outbox_due').on(t.status, t.availableAtMs),
+    index('transition_outbox_order').on(t.resourceKey, t.id),
+  ],
 );
 
 /** Handled transitions (`delivery.once()`), for SQLite (see `sqliteTransitionOutbox`). */
@@ -62,6 +66,7 @@ export const pgTransitionOutbox = pgTable(
     id: serial('id').primaryKey(),
     transitionId: varchar('transitionId', { length: 36 }).notNull(),
     handler: varchar('handler', { length: 200 }).notNull(),
+    resourceKey: varchar('resourceKey', { length: 300 }).notNull(),
     record: pgText('record').notNull(),
     payload: pgText('payload').notNull(),
     status: varchar('status', { length: 10 }).notNull(),
@@ -72,7 +77,10 @@ export const pgTransitionOutbox = pgTable(
     lastError: varchar('lastError', { length: 2000 }),
     createdAtMs: bigint('createdAtMs', { mode: 'number' }).notNull(),
   },
-  (t) => [pgIndex('transition_outbox_due').on(t.status, t.availableAtMs)],
+  (t) => [
+    pgIndex('transition_outbox_due').on(t.status, t.availableAtMs),
+    pgIndex('transition_outbox_order').on(t.resourceKey, t.id),
+  ],
 );
 
 /** Handled transitions (`delivery.once()`), for PostgreSQL. */

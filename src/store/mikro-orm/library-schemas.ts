@@ -69,6 +69,7 @@ export interface TransitionOutboxRow {
   id: number;
   transitionId: string;
   handler: string;
+  resourceKey: string;
   record: string;
   payload: string;
   status: string;
@@ -84,11 +85,15 @@ export interface TransitionOutboxRow {
 export const TransitionOutboxSchema = new EntitySchema<TransitionOutboxRow>({
   name: 'TransitionOutbox',
   tableName: 'transition_outbox',
-  indexes: [{ properties: ['status', 'availableAtMs'] }],
+  indexes: [
+    { properties: ['status', 'availableAtMs'] },
+    { name: 'transition_outbox_order', properties: ['resourceKey', 'id'] },
+  ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     transitionId: { type: 'string', length: 36, fieldName: 'transitionId' },
     handler: { type: 'string', length: 200 },
+    resourceKey: { type: 'string', length: 300, fieldName: 'resourceKey' },
     record: { type: 'text' },
     payload: { type: 'text' },
     status: { type: 'string', length: 10 },

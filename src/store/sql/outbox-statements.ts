@@ -6,7 +6,9 @@ import type { TableNames } from './sql-connection.js';
  * Every statement of the transactional outbox (tables `transition_outbox` and
  * `transition_handled`), in one dialect. Claims take due messages whose lease ended, oldest
  * first, `FOR UPDATE SKIP LOCKED` where the database has row locks, so that relays in several
- * processes never hold one message at once: one `UPDATE ... WHERE id IN (SELECT ...) RETURNING *`
+ * processes never hold one message at once; a message waits while an earlier one of the same
+ * handler and resource (`resourceKey`) is pending, so that each resource's messages go out in
+ * commit order whatever the number of relays. One `UPDATE ... WHERE id IN (SELECT ...) RETURNING *`
  * on PostgreSQL and SQLite; on MySQL, which can neither return rows nor limit a subquery of an
  * UPDATE, a locking SELECT of the ids, the UPDATE, then a SELECT of the claimed rows, in one
  * transaction.
@@ -16,8 +18,6 @@ export class OutboxStatements {
   /** MySQL's claim, step by step (see the class). */
   readonly claimIds: string;
   readonly claimed: string;
-  readonly keep: string;
-  readonly delete: string;
   readonly fail: string;
   readonly list: string;
   readonly redrive: string;
@@ -35,18 +35,21 @@ export class OutboxStatements {
     const t = quotePath(dialect, names.table);
     this.table = t;
     const lock = dialect.rowLocks ? ' FOR UPDATE SKIP LOCKED' : '';
+    // `m` is the message a claim considers; `e`, an earlier pending one that holds it back.
+    const earlier =
+      `SELECT 1 FROM ${t} e WHERE e.${c('resourceKey')} = m.${c('resourceKey')} AND e.${c('handler')} = m.${c('handler')} ` +
+      `AND e.${c('id')} < m.${c('id')} AND e.${c('status')} = 'pending'`;
     const due = (a: number, b: number) =>
-      `${c('status')} = 'pending' AND ${c('availableAtMs')} <= ${p(a)} AND ${c('lockedUntilMs')} <= ${p(b)}`;
+      `m.${c('status')} = 'pending' AND m.${c('availableAtMs')} <= ${p(a)} AND m.${c('lockedUntilMs')} <= ${p(b)} AND NOT EXISTS (${earlier})`;
     const take = `SET ${c('claim')} = ${p(1)}, ${c('lockedUntilMs')} = ${p(2)}, ${c('attempts')} = ${c('attempts')} + 1`;
-    this.claim = `UPDATE ${t} ${take} WHERE ${c('id')} IN (SELECT ${c('id')} FROM ${t} WHERE ${due(3, 4)} ORDER BY ${c('id')} LIMIT ${p(5)}${lock}) RETURNING *`;
+    this.claim = `UPDATE ${t} ${take} WHERE ${c('id')} IN (SELECT m.${c('id')} FROM ${t} m WHERE ${due(3, 4)} ORDER BY m.${c('id')} LIMIT ${p(5)}${lock}) RETURNING *`;
     // MySQL locks every row a locking read examines: read in id order (the primary key), so that
     // LIMIT stops the scan, and another relay skips only the rows this one claims (a sort over
     // the due index would lock every due message).
-    this.claimIds = `SELECT ${c('id')} FROM ${t} FORCE INDEX (PRIMARY) WHERE ${due(1, 2)} ORDER BY ${c('id')} LIMIT ${p(3)}${lock}`;
+    // The NOT EXISTS subquery is a plain (consistent) read there: only the outer rows are locked.
+    this.claimIds = `SELECT m.${c('id')} FROM ${t} m FORCE INDEX (PRIMARY) WHERE ${due(1, 2)} ORDER BY m.${c('id')} LIMIT ${p(3)}${lock}`;
     this.claimed = `SELECT * FROM ${t} WHERE ${c('claim')} = ${p(1)}`;
     const mine = (a: number, b: number) => `${c('id')} = ${p(a)} AND ${c('claim')} = ${p(b)}`;
-    this.keep = `UPDATE ${t} SET ${c('status')} = 'delivered', ${c('claim')} = NULL, ${c('lockedUntilMs')} = 0, ${c('availableAtMs')} = ${p(1)} WHERE ${mine(2, 3)}`;
-    this.delete = `DELETE FROM ${t} WHERE ${mine(1, 2)}`;
     this.fail = `UPDATE ${t} SET ${c('status')} = ${p(1)}, ${c('availableAtMs')} = ${p(2)}, ${c('lastError')} = ${p(3)}, ${c('claim')} = NULL, ${c('lockedUntilMs')} = 0 WHERE ${mine(4, 5)}`;
     this.list = `SELECT * FROM ${t} WHERE ${c('status')} = ${p(1)} ORDER BY ${c('id')} LIMIT ${p(2)}`;
     this.redrive = `UPDATE ${t} SET ${c('status')} = 'pending', ${c('attempts')} = 0, ${c('availableAtMs')} = ${p(1)}, ${c('lastError')} = NULL WHERE ${c('id')} = ${p(2)} AND ${c('status')} = 'dead'`;
@@ -57,12 +60,32 @@ export class OutboxStatements {
       `VALUES (${p(1)}, ${p(2)}, ${p(3)})${dialect.onConflictDoNothing ? ` ${dialect.onConflictDoNothing}` : ''}`;
   }
 
-  /** MySQL's claim UPDATE of `count` ids (after `claimIds`). */
+  /** MySQL's claim UPDATE of `count` ids (after `claimIds`): claim, lease end, then the ids. */
   claimUpdate(count: number): string {
-    const p = (n: number) => this.dialect.placeholder(n);
     const c = (property: string) => this.dialect.quote(this.names.column(property));
-    const ids = Array.from({ length: count }, (_, i) => p(i + 3)).join(', ');
-    return `UPDATE ${this.table} SET ${c('claim')} = ${p(1)}, ${c('lockedUntilMs')} = ${p(2)}, ${c('attempts')} = ${c('attempts')} + 1 WHERE ${c('id')} IN (${ids})`;
+    return `UPDATE ${this.table} SET ${c('claim')} = ${this.p(1)}, ${c('lockedUntilMs')} = ${this.p(2)}, ${c('attempts')} = ${c('attempts')} + 1 WHERE ${this.ids(3, count)}`;
+  }
+
+  /** Delivered messages of one claim deleted, in one statement: the claim, then `count` ids. */
+  deleteDelivered(count: number): string {
+    const c = (property: string) => this.dialect.quote(this.names.column(property));
+    return `DELETE FROM ${this.table} WHERE ${c('claim')} = ${this.p(1)} AND ${this.ids(2, count)}`;
+  }
+
+  /** Delivered messages of one claim kept for retention: delivery time, claim, `count` ids. */
+  keepDelivered(count: number): string {
+    const c = (property: string) => this.dialect.quote(this.names.column(property));
+    return `UPDATE ${this.table} SET ${c('status')} = 'delivered', ${c('claim')} = NULL, ${c('lockedUntilMs')} = 0, ${c('availableAtMs')} = ${this.p(1)} WHERE ${c('claim')} = ${this.p(2)} AND ${this.ids(3, count)}`;
+  }
+
+  private p(n: number): string {
+    return this.dialect.placeholder(n);
+  }
+
+  /** `id IN (...)` with `count` placeholders from `first` on. */
+  private ids(first: number, count: number): string {
+    const list = Array.from({ length: count }, (_, i) => this.p(first + i)).join(', ');
+    return `${this.dialect.quote(this.names.column('id'))} IN (${list})`;
   }
 
   /** INSERT of `count` messages: `OUTBOX_INSERTED` columns, message after message. */

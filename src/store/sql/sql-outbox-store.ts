@@ -95,12 +95,22 @@ export class SqlOutboxStore implements OutboxStore {
       .sort((a, b) => Number(a.id) - Number(b.id));
   }
 
-  async complete(message: ClaimedMessage, options: { keep: boolean; now: Date }): Promise<boolean> {
-    const id = Number(message.id);
-    const changed = options.keep
-      ? await this.execute(this.sql.keep, [options.now.getTime(), id, message.claim])
-      : await this.execute(this.sql.delete, [id, message.claim]);
-    return changed === 1;
+  async complete(
+    messages: readonly ClaimedMessage[],
+    options: { keep: boolean; now: Date },
+  ): Promise<number> {
+    let changed = 0;
+    // One statement per claim: a relay completes the messages of the claim it made.
+    for (const [claim, ids] of byClaim(messages)) {
+      changed += options.keep
+        ? await this.execute(this.sql.keepDelivered(ids.length), [
+            options.now.getTime(),
+            claim,
+            ...ids,
+          ])
+        : await this.execute(this.sql.deleteDelivered(ids.length), [claim, ...ids]);
+    }
+    return changed;
   }
 
   async fail(
@@ -158,11 +168,22 @@ export class SqlOutboxStore implements OutboxStore {
     }
   }
 
-  private execute(sql: string, params: unknown[]): Promise<number> {
+  private execute(sql: string, params: readonly unknown[]): Promise<number> {
     return this.call('plain', (q) => q.execute(sql, params));
   }
 
   private call<T>(mode: 'plain' | 'transaction', work: (q: SqlQueries) => Promise<T>): Promise<T> {
     return callSql(this.connection, 'outbox', mode, work);
   }
+}
+
+/** The messages' ids by the claim that holds them. */
+function byClaim(messages: readonly ClaimedMessage[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  for (const m of messages) {
+    const ids = groups.get(m.claim);
+    if (ids) ids.push(Number(m.id));
+    else groups.set(m.claim, [Number(m.id)]);
+  }
+  return groups;
 }

@@ -10,6 +10,7 @@ import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'ty
  */
 @Entity({ name: 'transition_outbox' })
 @Index(['status', 'availableAtMs'])
+@Index('transition_outbox_order', ['resourceKey', 'id'])
 export class TransitionOutboxEntry {
   @PrimaryGeneratedColumn()
   id!: number;
@@ -20,6 +21,10 @@ export class TransitionOutboxEntry {
   /** The handler's name (`Class.method`). */
   @Column({ type: 'varchar', length: 200 })
   handler!: string;
+
+  /** `resource:id`: a handler's messages of one resource are delivered in commit order. */
+  @Column({ type: 'varchar', length: 300 })
+  resourceKey!: string;
 
   /** The transition (JSON of its record). */
   @Column({ type: 'text' })

@@ -150,8 +150,8 @@ describe('OutboxRelay', () => {
     const second = await store.claim({ limit: 10, leaseMs: 1000, now: new Date(now + 1000) });
     expect(second.map((m) => [m.id, m.attempts])).toEqual([[first[0].id, 2]]);
     // The first claim is stale: completing with it does nothing.
-    expect(await store.complete(first[0], { keep: false, now: new Date() })).toBe(false);
-    expect(await store.complete(second[0], { keep: false, now: new Date() })).toBe(true);
+    expect(await store.complete([first[0]], { keep: false, now: new Date() })).toBe(0);
+    expect(await store.complete([second[0]], { keep: false, now: new Date() })).toBe(1);
   });
 
   it('keeps delivered messages for retention when asked, and purges them after', async () => {
