@@ -74,6 +74,8 @@ export { withTransitionHooks } from './store/ambient-transaction.js';
 export { OnTransition, type OnTransitionFilter } from './nest/outbox/on-transition.decorator.js';
 export type { TransitionDelivery } from './outbox/transition-delivery.js';
 export { TransitionOutbox } from './nest/outbox/transition-outbox.js';
+export { TransitionInbox } from './outbox/transition-inbox.js';
+export { transitionEnvelope, type TransitionEnvelope } from './outbox/transition-envelope.js';
 
 // Errors: one body union keyed by `code`, an exception per kind, the filters that render them.
 export type {

@@ -146,3 +146,55 @@ export async function commitProxy(serverUrl: string, table: string): Promise<Com
     },
   };
 }
+
+/** A plain TCP proxy that can take a server off the network for its clients, and back. */
+export interface Outage {
+  /** Where clients connect (loopback). */
+  readonly port: number;
+  /** Cuts every connection and refuses new ones (each is closed as it opens). */
+  down(): void;
+  /** Lets connections through again. */
+  up(): void;
+  close(): Promise<void>;
+}
+
+/** Proxies to `host:port`: a server unreachable for the clients behind it while `down()`. */
+export async function outageProxy(host: string, port: number): Promise<Outage> {
+  const sockets = new Set<net.Socket>();
+  let refusing = false;
+  const server = net.createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(port, host);
+    sockets.add(client).add(upstream);
+    const cut = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('close', cut).on('error', cut);
+    upstream.on('close', cut).on('error', cut);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    down: () => {
+      refusing = true;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    up: () => {
+      refusing = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

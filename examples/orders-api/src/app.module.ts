@@ -13,6 +13,7 @@ import { DocsController, OpenApiHolder } from './docs/docs.controller.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { JsonScalar, ordersTypeDefs } from './graphql/orders.graphql.js';
 import { ormFromEnv } from './orm/orm.js';
+import { ORDER_EVENTS, orderEventsClient } from './orders/order-events.transport.js';
 
 // ORM=prisma|drizzle|mikro-orm: the order's stores, its Idempotency-Keys and the outbox on that
 // ORM, on the tables TypeORM creates; TypeORM (the default) otherwise. Loaded only when asked for.
@@ -47,6 +48,8 @@ export interface AppOptions {
   graphql?: 'apollo' | 'mercurius' | false;
   /** Take order events as messages (createApp connects TCP when given a port). */
   messages?: boolean;
+  /** Publish every committed order transition to a broker: redis://host:port or nats://host:port. */
+  outboxTransport?: string;
 }
 
 /** The GraphQL module of the demo, on the driver asked for (loaded only then). */
@@ -77,6 +80,7 @@ export class AppModule {
   static async forRoot(options: AppOptions): Promise<DynamicModule> {
     const stores = other?.stores;
     const graphql = options.graphql ?? 'apollo';
+    const transport = options.outboxTransport;
     return {
       module: AppModule,
       imports: [
@@ -93,6 +97,7 @@ export class AppModule {
           },
         }),
         ...(other ? [other.module.forRoot(other.orm, options.database)] : []),
+        ...(transport ? [await orderEventsClient(transport)] : []),
         TransitionGuardModule.forRoot({
           problemDetails: options.problemDetails ?? false,
           // Demo only: roles and the caller's identity come from headers (X-User-Role,
@@ -113,6 +118,8 @@ export class AppModule {
             leaseSeconds: options.outbox?.leaseSeconds ?? 30,
             maxAttempts: options.outbox?.maxAttempts ?? 10,
             backoff: { baseMs: options.outbox?.baseMs ?? 1000 },
+            // OUTBOX_TRANSPORT: every order transition to the broker too, in commit order.
+            publish: transport ? [{ client: ORDER_EVENTS, resource: 'order' }] : [],
           },
         }),
         OrdersModule.register({

@@ -22,6 +22,8 @@ const app = await createApp(platform, {
   messages: tcpPort !== undefined,
   // GRAPHQL=mercurius (Fastify) or apollo; GRAPHQL=off for none. Default: Apollo on Express.
   graphql: graphqlFromEnv(),
+  // OUTBOX_TRANSPORT=redis://127.0.0.1:6379 (or nats://...): order events published to a broker.
+  outboxTransport: process.env.OUTBOX_TRANSPORT || undefined,
 });
 if (tcpPort !== undefined) {
   const { Transport } = await import('@nestjs/microservices');

@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { z } from 'zod';
 import type { IdempotencyStore, OutboxStore } from '../../store/index.js';
+import type { TransitionEnvelope } from '../../outbox/transition-envelope.js';
 import type { GuardRequest } from './guard-request.js';
 
 export const DEFAULT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -104,10 +105,36 @@ const optionsSchema = z.strictObject({
    * a claim holds a message `leaseSeconds` (30); a failure is retried after `backoff.baseMs`
    * (1,000) doubling up to `backoff.maxMs` (300,000), `maxAttempts` (10) times before the message
    * is parked as dead; delivered messages are deleted, or kept `keepDeliveredSeconds` (0).
+   * `publish`: destinations on brokers, each a `ClientProxy` of `@nestjs/microservices` (the
+   * token it is registered under, e.g. `ClientsModule.register([{ name: 'EVENTS', ... }])`) that
+   * gets `emit(pattern, TransitionEnvelope)` for every committed transition of `resource` (or of
+   * its `event`s), through the outbox like a handler: after the commit, at least once, each
+   * resource's messages in commit order. `pattern`: default `<resource>.<event>`.
    */
   outbox: z
     .strictObject({
       store: fn<Type<OutboxStore>>('outbox.store').optional(),
+      publish: z
+        .array(
+          z.strictObject({
+            client: z.union([z.string().min(1), z.symbol()]),
+            resource: z.union([
+              z.string().min(1),
+              z.custom<{ readonly resource: string }>(
+                (v) => typeof (v as { resource?: unknown } | null)?.resource === 'string',
+                'outbox.publish[].resource must be a resource (defineResource) or its name',
+              ),
+            ]),
+            event: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+            pattern: z
+              .union([
+                z.string().min(1),
+                fn<(envelope: TransitionEnvelope) => string>('outbox.publish[].pattern'),
+              ])
+              .optional(),
+          }),
+        )
+        .default([]),
       relay: z.boolean().default(true),
       batchSize: z.number().int().min(1).max(1000).default(20),
       pollIntervalMs: z.number().int().min(10).max(3_600_000).default(1000),

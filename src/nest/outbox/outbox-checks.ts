@@ -10,11 +10,16 @@ import type { OnTransitionMetadata } from './on-transition.decorator.js';
 export function handlerProblems(
   registry: TransitionRegistry,
   outbox: OutboxStore,
-  handlers: readonly { readonly name: string; readonly meta: OnTransitionMetadata }[],
+  handlers: readonly {
+    readonly name: string;
+    readonly meta: OnTransitionMetadata;
+    /** Where it was declared, for the messages (default: the `@OnTransition()` method). */
+    readonly declared?: string;
+  }[],
 ): string[] {
   const problems: string[] = [];
-  for (const { name, meta } of handlers) {
-    const where = `@OnTransition('${meta.resource}') on ${name}`;
+  for (const { name, meta, declared } of handlers) {
+    const where = declared ?? `@OnTransition('${meta.resource}') on ${name}`;
     const entry = registry.get(meta.resource);
     if (!entry) {
       problems.push(

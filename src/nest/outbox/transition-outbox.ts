@@ -6,9 +6,15 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
+import { lastValueFrom, type Observable } from 'rxjs';
 import { matchesState, type StateValue } from 'xstate';
-import { OutboxRelay, type RelayRound, type TransitionHandler } from '../../outbox/index.js';
+import {
+  OutboxRelay,
+  transitionEnvelope,
+  type RelayRound,
+  type TransitionHandler,
+} from '../../outbox/index.js';
 import { OUTBOX_STORE } from '../../store/outbox-store.interface.js';
 import {
   type NewOutboxMessage,
@@ -23,12 +29,20 @@ import { TransitionRegistry } from '../definition/transition-registry.js';
 import { ON_TRANSITION_METADATA, type OnTransitionMetadata } from './on-transition.decorator.js';
 import { handlerProblems } from './outbox-checks.js';
 
-/** A discovered `@OnTransition()` method. */
+/** A discovered `@OnTransition()` method, or a destination of `outbox.publish`. */
 export interface RegisteredHandler {
   readonly name: string;
   readonly meta: OnTransitionMetadata;
   readonly handle: TransitionHandler;
+  readonly declared?: string;
 }
+
+/** What `outbox.publish` needs of a `ClientProxy`. */
+interface EventClient {
+  emit(pattern: unknown, data: unknown): Observable<unknown>;
+}
+
+type Publication = ResolvedTransitionGuardOptions['outbox']['publish'][number];
 
 /**
  * The transactional outbox: finds the `@OnTransition()` handlers at bootstrap (failing on an
@@ -56,6 +70,7 @@ export class TransitionOutbox
     @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
     @Inject(TRANSITION_GUARD_OPTIONS) private readonly options: ResolvedTransitionGuardOptions,
     @Inject(OUTBOX_STORE) private readonly store: OutboxStore,
+    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
   ) {}
 
   onModuleInit(): void {
@@ -89,6 +104,10 @@ export class TransitionOutbox
         });
       }
     }
+    this.options.outbox.publish.forEach((publication, i) => {
+      const handler = this.publisher(publication, i, problems);
+      if (handler) found.push(handler);
+    });
     problems.push(...handlerProblems(this.registry, this.store, found));
     if (problems.length) {
       throw new Error(
@@ -110,6 +129,50 @@ export class TransitionOutbox
       },
       this.logger,
     );
+  }
+
+  /**
+   * A destination of `outbox.publish` as a handler named `publish:<client>:<resource>`: it emits
+   * the transition's envelope through the client and settles when the broker took it.
+   */
+  private publisher(p: Publication, i: number, problems: string[]): RegisteredHandler | undefined {
+    const resource = typeof p.resource === 'string' ? p.resource : p.resource.resource;
+    const client = String(p.client);
+    const declared = `outbox.publish[${i}] (client ${client}, resource '${resource}')`;
+    let proxy: EventClient | undefined;
+    try {
+      proxy = this.moduleRef.get<EventClient>(p.client, { strict: false });
+    } catch {
+      proxy = undefined;
+    }
+    if (typeof proxy?.emit !== 'function') {
+      problems.push(
+        `${declared}: no ClientProxy is registered as ${client}. Register one, e.g. ClientsModule.register([{ name: ${typeof p.client === 'string' ? `'${client}'` : client}, transport: Transport.REDIS, options: { ... } }]), in a module of this application.`,
+      );
+      return undefined;
+    }
+    const emitter = proxy;
+    const { pattern } = p;
+    return {
+      name: `publish:${client}:${resource}`,
+      declared,
+      meta: {
+        resource,
+        events: typeof p.event === 'string' ? [p.event] : p.event,
+        from: undefined,
+        to: undefined,
+      },
+      handle: async (delivery) => {
+        const envelope = transitionEnvelope(delivery);
+        const to =
+          pattern === undefined
+            ? envelope.type
+            : typeof pattern === 'string'
+              ? pattern
+              : pattern(envelope);
+        await lastValueFrom(emitter.emit(to, envelope), { defaultValue: undefined });
+      },
+    };
   }
 
   onApplicationBootstrap(): void {

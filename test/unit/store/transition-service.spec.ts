@@ -33,7 +33,15 @@ type Ctx = { notes: number; carrier?: string };
 /** The service outside Nest: an outbox with no handlers (nothing is discovered here). */
 function serviceFor(registry: TransitionRegistry, options: ResolvedTransitionGuardOptions) {
   const none = undefined as never;
-  const outbox = new TransitionOutbox(none, none, none, registry, options, new MemoryOutboxStore());
+  const outbox = new TransitionOutbox(
+    none,
+    none,
+    none,
+    registry,
+    options,
+    new MemoryOutboxStore(),
+    none,
+  );
   return new TransitionService(registry, options, outbox);
 }
 
