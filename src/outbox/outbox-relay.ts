@@ -201,8 +201,9 @@ export class OutboxRelay {
     try {
       const round = await this.exclusive(() => this.round());
       this.failures = 0;
-      // A full batch: there may be more right now.
-      if (round.claimed === this.options.batchSize || this.again) next = 0;
+      // A full batch: there may be more right now. A delivery: the messages it held back (the
+      // same resource's next ones) are free now.
+      if (round.claimed === this.options.batchSize || round.delivered > 0 || this.again) next = 0;
     } catch (err) {
       // The store is down (or worse): back off, say so once in a while.
       this.failures++;
