@@ -1,4 +1,4 @@
-import { type TransitionDelivery } from '../../src/index.js';
+import { TransitionInbox, transitionEnvelope, type TransitionDelivery } from '../../src/index.js';
 import { OutboxRelay } from '../../src/store/index.js';
 import {
   type NewOutboxMessage,
@@ -229,6 +229,33 @@ export function describeOutboxStore(
         await o.outbox.once('t-2', 'Mailer.sent', (tx) => o.writeMail(tx, 't-2')),
       ).toMatchObject({ done: true });
       expect(await o.mailCount('t-2')).toBe(1);
+    });
+
+    it("makes a consumer's TransitionInbox take each message once, racing on two connections", async () => {
+      const other = await o.another();
+      try {
+        const message = transitionEnvelope({ record: outboxRecord(parcelId, 7), payload: {} });
+        const work = (tx: unknown) => o.writeMail(tx, message.id);
+        const warehouse = [o.outbox, other.outbox].map((s) => new TransitionInbox(s, 'warehouse'));
+        // The same message delivered twice at once (two consumer processes): one write.
+        const both = await Promise.allSettled(
+          warehouse.map((inbox) => inbox.receive(message, work)),
+        );
+        const done = both.filter((r) => r.status === 'fulfilled' && r.value.done);
+        expect(done).toHaveLength(1);
+        expect(await o.mailCount(message.id)).toBe(1);
+        // Redelivered later: skipped. Another consumer of the same message: its own record.
+        expect(await warehouse[1].receive(message, work)).toEqual({ done: false });
+        const billing = new TransitionInbox(o.outbox, 'billing');
+        expect(await billing.receive(message, work)).toMatchObject({ done: true });
+        expect(await o.mailCount(message.id)).toBe(2);
+        // Not an envelope: refused before any write, naming what is missing.
+        await expect(warehouse[0].receive({ id: message.id }, work)).rejects.toThrow(
+          /not a transition envelope \(specversion is not '1.0'; source is not a string/,
+        );
+      } finally {
+        await other.close();
+      }
     });
 
     it('never hands one message to two relays at once, and keeps each resource in order (two connections, as two processes)', async () => {
