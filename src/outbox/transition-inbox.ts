@@ -9,6 +9,8 @@ import { envelopeProblems, type TransitionEnvelope } from './transition-envelope
  * message finds it and is skipped (`{ done: false }`), and a message whose work failed (nothing
  * committed) is processed again when it comes back.
  *
+ * `receiveIn` does the same inside a transaction the consumer already runs (its unit of work).
+ *
  * @example
  * const inbox = new TransitionInbox(outboxStore, 'warehouse');
  * @EventPattern('order.SHIP')
@@ -18,7 +20,7 @@ import { envelopeProblems, type TransitionEnvelope } from './transition-envelope
  */
 export class TransitionInbox {
   constructor(
-    private readonly store: Pick<OutboxStore, 'once'>,
+    private readonly store: Pick<OutboxStore, 'once' | 'markHandled'>,
     /** This consumer's name: each consumer of one message records it on its own. */
     private readonly consumer: string,
   ) {
@@ -26,20 +28,46 @@ export class TransitionInbox {
   }
 
   /** Runs `work` once for this message and consumer; `{ done: false }` when it already ran. */
-  receive<T>(
+  async receive<T>(
     message: unknown,
     work: (tx: unknown, envelope: TransitionEnvelope) => Promise<T>,
   ): Promise<{ done: true; value: T } | { done: false }> {
-    const problems = envelopeProblems(message);
-    if (problems.length) {
-      return Promise.reject(
-        new TypeError(
-          `TransitionInbox(${this.consumer}): the message is not a transition envelope (${problems.join('; ')}). ` +
-            'Publish it with outbox.publish or transitionEnvelope().',
-        ),
+    const envelope = this.envelope(message);
+    return this.store.once(envelope.id, this.handler, (tx) => work(tx, envelope));
+  }
+
+  /**
+   * Records the message in `tx`, a transaction the consumer runs, then runs `work` unless it
+   * was recorded before: the record commits or rolls back with the rest of `tx`. Await it
+   * inside the transaction.
+   */
+  async receiveIn<T>(
+    tx: unknown,
+    message: unknown,
+    work: (envelope: TransitionEnvelope) => Promise<T>,
+  ): Promise<{ done: true; value: T } | { done: false }> {
+    const envelope = this.envelope(message);
+    if (!this.store.markHandled) {
+      throw new Error(
+        `TransitionInbox(${this.consumer}).receiveIn(): this outbox store cannot record inside your transaction; use receive()`,
       );
     }
-    const envelope = message as TransitionEnvelope;
-    return this.store.once(envelope.id, `inbox:${this.consumer}`, (tx) => work(tx, envelope));
+    if (!(await this.store.markHandled(tx, envelope.id, this.handler))) return { done: false };
+    return { done: true, value: await work(envelope) };
+  }
+
+  private get handler(): string {
+    return `inbox:${this.consumer}`;
+  }
+
+  private envelope(message: unknown): TransitionEnvelope {
+    const problems = envelopeProblems(message);
+    if (problems.length) {
+      throw new TypeError(
+        `TransitionInbox(${this.consumer}): the message is not a transition envelope (${problems.join('; ')}). ` +
+          'Publish it with outbox.publish or transitionEnvelope().',
+      );
+    }
+    return message as TransitionEnvelope;
   }
 }

@@ -119,6 +119,14 @@ export class MemoryOutboxStore implements OutboxStore {
     }
   }
 
+  /** Memory has no transactions: the record is kept at once (`tx` is ignored). */
+  markHandled(_tx: unknown, transitionId: string, handler: string): Promise<boolean> {
+    const key = `${transitionId}\u0000${handler}`;
+    if (this.handled.has(key)) return Promise.resolve(false);
+    this.handled.add(key);
+    return Promise.resolve(true);
+  }
+
   list(query: { status: OutboxStatus; limit: number }): Promise<OutboxMessage[]> {
     const found = [...this.rows.values()]
       .map((r) => r.message)

@@ -75,6 +75,13 @@ export interface OutboxStore {
     handler: string,
     work: (tx: unknown) => Promise<T>,
   ): Promise<{ done: true; value: T } | { done: false }>;
+  /**
+   * Records (`transitionId`, `handler`) as handled through `tx`, a transaction of this store's
+   * ORM the caller runs: true when this call recorded it, false when it was recorded before.
+   * The record commits or rolls back with `tx`. For an inbox inside the consumer's own unit of
+   * work (`TransitionInbox.receiveIn`).
+   */
+  markHandled?(tx: unknown, transitionId: string, handler: string): Promise<boolean>;
   /** Messages by status, oldest first. */
   list(query: { status: OutboxStatus; limit: number }): Promise<OutboxMessage[]>;
   /** A dead message pending again, its attempts reset. False when there is no such dead message. */

@@ -25,6 +25,8 @@ export interface OpenedOutbox {
   mailCount(transitionId: string): Promise<number>;
   /** Enqueues in one transaction of the store's ORM (as commits do). */
   enqueueInTransaction(messages: NewOutboxMessage[]): Promise<void>;
+  /** Runs `work` in a transaction of the store's ORM, as a consumer's unit of work would. */
+  inTransaction<T>(work: (tx: unknown) => Promise<T>): Promise<T>;
   /** The same store on another connection, as another process would have it. */
   another(): Promise<{ outbox: OutboxStore; close(): Promise<void> }>;
   /** What `enqueue()` outside a transaction of its ORM says. */
@@ -256,6 +258,28 @@ export function describeOutboxStore(
       } finally {
         await other.close();
       }
+    });
+
+    it("records a consumer's message inside the consumer's own transaction (receiveIn)", async () => {
+      const message = transitionEnvelope({ record: outboxRecord(parcelId, 8), payload: {} });
+      const inbox = new TransitionInbox(o.outbox, 'ledger');
+      // The unit of work fails after the inbox's record: both roll back, nothing is kept.
+      await expect(
+        o.inTransaction(async (tx) => {
+          await inbox.receiveIn(tx, message, () => o.writeMail(tx, message.id));
+          throw new Error('the ledger refused the entry');
+        }),
+      ).rejects.toThrow('the ledger refused the entry');
+      expect(await o.mailCount(message.id)).toBe(0);
+      // Delivered again: processed, once.
+      const run = () =>
+        o.inTransaction((tx) => inbox.receiveIn(tx, message, () => o.writeMail(tx, message.id)));
+      expect(await run()).toMatchObject({ done: true });
+      expect(await run()).toEqual({ done: false });
+      expect(await o.mailCount(message.id)).toBe(1);
+      await expect(inbox.receiveIn(undefined, message, () => Promise.resolve())).rejects.toThrow(
+        /markHandled\(\) needs a transaction of its own ORM/,
+      );
     });
 
     it('never hands one message to two relays at once, and keeps each resource in order (two connections, as two processes)', async () => {

@@ -200,6 +200,7 @@ function describeOrm(kind: Database, orm: Orm, place: () => Promise<Place>): voi
           count(session, `${q('mails')} WHERE ${q('transitionId')} = ${p(1)}`, [transitionId]),
         enqueueInTransaction: (messages: NewOutboxMessage[]) =>
           session.sql.run('transaction', (s) => outbox.enqueue(s.handle, messages)),
+        inTransaction: (work) => session.sql.run('transaction', (s) => work(s.handle)),
         async another() {
           const other = await openSession(orm, at);
           return { outbox: other.outbox(), close: () => other.close() };
