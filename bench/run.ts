@@ -39,6 +39,12 @@ if (ONLY_HTTP) {
   process.exit(0);
 }
 
+console.log('\n## The outbox relay (npm run bench:relay)\n');
+execFileSync(process.execPath, ['--import', 'tsx', 'bench/outbox/relay.bench.ts'], {
+  stdio: 'inherit',
+  env: process.env,
+});
+
 const contention = await postgresContention();
 const growth = await growthBench();
 const stores = await storesBench();

@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { relayTable, type RelayRow } from '../bench/outbox/relay.bench.js';
 import { createValidator, toMarkdownTable, toMermaid } from '../src/core/index.js';
 import { findMachineFiles, loadMachineFile } from '../src/cli/load-machine-file.js';
 import {
@@ -44,6 +45,11 @@ export function benchSection(): string {
   const results = JSON.parse(
     readFileSync(`${root}bench/results/bench.json`, 'utf8'),
   ) as BenchResults;
+  const relay = JSON.parse(readFileSync(`${root}bench/results/relay.json`, 'utf8')) as {
+    meta: Record<string, unknown>;
+    rows: RelayRow[];
+    skipped: string[];
+  };
   const core = JSON.parse(readFileSync(`${root}bench/results/core.json`, 'utf8')) as {
     meta: Record<string, unknown>;
     rows: CoreRow[];
@@ -60,6 +66,10 @@ export function benchSection(): string {
     `${describeMeta('HTTP, stores, contention and growth measured', results.meta)}.`,
     '',
     benchTables(results),
+    '',
+    `${describeMeta('The outbox relay (`npm run bench:relay`) measured', relay.meta)}.`,
+    '',
+    relayTable(relay),
     '',
     BENCH_END,
   ].join('\n');

@@ -1,4 +1,3 @@
-import { canonicalJson } from '../core/canonical-json.js';
 import type { NewOutboxMessage, OutboxMessage, OutboxStatus } from './outbox-store.interface.js';
 import type { TransitionRecord } from './transition-store.interface.js';
 
@@ -24,16 +23,26 @@ export function resourceKey(record: Pick<TransitionRecord, 'resource' | 'resourc
   return `${record.resource}:${record.resourceId}`;
 }
 
-/** The INSERT's parameters for `messages`, in `OUTBOX_INSERTED` order, message after message. */
+/**
+ * The INSERT's parameters for `messages`, in `OUTBOX_INSERTED` order, message after message. The
+ * messages of one transition (one per handler) share its record and payload: each is serialized
+ * once. The payload is stored as JSON as it came, not canonicalized: nothing compares it.
+ */
 export function outboxInsertValues(messages: readonly NewOutboxMessage[], now: number): unknown[] {
   const params: unknown[] = [];
+  let record: unknown;
+  let recordJson = '';
+  let payload: unknown;
+  let payloadJson = '';
   for (const m of messages) {
+    if (m.record !== record) [record, recordJson] = [m.record, JSON.stringify(m.record)];
+    if (m.payload !== payload) [payload, payloadJson] = [m.payload, JSON.stringify(m.payload)];
     params.push(
       m.record.transitionId,
       m.handler,
       resourceKey(m.record),
-      JSON.stringify(m.record),
-      canonicalJson(m.payload),
+      recordJson,
+      payloadJson,
       'pending',
       0,
       now,

@@ -10,11 +10,15 @@ export interface DemoProcess {
   child: ChildProcess;
 }
 
-/** Starts one demo process (or another script printing the same line) on a free port; resolves with its URL once it listens. */
+/**
+ * Starts one demo process (or another script printing the same line) on a free port; resolves
+ * with its URL once it listens. Another script may print `ready` instead (its URL is then '').
+ */
 export function startDemoProcess(
   env: Record<string, string>,
   args: readonly string[] = ['--import', 'tsx', 'examples/orders-api/src/main.ts'],
   cwd: string = root,
+  ready: RegExp = /orders-api on (http:\/\/\S+)/,
 ): Promise<DemoProcess> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...args], {
@@ -29,10 +33,10 @@ export function startDemoProcess(
     }, 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const m = /orders-api on (http:\/\/\S+)/.exec(output);
+      const m = ready.exec(output);
       if (m) {
         clearTimeout(timer);
-        resolvePromise({ url: m[1], child });
+        resolvePromise({ url: m[1] ?? '', child });
       }
     };
     child.stdout.on('data', onData);

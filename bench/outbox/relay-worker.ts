@@ -1,0 +1,66 @@
+/**
+ * One outbox relay in a process of its own, as production runs it beside the app: it claims
+ * the messages of `transition_outbox` (TypeORM store on DATABASE_URL, or SQLITE_FILE) and emits
+ * each as a `TransitionEnvelope` through a `ClientProxy` to BROKER_URL (redis:// or nats://),
+ * exactly what `outbox.publish` does in an app. Prints "relay ready" once it runs; stops on
+ * SIGTERM after the round in flight.
+ */
+import 'reflect-metadata';
+import { ClientProxyFactory, Transport, type ClientOptions } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { transitionEnvelope } from '../../src/index.js';
+import { OutboxRelay } from '../../src/store/index.js';
+import {
+  HandledTransitionEntry,
+  TransitionOutboxEntry,
+  TypeOrmOutboxStore,
+} from '../../src/store/typeorm/index.js';
+
+const env = process.env;
+const broker = new URL(env.BROKER_URL ?? '');
+const client = ClientProxyFactory.create(
+  (broker.protocol === 'nats:'
+    ? { transport: Transport.NATS, options: { servers: [broker.toString()] } }
+    : {
+        transport: Transport.REDIS,
+        options: { host: broker.hostname, port: Number(broker.port) },
+      }) as ClientOptions,
+);
+await client.connect();
+const entities = [TransitionOutboxEntry, HandledTransitionEntry];
+const dataSource = new DataSource(
+  env.DATABASE_URL
+    ? { type: 'postgres', url: env.DATABASE_URL, entities, extra: { max: 4 } }
+    : { type: 'better-sqlite3', database: env.SQLITE_FILE ?? '', entities, enableWAL: true },
+);
+await dataSource.initialize();
+const relay = new OutboxRelay(
+  new TypeOrmOutboxStore(dataSource),
+  new Map([
+    [
+      'publish:ORDER_EVENTS:order',
+      async (delivery) => {
+        const envelope = transitionEnvelope(delivery);
+        await lastValueFrom(client.emit(envelope.type, envelope), { defaultValue: undefined });
+      },
+    ],
+  ]),
+  {
+    batchSize: Number(env.BATCH_SIZE ?? 50),
+    pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 100),
+    leaseMs: 30_000,
+    maxAttempts: 10,
+    backoff: { baseMs: 100, maxMs: 5000 },
+    keepDeliveredMs: 0,
+  },
+  { warn: (m) => console.error(m), error: (m) => console.error(m) },
+);
+relay.start();
+console.log('relay ready');
+process.once('SIGTERM', () => {
+  void relay
+    .stop()
+    .then(() => Promise.all([client.close(), dataSource.destroy()]))
+    .then(() => process.exit(0));
+});
