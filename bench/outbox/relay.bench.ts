@@ -1,7 +1,7 @@
 /**
  * `npm run bench:relay`: the outbox relay to real brokers (Debian's `redis-server` and
  * `nats-server`), on SQLite and PostgreSQL, with 1 and 4 relay processes of their own
- * (bench/outbox/relay-worker.ts, as production runs them beside the app):
+ * (test/broker/apps/relay-worker.ts, as production runs them beside the app):
  * - throughput: a backlog of messages (100 resources x 10 versions per 1,000 messages), committed
  *   at once, until a consumer (a Nest microservice on the broker) has every one: messages/s;
  * - lateness: messages committed one per transaction at a steady rate while the relays run, from
@@ -114,7 +114,7 @@ async function measure(
         workers.push(
           await startDemoProcess(
             { ...database.env, BROKER_URL: broker.url },
-            ['--import', 'tsx', 'bench/outbox/relay-worker.ts'],
+            ['--import', 'tsx', 'test/broker/apps/relay-worker.ts'],
             root,
             /relay ready/,
           ),

@@ -3,19 +3,21 @@
  * the messages of `transition_outbox` (TypeORM store on DATABASE_URL, or SQLITE_FILE) and emits
  * each as a `TransitionEnvelope` through a `ClientProxy` to BROKER_URL (redis:// or nats://),
  * exactly what `outbox.publish` does in an app. Prints "relay ready" once it runs; stops on
- * SIGTERM after the round in flight.
+ * SIGTERM after the round in flight. For the benchmark (bench/outbox/relay.bench.ts) and the
+ * redelivery test: LEASE_MS (default 30,000) and CRASH_AFTER_PUBLISH=n, which kills this process
+ * with SIGKILL right after its n-th message reached the broker, before the relay records it.
  */
 import 'reflect-metadata';
 import { ClientProxyFactory, Transport, type ClientOptions } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
-import { transitionEnvelope } from '../../src/index.js';
-import { OutboxRelay } from '../../src/store/index.js';
+import { transitionEnvelope } from '../../../src/index.js';
+import { OutboxRelay } from '../../../src/store/index.js';
 import {
   HandledTransitionEntry,
   TransitionOutboxEntry,
   TypeOrmOutboxStore,
-} from '../../src/store/typeorm/index.js';
+} from '../../../src/store/typeorm/index.js';
 
 const env = process.env;
 const broker = new URL(env.BROKER_URL ?? '');
@@ -28,6 +30,8 @@ const client = ClientProxyFactory.create(
       }) as ClientOptions,
 );
 await client.connect();
+const crashAfter = env.CRASH_AFTER_PUBLISH ? Number(env.CRASH_AFTER_PUBLISH) : undefined;
+let published = 0;
 const entities = [TransitionOutboxEntry, HandledTransitionEntry];
 const dataSource = new DataSource(
   env.DATABASE_URL
@@ -43,13 +47,14 @@ const relay = new OutboxRelay(
       async (delivery) => {
         const envelope = transitionEnvelope(delivery);
         await lastValueFrom(client.emit(envelope.type, envelope), { defaultValue: undefined });
+        if (++published === crashAfter) process.kill(process.pid, 'SIGKILL');
       },
     ],
   ]),
   {
     batchSize: Number(env.BATCH_SIZE ?? 50),
     pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 100),
-    leaseMs: 30_000,
+    leaseMs: Number(env.LEASE_MS ?? 30_000),
     maxAttempts: 10,
     backoff: { baseMs: 100, maxMs: 5000 },
     keepDeliveredMs: 0,
