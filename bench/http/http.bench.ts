@@ -86,20 +86,22 @@ export interface ContentionRow {
 }
 
 /**
- * 10 connections for DURATION seconds (or `amount` requests), each request to one of `paths`
+ * 10 connections for `duration` seconds (or `amount` requests), each request to one of `paths`
  * at random: many orders, so that the table measures a route's cost, not contention on a row.
+ * Also the profiler's load (bench/http/profile.ts).
  */
-async function cannon(
+export async function cannon(
   base: string,
   paths: readonly string[],
   body: object,
   amount?: number,
   keyed = false,
+  duration = DURATION,
 ) {
   const r = await autocannon({
     url: base,
     connections: 10,
-    ...(amount ? { amount } : { duration: DURATION }),
+    ...(amount ? { amount } : { duration }),
     requests: [
       {
         method: 'POST',
@@ -124,7 +126,7 @@ async function cannon(
 }
 
 /** A database for one run: a fresh SQLite file, or a fresh PostgreSQL database. */
-interface BenchDatabase {
+export interface BenchDatabase {
   name: string;
   env: Record<string, string>;
   db: DataSource;
@@ -180,14 +182,21 @@ async function mysqlDatabase(url: string): Promise<BenchDatabase> {
 }
 
 /** `count` orders in `status` with a large total (PAYs of 1 keep them pending); their ids. */
-async function insertOrders(d: BenchDatabase, status: string, count: number): Promise<number[]> {
+export async function insertOrders(
+  d: Pick<BenchDatabase, 'name' | 'db' | 'placeholder'>,
+  status: string,
+  count: number,
+): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < count; i++) ids.push(await insertOrder(d, status));
   return ids;
 }
 
 /** Inserts an order in `status` with a large total (PAYs of 1 keep it pending); its id. */
-async function insertOrder(d: BenchDatabase, status: string): Promise<number> {
+async function insertOrder(
+  d: Pick<BenchDatabase, 'name' | 'db' | 'placeholder'>,
+  status: string,
+): Promise<number> {
   if (d.name === 'MariaDB') {
     const result = (await d.db.query(
       'INSERT INTO orders (status, total, paid, version, `createdAt`, `updatedAt`) VALUES (?, 1000000000, 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)',

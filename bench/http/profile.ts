@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
+import { cannon, insertOrders } from './http.bench.js';
 import { DataSource } from 'typeorm';
 import { root, startDemoProcess, stopDemoProcess } from '../../test/support/processes.js';
 import { IMPLS, type Impl } from './bench-app.js';
@@ -56,35 +56,20 @@ for (const impl of impls) {
       : { type: 'better-sqlite3', database: file },
   );
   await db.initialize();
-  const ids: number[] = [];
-  for (let i = 0; i < 300; i++) {
-    const p = db.options.type === 'postgres' ? '$1' : '?';
-    const [row] = (await db.query(
-      `INSERT INTO orders (status, total, paid, version, "createdAt", "updatedAt") VALUES (${p}, 1000000000, 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`,
-      ['pending'],
-    )) as { id: number }[];
-    ids.push(row.id);
-  }
+  const postgres = db.options.type === 'postgres';
+  const ids = await insertOrders(
+    {
+      name: postgres ? 'PostgreSQL' : 'SQLite',
+      db,
+      placeholder: (n) => (postgres ? `$${n}` : '?'),
+    },
+    'pending',
+    300,
+  );
   await db.destroy();
+  const paths = ids.map((id) => `/${impl}/orders/${id}/pay`);
   const hammer = (duration: number) =>
-    autocannon({
-      url: app.url,
-      connections: 10,
-      duration,
-      requests: [
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ amount: 1 }),
-          setupRequest: (req: { path?: string; headers?: Record<string, string> }) => {
-            req.path = `/${impl}/orders/${ids[Math.floor(Math.random() * ids.length)]}/pay`;
-            if (impl === 'ak')
-              req.headers = { ...req.headers, 'idempotency-key': crypto.randomUUID() };
-            return req;
-          },
-        },
-      ],
-    });
+    cannon(app.url, paths, { amount: 1 }, undefined, impl === 'ak', duration);
   await hammer(2); // warm-up: left out below, with the bootstrap
   const r = await hammer(seconds);
   const stopping = performance.now();
@@ -97,11 +82,11 @@ for (const impl of impls) {
     .sort();
   const profile = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Profile;
   console.log(
-    `\n## (${impl}) ${IMPLS[impl]}, ${platform}: ${Math.round(r.requests.average)} req/s, ${r.non2xx} non-2xx; profile ${join(dir, name)}\n`,
+    `\n## (${impl}) ${IMPLS[impl]}, ${platform}: ${Math.round(r.rps)} req/s, ${r.other} non-2xx; profile ${join(dir, name)}\n`,
   );
   // The measured run only: the samples of its last `seconds` before the shutdown began.
   const to = profile.endTime - shutdownUs;
-  report(profile, to - seconds * 1_000_000, to, r['2xx'] + r.non2xx);
+  report(profile, to - seconds * 1_000_000, to, r.ok + r.other);
 }
 
 /** Self time per function and per package within [from, to] (µs), as µs per request. */

@@ -17,6 +17,7 @@ import { EventPattern, Payload, Transport, type MicroserviceOptions } from '@nes
 import { DataSource } from 'typeorm';
 import type { TransitionEnvelope } from '../../src/index.js';
 import type { NewOutboxMessage, TransitionRecord } from '../../src/store/index.js';
+import { payRecord } from '../../test/support/transition-records.js';
 import {
   HandledTransitionEntry,
   TransitionOutboxEntry,
@@ -64,22 +65,8 @@ class Consumer {
 @Module({ controllers: [Consumer] })
 class ConsumerModule {}
 
-const record = (n: number, version: number, resources: number): TransitionRecord => ({
-  transitionId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-  resource: 'order',
-  resourceId: String(n % resources),
-  event: 'PAY',
-  from: 'pending',
-  to: 'paid',
-  version,
-  actor: null,
-  at: new Date(),
-  reason: null,
-  comment: null,
-  metadata: null,
-  machineVersion: 'bench',
-  correlationId: null,
-});
+const record = (n: number, version: number, resources: number) =>
+  payRecord(n, String(n % resources), version);
 
 const message = (r: TransitionRecord): NewOutboxMessage => ({
   handler: 'publish:ORDER_EVENTS:order',

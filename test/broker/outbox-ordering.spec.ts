@@ -13,7 +13,7 @@ import { freshDatabase } from '../support/pg-database.js';
 import {
   pool,
   postJson,
-  startDemoProcess,
+  startDemoProcesses,
   stopDemoProcess,
   type DemoProcess,
 } from '../support/processes.js';
@@ -56,11 +56,7 @@ describe('the outbox keeps each resource in commit order across 4 relay processe
       OUTBOX_TRANSPORT: `redis://${server.host}:${server.port}`,
       GRAPHQL: 'off',
     };
-    // The first process creates the schema; the others start once it is there.
-    processes.push(await startDemoProcess({ ...env, PLATFORM: 'express' }));
-    for (let i = 1; i < PROCESSES; i++) {
-      processes.push(await startDemoProcess({ ...env, PLATFORM: i % 2 ? 'fastify' : 'express' }));
-    }
+    processes.push(...(await startDemoProcesses(env, PROCESSES)));
   }, 180_000);
 
   afterAll(async () => {

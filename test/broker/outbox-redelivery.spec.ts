@@ -11,7 +11,6 @@ import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
 import { TransitionInbox, type TransitionEnvelope } from '../../src/index.js';
-import type { TransitionRecord } from '../../src/store/index.js';
 import {
   HandledTransitionEntry,
   TransitionOutboxEntry,
@@ -21,6 +20,7 @@ import { startRedis, type BrokerServer } from '../support/broker-servers.js';
 import { freshDatabase } from '../support/pg-database.js';
 import { root, startDemoProcess, stopDemoProcess, type DemoProcess } from '../support/processes.js';
 import { createTables, outboxLibraryTables } from '../support/store-tables.js';
+import { payRecord } from '../support/transition-records.js';
 
 const ORDERS = 20;
 const VERSIONS = 10;
@@ -63,22 +63,7 @@ class Warehouse {
 @Module({ controllers: [Warehouse] })
 class WarehouseModule {}
 
-const record = (n: number): TransitionRecord => ({
-  transitionId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-  resource: 'order',
-  resourceId: String(n % ORDERS),
-  event: 'PAY',
-  from: 'pending',
-  to: 'pending',
-  version: Math.floor(n / ORDERS) + 1,
-  actor: null,
-  at: new Date(),
-  reason: null,
-  comment: null,
-  metadata: null,
-  machineVersion: 'redelivery',
-  correlationId: null,
-});
+const record = (n: number) => payRecord(n, String(n % ORDERS), Math.floor(n / ORDERS) + 1);
 
 describe('a relay killed after publishing, before recording it', () => {
   let server: BrokerServer;

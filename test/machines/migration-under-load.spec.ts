@@ -11,7 +11,7 @@ import { runsOn } from '../support/databases.js';
 import { freshDatabase } from '../support/pg-database.js';
 import {
   postJson,
-  startDemoProcess,
+  startDemoProcesses,
   stopDemoProcess,
   type DemoProcess,
 } from '../support/processes.js';
@@ -69,11 +69,7 @@ function renamedMachine(machine: AnyStateMachine, from: string, to: string): Any
       db = await new DataSource({ type: 'postgres', url: created.url }).initialize();
       await db.query(`ALTER DATABASE ${name} SET statement_timeout = '200ms'`);
       const env = { DATABASE_URL: created.url, LOG_LEVEL: 'error' };
-      // The first process creates the schema; the others start once it is there.
-      processes.push(await startDemoProcess({ ...env, PLATFORM: 'express' }));
-      for (let i = 1; i < PROCESSES; i++) {
-        processes.push(await startDemoProcess({ ...env, PLATFORM: i % 2 ? 'fastify' : 'express' }));
-      }
+      processes.push(...(await startDemoProcesses(env, PROCESSES)));
       for (const p of processes) {
         p.child.stdout?.on('data', (c: Buffer) => demoLog.push(c.toString()));
         p.child.stderr?.on('data', (c: Buffer) => demoLog.push(c.toString()));

@@ -8,6 +8,7 @@ import {
   postJson,
   postJsonWithHeaders,
   startDemoProcess,
+  startDemoProcesses,
   stopDemoProcess,
   type DemoProcess,
 } from '../support/processes.js';
@@ -42,11 +43,7 @@ describe.each(['typeorm', 'prisma'])('order stores on %s', (orm) => {
       // The demo processes load the Prisma client generated here (generating it in each at once would race).
       if (orm === 'prisma') generatedClient('postgresql');
       const env = { DATABASE_URL: url, GATEWAY_LATENCY_MS: '3', ORM: orm };
-      // The first process creates the schema; the others start once it is there.
-      processes.push(await startDemoProcess({ ...env, PLATFORM: 'express' }));
-      for (let i = 1; i < PROCESSES; i++) {
-        processes.push(await startDemoProcess({ ...env, PLATFORM: i % 2 ? 'fastify' : 'express' }));
-      }
+      processes.push(...(await startDemoProcesses(env, PROCESSES)));
     }, 180_000);
 
     afterAll(async () => {

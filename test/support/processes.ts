@@ -48,6 +48,21 @@ export function startDemoProcess(
   });
 }
 
+/**
+ * `count` demo processes on one server database, alternately on Express and Fastify: the first
+ * creates the schema, the others start once it is there.
+ */
+export async function startDemoProcesses(
+  env: Record<string, string>,
+  count: number,
+): Promise<DemoProcess[]> {
+  const processes = [await startDemoProcess({ ...env, PLATFORM: 'express' })];
+  for (let i = 1; i < count; i++) {
+    processes.push(await startDemoProcess({ ...env, PLATFORM: i % 2 ? 'fastify' : 'express' }));
+  }
+  return processes;
+}
+
 export async function stopDemoProcess(p: DemoProcess): Promise<void> {
   if (p.child.exitCode !== null) return;
   const exited = new Promise((r) => p.child.once('exit', r));
