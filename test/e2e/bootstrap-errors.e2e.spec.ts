@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { Controller, Inject, Injectable, Module, Post } from '@nestjs/common';
+import { Controller, Inject, Injectable, Module, Post, type Provider } from '@nestjs/common';
+import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
@@ -91,6 +92,8 @@ async function boot(parts: {
   resource: Parameters<typeof defineResource>[0];
   controllers?: (new (...args: never[]) => unknown)[];
   providers?: (new (...args: never[]) => unknown)[];
+  /** Providers by token (a ClientProxy for `outbox.publish`). */
+  values?: Provider[];
   options?: TransitionGuardOptions;
 }) {
   @Module({
@@ -105,7 +108,7 @@ async function boot(parts: {
       TransitionGuardModule.forFeature([parts.resource]),
     ],
     controllers: parts.controllers ?? [],
-    providers: [UsersService, ...(parts.providers ?? [])],
+    providers: [UsersService, ...(parts.providers ?? []), ...(parts.values ?? [])],
   })
   class AppModule {}
   const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
@@ -280,7 +283,7 @@ describe('bootstrap errors that name the fix', () => {
           options: { outbox: { store: TypeOrmOutboxStore, relay: false } },
         }),
       ).rejects.toThrow(
-        /2 problem\(s\) with @OnTransition\(\) handlers:\n- @OnTransition\('user'\) on Typo\.onSuspend: 'SUSPEN' is not an event of user \(events: SUSPEND, REACTIVATE\)\.\n- @OnTransition\('user'\) on Typo\.onBan: 'banned' is not a state of user \(states: active, suspended\)\./,
+        /2 problem\(s\) with @OnTransition\(\) handlers and outbox\.publish:\n- @OnTransition\('user'\) on Typo\.onSuspend: 'SUSPEN' is not an event of user \(events: SUSPEND, REACTIVATE\)\.\n- @OnTransition\('user'\) on Typo\.onBan: 'banned' is not a state of user \(states: active, suspended\)\./,
       );
     });
 
@@ -313,6 +316,39 @@ describe('bootstrap errors that name the fix', () => {
       ).rejects.toThrow(
         /TypeOrmOutboxStore keeps messages in TransitionOutboxEntry rows .* but TransitionOutboxEntry is not one of the DataSource's entities\. Add both/,
       );
+    });
+
+    it('outbox.publish: a client not registered, an event the machine lacks, a destination twice', async () => {
+      // A real ClientProxy (never connected: the bootstrap only looks it up).
+      const events = ClientProxyFactory.create({ transport: Transport.TCP });
+      const publish = [
+        { client: 'NOWHERE', resource: 'user' },
+        { client: 'EVENTS', resource: 'user', event: 'SUSPEN' },
+        { client: 'EVENTS', resource: 'user', event: 'REACTIVATE' },
+      ];
+      await expect(
+        boot({
+          entities: outboxEntities,
+          resource: { resource: 'user', machine: userMachine, store: userStore() },
+          values: [{ provide: 'EVENTS', useValue: events }],
+          options: { outbox: { store: TypeOrmOutboxStore, relay: false, publish } },
+        }),
+      ).rejects.toThrow(
+        /3 problem\(s\) with @OnTransition\(\) handlers and outbox\.publish:[^]*- outbox\.publish\[0\] \(client NOWHERE, resource 'user'\): no ClientProxy is registered as NOWHERE\. Register one, e\.g\. ClientsModule\.register\(\[\{ name: 'NOWHERE'[^]*- outbox\.publish\[2\] \(client EVENTS, resource 'user'\): the same client and resource as outbox\.publish\[1\][^]*- outbox\.publish\[1\] \(client EVENTS, resource 'user'\): 'SUSPEN' is not an event of user/,
+      );
+      // One destination per client and resource, with events that exist: the app starts.
+      await boot({
+        entities: outboxEntities,
+        resource: { resource: 'user', machine: userMachine, store: userStore() },
+        values: [{ provide: 'EVENTS', useValue: events }],
+        options: {
+          outbox: {
+            store: TypeOrmOutboxStore,
+            relay: false,
+            publish: [{ client: 'EVENTS', resource: 'user', event: ['SUSPEND', 'REACTIVATE'] }],
+          },
+        },
+      });
     });
 
     it('a handler on a check-only resource, whose transitions are never committed', async () => {

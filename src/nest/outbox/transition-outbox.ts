@@ -106,12 +106,18 @@ export class TransitionOutbox
     }
     this.options.outbox.publish.forEach((publication, i) => {
       const handler = this.publisher(publication, i, problems);
-      if (handler) found.push(handler);
+      const twin = found.find((h) => h.name === handler?.name);
+      if (handler && twin) {
+        // One name per destination: the name is what its messages are delivered by.
+        problems.push(
+          `${handler.declared ?? handler.name}: the same client and resource as ${twin.declared ?? twin.name}. Make them one destination, its events in one list (event: ['PAY', 'SHIP']).`,
+        );
+      } else if (handler) found.push(handler);
     });
     problems.push(...handlerProblems(this.registry, this.store, found));
     if (problems.length) {
       throw new Error(
-        `TransitionGuardModule: ${problems.length} problem(s) with @OnTransition() handlers:\n- ${problems.join('\n- ')}`,
+        `TransitionGuardModule: ${problems.length} problem(s) with @OnTransition() handlers and outbox.publish:\n- ${problems.join('\n- ')}`,
       );
     }
     this.handlers = found;
