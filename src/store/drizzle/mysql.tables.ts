@@ -62,7 +62,7 @@ export const mysqlTransitionOutbox = mysqlTable(
     id: int('id').primaryKey().autoincrement(),
     transitionId: varchar('transitionId', { length: 36 }).notNull(),
     handler: varchar('handler', { length: 200 }).notNull(),
-    resourceKey: varchar('resourceKey', { length: 300 }).notNull(),
+    resourceKey: varchar('resourceKey', { length: 300 }).notNull().default(''),
     record: text('record').notNull(),
     payload: text('payload').notNull(),
     status: varchar('status', { length: 10 }).notNull(),

@@ -93,7 +93,7 @@ export const TransitionOutboxSchema = new EntitySchema<TransitionOutboxRow>({
     id: { type: 'integer', primary: true, autoincrement: true },
     transitionId: { type: 'string', length: 36, fieldName: 'transitionId' },
     handler: { type: 'string', length: 200 },
-    resourceKey: { type: 'string', length: 300, fieldName: 'resourceKey' },
+    resourceKey: { type: 'string', length: 300, fieldName: 'resourceKey', default: '' },
     record: { type: 'text' },
     payload: { type: 'text' },
     status: { type: 'string', length: 10 },

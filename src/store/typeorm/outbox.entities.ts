@@ -22,8 +22,11 @@ export class TransitionOutboxEntry {
   @Column({ type: 'varchar', length: 200 })
   handler!: string;
 
-  /** `resource:id`: a handler's messages of one resource are delivered in commit order. */
-  @Column({ type: 'varchar', length: 300 })
+  /**
+   * `resource:id`: a handler's messages of one resource are delivered in commit order. The
+   * default lets the column be added to a table that holds messages (they share the key '').
+   */
+  @Column({ type: 'varchar', length: 300, default: '' })
   resourceKey!: string;
 
   /** The transition (JSON of its record). */
