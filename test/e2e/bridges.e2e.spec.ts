@@ -3,7 +3,6 @@ import { Injectable, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule, EventsHandler, type IEventHandler } from '@nestjs/cqrs';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
-import { createMachine } from 'xstate';
 import {
   defineResource,
   MemoryOutboxStore,
@@ -12,6 +11,7 @@ import {
   TransitionOutbox,
   TransitionService,
 } from '../../src/index.js';
+import { lidMachine } from '../support/lid.machine.js';
 import { cqrsBridge } from '../../src/bridges/cqrs.js';
 import { eventEmitterBridge, TransitionCommitted } from '../../src/bridges/event-emitter.js';
 
@@ -20,11 +20,6 @@ import { eventEmitterBridge, TransitionCommitted } from '../../src/bridges/event
  * `@nestjs/cqrs` EventBus through the transactional outbox: after the commit, once per
  * transition (again only when a delivery failed), never for a transition that did not commit.
  */
-const lidMachine = createMachine({
-  id: 'lid',
-  initial: 'closed',
-  states: { closed: { on: { OPEN: 'open' } }, open: { on: { CLOSE: 'closed' } } },
-});
 
 @Injectable()
 class LetterStore extends MemoryTransitionStore {}

@@ -9,7 +9,6 @@ import {
   type MicroserviceOptions,
 } from '@nestjs/microservices';
 import { createServer } from 'node:net';
-import { createMachine } from 'xstate';
 import {
   defineResource,
   MemoryOutboxStore,
@@ -19,17 +18,13 @@ import {
   TransitionService,
   type TransitionEnvelope,
 } from '../../src/index.js';
+import { lidMachine } from '../support/lid.machine.js';
 
 /**
  * `outbox.publish` options, over Nest's TCP transport (a real `ClientProxy` and microservice; the
  * broker suites run Redis and NATS): `event` narrows a destination to some events, `pattern`
  * names what it emits on; nothing goes out before the relay delivers, and once.
  */
-const lidMachine = createMachine({
-  id: 'lid',
-  initial: 'closed',
-  states: { closed: { on: { OPEN: 'open' } }, open: { on: { CLOSE: 'closed' } } },
-});
 
 @Injectable()
 class LidStore extends MemoryTransitionStore {}

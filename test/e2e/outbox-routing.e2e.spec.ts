@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createMachine } from 'xstate';
 import {
   defineResource,
   MemoryOutboxStore,
@@ -12,17 +11,13 @@ import {
   TransitionService,
   type TransitionDelivery,
 } from '../../src/index.js';
+import { lidMachine } from '../support/lid.machine.js';
 
 /**
  * Which handlers a committed transition reaches: those of its resource only, even when another
  * resource has the same machine and events (a regression: handlers once matched on the event
  * alone, so a parcel's OPEN was delivered to the letters' handler).
  */
-const lidMachine = createMachine({
-  id: 'lid',
-  initial: 'closed',
-  states: { closed: { on: { OPEN: 'open' } }, open: { on: { CLOSE: 'closed' } } },
-});
 
 @Injectable()
 class ParcelStore extends MemoryTransitionStore {}
