@@ -108,20 +108,18 @@ export class MemoryOutboxStore implements OutboxStore {
     handler: string,
     work: (tx: unknown) => Promise<T>,
   ): Promise<{ done: true; value: T } | { done: false }> {
-    const key = `${transitionId}\u0000${handler}`;
-    if (this.handled.has(key)) return { done: false };
-    this.handled.add(key);
+    if (!(await this.markHandled(undefined, transitionId, handler))) return { done: false };
     try {
       return { done: true, value: await work(undefined) };
     } catch (err) {
-      this.handled.delete(key);
+      this.handled.delete(handledKey(transitionId, handler));
       throw err;
     }
   }
 
   /** Memory has no transactions: the record is kept at once (`tx` is ignored). */
   markHandled(_tx: unknown, transitionId: string, handler: string): Promise<boolean> {
-    const key = `${transitionId}\u0000${handler}`;
+    const key = handledKey(transitionId, handler);
     if (this.handled.has(key)) return Promise.resolve(false);
     this.handled.add(key);
     return Promise.resolve(true);
@@ -157,3 +155,6 @@ export class MemoryOutboxStore implements OutboxStore {
     return MEMORY_SCOPE;
   }
 }
+
+/** The key of a (transition, handler) pair in `handled`. */
+const handledKey = (transitionId: string, handler: string) => `${transitionId}\u0000${handler}`;

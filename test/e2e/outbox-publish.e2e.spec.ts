@@ -8,7 +8,6 @@ import {
   Transport,
   type MicroserviceOptions,
 } from '@nestjs/microservices';
-import { createServer } from 'node:net';
 import {
   defineResource,
   MemoryOutboxStore,
@@ -18,6 +17,7 @@ import {
   TransitionService,
   type TransitionEnvelope,
 } from '../../src/index.js';
+import { freePort } from '../support/broker-servers.js';
 import { lidMachine } from '../support/lid.machine.js';
 
 /**
@@ -47,15 +47,6 @@ class Watcher {
 
 @Module({ controllers: [Watcher] })
 class WatcherModule {}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('outbox.publish: event and pattern', () => {
   let watcher: INestMicroservice;

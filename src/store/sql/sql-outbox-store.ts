@@ -139,14 +139,12 @@ export class SqlOutboxStore implements OutboxStore {
     });
   }
 
-  markHandled(tx: unknown, transitionId: string, handler: string): Promise<boolean> {
+  async markHandled(tx: unknown, transitionId: string, handler: string): Promise<boolean> {
     const q = this.connection.queriesOf(tx);
     if (!q) {
-      return Promise.reject(
-        new Error(
-          `${this.storeName}.markHandled() needs a transaction of its own ORM on the same database ` +
-            '(the record commits with your writes). Pass the transaction your unit of work runs in.',
-        ),
+      throw new Error(
+        `${this.storeName}.markHandled() needs a transaction of its own ORM on the same database ` +
+          '(the record commits with your writes). Pass the transaction your unit of work runs in.',
       );
     }
     return this.recordHandled(q, transitionId, handler);
