@@ -296,21 +296,31 @@ export function describeOutboxStore(
         );
         const seen = new Map<string, number>();
         const versions = new Map<string, number[]>();
-        const handler = async (d: TransitionDelivery) => {
+        // With row locks, the first relay's deliveries wait until the second relay has delivered
+        // one: the first holds its claimed batch meanwhile, so the second can only be working on
+        // other messages, at the same time (a drain that starts late could otherwise find every
+        // due message behind the first relay's claim and stop at once).
+        let secondDelivered!: () => void;
+        const second = new Promise<void>((resolve) => (secondDelivered = resolve));
+        const waited = Promise.race([second, new Promise((r) => setTimeout(r, 10_000).unref())]);
+        const gate = (relay: number) => (relay === 0 && o.rowLocks ? waited : undefined);
+        const handler = async (d: TransitionDelivery, relay: number) => {
+          await gate(relay);
           const version = d.record.version ?? 0;
           // Earlier versions take longer, and each parcel's version 3 fails once: a relay free
           // to take a parcel's later messages meanwhile would deliver them first.
           await new Promise((r) => setTimeout(r, 6 - version));
           if (version === 3 && d.attempt === 1) throw new Error('the broker hiccuped');
           seen.set(d.transitionId, (seen.get(d.transitionId) ?? 0) + 1);
+          if (relay === 1) secondDelivered();
           const parcel = versions.get(d.record.resourceId) ?? [];
           versions.set(d.record.resourceId, [...parcel, version]);
         };
         const relays = [o.outbox, other.outbox].map(
-          (store) =>
+          (store, relay) =>
             new OutboxRelay(
               store,
-              new Map([['Mailer.sent', handler]]),
+              new Map([['Mailer.sent', (d: TransitionDelivery) => handler(d, relay)]]),
               { ...relayOptions, batchSize: 40, backoff: { baseMs: 0, maxMs: 0 } },
               quiet,
             ),
