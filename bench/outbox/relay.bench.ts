@@ -258,7 +258,7 @@ export async function relayBench(): Promise<{ rows: RelayRow[]; skipped: string[
         } finally {
           await database.close();
           await consumer.close();
-          server.stop();
+          await server.stop();
         }
       }
     }

@@ -49,7 +49,7 @@ describe.each(brokers)('order messages over $name', (broker) => {
   afterAll(async () => {
     await client?.close();
     await demo?.close();
-    server?.stop();
+    await server?.stop();
   });
 
   const newOrder = async (total = 300) =>

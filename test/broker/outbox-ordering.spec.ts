@@ -64,7 +64,7 @@ describe('the outbox keeps each resource in commit order across 4 relay processe
     await Promise.all(processes.map(stopDemoProcess));
     subscriber?.disconnect();
     await db?.stop();
-    server?.stop();
+    await server?.stop();
   });
 
   it(`delivers ${ORDERS} orders x ${TRANSITIONS} transitions in each order's version order`, async () => {

@@ -137,7 +137,7 @@ describe.each(brokers)('the outbox publishes order events to $name', (broker) =>
     await consumer?.close();
     await demo?.close();
     await network?.close();
-    server?.stop();
+    await server?.stop();
   });
 
   const newOrder = async (total = 300) =>

@@ -108,7 +108,7 @@ describe('a relay killed after publishing, before recording it', () => {
     await consumer.db?.destroy();
     await producerDb?.stop();
     await consumerDb?.stop();
-    server?.stop();
+    await server?.stop();
   });
 
   it('has every message take effect once, though some come twice, each order in order', async () => {

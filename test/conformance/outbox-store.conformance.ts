@@ -282,6 +282,59 @@ export function describeOutboxStore(
       );
     });
 
+    it("holds a resource's later messages behind a failing one until it is dead, and only that resource's", async () => {
+      // p0: versions 1 to 3, version 1 always fails; p1: versions 1 and 2, delivered.
+      await o.enqueueInTransaction(
+        [
+          ['p0', 1],
+          ['p1', 1],
+          ['p0', 2],
+          ['p1', 2],
+          ['p0', 3],
+        ].map(([parcel, version], i) => ({
+          handler: 'Mailer.sent',
+          record: { ...outboxRecord(parcel as string, i), version: version as number },
+          payload: {},
+        })),
+      );
+      const delivered: string[] = [];
+      const relay = new OutboxRelay(
+        o.outbox,
+        new Map([
+          [
+            'Mailer.sent',
+            (d: TransitionDelivery) => {
+              if (d.record.resourceId === 'p0' && d.record.version === 1) {
+                throw new Error('the warehouse refuses parcel p0');
+              }
+              delivered.push(`${d.record.resourceId}@${d.record.version}`);
+            },
+          ],
+        ]),
+        { ...relayOptions, maxAttempts: 2, backoff: { baseMs: 0, maxMs: 0 } },
+        quiet,
+      );
+      // First attempt: p0@1 fails; p0's later messages wait, p1's first goes.
+      await relay.round();
+      expect(delivered).toEqual(['p1@1']);
+      const p0 = (await o.outbox.list({ status: 'pending', limit: 10 }))
+        .filter((m) => m.record.resourceId === 'p0')
+        .map((m) => [m.record.version, m.attempts])
+        .sort(([a], [b]) => (a ?? 0) - (b ?? 0));
+      expect(p0).toEqual([
+        [1, 1],
+        [2, 0],
+        [3, 0],
+      ]);
+      // Its second attempt fails too: dead, it no longer holds back p0@2 and p0@3.
+      await relay.drain();
+      expect(delivered).toEqual(['p1@1', 'p1@2', 'p0@2', 'p0@3']);
+      const dead = await o.outbox.list({ status: 'dead', limit: 10 });
+      expect(dead.map((m) => [m.record.resourceId, m.record.version, m.attempts])).toEqual([
+        ['p0', 1, 2],
+      ]);
+    });
+
     it('never hands one message to two relays at once, and keeps each resource in order (two connections, as two processes)', async () => {
       const other = await o.another();
       try {

@@ -22,7 +22,7 @@ const app = await createApp(platform, {
   messages: tcpPort !== undefined,
   // GRAPHQL=mercurius (Fastify) or apollo; GRAPHQL=off for none. Default: Apollo on Express.
   graphql: graphqlFromEnv(),
-  // OUTBOX_TRANSPORT=redis://127.0.0.1:6379 (or nats://...): order events published to a broker.
+  // OUTBOX_TRANSPORT=redis://127.0.0.1:6379 (or nats://..., amqp://...): order events to a broker.
   outboxTransport: process.env.OUTBOX_TRANSPORT || undefined,
 });
 if (tcpPort !== undefined) {

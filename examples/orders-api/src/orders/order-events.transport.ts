@@ -4,8 +4,9 @@ import type { DynamicModule } from '@nestjs/common';
 export const ORDER_EVENTS = 'ORDER_EVENTS';
 
 /**
- * OUTBOX_TRANSPORT=redis://host:port or nats://host:port: a `ClientsModule` whose client,
- * `ORDER_EVENTS`, the outbox publishes every committed order transition through (as
+ * OUTBOX_TRANSPORT=redis://host:port, nats://host:port or amqp://user:password@host:port (RabbitMQ,
+ * to the durable queue `order-events`, or the one named by `?queue=`): a `ClientsModule` whose
+ * client, `ORDER_EVENTS`, the outbox publishes every committed order transition through (as
  * `order.<EVENT>` with a `TransitionEnvelope`). Loaded only when asked for.
  */
 export async function orderEventsClient(url: string): Promise<DynamicModule> {
@@ -25,7 +26,23 @@ export async function orderEventsClient(url: string): Promise<DynamicModule> {
       { name: ORDER_EVENTS, transport: Transport.NATS, options: { servers: [url] } },
     ]);
   }
+  if (parsed.protocol === 'amqp:') {
+    const queue = parsed.searchParams.get('queue') ?? 'order-events';
+    parsed.search = '';
+    return ClientsModule.register([
+      {
+        name: ORDER_EVENTS,
+        transport: Transport.RMQ,
+        options: {
+          urls: [parsed.toString()],
+          queue,
+          queueOptions: { durable: true },
+          persistent: true,
+        },
+      },
+    ]);
+  }
   throw new Error(
-    `OUTBOX_TRANSPORT=${url}: give redis://host:port or nats://host:port (or leave it unset)`,
+    `OUTBOX_TRANSPORT=${url}: give redis://host:port, nats://host:port or amqp://host:port (or leave it unset)`,
   );
 }
