@@ -392,6 +392,8 @@ export async function createBenchApp(
           store: TypeOrmOutboxStore,
           pollIntervalMs: 200,
           relay: process.env.OUTBOX_RELAY !== '0',
+          // On PostgreSQL the writing app wakes the worker's relay (LISTEN/NOTIFY).
+          ...('postgres' in database ? { notify: { url: database.postgres } } : {}),
         },
       }),
       TransitionGuardModule.forFeature(

@@ -6,7 +6,8 @@
  *   at once, until a consumer (a Nest microservice on the broker) has every one: messages/s;
  * - lateness: messages committed one per transaction at a steady rate while the relays run, from
  *   the commit (the envelope's `time`) to the consumer: p50 and p99 in ms. The relays are in
- *   other processes, so nothing wakes them: they find new messages at their next poll (100 ms).
+ *   other processes: they find new messages at their next poll (100 ms), or, on PostgreSQL in a
+ *   third run, when the committer's NOTIFY wakes them (`outbox.notify`, PostgresWakeUp).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,11 @@ import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
 import type { TransitionEnvelope } from '../../src/index.js';
-import type { NewOutboxMessage, TransitionRecord } from '../../src/store/index.js';
+import {
+  PostgresWakeUp,
+  type NewOutboxMessage,
+  type TransitionRecord,
+} from '../../src/store/index.js';
 import { payRecord } from '../../test/support/transition-records.js';
 import {
   HandledTransitionEntry,
@@ -44,6 +49,8 @@ export interface RelayRow {
   readonly database: string;
   readonly broker: string;
   readonly relays: number;
+  /** How the relays learn of new messages: their polls, or LISTEN/NOTIFY (PostgreSQL). */
+  readonly wake?: 'poll' | 'notify';
   readonly backlog: number;
   readonly perSecond: number;
   readonly live: number;
@@ -94,13 +101,24 @@ async function measure(
   const rows: RelayRow[] = [];
   const store = new TypeOrmOutboxStore(database.dataSource);
   let seq = 0;
-  for (const relays of [1, 4]) {
+  const runs: { relays: number; wake: 'poll' | 'notify' }[] = [
+    { relays: 1, wake: 'poll' },
+    { relays: 4, wake: 'poll' },
+  ];
+  // On PostgreSQL also: the committer notifies (`outbox.notify`), the relay listens.
+  const url = database.env.DATABASE_URL;
+  if (url) runs.push({ relays: 1, wake: 'notify' });
+  for (const { relays, wake } of runs) {
     const workers: DemoProcess[] = [];
+    const wakeUp =
+      wake === 'notify' && url
+        ? await PostgresWakeUp.create({ url, channel: 'transition_outbox' }, console)
+        : undefined;
     try {
       for (let i = 0; i < relays; i++) {
         workers.push(
           await startDemoProcess(
-            { ...database.env, BROKER_URL: broker.url },
+            { ...database.env, BROKER_URL: broker.url, NOTIFY: wakeUp ? '1' : '0' },
             ['--import', 'tsx', 'test/broker/apps/relay-worker.ts'],
             root,
             /relay ready/,
@@ -146,6 +164,7 @@ async function measure(
           await database.dataSource.transaction((tx) =>
             store.enqueue(tx, [message(record(n, 1, 1_000_000))]),
           );
+          wakeUp?.notify();
         }
         await new Promise((r) => setTimeout(r, Math.max(0, 50 - (Date.now() - tick))));
       }
@@ -157,6 +176,7 @@ async function measure(
         database: database.name,
         broker: broker.name,
         relays,
+        wake,
         backlog: BACKLOG,
         perSecond: Math.round(perSecond),
         live: live.length,
@@ -165,6 +185,7 @@ async function measure(
       });
     } finally {
       await Promise.all(workers.map(stopDemoProcess));
+      await wakeUp?.close();
     }
   }
   return rows;
@@ -275,12 +296,12 @@ export function relayTable(result: {
 }): string {
   const out = [
     '### The outbox relay to brokers (relays in processes of their own, polling every 100 ms)\n',
-    'A backlog committed at once (10 messages per resource), then one message per transaction at a steady rate: lateness is from the commit to the consumer.\n',
-    '| database | broker | relay processes | backlog | backlog messages/s | steady messages | lateness p50 ms | p99 ms |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    "A backlog committed at once (10 messages per resource), then one message per transaction at a steady rate: lateness is from the commit to the consumer. Woken: by the relays' polls, or by LISTEN/NOTIFY (`outbox.notify`, PostgreSQL: the committer notifies after each commit).\n",
+    '| database | broker | relay processes | woken by | backlog | backlog messages/s | steady messages | lateness p50 ms | p99 ms |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|',
     ...result.rows.map(
       (r) =>
-        `| ${r.database} | ${r.broker} | ${String(r.relays)} | ${r.backlog.toLocaleString('en-US')} | ${r.perSecond.toLocaleString('en-US')} | ${r.live.toLocaleString('en-US')} | ${String(r.lateP50Ms)} | ${String(r.lateP99Ms)} |`,
+        `| ${r.database} | ${r.broker} | ${String(r.relays)} | ${r.wake === 'notify' ? 'NOTIFY' : 'polls'} | ${r.backlog.toLocaleString('en-US')} | ${r.perSecond.toLocaleString('en-US')} | ${r.live.toLocaleString('en-US')} | ${String(r.lateP50Ms)} | ${String(r.lateP99Ms)} |`,
     ),
   ];
   for (const s of result.skipped) out.push(`\n${s} rows skipped`);

@@ -92,5 +92,6 @@ export {
   type RelayRound,
   type RelayLog,
 } from '../outbox/outbox-relay.js';
+export { PostgresWakeUp, type WakeUpChannel } from '../outbox/postgres-wake-up.js';
 export type { Backoff } from '../outbox/backoff.js';
 export type { TransitionHandler } from '../outbox/transition-delivery.js';

@@ -37,6 +37,8 @@ export interface AppOptions {
   idempotencyLeaseSeconds?: number;
   /** The outbox relay's timings (defaults: the library's, but 200 ms polls and 1 s first retry). */
   outbox?: {
+    /** This process delivers (default true); false: it only writes, and notifies on PostgreSQL. */
+    relay?: boolean;
     pollIntervalMs?: number;
     leaseSeconds?: number;
     maxAttempts?: number;
@@ -114,6 +116,11 @@ export class AppModule {
           // Notifications go through the transactional outbox, in the same database.
           outbox: {
             store: stores?.outbox ?? TypeOrmOutboxStore,
+            relay: options.outbox?.relay ?? true,
+            // On PostgreSQL the relays of other processes are woken by LISTEN/NOTIFY.
+            ...('postgres' in options.database
+              ? { notify: { url: options.database.postgres } }
+              : {}),
             pollIntervalMs: options.outbox?.pollIntervalMs ?? 200,
             leaseSeconds: options.outbox?.leaseSeconds ?? 30,
             maxAttempts: options.outbox?.maxAttempts ?? 10,

@@ -24,6 +24,9 @@ const app = await createApp(platform, {
   graphql: graphqlFromEnv(),
   // OUTBOX_TRANSPORT=redis://127.0.0.1:6379 (or nats://..., amqp://...): order events to a broker.
   outboxTransport: process.env.OUTBOX_TRANSPORT || undefined,
+  // OUTBOX_RELAY=0: this process only writes messages; another one delivers them (woken by
+  // LISTEN/NOTIFY on PostgreSQL).
+  outbox: { relay: process.env.OUTBOX_RELAY !== '0' },
 });
 if (tcpPort !== undefined) {
   const { Transport } = await import('@nestjs/microservices');

@@ -110,6 +110,10 @@ const optionsSchema = z.strictObject({
    * gets `emit(pattern, TransitionEnvelope)` for every committed transition of `resource` (or of
    * its `event`s), through the outbox like a handler: after the commit, at least once, each
    * resource's messages in commit order. `pattern`: default `<resource>.<event>`.
+   * `notify`: PostgreSQL's LISTEN/NOTIFY between processes (`url`, a connection string, each
+   * process opening one connection of its own; `channel`, default `transition_outbox`): a process
+   * that writes messages without delivering them (`relay: false`) notifies after its commits, and
+   * a relay listens, delivering within milliseconds instead of at its next poll. Needs `pg`.
    */
   outbox: z
     .strictObject({
@@ -136,6 +140,15 @@ const optionsSchema = z.strictObject({
         )
         .default([]),
       relay: z.boolean().default(true),
+      notify: z
+        .strictObject({
+          url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string'),
+          channel: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase identifier (letters, digits, _)')
+            .default('transition_outbox'),
+        })
+        .optional(),
       batchSize: z.number().int().min(1).max(1000).default(20),
       pollIntervalMs: z.number().int().min(10).max(3_600_000).default(1000),
       leaseSeconds: z.number().int().min(2).max(86_400).default(30),

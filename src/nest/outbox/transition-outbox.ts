@@ -28,6 +28,7 @@ import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
 import { TransitionRegistry } from '../definition/transition-registry.js';
 import { ON_TRANSITION_METADATA, type OnTransitionMetadata } from './on-transition.decorator.js';
 import { handlerProblems } from './outbox-checks.js';
+import { PostgresWakeUp } from '../../outbox/postgres-wake-up.js';
 
 /** A discovered `@OnTransition()` method, or a destination of `outbox.publish`. */
 export interface RegisteredHandler {
@@ -61,6 +62,9 @@ export class TransitionOutbox
   private readonly logger = new Logger('TransitionOutbox');
   private handlers: readonly RegisteredHandler[] = [];
   private relay: OutboxRelay | undefined;
+  /** Whether this process's relay runs (`outbox.relay`, and handlers to deliver to). */
+  private delivering = false;
+  private wakeUp: PostgresWakeUp | undefined;
 
   /** @internal Nest injects it. */
   constructor(
@@ -181,12 +185,18 @@ export class TransitionOutbox
     };
   }
 
-  onApplicationBootstrap(): void {
-    if (this.handlers.length && this.options.outbox.relay) this.relay?.start();
+  async onApplicationBootstrap(): Promise<void> {
+    const { relay, notify } = this.options.outbox;
+    if (!this.handlers.length) return;
+    if (notify) this.wakeUp = await PostgresWakeUp.create(notify, this.logger);
+    if (!relay) return;
+    this.relay?.start();
+    this.delivering = true;
+    if (this.wakeUp) void this.wakeUp.listen(() => this.relay?.nudge());
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.relay?.stop();
+    await Promise.all([this.relay?.stop(), this.wakeUp?.close()]);
   }
 
   /** The messages a committed transition writes: one per handler it matches. */
@@ -210,9 +220,13 @@ export class TransitionOutbox
     return this.store.enqueue(tx, messages);
   }
 
-  /** Messages were committed in this process: the relay delivers soon. */
+  /**
+   * Messages were committed in this process: its relay delivers soon, or, when it delivers
+   * nothing, the relays of other processes are notified (`outbox.notify`).
+   */
   nudge(): void {
-    this.relay?.nudge();
+    if (this.delivering) this.relay?.nudge();
+    else this.wakeUp?.notify();
   }
 
   /** Names of the handlers found at bootstrap (`Class.method`). */

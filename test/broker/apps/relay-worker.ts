@@ -6,13 +6,14 @@
  * SIGTERM after the round in flight. For the benchmark (bench/outbox/relay.bench.ts) and the
  * redelivery test: LEASE_MS (default 30,000) and CRASH_AFTER_PUBLISH=n, which kills this process
  * with SIGKILL right after its n-th message reached the broker, before the relay records it.
+ * NOTIFY=1 (PostgreSQL): it also listens for `outbox.notify`'s notifications (PostgresWakeUp).
  */
 import 'reflect-metadata';
 import { ClientProxyFactory, Transport, type ClientOptions } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { transitionEnvelope } from '../../../src/index.js';
-import { OutboxRelay } from '../../../src/store/index.js';
+import { OutboxRelay, PostgresWakeUp } from '../../../src/store/index.js';
 import {
   HandledTransitionEntry,
   TransitionOutboxEntry,
@@ -62,10 +63,16 @@ const relay = new OutboxRelay(
   { warn: (m) => console.error(m), error: (m) => console.error(m) },
 );
 relay.start();
+// NOTIFY=1 (PostgreSQL): woken by the committers' notifications, not only by its polls.
+const wakeUp =
+  env.NOTIFY === '1' && env.DATABASE_URL
+    ? await PostgresWakeUp.create({ url: env.DATABASE_URL, channel: 'transition_outbox' }, console)
+    : undefined;
+await wakeUp?.listen(() => relay.nudge());
 console.log('relay ready');
 process.once('SIGTERM', () => {
   void relay
     .stop()
-    .then(() => Promise.all([client.close(), dataSource.destroy()]))
+    .then(() => Promise.all([client.close(), dataSource.destroy(), wakeUp?.close()]))
     .then(() => process.exit(0));
 });

@@ -93,4 +93,16 @@ describe('TransitionGuardModule wiring', () => {
       /invalid options:\n- isGlobal: the module is always global \(one registry per application, which every forFeature\(\) registers into\); remove the option/,
     );
   });
+
+  it('fails at bootstrap on an outbox.notify that is not a PostgreSQL connection string', async () => {
+    await expect(
+      boot([
+        TransitionGuardModule.forRoot({
+          outbox: { notify: { url: 'mysql://db/orders', channel: 'Outbox-Wake' } },
+        }),
+      ]),
+    ).rejects.toThrow(
+      /invalid options:\n- outbox\.notify\.url: a postgres:\/\/ connection string\n- outbox\.notify\.channel: a lowercase identifier/,
+    );
+  });
 });
