@@ -31,6 +31,13 @@ const describe = (err: unknown) => (err instanceof Error ? err.message : String(
  * is nudged on each notification, and once more whenever its connection comes back (it may have
  * missed some). Polling stays on: a lost notification delays a message to the next poll, never
  * loses it. Each side holds one connection of its own.
+ *
+ * `outbox.notify` runs one in the module; a relay run by hand (a worker of its own) uses it so:
+ *
+ * @example
+ * const wakeUp = await PostgresWakeUp.create({ url: process.env.DATABASE_URL!, channel: 'transition_outbox' }, console);
+ * relay.start();
+ * await wakeUp.listen(() => relay.nudge()); // the writers: wakeUp.notify() after a commit
  */
 export class PostgresWakeUp {
   private listener: PgClient | undefined;

@@ -46,8 +46,22 @@ describe.each(CASES)('a commit whose answer is lost, ORM=%s on %s', (orm, kind) 
       if (attempt === 5) throw new Error(`no order after 6 tries: ${JSON.stringify(res.body)}`);
     }
   }
-  const pay = (id: string) =>
-    http().post(`/orders/${id}/pay`).set('X-User-Id', 'ann').send({ amount: 100 }).timeout(10_000);
+  /** The PAY; a request that gets no answer at all fails naming what the demo said last. */
+  const pay = async (id: string) => {
+    try {
+      return await http()
+        .post(`/orders/${id}/pay`)
+        .set('X-User-Id', 'ann')
+        .send({ amount: 100 })
+        .timeout(10_000);
+    } catch (err) {
+      const { exitCode, signalCode } = setup().demo.child;
+      throw new Error(
+        `no answer to the PAY (${String(err)}); the demo ${exitCode === null && signalCode === null ? 'still runs' : `exited (${String(exitCode ?? signalCode)})`}; it said:\n${setup().log.join('').slice(-3000)}`,
+        { cause: err },
+      );
+    }
+  };
   /** The proxy struck within 5 s, else the failure names the demo's last log lines. */
   async function hasStruck(struck: Promise<void>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
@@ -107,7 +121,7 @@ describe.each(CASES)('a commit whose answer is lost, ORM=%s on %s', (orm, kind) 
     });
     expect(res.body.message).toMatch(/nothing was changed/);
     expect(await payEvents(id)).toEqual([]);
-    await pay(id).expect(200);
+    expect((await pay(id)).status).toBe(200);
     expect(await payEvents(id)).toEqual(['PAY']);
   }, 30_000);
 
