@@ -147,8 +147,8 @@ export class PostgresWakeUp {
 
   private async send(): Promise<void> {
     try {
-      this.notifier ??= this.connectNotifier();
-      const client = await this.notifier;
+      const notifier = (this.notifier ??= this.connectNotifier());
+      const client = await notifier;
       await client.query('SELECT pg_notify($1, $2)', [this.where.channel, '']);
     } catch (err) {
       // The relays poll: this message waits for their next round. Connect again next time.
@@ -157,13 +157,14 @@ export class PostgresWakeUp {
     }
   }
 
-  private async connectNotifier(): Promise<PgClient> {
+  private connectNotifier(): Promise<PgClient> {
     const client = new this.Client({ connectionString: this.where.url });
+    const connected = client.connect().then(() => client);
+    // A connection lost between two notifies: the next one opens another.
     client.on('error', () => {
-      if (this.notifier) this.notifier = undefined;
+      if (this.notifier === connected) this.notifier = undefined;
     });
-    await client.connect();
-    return client;
+    return connected;
   }
 
   /** Whether `close()` was called (it may have been while a connection opened). */

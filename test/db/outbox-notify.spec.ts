@@ -3,7 +3,7 @@
  * PostgreSQL database: the writer delivers nothing (`relay: false`) and notifies after its
  * commits; the relay app polls once a minute, so only a notification can make it deliver within
  * seconds. Its LISTEN connection is then killed (`pg_terminate_backend`): it connects again and
- * delivers what was committed meanwhile.
+ * delivers what was committed meanwhile; so is the writer's NOTIFY connection: it opens another.
  */
 import { DataSource } from 'typeorm';
 import { TransitionOutbox } from '../../src/index.js';
@@ -76,6 +76,17 @@ describe('outbox.notify: LISTEN/NOTIFY between processes (PostgreSQL)', () => {
     const after = await listening();
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(before);
+    expect(await payAndTime()).toBeLessThan(1000);
+  });
+
+  it("notifies again after the writer's NOTIFY connection is killed", async () => {
+    const [notifier] = (await admin.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_notify%'`,
+    )) as { pid: number }[];
+    expect(notifier).toBeDefined();
+    await admin.query('SELECT pg_terminate_backend($1)', [notifier.pid]);
+    await new Promise((r) => setTimeout(r, 300));
+    // The relay still listens: only a notification delivers within the second.
     expect(await payAndTime()).toBeLessThan(1000);
   });
 
