@@ -74,6 +74,7 @@ export { withTransitionHooks } from './store/ambient-transaction.js';
 export { OnTransition, type OnTransitionFilter } from './nest/outbox/on-transition.decorator.js';
 export type { TransitionDelivery } from './outbox/transition-delivery.js';
 export { TransitionOutbox } from './nest/outbox/transition-outbox.js';
+export { TransitionTimers } from './nest/timers/transition-timers.js';
 export { TransitionInbox } from './outbox/transition-inbox.js';
 export { transitionEnvelope, type TransitionEnvelope } from './outbox/transition-envelope.js';
 
@@ -116,3 +117,4 @@ export { describeTransitions, type OpenApiDocument } from './nest/openapi/transi
 export { MemoryTransitionStore, type MemoryRow } from './store/memory-transition-store.js';
 export { MemoryIdempotencyStore } from './store/memory-idempotency-store.js';
 export { MemoryOutboxStore } from './store/memory-outbox-store.js';
+export { MemoryTimerStore } from './store/memory-timer-store.js';

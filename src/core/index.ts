@@ -62,3 +62,4 @@ export {
   type StoredEdge,
   type ExploreOptions,
 } from './lock/index.js';
+export { MachineTimers, isTimerEvent, type ArmedTimer, type TimerChange } from './timers.js';

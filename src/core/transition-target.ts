@@ -43,11 +43,21 @@ export class TransitionTarget {
   }
 
   private actionFree(): AnyStateMachine {
-    const { guards, actors, delays } = this.machine.implementations;
-    return (this.withoutActions ??= createMachine(
-      stripActions(this.machine.config) as never,
-    ).provide({ guards, actors, delays } as never));
+    return (this.withoutActions ??= withoutActions(this.machine));
   }
+}
+
+/**
+ * The same machine without entry, exit and transition actions (its guards, actors and delays
+ * kept): where it goes, and the timers it arms, when the actions cannot run on the context given.
+ */
+export function withoutActions(machine: AnyStateMachine): AnyStateMachine {
+  const { guards, actors, delays } = machine.implementations;
+  return createMachine(stripActions(machine.config) as never).provide({
+    guards,
+    actors,
+    delays,
+  } as never);
 }
 
 function next(

@@ -26,6 +26,7 @@ export type {
   ClaimedMessage,
   OutboxStatus,
 } from './outbox-store.interface.js';
+export type { TimerStore, TimerOwner, StoredTimer, ClaimedTimer } from './timer-store.interface.js';
 export type {
   IdempotencyStore,
   IdempotencyRecord,
@@ -37,6 +38,7 @@ export {
   type WriteOutcome,
   ForbiddenChangesError,
   IdempotencyKeyLostError,
+  TimerGoneError,
 } from './store-errors.js';
 export { isUnavailable } from './database-failures.js';
 export {
@@ -75,6 +77,7 @@ export {
 export type { ResourceColumns } from './sql/transition-statements.js';
 export { SqlIdempotencyStore } from './sql/sql-idempotency-store.js';
 export { SqlOutboxStore } from './sql/sql-outbox-store.js';
+export { SqlTimerStore } from './sql/sql-timer-store.js';
 export type {
   SqlConnection,
   SqlQueries,

@@ -68,6 +68,28 @@ export class IdempotencyKeyLostError extends Error {
   }
 }
 
+/**
+ * A due timer's firing found its timer gone from its claim, inside the firing's transaction: a
+ * transition disarmed it (its state was left) or its lease ran out and another loop fired it.
+ * Thrown from the commit's hooks, it rolls the firing back.
+ *
+ * @example
+ * // In a TimerStore of your own, inside the firing's transaction:
+ * if (deletedRows !== 1) throw new TimerGoneError('order', '42', timer);
+ */
+export class TimerGoneError extends Error {
+  override readonly name = 'TimerGoneError';
+  constructor(
+    readonly resource: string,
+    readonly resourceId: string,
+    readonly timer: string,
+  ) {
+    super(
+      `${resource} ${resourceId}: timer ${timer} was disarmed or taken before it fired; nothing was committed`,
+    );
+  }
+}
+
 /** Throws `ForbiddenChangesError` when `changes` names one of the `owned` fields. */
 export function assertChangesAllowed(changes: object | undefined, owned: readonly string[]): void {
   if (!changes) return;

@@ -21,12 +21,14 @@ import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type {
   IdempotencyStore,
   OutboxStore,
+  TimerStore,
   SqlConnection,
   TransitionStore,
 } from '../../src/store/index.js';
 import {
   DrizzleIdempotencyStore,
   DrizzleOutboxStore,
+  DrizzleTimerStore,
   DrizzleTransitionStore,
 } from '../../src/store/drizzle/index.js';
 import { DrizzleConnection } from '../../src/store/drizzle/drizzle-connection.js';
@@ -35,6 +37,7 @@ import {
   IdempotencyKeySchema,
   MikroOrmIdempotencyStore,
   MikroOrmOutboxStore,
+  MikroOrmTimerStore,
   MikroOrmTransitionStore,
   TransitionLogSchema,
   TransitionOutboxSchema,
@@ -43,6 +46,7 @@ import { MikroOrmConnection } from '../../src/store/mikro-orm/mikro-orm-connecti
 import {
   PrismaIdempotencyStore,
   PrismaOutboxStore,
+  PrismaTimerStore,
   PrismaTransitionStore,
   type PrismaProvider,
 } from '../../src/store/prisma/index.js';
@@ -52,8 +56,10 @@ import {
   IdempotencyKeyEntry,
   TransitionLogEntry,
   TransitionOutboxEntry,
+  TransitionTimerEntry,
   TypeOrmIdempotencyStore,
   TypeOrmOutboxStore,
+  TypeOrmTimerStore,
   TypeOrmTransitionStore,
 } from '../../src/store/typeorm/index.js';
 import { TypeOrmConnection } from '../../src/store/typeorm/typeorm-connection.js';
@@ -83,6 +89,7 @@ export interface OrmSession {
   parcels(): TransitionStore;
   keys(): IdempotencyStore;
   outbox(): OutboxStore;
+  timers(): TimerStore;
   /** The connection the stores run on: the suites' own SQL goes through it. */
   readonly sql: SqlConnection;
   /** Makes the database unreachable for this session's stores. */
@@ -114,6 +121,7 @@ const typeOrmEntities = [
   IdempotencyKeyEntry,
   TransitionOutboxEntry,
   HandledTransitionEntry,
+  TransitionTimerEntry,
 ];
 
 async function typeOrm(place: Place): Promise<OrmSession> {
@@ -148,6 +156,7 @@ async function typeOrm(place: Place): Promise<OrmSession> {
       }),
     keys: () => new TypeOrmIdempotencyStore(ds),
     outbox: () => new TypeOrmOutboxStore(ds),
+    timers: () => new TypeOrmTimerStore(ds),
     sql: new TypeOrmConnection(ds),
     breakConnection: () => ds.destroy(),
     close: async () => {
@@ -213,6 +222,7 @@ function prisma(place: Place): OrmSession {
       }),
     keys: () => new PrismaIdempotencyStore(client, provider),
     outbox: () => new PrismaOutboxStore(client, provider),
+    timers: () => new PrismaTimerStore(client, provider),
     sql: new PrismaConnection(client, provider),
     breakConnection: async () => {
       // Ending the pool under the client: its next query finds no connection.
@@ -328,6 +338,7 @@ function drizzle(place: Place): OrmSession {
       }),
     keys: () => new DrizzleIdempotencyStore(db),
     outbox: () => new DrizzleOutboxStore(db),
+    timers: () => new DrizzleTimerStore(db),
     sql: new DrizzleConnection(db),
     breakConnection: close,
     close,
@@ -418,6 +429,7 @@ async function mikroOrm(place: Place): Promise<OrmSession> {
       }),
     keys: () => new MikroOrmIdempotencyStore(orm.em),
     outbox: () => new MikroOrmOutboxStore(orm.em),
+    timers: () => new MikroOrmTimerStore(orm.em),
     sql: new MikroOrmConnection(orm.em),
     breakConnection: close,
     close,

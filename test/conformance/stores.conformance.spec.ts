@@ -1,4 +1,8 @@
-import { MemoryIdempotencyStore, MemoryTransitionStore } from '../../src/index.js';
+import {
+  MemoryIdempotencyStore,
+  MemoryTimerStore,
+  MemoryTransitionStore,
+} from '../../src/index.js';
 import { machineTriggerStatements, type NewOutboxMessage } from '../../src/store/index.js';
 import { rawSql } from '../support/raw-sql.js';
 import { databases, DATABASE_NAMES, type Database } from '../support/databases.js';
@@ -8,6 +12,7 @@ import { describeIdempotencyStore } from './idempotency-store.conformance.js';
 import { describeOutboxStore, type OpenedOutbox } from './outbox-store.conformance.js';
 import { emptyTables, openSession, ORMS, type Orm, type OrmSession } from './orm-sessions.js';
 import { describeTransitionStore, type OpenedStore } from './transition-store.conformance.js';
+import { describeTimerStore } from './timer-store.conformance.js';
 
 /**
  * Every store the package ships runs the same conformance suites: the memory stores, and each
@@ -47,6 +52,10 @@ describeIdempotencyStore({
     Promise.resolve({ store: new MemoryIdempotencyStore(), close: () => Promise.resolve() }),
 });
 
+describeTimerStore('MemoryTimerStore', () =>
+  Promise.resolve({ timers: new MemoryTimerStore(), close: () => Promise.resolve() }),
+);
+
 // ---- every ORM on every database ------------------------------------------------------------
 
 /** Inserts a row and answers its id (RETURNING, or MySQL's LAST_INSERT_ID on one connection). */
@@ -66,7 +75,13 @@ const count = async (session: OrmSession, from: string, params: unknown[] = []) 
       .n,
   );
 
-const LIBRARY = ['transition_log', 'idempotency_keys', 'transition_outbox', 'transition_handled'];
+const LIBRARY = [
+  'transition_log',
+  'idempotency_keys',
+  'transition_outbox',
+  'transition_handled',
+  'transition_timers',
+];
 
 function describeOrm(kind: Database, orm: Orm, place: () => Promise<Place>): void {
   const name = `${orm} on ${DATABASE_NAMES[kind]}`;
@@ -213,6 +228,28 @@ function describeOrm(kind: Database, orm: Orm, place: () => Promise<Place>): voi
     },
     true,
   );
+
+  describeTimerStore(name, async () => {
+    const { session, at } = await fresh();
+    const timers = session.timers();
+    (timers as { verify?: () => void }).verify?.();
+    const others: OrmSession[] = [];
+    return {
+      timers,
+      inTransaction: (work) => session.sql.run('transaction', (s) => work(s.handle)),
+      another:
+        kind === 'sqlite'
+          ? undefined
+          : async () => {
+              const other = await openSession(orm, at);
+              others.push(other);
+              return { timers: other.timers(), close: () => other.close() };
+            },
+      async close() {
+        await session.close();
+      },
+    };
+  });
 }
 
 for (const kind of databases()) {

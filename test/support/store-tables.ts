@@ -54,6 +54,15 @@ export const outboxLibraryTables: Tables = ({ serial, q }) => [
     `${q('handledAtMs')} bigint NOT NULL, PRIMARY KEY (${q('transitionId')}, ${q('handler')}))`,
 ];
 
+/** The timer table, as `TypeOrmTimerStore`'s entity declares it (every SQL store's too). */
+export const timerLibraryTables: Tables = ({ serial, q }) => [
+  `CREATE TABLE ${q('transition_timers')} (${q('id')} ${serial}, ${q('resource')} varchar(100) NOT NULL, ${q('resourceId')} varchar(128) NOT NULL, ` +
+    `${q('timer')} varchar(256) NOT NULL, ${q('dueAtMs')} bigint NOT NULL, ${q('armedVersion')} integer, ${q('armedAtMs')} bigint NOT NULL, ` +
+    `${q('claim')} varchar(36), ${q('lockedUntilMs')} bigint NOT NULL, ${q('attempts')} integer NOT NULL)`,
+  `CREATE UNIQUE INDEX ${q('transition_timers_owner')} ON ${q('transition_timers')} (${q('resource')}, ${q('resourceId')}, ${q('timer')})`,
+  `CREATE INDEX ${q('transition_timers_due')} ON ${q('transition_timers')} (${q('dueAtMs')})`,
+];
+
 /** The conformance suites' tables: tickets, parcels, the mails outbox handlers write, the library's. */
 export const conformanceTables: Tables = (d) => [
   `CREATE TABLE ${d.q('conformance_tickets')} (${d.q('id')} ${d.serial}, ${d.q('state_value')} varchar(200) NOT NULL, ${d.q('row_version')} integer NOT NULL, ${d.q('owner')} varchar(50))`,
@@ -61,6 +70,7 @@ export const conformanceTables: Tables = (d) => [
   `CREATE TABLE ${d.q('mails')} (${d.q('id')} ${d.serial}, ${d.q('transitionId')} varchar(36) NOT NULL)`,
   ...libraryTables(d),
   ...outboxLibraryTables(d),
+  ...timerLibraryTables(d),
 ];
 
 /** The outbox e2e tables: parcels, mails, the library's. */

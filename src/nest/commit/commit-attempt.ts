@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { StoredState } from '../../core/index.js';
-import type { NewOutboxMessage, TransitionRecord, Written } from '../../store/index.js';
+import type { MachineTimers, StoredState, TimerChange } from '../../core/index.js';
+import {
+  TimerGoneError,
+  type ClaimedTimer,
+  type NewOutboxMessage,
+  type TimerStore,
+  type TransitionRecord,
+  type Written,
+} from '../../store/index.js';
 import type { CheckedTransition } from '../definition/checked-transition.js';
 import type {
   CommitBase,
@@ -53,6 +60,11 @@ export class CommitAttempt {
   private readonly transitionId = randomUUID();
   /** Whether the try that committed wrote outbox messages. */
   wroteMessages = false;
+  /**
+   * The due timer this commit fires: removed from its claim in the commit's transaction (gone,
+   * the commit rolls back with `TimerGoneError`).
+   */
+  firing: ClaimedTimer | undefined;
 
   constructor(
     readonly t: CheckedTransition<unknown, unknown, object>,
@@ -63,6 +75,8 @@ export class CommitAttempt {
       readonly machineVersion: string;
       readonly audit: TransitionAudit | undefined;
       readonly outbox: TransitionOutbox;
+      /** The resource's timers and where they are kept, when its machine has `after` transitions. */
+      readonly timers?: { readonly machine: MachineTimers; readonly store: TimerStore };
     },
   ) {
     this.listeners = listeners;
@@ -116,13 +130,41 @@ export class CommitAttempt {
     const messages = outbox.messagesFor(record, t.payload as Record<string, unknown>);
     // The store writes them when it can and they are final: the version written is known now.
     const storeWrites = messages.length > 0 && storeWritesMessages && version !== undefined;
+    const timers = this.timerChange(base, to, changes);
     return {
       committed,
       record,
       changes: changes as Record<string, unknown> | undefined,
-      beforeCommit: this.hooks(before, idempotency, committed, record, storeWrites ? [] : messages),
+      beforeCommit: this.hooks(
+        before,
+        idempotency,
+        committed,
+        record,
+        storeWrites ? [] : messages,
+        timers,
+      ),
       ...(storeWrites ? { messages } : {}),
     };
+  }
+
+  /**
+   * The timers this try arms and disarms: XState's answer for the event from `base`, with the
+   * row's context as the changes leave it (a delay that reads context reads that).
+   */
+  private timerChange(
+    base: CommitBase,
+    to: StoredState,
+    changes: object | undefined,
+  ): TimerChange | undefined {
+    const timers = this.context.timers;
+    if (!timers) return undefined;
+    const { t } = this;
+    const context =
+      changes && base.context !== null && typeof base.context === 'object'
+        ? { ...base.context, ...changes }
+        : base.context;
+    const event = { ...(t.payload as object), type: t.event };
+    return timers.machine.change(base.state, context, event, to);
   }
 
   /**
@@ -135,11 +177,22 @@ export class CommitAttempt {
     committed: CommitResult,
     record: TransitionRecord,
     messages: readonly NewOutboxMessage[],
+    timers: TimerChange | undefined,
   ): Committed['beforeCommit'] {
-    const { t, exchange } = this;
+    const { t, exchange, firing } = this;
     const { outbox } = this.context;
-    return before.length || idempotency || messages.length
+    const timerStore = this.context.timers?.store;
+    return before.length || idempotency || messages.length || timers || firing
       ? async (tx: unknown, written: Written) => {
+          // The fired timer first: a timer disarmed or taken meanwhile rolls the firing back.
+          if (firing && !(await timerStore?.remove(firing, tx))) {
+            throw new TimerGoneError(t.resource, t.id, firing.timer);
+          }
+          // The timers of the states left and entered commit with the change, never without it.
+          if (timers) {
+            const owner = { resource: t.resource, resourceId: t.id };
+            await timerStore?.change(tx, owner, timers, written.version);
+          }
           const now = asWritten({ committed, record }, written);
           for (const l of before) await l.beforeCommit?.(now.record, tx);
           // The key is marked committed in the same transaction as the state change,

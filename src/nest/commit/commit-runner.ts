@@ -11,6 +11,7 @@ import type {
 import type { TransitionRegistry } from '../definition/transition-registry.js';
 import { messages } from '../errors/messages.js';
 import type { TransitionOutbox } from '../outbox/transition-outbox.js';
+import type { TransitionTimers } from '../timers/transition-timers.js';
 import { CommitAttempt, type Committed } from './commit-attempt.js';
 import { TransitionExchange } from './transition-exchange.js';
 
@@ -27,6 +28,7 @@ export class CommitRunner {
     private readonly registry: TransitionRegistry,
     private readonly outbox: TransitionOutbox,
     private readonly logger: Logger,
+    private readonly timers: TransitionTimers,
   ) {}
 
   /** Registers hooks; returns a function that removes them. */
@@ -54,6 +56,7 @@ export class CommitRunner {
       machineVersion: entry.machineVersion,
       audit,
       outbox: this.outbox,
+      timers: this.timers.of(t.resource),
     });
     return { entry, store, attempt };
   }

@@ -1,7 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AnyStateMachine } from 'xstate';
 import type { EventTypeOf, TransitionValidator } from '../../core/index.js';
-import type { HistoryEntry, HistoryPage, StoredResource } from '../../store/index.js';
+import {
+  TimerGoneError,
+  type ClaimedTimer,
+  type HistoryEntry,
+  type HistoryPage,
+  type StoredResource,
+  type StoredTimer,
+} from '../../store/index.js';
+import { TransitionTimers, type TimerOutcome } from '../timers/transition-timers.js';
 import { asRoles, validId } from '../request/request-readers.js';
 import { callerEvents } from '../checks/caller-events.js';
 import type { GuardRequest } from '../definition/guard-request.js';
@@ -54,8 +62,48 @@ export class TransitionService {
     @Inject(TransitionRegistry) private readonly registry: TransitionRegistry,
     @Inject(TRANSITION_GUARD_OPTIONS) private readonly options: ResolvedTransitionGuardOptions,
     @Inject(TransitionOutbox) private readonly outbox: TransitionOutbox,
+    @Inject(TransitionTimers) private readonly timerLoop: TransitionTimers,
   ) {
-    this.runner = new CommitRunner(registry, outbox, this.logger);
+    this.runner = new CommitRunner(registry, outbox, this.logger, timerLoop);
+    timerLoop.commitWith((t, timer) => this.fireTimer(t, timer));
+  }
+
+  /**
+   * A due timer's transition, from the row as the firing loop read it: one compare-and-set, the
+   * timer removed from its claim in the same transaction. `lost-race` when the row moved (the
+   * loop reloads), `gone` when the timer was disarmed or taken meanwhile (rolled back).
+   */
+  private async fireTimer(t: CheckedTransition, timer: ClaimedTimer): Promise<TimerOutcome> {
+    const metadata = { timer: timer.timer, dueAt: timer.dueAt.toISOString(), lateMs: timer.lateMs };
+    const { store, attempt } = this.runner.attemptOf(t, undefined, { audit: { metadata } });
+    attempt.firing = timer;
+    const base = { state: t.from, context: t.context, version: t.version };
+    const next = attempt.next(base, t.to, 1, this.outbox.writtenBy(store));
+    try {
+      const done = await compareAndSet(store, attempt, base, next, {}, { logger: this.logger });
+      if (!done) return 'lost-race';
+      await this.runner.settle(attempt, done, store.joinedTransaction?.());
+      return 'fired';
+    } catch (err) {
+      if (err instanceof TimerGoneError) return 'gone';
+      throw err;
+    }
+  }
+
+  /**
+   * A resource's armed timers (its machine's `after` transitions), soonest first: which timer,
+   * due when by the database's clock, armed by which version.
+   *
+   * @example
+   * await transitions.timers('order', '42');
+   * // [{ timer: 'xstate.after.PAYMENT_WINDOW.order.pending', dueAt: 2026-12-03T21:30:00.000Z, armedVersion: 1, ... }]
+   */
+  timers(resource: string, id: string): Promise<StoredTimer[]> {
+    const entry = this.registry.resource(resource);
+    const key = validId(entry, id, this.options.idPattern);
+    return callStore(this.logger, resource, `Reading the timers of ${resource} ${key}`, () =>
+      this.timerLoop.list(resource, key),
+    );
   }
 
   /**

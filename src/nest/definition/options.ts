@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { z } from 'zod';
-import type { IdempotencyStore, OutboxStore } from '../../store/index.js';
+import type { IdempotencyStore, OutboxStore, TimerStore } from '../../store/index.js';
 import type { TransitionEnvelope } from '../../outbox/transition-envelope.js';
 import type { GuardRequest } from './guard-request.js';
 
@@ -174,6 +174,36 @@ const optionsSchema = z.strictObject({
    * error naming the states, their counts and the migrate command; `'warn'` logs it; `'off'`
    * skips the query. Default: `'refuse'` when `NODE_ENV` is `production`, else `'warn'`.
    */
+  /**
+   * Durable timers for the machines' `after` transitions: a committed transition that enters a
+   * state with `after` arms a timer row in its own transaction (due at the database's clock plus
+   * the delay), and one that leaves it disarms it; a firing loop sends the due timer's event
+   * through the same commit as a request (actor `system:timer`), exactly once across processes.
+   * `store`: an injectable class implementing `TimerStore` on the same database as the resources'
+   * stores (`TypeOrmTimerStore`; default `MemoryTimerStore`, with memory stores only). `fire`:
+   * this process runs the loop (default true). Up to `batchSize` (50) due timers every
+   * `pollIntervalMs` (1,000), `concurrency` (8) fired at once, each claimed for `leaseSeconds`
+   * (30: a process that dies holding it is relieved then). `onOverdue`: a timer found more than
+   * `overdueAfterSeconds` (60) late, after downtime, fires (`'fire'`, default) or is dropped
+   * without firing (`'skip'`, logged).
+   */
+  timers: z
+    .strictObject({
+      store: fn<Type<TimerStore>>('timers.store').optional(),
+      fire: z.boolean().default(true),
+      pollIntervalMs: z.number().int().min(10).max(3_600_000).default(1000),
+      batchSize: z.number().int().min(1).max(1000).default(50),
+      concurrency: z.number().int().min(1).max(100).default(8),
+      leaseSeconds: z.number().int().min(2).max(86_400).default(30),
+      onOverdue: z.enum(['fire', 'skip']).default('fire'),
+      overdueAfterSeconds: z.number().int().min(1).max(31_536_000).default(60),
+    })
+    .prefault({})
+    .transform(({ leaseSeconds, overdueAfterSeconds, ...rest }) => ({
+      ...rest,
+      leaseMs: ms(leaseSeconds),
+      overdueAfterMs: ms(overdueAfterSeconds),
+    })),
   storedStates: z.enum(['refuse', 'warn', 'off']).optional(),
   /**
    * The request's correlation id, for the transition log. Default: the `X-Request-Id` (or

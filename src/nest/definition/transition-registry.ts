@@ -3,10 +3,12 @@ import { Injectable } from '@nestjs/common';
 import type { AnyStateMachine } from 'xstate';
 import {
   createValidator,
+  MachineTimers,
   type ContextFreeTransitions,
   type TransitionValidator,
 } from '../../core/index.js';
 import { canonicalJson } from '../../core/canonical-json.js';
+import { encodeState } from '../../core/state-value.js';
 import type { TransitionStore } from '../../store/index.js';
 import type { TransitionResource } from './resource-definition.js';
 import type { StateLoader } from './state-loader.interface.js';
@@ -25,6 +27,8 @@ export interface RegisteredResource {
   readonly machineVersion: string;
   /** The validator's `contextFree(event)`, computed once per event. */
   readonly contextFree: (event: string) => ContextFreeTransitions;
+  /** The machine's `after` transitions as durable timers. */
+  readonly timers: MachineTimers;
 }
 
 /** The HTTP route that sends one event of a resource (a fixed-event `@Transition()` route). */
@@ -84,6 +88,7 @@ export class TransitionRegistry {
       );
     }
     const validator = createValidator(resource.machine, { name, payloads: resource.payloads });
+    const timers = new MachineTimers(resource.machine);
     const entry: RegisteredResource = {
       resource: name,
       machine: resource.machine,
@@ -95,7 +100,16 @@ export class TransitionRegistry {
         .update(canonicalJson(validator.describe(), 10_000))
         .digest('hex')
         .slice(0, 12),
-      contextFree: memo((event) => validator.contextFree(event)),
+      // A commit that does not read the row cannot give a delay the context it reads.
+      contextFree: memo((event) => {
+        const free = validator.contextFree(event);
+        if (!timers.readsContext || !('transitions' in free)) return free;
+        const timed = free.transitions.find((t) => timers.hasTimers(t.to));
+        return timed
+          ? { why: `entering '${encodeState(timed.to)}' arms a timer whose delay reads context` }
+          : free;
+      }),
+      timers,
     };
     this.entries.set(name, entry);
     return entry;

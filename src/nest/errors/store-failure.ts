@@ -3,6 +3,7 @@ import {
   ForbiddenChangesError,
   IdempotencyKeyLostError,
   StoreUnavailableError,
+  TimerGoneError,
 } from '../../store/index.js';
 import { IdempotencyKeyLostException } from './idempotency.exceptions.js';
 import { messages } from './messages.js';
@@ -21,7 +22,12 @@ export function storeFailure(
   action: string,
   err: unknown,
 ): Error {
-  if (err instanceof HttpException || err instanceof ForbiddenChangesError) return err;
+  if (
+    err instanceof HttpException ||
+    err instanceof ForbiddenChangesError ||
+    err instanceof TimerGoneError
+  )
+    return err;
   if (err instanceof StoreUnavailableError) {
     logger.warn(messages.storeFailed(resource, action, err.message));
     return new StoreUnavailableException(resource, { cause: err, outcome: err.outcome });

@@ -7,6 +7,9 @@ import {
 import { OUTBOX_STORE, type OutboxStore } from '../../store/outbox-store.interface.js';
 import { MemoryIdempotencyStore } from '../../store/memory-idempotency-store.js';
 import { MemoryOutboxStore } from '../../store/memory-outbox-store.js';
+import { MemoryTimerStore } from '../../store/memory-timer-store.js';
+import { TIMER_STORE, type TimerStore } from '../../store/timer-store.interface.js';
+import { TransitionTimers } from '../timers/transition-timers.js';
 import { IdempotencyRetention } from '../idempotency/idempotency-retention.js';
 import { TransitionOutbox } from '../outbox/transition-outbox.js';
 import { TransitionService } from '../commit/transition.service.js';
@@ -70,10 +73,23 @@ export class TransitionGuardHostModule {
           },
           inject: [TRANSITION_GUARD_OPTIONS, ModuleRef],
         },
+        {
+          // The class named in options.timers.store, built with DI; else one in memory.
+          provide: TIMER_STORE,
+          useFactory: async (resolved: ResolvedTransitionGuardOptions, moduleRef: ModuleRef) => {
+            const store: TimerStore = resolved.timers.store
+              ? await moduleRef.create<TimerStore>(resolved.timers.store)
+              : new MemoryTimerStore();
+            store.verify?.();
+            return store;
+          },
+          inject: [TRANSITION_GUARD_OPTIONS, ModuleRef],
+        },
         TransitionRegistry,
         TransitionExplorer,
         StoredStateCheck,
         TransitionOutbox,
+        TransitionTimers,
         TransitionService,
         IdempotencyRetention,
       ],
@@ -81,8 +97,10 @@ export class TransitionGuardHostModule {
         TRANSITION_GUARD_OPTIONS,
         IDEMPOTENCY_STORE,
         OUTBOX_STORE,
+        TIMER_STORE,
         TransitionRegistry,
         TransitionOutbox,
+        TransitionTimers,
         TransitionService,
       ],
     };

@@ -1,4 +1,5 @@
 import { SqlOutboxStore } from '../sql/sql-outbox-store.js';
+import { SqlTimerStore } from '../sql/sql-timer-store.js';
 import { DrizzleConnection, type DrizzleDatabase } from './drizzle-connection.js';
 
 /**
@@ -18,5 +19,23 @@ import { DrizzleConnection, type DrizzleDatabase } from './drizzle-connection.js
 export class DrizzleOutboxStore extends SqlOutboxStore {
   constructor(db: DrizzleDatabase) {
     super(new DrizzleConnection(db), 'DrizzleOutboxStore');
+  }
+}
+
+/**
+ * The timers of `after` transitions on Drizzle (SQLite, PostgreSQL, MySQL), in the table
+ * `transition_timers` (its DDL in docs/timers.md): armed in the transactions of
+ * `DrizzleTransitionStore`s on the same database.
+ *
+ * @example
+ * @Injectable()
+ * export class TimerStore extends DrizzleTimerStore {
+ *   constructor(@Inject(DB) db: NodePgDatabase) { super(db); }
+ * }
+ * // TransitionGuardModule.forRoot({ timers: { store: TimerStore } })
+ */
+export class DrizzleTimerStore extends SqlTimerStore {
+  constructor(db: DrizzleDatabase) {
+    super(new DrizzleConnection(db), 'DrizzleTimerStore');
   }
 }

@@ -9,7 +9,7 @@ export {
   type TableRow,
 } from './drizzle-transition-store.js';
 export { DrizzleIdempotencyStore } from './drizzle-idempotency-store.js';
-export { DrizzleOutboxStore } from './drizzle-outbox-store.js';
+export { DrizzleOutboxStore, DrizzleTimerStore } from './drizzle-outbox-store.js';
 export {
   sqliteTransitionOutbox,
   sqliteTransitionHandled,

@@ -7,6 +7,7 @@ export {
   MikroOrmTransitionStore,
   MikroOrmIdempotencyStore,
   MikroOrmOutboxStore,
+  MikroOrmTimerStore,
   type MikroOrmTransitionStoreOptions,
 } from './mikro-orm-stores.js';
 export {

@@ -1,6 +1,7 @@
 import type { StoredState } from '../../core/index.js';
 import { SqlIdempotencyStore } from '../sql/sql-idempotency-store.js';
 import { SqlOutboxStore } from '../sql/sql-outbox-store.js';
+import { SqlTimerStore } from '../sql/sql-timer-store.js';
 import {
   SqlTransitionStore,
   type NumberProperty,
@@ -177,5 +178,23 @@ export class MikroOrmIdempotencyStore extends SqlIdempotencyStore {
 export class MikroOrmOutboxStore extends SqlOutboxStore {
   constructor(em: MikroOrmEntityManagerLike) {
     super(new MikroOrmConnection(em), 'MikroOrmOutboxStore');
+  }
+}
+
+/**
+ * The timers of `after` transitions on MikroORM 6 (SQLite, PostgreSQL, MariaDB), in the table
+ * `transition_timers` (its DDL in docs/timers.md): armed in the transactions of
+ * `MikroOrmTransitionStore`s on the same EntityManager.
+ *
+ * @example
+ * @Injectable()
+ * export class TimerStore extends MikroOrmTimerStore {
+ *   constructor(em: EntityManager) { super(em); }
+ * }
+ * // TransitionGuardModule.forRoot({ timers: { store: TimerStore } })
+ */
+export class MikroOrmTimerStore extends SqlTimerStore {
+  constructor(em: MikroOrmEntityManagerLike) {
+    super(new MikroOrmConnection(em), 'MikroOrmTimerStore');
   }
 }

@@ -7,6 +7,7 @@ export {
   PrismaTransitionStore,
   PrismaIdempotencyStore,
   PrismaOutboxStore,
+  PrismaTimerStore,
   type PrismaTransitionStoreOptions,
 } from './prisma-stores.js';
 export { type PrismaClientLike, type PrismaQueries, type PrismaProvider } from './prisma-client.js';

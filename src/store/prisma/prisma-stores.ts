@@ -1,5 +1,6 @@
 import { SqlIdempotencyStore } from '../sql/sql-idempotency-store.js';
 import { SqlOutboxStore } from '../sql/sql-outbox-store.js';
+import { SqlTimerStore } from '../sql/sql-timer-store.js';
 import { SqlTransitionStore, type SqlTransitionStoreOptions } from '../sql/sql-transition-store.js';
 import type { TransactionHostLike } from '../ambient-transaction.js';
 import {
@@ -84,5 +85,23 @@ export class PrismaIdempotencyStore extends SqlIdempotencyStore {
 export class PrismaOutboxStore extends SqlOutboxStore {
   constructor(client: PrismaClientLike, provider: PrismaProvider) {
     super(new PrismaConnection(client, provider), 'PrismaOutboxStore');
+  }
+}
+
+/**
+ * The timers of `after` transitions on Prisma (SQLite, PostgreSQL, MySQL), in the table
+ * `transition_timers` (the model in docs/timers.md): armed in the transactions of
+ * `PrismaTransitionStore`s on the same client.
+ *
+ * @example
+ * @Injectable()
+ * export class TimerStore extends PrismaTimerStore {
+ *   constructor(prisma: PrismaService) { super(prisma, 'postgresql'); }
+ * }
+ * // TransitionGuardModule.forRoot({ timers: { store: TimerStore } })
+ */
+export class PrismaTimerStore extends SqlTimerStore {
+  constructor(client: PrismaClientLike, provider: PrismaProvider) {
+    super(new PrismaConnection(client, provider), 'PrismaTimerStore');
   }
 }

@@ -45,6 +45,12 @@ export interface SqlDialect {
   literal(value: string): string;
   /** The database clock now, as the ISO-8601 UTC text the log's `at` column holds. */
   readonly nowIso: string;
+  /**
+   * The database clock now, in epoch milliseconds (a 64-bit integer), one value per statement (on
+   * PostgreSQL, per transaction: `now()`): what timers are due by, so that app instances whose
+   * clocks disagree fire them alike.
+   */
+  readonly nowMs: string;
 }
 
 const doubleQuote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -62,6 +68,7 @@ export const SQLITE: SqlDialect = {
   deleteLimit: false,
   literal: singleQuote,
   nowIso: `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+  nowMs: `CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)`,
 };
 
 export const POSTGRES: SqlDialect = {
@@ -76,6 +83,7 @@ export const POSTGRES: SqlDialect = {
   deleteLimit: false,
   literal: singleQuote,
   nowIso: `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  nowMs: `CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT)`,
 };
 
 export const MYSQL: SqlDialect = {
@@ -90,6 +98,7 @@ export const MYSQL: SqlDialect = {
   deleteLimit: true,
   literal: (value) => singleQuote(value.replace(/\\/g, '\\\\')),
   nowIso: `DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ')`,
+  nowMs: `CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED)`,
 };
 
 /** The dialect of a name. */

@@ -31,9 +31,13 @@ export interface TableNames {
   column(property: string): string;
 }
 
-/** The tables the stores share (the transition log, Idempotency-Keys, the outbox). */
+/** The tables the stores share (the transition log, Idempotency-Keys, the outbox, timers). */
 export type LibraryTable =
-  'transition_log' | 'idempotency_keys' | 'transition_outbox' | 'transition_handled';
+  | 'transition_log'
+  | 'idempotency_keys'
+  | 'transition_outbox'
+  | 'transition_handled'
+  | 'transition_timers';
 
 /**
  * What an ORM gives the SQL core: raw statements with placeholders, transactions (its own, or

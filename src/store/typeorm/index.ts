@@ -21,3 +21,5 @@ import { isUnavailable as isStoreUnavailable } from '../database-failures.js';
 export const isUnavailable = isStoreUnavailable;
 export { TypeOrmOutboxStore } from './typeorm-outbox-store.js';
 export { TransitionOutboxEntry, HandledTransitionEntry } from './outbox.entities.js';
+export { TypeOrmTimerStore } from './typeorm-timer-store.js';
+export { TransitionTimerEntry } from './timer.entity.js';

@@ -15,6 +15,7 @@ import type {
   TableNames,
 } from '../sql/sql-connection.js';
 import { onConnection } from './connection-queue.js';
+import { TransitionTimerEntry } from './timer.entity.js';
 import { HandledTransitionEntry, TransitionOutboxEntry } from './outbox.entities.js';
 import { IdempotencyKeyEntry } from './idempotency-key.entity.js';
 import { TransitionLogEntry } from './transition-log.entity.js';
@@ -24,6 +25,7 @@ const ENTITIES: Readonly<Record<LibraryTable, EntityTarget<object>>> = {
   idempotency_keys: IdempotencyKeyEntry,
   transition_outbox: TransitionOutboxEntry,
   transition_handled: HandledTransitionEntry,
+  transition_timers: TransitionTimerEntry,
 };
 
 /** The dialect of a TypeORM DataSource, from its `type`. */

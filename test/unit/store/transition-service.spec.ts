@@ -12,6 +12,8 @@ import {
 } from '../../../src/index.js';
 import { ForbiddenChangesError, StoreUnavailableError } from '../../../src/store/index.js';
 import { TransitionRegistry } from '../../../src/nest/definition/transition-registry.js';
+import { TransitionTimers } from '../../../src/nest/timers/transition-timers.js';
+import { MemoryTimerStore } from '../../../src/store/memory-timer-store.js';
 import {
   resolveOptions,
   type ResolvedTransitionGuardOptions,
@@ -42,7 +44,8 @@ function serviceFor(registry: TransitionRegistry, options: ResolvedTransitionGua
     new MemoryOutboxStore(),
     none,
   );
-  return new TransitionService(registry, options, outbox);
+  const timers = new TransitionTimers(registry, options, new MemoryTimerStore());
+  return new TransitionService(registry, options, outbox, timers);
 }
 
 function setup(commit?: { maxRetries?: number; retryWhen?: 'same-state' | 'still-legal' }) {

@@ -1,0 +1,88 @@
+import { quotePath, type SqlDialect } from './dialect.js';
+import type { TableNames } from './sql-connection.js';
+
+/** The columns an armed timer is inserted with, in order (its due time comes from the clock). */
+const ARMED = ['resource', 'resourceId', 'timer', 'dueAtMs', 'armedVersion', 'armedAtMs'] as const;
+
+/**
+ * Every statement of the timer table (`transition_timers`), in one dialect. Due times and leases
+ * are the database's clock (`SqlDialect.nowMs`), never an app instance's. A claim takes due
+ * timers whose lease ended, most overdue first, `FOR UPDATE SKIP LOCKED` where the database has
+ * row locks: one `UPDATE ... WHERE id IN (SELECT ...) RETURNING *` on PostgreSQL and SQLite; on
+ * MySQL, a locking SELECT of the ids, the UPDATE, then a SELECT of the claimed rows, in one
+ * transaction.
+ */
+export class TimerStatements {
+  readonly claim: string;
+  /** MySQL's claim, step by step (see the class). */
+  readonly claimIds: string;
+  readonly claimed: string;
+  readonly remove: string;
+  readonly list: string;
+  private readonly table: string;
+
+  constructor(
+    private readonly dialect: SqlDialect,
+    private readonly names: TableNames,
+  ) {
+    const p = (n: number) => dialect.placeholder(n);
+    const c = (property: string) => this.c(property);
+    const t = quotePath(dialect, names.table);
+    this.table = t;
+    const now = dialect.nowMs;
+    const lock = dialect.rowLocks ? ' FOR UPDATE SKIP LOCKED' : '';
+    const due = `${c('dueAtMs')} <= ${now} AND ${c('lockedUntilMs')} <= ${now}`;
+    const take = `SET ${c('claim')} = ${p(1)}, ${c('lockedUntilMs')} = ${now} + ${p(2)}, ${c('attempts')} = ${c('attempts')} + 1`;
+    const claimable = (limit: number) =>
+      `SELECT ${c('id')} FROM ${t} WHERE ${due} ORDER BY ${c('dueAtMs')}, ${c('id')} LIMIT ${p(limit)}${lock}`;
+    const among =
+      dialect.name === 'postgres' ? `= ANY(ARRAY(${claimable(3)}))` : `IN (${claimable(3)})`;
+    this.claim = `UPDATE ${t} ${take} WHERE ${c('id')} ${among} RETURNING *, ${now} AS ${dialect.quote('nowMs')}`;
+    this.claimIds = claimable(1);
+    this.claimed = `SELECT *, ${now} AS ${dialect.quote('nowMs')} FROM ${t} WHERE ${c('claim')} = ${p(1)}`;
+    this.remove = `DELETE FROM ${t} WHERE ${c('id')} = ${p(1)} AND ${c('claim')} = ${p(2)}`;
+    this.list = `SELECT * FROM ${t} WHERE ${c('resource')} = ${p(1)} AND ${c('resourceId')} = ${p(2)} ORDER BY ${c('dueAtMs')}, ${c('id')}`;
+  }
+
+  /** MySQL's claim UPDATE of `count` ids (after `claimIds`): claim, lease length, then the ids. */
+  claimUpdate(count: number): string {
+    const c = (property: string) => this.c(property);
+    const now = this.dialect.nowMs;
+    return `UPDATE ${this.table} SET ${c('claim')} = ${this.p(1)}, ${c('lockedUntilMs')} = ${now} + ${this.p(2)}, ${c('attempts')} = ${c('attempts')} + 1 WHERE ${c('id')} IN (${this.list_(3, count)})`;
+  }
+
+  /** One resource's timers of these `count` ids deleted: resource, resource id, then the timers. */
+  disarm(count: number): string {
+    const c = (property: string) => this.c(property);
+    return `DELETE FROM ${this.table} WHERE ${c('resource')} = ${this.p(1)} AND ${c('resourceId')} = ${this.p(2)} AND ${c('timer')} IN (${this.list_(3, count)})`;
+  }
+
+  /**
+   * `count` timers armed: per timer, resource, resource id, timer, delay (ms), armed version; due
+   * at the database's clock plus the delay.
+   */
+  arm(count: number): string {
+    const now = this.dialect.nowMs;
+    let n = 0;
+    const values = Array.from(
+      { length: count },
+      () =>
+        `(${this.p(++n)}, ${this.p(++n)}, ${this.p(++n)}, ${now} + ${this.p(++n)}, ${this.p(++n)}, ${now}, 0, 0)`,
+    );
+    const cols = [...ARMED, 'lockedUntilMs', 'attempts'].map((col) => this.c(col));
+    return `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES ${values.join(', ')}`;
+  }
+
+  private c(property: string): string {
+    return this.dialect.quote(this.names.column(property));
+  }
+
+  private p(n: number): string {
+    return this.dialect.placeholder(n);
+  }
+
+  /** `count` placeholders from `first` on. */
+  private list_(first: number, count: number): string {
+    return Array.from({ length: count }, (_, i) => this.p(first + i)).join(', ');
+  }
+}

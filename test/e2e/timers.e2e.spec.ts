@@ -1,0 +1,317 @@
+import 'reflect-metadata';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Injectable,
+  Module,
+  Param,
+  Post,
+  type INestApplication,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import request from 'supertest';
+import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { setup } from 'xstate';
+import {
+  CommittedTransition,
+  CurrentTransition,
+  defineResource,
+  Transition,
+  TransitionGuardModule,
+  TransitionService,
+  TransitionTimers,
+} from '../../src/index.js';
+import {
+  TransitionLogEntry,
+  TransitionTimerEntry,
+  TypeOrmTimerStore,
+  TypeOrmTransitionStore,
+} from '../../src/store/typeorm/index.js';
+import { databases, DATABASE_NAMES, type Database } from '../support/databases.js';
+import { freshPlace, type Place } from '../support/places.js';
+import { libraryTables, timerLibraryTables, type Tables } from '../support/store-tables.js';
+
+/**
+ * Durable `after` timers through the whole module, on TypeORM over each database of the tier:
+ * an invoice left unpaid expires when its window (read from its row) ends, as `system:timer`,
+ * once; a payment in time disarms it; re-entering the state starts the window again; two app
+ * instances on one database fire each timer exactly once.
+ */
+@Entity({ name: 'invoices' })
+class Invoice {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ type: 'varchar', length: 20 }) status!: string;
+  @Column({ type: 'integer' }) windowMs!: number;
+  @Column({ type: 'integer' }) version!: number;
+}
+
+const tables: Tables = (d) => [
+  `CREATE TABLE ${d.q('invoices')} (${d.q('id')} ${d.serial}, ${d.q('status')} varchar(20) NOT NULL, ${d.q('windowMs')} integer NOT NULL, ${d.q('version')} integer NOT NULL)`,
+  ...libraryTables(d),
+  ...timerLibraryTables(d),
+];
+
+const invoiceMachine = setup({
+  types: {} as {
+    context: { windowMs: number };
+    events: { type: 'PAY' } | { type: 'EXTEND' } | { type: 'REFUND' };
+  },
+  delays: { PAYMENT_WINDOW: ({ context }) => context.windowMs },
+}).createMachine({
+  id: 'invoice',
+  initial: 'open',
+  context: { windowMs: 1000 },
+  states: {
+    open: {
+      after: { PAYMENT_WINDOW: 'expired' },
+      on: { PAY: 'paid', EXTEND: { target: 'open', reenter: true } },
+    },
+    paid: { on: { REFUND: 'refunded' } },
+    expired: { type: 'final' },
+    refunded: { type: 'final' },
+  },
+});
+
+const TIMER = 'xstate.after.PAYMENT_WINDOW.invoice.open';
+
+@Injectable()
+class InvoiceStore extends TypeOrmTransitionStore<Invoice, { windowMs: number }> {
+  constructor(@Inject(DataSource) dataSource: DataSource) {
+    super(dataSource, {
+      entity: Invoice,
+      name: 'invoice',
+      stateProperty: 'status',
+      versionProperty: 'version',
+      contextProperties: ['windowMs'],
+      log: true,
+    });
+  }
+}
+
+const invoice = defineResource({
+  resource: 'invoice',
+  machine: invoiceMachine,
+  store: InvoiceStore,
+});
+
+@Controller('invoices')
+class InvoicesController {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(TransitionService) private readonly transitions: TransitionService,
+    @Inject(TransitionTimers) private readonly timers: TransitionTimers,
+  ) {}
+
+  @Post()
+  async create(@Body() body: { windowMs: number }) {
+    // The row and its first timer commit together.
+    return this.dataSource.transaction(async (manager) => {
+      const row = await manager.save(Invoice, {
+        status: 'open',
+        windowMs: body.windowMs,
+        version: 0,
+      });
+      await this.timers.start('invoice', String(row.id), {
+        tx: manager,
+        context: { windowMs: body.windowMs },
+        version: 0,
+      });
+      return { id: String(row.id) };
+    });
+  }
+
+  @Post(':id/pay')
+  @HttpCode(200)
+  @Transition(invoice, 'PAY', { commit: true })
+  pay(@CommittedTransition() c: CommittedTransition) {
+    return { to: c.to, version: c.version };
+  }
+
+  @Post(':id/extend')
+  @HttpCode(200)
+  @Transition(invoice, 'EXTEND')
+  async extend(@CurrentTransition() t: CurrentTransition<typeof invoice, 'EXTEND'>) {
+    // Re-entering `open` arms a timer whose delay reads the row: committed after reading it.
+    const c = await this.transitions.commit(t);
+    return { to: c.to, version: c.version };
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string) {
+    return (await this.transitions.inspect('invoice', id)) ?? {};
+  }
+
+  @Get(':id/timers')
+  timersOf(@Param('id') id: string) {
+    return this.transitions.timers('invoice', id);
+  }
+
+  @Get(':id/history')
+  history(@Param('id') id: string) {
+    return this.transitions.history('invoice', id, { limit: '50' });
+  }
+}
+
+function typeOrmOptions(place: Place) {
+  const entities = [Invoice, TransitionLogEntry, TransitionTimerEntry];
+  return place.kind === 'sqlite'
+    ? { type: 'better-sqlite3' as const, database: place.where, entities }
+    : place.kind === 'postgres'
+      ? { type: 'postgres' as const, url: place.where, entities }
+      : { type: 'mysql' as const, url: place.where, entities };
+}
+
+async function appOn(place: Place, timers: { pollIntervalMs: number; fire?: boolean }) {
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot(typeOrmOptions(place)),
+      TransitionGuardModule.forRoot({ timers: { store: TypeOrmTimerStore, ...timers } }),
+      TransitionGuardModule.forFeature([invoice]),
+    ],
+    controllers: [InvoicesController],
+  })
+  class AppModule {}
+  const app = await NestFactory.create(AppModule, new ExpressAdapter(), { logger: false });
+  await app.init();
+  return app;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it holds, at most `ms`. */
+async function eventually(check: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`still not so after ${ms} ms`);
+    await sleep(25);
+  }
+}
+
+function describeOn(kind: Database): void {
+  describe(`after timers on ${DATABASE_NAMES[kind]} (TypeORM)`, () => {
+    let place: Place;
+    let app: INestApplication;
+    const http = () => request(app.getHttpServer());
+    const create = async (windowMs: number) =>
+      String((await http().post('/invoices').send({ windowMs }).expect(201)).body.id);
+    const status = async (id: string) =>
+      String((await http().get(`/invoices/${id}`).expect(200)).body.state);
+    const timerRows = async () =>
+      Number((await app.get(DataSource).query('SELECT count(*) AS n FROM transition_timers'))[0].n);
+
+    beforeAll(async () => {
+      place = await freshPlace(kind, 'tg_timers', tables);
+      app = await appOn(place, { pollIntervalMs: 50 });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await place?.drop();
+    });
+
+    it('expires an unpaid invoice when the window its row gives ends, once, as system:timer', async () => {
+      const id = await create(300);
+      const [armed] = (await http().get(`/invoices/${id}/timers`).expect(200)).body as {
+        timer: string;
+        dueAt: string;
+        armedAt: string;
+        armedVersion: number;
+      }[];
+      expect(armed).toMatchObject({ timer: TIMER, armedVersion: 0 });
+      expect(Date.parse(armed.dueAt) - Date.parse(armed.armedAt)).toBe(300);
+      await eventually(async () => (await status(id)) === 'expired', 10_000);
+      const history = (await http().get(`/invoices/${id}/history`).expect(200)).body.entries;
+      expect(history).toHaveLength(1);
+      expect(history[0]).toMatchObject({
+        event: TIMER,
+        from: 'open',
+        to: 'expired',
+        version: 1,
+        actor: 'system:timer',
+        metadata: { timer: TIMER, dueAt: armed.dueAt },
+      });
+      expect(history[0].metadata.lateMs).toBeGreaterThanOrEqual(0);
+      expect((await http().get(`/invoices/${id}/timers`).expect(200)).body).toEqual([]);
+      const refused = await http().post(`/invoices/${id}/pay`).expect(409);
+      expect(refused.body).toMatchObject({ reason: 'final-state', currentState: 'expired' });
+    });
+
+    it('disarms the timer when the invoice is paid in time: it never fires', async () => {
+      const id = await create(400);
+      await http().post(`/invoices/${id}/pay`).expect(200);
+      expect((await http().get(`/invoices/${id}/timers`).expect(200)).body).toEqual([]);
+      await sleep(700);
+      expect(await status(id)).toBe('paid');
+      const history = (await http().get(`/invoices/${id}/history`).expect(200)).body.entries;
+      expect(history.map((e: { event: string }) => e.event)).toEqual(['PAY']);
+    });
+
+    it('starts the window again when the state is re-entered', async () => {
+      const id = await create(600);
+      const [first] = (await http().get(`/invoices/${id}/timers`).expect(200)).body;
+      await sleep(300);
+      await http().post(`/invoices/${id}/extend`).expect(200);
+      const [again] = (await http().get(`/invoices/${id}/timers`).expect(200)).body;
+      expect(again).toMatchObject({ timer: TIMER, armedVersion: 1 });
+      expect(Date.parse(again.dueAt)).toBeGreaterThanOrEqual(Date.parse(first.dueAt) + 250);
+      // The first deadline passes without firing; the second fires.
+      await sleep(Math.max(0, Date.parse(first.dueAt) + 150 - Date.now()));
+      expect(await status(id)).toBe('open');
+      await eventually(async () => (await status(id)) === 'expired', 10_000);
+      const history = (await http().get(`/invoices/${id}/history`).expect(200)).body.entries;
+      expect(history.map((e: { event: string }) => e.event)).toEqual([TIMER, 'EXTEND']);
+    });
+
+    it('fires each timer exactly once with two app instances on one database', async () => {
+      const second = await appOn(place, { pollIntervalMs: 50 });
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 40; i++) ids.push(await create(150 + (i % 5) * 20));
+        await eventually(async () => (await timerRows()) === 0, 20_000);
+        const mine = new Set(ids);
+        const logged = (
+          await app.get(DataSource).getRepository(TransitionLogEntry).findBy({ event: TIMER })
+        ).filter((row) => mine.has(row.resourceId));
+        const fired = new Map<string, number>();
+        for (const row of logged) fired.set(row.resourceId, (fired.get(row.resourceId) ?? 0) + 1);
+        expect(logged).toHaveLength(ids.length);
+        for (const id of ids) expect([id, fired.get(id)]).toEqual([id, 1]);
+        for (const id of ids.slice(0, 5)) expect(await status(id)).toBe('expired');
+      } finally {
+        await second.close();
+      }
+    });
+  });
+}
+
+for (const kind of databases()) describeOn(kind);
+
+describe('after timers: bootstrap', () => {
+  it('refuses a timer store that cannot write in the resource store transactions, naming the fix', async () => {
+    const place = await freshPlace('sqlite', 'tg_timers_boot', tables);
+    try {
+      @Module({
+        imports: [
+          TypeOrmModule.forRoot(typeOrmOptions(place)),
+          TransitionGuardModule.forRoot({}),
+          TransitionGuardModule.forFeature([invoice]),
+        ],
+      })
+      class AppModule {}
+      const app = await NestFactory.create(AppModule, new ExpressAdapter(), {
+        logger: false,
+        abortOnError: false,
+      });
+      await expect(app.init()).rejects.toThrow(
+        /invoice: its machine has `after` transitions: timers are armed in the transition's own transaction, but MemoryTimerStore cannot write in InvoiceStore's transactions\. Set TransitionGuardModule\.forRoot\(\{ timers: \{ store \} \}\).*TypeOrmTimerStore/,
+      );
+      await app.close().catch(() => undefined);
+    } finally {
+      await place.drop();
+    }
+  });
+});
