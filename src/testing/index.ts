@@ -10,7 +10,12 @@ export {
   type MatcherResult,
   type TransitionMatchers,
 } from './matchers.js';
-export { transitionTestingModule, testingStoreToken, type SeedRows } from './testing-module.js';
+export {
+  transitionTestingModule,
+  testingStoreToken,
+  advanceTime,
+  type SeedRows,
+} from './testing-module.js';
 export {
   verifyHttpContract,
   type HttpContractOptions,

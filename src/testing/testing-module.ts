@@ -1,9 +1,18 @@
-import { Injectable, Module, type DynamicModule, type Type } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type INestApplicationContext,
+  type OnApplicationBootstrap,
+  type Type,
+} from '@nestjs/common';
 import type { StoredState } from '../core/index.js';
 import { MemoryTransitionStore } from '../store/memory-transition-store.js';
 import type { TransitionGuardOptions } from '../nest/definition/options.js';
 import type { TransitionResource } from '../nest/definition/resource-definition.js';
 import { TransitionGuardModule } from '../nest/module/transition-guard.module.js';
+import { TransitionTimers } from '../nest/timers/transition-timers.js';
 
 /** A resource's rows for a test, by id. */
 export type SeedRows = Readonly<
@@ -67,16 +76,47 @@ export function transitionTestingModule(options: {
       locking: r.locking,
     };
   });
+  /** The seeded rows' timers, armed as a created row's are (`TransitionTimers.start`). */
+  @Injectable()
+  class SeededTimers implements OnApplicationBootstrap {
+    constructor(@Inject(TransitionTimers) private readonly timers: TransitionTimers) {}
+    async onApplicationBootstrap(): Promise<void> {
+      for (const r of replaced) {
+        for (const [id, row] of Object.entries(options.seed?.[r.resource] ?? {})) {
+          await this.timers.start(r.resource, id, row);
+        }
+      }
+    }
+  }
   @Module({})
   class TransitionTestingModule {}
   const feature = TransitionGuardModule.forFeature(replaced);
+  const given = options.options ?? {};
+  // Timers fire when the test says so (advanceTime), not on a wall-clock loop.
+  const root = { ...given, timers: { fire: false, ...given.timers } };
   return {
     module: TransitionTestingModule,
-    imports: [TransitionGuardModule.forRoot(options.options ?? {}), feature],
-    providers: replaced.map((r, i) => ({
-      provide: testingStoreToken(r.resource),
-      useExisting: stores[i],
-    })),
+    imports: [TransitionGuardModule.forRoot(root), feature],
+    providers: [
+      SeededTimers,
+      ...replaced.map((r, i) => ({
+        provide: testingStoreToken(r.resource),
+        useExisting: stores[i],
+      })),
+    ],
     exports: [feature, ...replaced.map((r) => testingStoreToken(r.resource))],
   };
+}
+
+/**
+ * Moves the testing module's timer clock (`MemoryTimerStore`) forward by `ms` and fires every
+ * timer then due, through the same commit as the firing loop's (actor `system:timer`): "after 30
+ * minutes the order is expired" in a millisecond. Resolves with how many fired.
+ *
+ * @example
+ * await advanceTime(app, 30 * 60_000);
+ * expect(app.get<MemoryTransitionStore>(testingStoreToken('order')).rows.get('1')?.state).toBe('expired');
+ */
+export function advanceTime(app: INestApplicationContext, ms: number): Promise<number> {
+  return app.get(TransitionTimers).fireDue(ms);
 }

@@ -9,7 +9,12 @@ import {
   Transition,
   TransitionService,
 } from '../../src/index.js';
-import { testingStoreToken, transitionTestingModule } from '../../src/testing/index.js';
+import {
+  advanceTime,
+  testingStoreToken,
+  transitionTestingModule,
+} from '../../src/testing/index.js';
+import { setup } from 'xstate';
 import { orderMachine, orderPayloads, type OrderContext } from '../../machines/order.machine.js';
 
 /** The testing module: a guarded controller tested without a database, rows seeded per test. */
@@ -66,6 +71,53 @@ describe('transitionTestingModule', () => {
       const store = app.get<MemoryTransitionStore>(testingStoreToken('order'));
       expect(store.rows.get('1')).toMatchObject({ state: 'shipped', context: { carrier: 'UPS' } });
       expect(store.log.map((r) => r.event)).toEqual(['SHIP']);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('transitionTestingModule: timers', () => {
+  const ticket = defineResource({
+    resource: 'ticket',
+    machine: setup({ types: {} as { events: { type: 'ANSWER' } } }).createMachine({
+      id: 'ticket',
+      initial: 'open',
+      states: {
+        open: { after: { [30 * 60_000]: 'stale' }, on: { ANSWER: 'answered' } },
+        answered: {},
+        stale: {},
+      },
+    }),
+    store: MemoryTransitionStore,
+  });
+
+  it('says "30 minutes later" in a millisecond: seeded rows have their timers, advanceTime fires them', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        transitionTestingModule({
+          resources: [ticket],
+          seed: { ticket: { '1': { state: 'open' }, '2': { state: 'open' } } },
+        }),
+      ],
+    }).compile();
+    const app = await moduleRef.init();
+    try {
+      const store = app.get<MemoryTransitionStore>(testingStoreToken('ticket'));
+      await app.get(TransitionService).send(ticket, '2', 'ANSWER');
+      expect(await advanceTime(app, 29 * 60_000)).toBe(0);
+      expect(store.rows.get('1')?.state).toBe('open');
+      expect(await advanceTime(app, 60_000)).toBe(1);
+      expect(store.rows.get('1')?.state).toBe('stale');
+      expect(store.rows.get('2')?.state).toBe('answered');
+      const [fired] = store.log.filter((r) => r.resourceId === '1');
+      expect(fired).toMatchObject({
+        event: 'xstate.after.1800000.ticket.open',
+        from: 'open',
+        to: 'stale',
+        actor: 'system:timer',
+      });
+      expect(await app.get(TransitionService).timers('ticket', '1')).toEqual([]);
     } finally {
       await app.close();
     }
