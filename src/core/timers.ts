@@ -1,10 +1,4 @@
-import {
-  initialTransition,
-  transition,
-  type AnyStateMachine,
-  type EventObject,
-  type StateValue,
-} from 'xstate';
+import { initialTransition, transition, type AnyStateMachine, type StateValue } from 'xstate';
 import { allNodes } from './machine-index.js';
 import { toStateValue, toStoredState } from './state-value.js';
 import { withoutActions } from './transition-target.js';
@@ -90,7 +84,7 @@ export class MachineTimers {
   change(
     state: StoredState,
     context: unknown,
-    event: EventObject,
+    event: { readonly type: string; readonly [key: string]: unknown },
     to?: StoredState,
   ): TimerChange | undefined {
     if (!this.declared) return undefined;
