@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Injectable, Post } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import request from 'supertest';
@@ -6,8 +6,10 @@ import {
   CurrentTransition,
   defineResource,
   MemoryTransitionStore,
+  OnTransition,
   Transition,
   TransitionService,
+  type TransitionDelivery,
 } from '../../src/index.js';
 import {
   advanceTime,
@@ -92,6 +94,16 @@ describe('transitionTestingModule: timers', () => {
     store: MemoryTransitionStore,
   });
 
+  /** A fired timer is a transition like any other: the outbox delivers it to its handlers. */
+  @Injectable()
+  class Staleness {
+    readonly seen: string[] = [];
+    @OnTransition(ticket, { to: ['stale'] })
+    stale(delivery: TransitionDelivery) {
+      this.seen.push(`${delivery.record.resourceId} ${delivery.record.actor}`);
+    }
+  }
+
   it('says "30 minutes later" in a millisecond: seeded rows have their timers, advanceTime fires them', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
@@ -100,6 +112,7 @@ describe('transitionTestingModule: timers', () => {
           seed: { ticket: { '1': { state: 'open' }, '2': { state: 'open' } } },
         }),
       ],
+      providers: [Staleness],
     }).compile();
     const app = await moduleRef.init();
     try {
@@ -118,6 +131,11 @@ describe('transitionTestingModule: timers', () => {
         actor: 'system:timer',
       });
       expect(await app.get(TransitionService).timers('ticket', '1')).toEqual([]);
+      const handler = app.get(Staleness);
+      for (let i = 0; i < 100 && handler.seen.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(handler.seen).toEqual(['1 system:timer']);
     } finally {
       await app.close();
     }

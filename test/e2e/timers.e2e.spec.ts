@@ -166,7 +166,15 @@ function typeOrmOptions(place: Place) {
       : { type: 'mysql' as const, url: place.where, entities };
 }
 
-async function appOn(place: Place, timers: { pollIntervalMs: number; fire?: boolean }) {
+async function appOn(
+  place: Place,
+  timers: {
+    pollIntervalMs: number;
+    fire?: boolean;
+    onOverdue?: 'fire' | 'skip';
+    overdueAfterSeconds?: number;
+  },
+) {
   @Module({
     imports: [
       TypeOrmModule.forRoot(typeOrmOptions(place)),
@@ -264,6 +272,81 @@ function describeOn(kind: Database): void {
       await eventually(async () => (await status(id)) === 'expired', 10_000);
       const history = (await http().get(`/invoices/${id}/history`).expect(200)).body.entries;
       expect(history.map((e: { event: string }) => e.event)).toEqual([TIMER, 'EXTEND']);
+    });
+
+    it('never takes a timer event from a caller', async () => {
+      const id = await create(60_000);
+      await expect(
+        app.get(TransitionService).send(invoice, id, TIMER as 'PAY'),
+      ).rejects.toMatchObject({
+        status: 400,
+        response: { code: 'UNKNOWN_EVENT' },
+      });
+      expect(await status(id)).toBe('open');
+      await http().post(`/invoices/${id}/pay`).expect(200);
+      expect((await http().get(`/invoices/${id}/timers`).expect(200)).body).toEqual([]);
+    });
+
+    it('fires timers that fell due while no instance ran as soon as one starts; or skips them (onOverdue: skip)', async () => {
+      const own = await freshPlace(kind, 'tg_timers_overdue', tables);
+      const armAndStop = async (count: number) => {
+        // An instance that does not fire (fire: false) arms them, then stops.
+        const armer = await appOn(own, { pollIntervalMs: 50, fire: false });
+        const ids: string[] = [];
+        for (let i = 0; i < count; i++) {
+          const made = await request(armer.getHttpServer())
+            .post('/invoices')
+            .send({ windowMs: 100 });
+          ids.push(String(made.body.id));
+        }
+        await armer.close();
+        return ids;
+      };
+      const statesOn = async (instance: INestApplication, ids: string[]) =>
+        Promise.all(
+          ids.map(async (id) =>
+            String((await request(instance.getHttpServer()).get(`/invoices/${id}`)).body.state),
+          ),
+        );
+      try {
+        const due = await armAndStop(20);
+        await sleep(600);
+        const started = Date.now();
+        const firing = await appOn(own, { pollIntervalMs: 1000 });
+        try {
+          await eventually(
+            async () => (await statesOn(firing, due)).every((s) => s === 'expired'),
+            10_000,
+          );
+          // Within 2 s of the first start (the app's own start aside): at start, not a poll later.
+          expect(Date.now() - started).toBeLessThan(2_000 + 1_000);
+        } finally {
+          await firing.close();
+        }
+        const skipped = await armAndStop(3);
+        await sleep(1_300);
+        const skipping = await appOn(own, {
+          pollIntervalMs: 50,
+          onOverdue: 'skip',
+          overdueAfterSeconds: 1,
+        });
+        try {
+          await eventually(
+            async () =>
+              (
+                await Promise.all(
+                  skipped.map((id) => skipping.get(TransitionService).timers('invoice', id)),
+                )
+              ).every((t) => t.length === 0),
+            5_000,
+          );
+          expect(await statesOn(skipping, skipped)).toEqual(['open', 'open', 'open']);
+        } finally {
+          await skipping.close();
+        }
+      } finally {
+        await own.drop();
+      }
     });
 
     it('fires each timer exactly once with two app instances on one database', async () => {

@@ -90,7 +90,7 @@ export class PrismaOutboxStore extends SqlOutboxStore {
 
 /**
  * The timers of `after` transitions on Prisma (SQLite, PostgreSQL, MySQL), in the table
- * `transition_timers` (the model in docs/timers.md): armed in the transactions of
+ * `transition_timers` (its DDL in docs/timers.md): armed in the transactions of
  * `PrismaTransitionStore`s on the same client.
  *
  * @example
