@@ -1,40 +1,25 @@
 import 'reflect-metadata';
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Injectable,
-  Module,
-  Param,
-  Post,
-  type INestApplication,
-} from '@nestjs/common';
+import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
-import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { setup } from 'xstate';
-import {
-  CommittedTransition,
-  CurrentTransition,
-  defineResource,
-  Transition,
-  TransitionGuardModule,
-  TransitionService,
-  TransitionTimers,
-} from '../../src/index.js';
+import { DataSource } from 'typeorm';
+import { TransitionGuardModule, TransitionService } from '../../src/index.js';
 import {
   TransitionLogEntry,
   TransitionTimerEntry,
   TypeOrmTimerStore,
-  TypeOrmTransitionStore,
 } from '../../src/store/typeorm/index.js';
+import {
+  invoice,
+  Invoice,
+  InvoicesController,
+  invoiceTables as tables,
+  TIMER,
+} from '../support/invoices.js';
 import { databases, DATABASE_NAMES, type Database } from '../support/databases.js';
 import { freshPlace, type Place } from '../support/places.js';
-import { libraryTables, timerLibraryTables, type Tables } from '../support/store-tables.js';
 
 /**
  * Durable `after` timers through the whole module, on TypeORM over each database of the tier:
@@ -42,121 +27,6 @@ import { libraryTables, timerLibraryTables, type Tables } from '../support/store
  * once; a payment in time disarms it; re-entering the state starts the window again; two app
  * instances on one database fire each timer exactly once.
  */
-@Entity({ name: 'invoices' })
-class Invoice {
-  @PrimaryGeneratedColumn() id!: number;
-  @Column({ type: 'varchar', length: 20 }) status!: string;
-  @Column({ type: 'integer' }) windowMs!: number;
-  @Column({ type: 'integer' }) version!: number;
-}
-
-const tables: Tables = (d) => [
-  `CREATE TABLE ${d.q('invoices')} (${d.q('id')} ${d.serial}, ${d.q('status')} varchar(20) NOT NULL, ${d.q('windowMs')} integer NOT NULL, ${d.q('version')} integer NOT NULL)`,
-  ...libraryTables(d),
-  ...timerLibraryTables(d),
-];
-
-const invoiceMachine = setup({
-  types: {} as {
-    context: { windowMs: number };
-    events: { type: 'PAY' } | { type: 'EXTEND' } | { type: 'REFUND' };
-  },
-  delays: { PAYMENT_WINDOW: ({ context }) => context.windowMs },
-}).createMachine({
-  id: 'invoice',
-  initial: 'open',
-  context: { windowMs: 1000 },
-  states: {
-    open: {
-      after: { PAYMENT_WINDOW: 'expired' },
-      on: { PAY: 'paid', EXTEND: { target: 'open', reenter: true } },
-    },
-    paid: { on: { REFUND: 'refunded' } },
-    expired: { type: 'final' },
-    refunded: { type: 'final' },
-  },
-});
-
-const TIMER = 'xstate.after.PAYMENT_WINDOW.invoice.open';
-
-@Injectable()
-class InvoiceStore extends TypeOrmTransitionStore<Invoice, { windowMs: number }> {
-  constructor(@Inject(DataSource) dataSource: DataSource) {
-    super(dataSource, {
-      entity: Invoice,
-      name: 'invoice',
-      stateProperty: 'status',
-      versionProperty: 'version',
-      contextProperties: ['windowMs'],
-      log: true,
-    });
-  }
-}
-
-const invoice = defineResource({
-  resource: 'invoice',
-  machine: invoiceMachine,
-  store: InvoiceStore,
-});
-
-@Controller('invoices')
-class InvoicesController {
-  constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(TransitionService) private readonly transitions: TransitionService,
-    @Inject(TransitionTimers) private readonly timers: TransitionTimers,
-  ) {}
-
-  @Post()
-  async create(@Body() body: { windowMs: number }) {
-    // The row and its first timer commit together.
-    return this.dataSource.transaction(async (manager) => {
-      const row = await manager.save(Invoice, {
-        status: 'open',
-        windowMs: body.windowMs,
-        version: 0,
-      });
-      await this.timers.start('invoice', String(row.id), {
-        tx: manager,
-        context: { windowMs: body.windowMs },
-        version: 0,
-      });
-      return { id: String(row.id) };
-    });
-  }
-
-  @Post(':id/pay')
-  @HttpCode(200)
-  @Transition(invoice, 'PAY', { commit: true })
-  pay(@CommittedTransition() c: CommittedTransition) {
-    return { to: c.to, version: c.version };
-  }
-
-  @Post(':id/extend')
-  @HttpCode(200)
-  @Transition(invoice, 'EXTEND')
-  async extend(@CurrentTransition() t: CurrentTransition<typeof invoice, 'EXTEND'>) {
-    // Re-entering `open` arms a timer whose delay reads the row: committed after reading it.
-    const c = await this.transitions.commit(t);
-    return { to: c.to, version: c.version };
-  }
-
-  @Get(':id')
-  async get(@Param('id') id: string) {
-    return (await this.transitions.inspect('invoice', id)) ?? {};
-  }
-
-  @Get(':id/timers')
-  timersOf(@Param('id') id: string) {
-    return this.transitions.timers('invoice', id);
-  }
-
-  @Get(':id/history')
-  history(@Param('id') id: string) {
-    return this.transitions.history('invoice', id, { limit: '50' });
-  }
-}
-
 function typeOrmOptions(place: Place) {
   const entities = [Invoice, TransitionLogEntry, TransitionTimerEntry];
   return place.kind === 'sqlite'

@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { EntityManager } from 'typeorm';
+import {
+  OnTransition,
+  TransitionGuardModule,
+  type TransitionDelivery,
+} from '../../../src/index.js';
+import {
+  HandledTransitionEntry,
+  TransitionLogEntry,
+  TransitionOutboxEntry,
+  TransitionTimerEntry,
+  TypeOrmOutboxStore,
+  TypeOrmTimerStore,
+} from '../../../src/store/typeorm/index.js';
+import { invoice, Invoice, InvoicesController } from '../../support/invoices.js';
+
+/**
+ * One app instance of test/fault/timers-crash: invoices on PostgreSQL (DATABASE_URL), the
+ * firing loop polling every 100 ms with 2 s leases (a killed instance's claims are taken over
+ * quickly), and an @OnTransition handler that records each expiry once (`delivery.once`) in
+ * `expiries`. Prints "timers-app on <url>" once it listens.
+ */
+@Injectable()
+class Expiries {
+  @OnTransition(invoice, { to: ['expired'] })
+  async record(delivery: TransitionDelivery<EntityManager>) {
+    await delivery.once((tx) =>
+      tx.query('INSERT INTO expiries (invoice_id, actor) VALUES ($1, $2)', [
+        delivery.record.resourceId,
+        delivery.record.actor,
+      ]),
+    );
+  }
+}
+
+@Module({
+  imports: [
+    TypeOrmModule.forRoot({
+      type: 'postgres',
+      url: process.env.DATABASE_URL,
+      entities: [
+        Invoice,
+        TransitionLogEntry,
+        TransitionOutboxEntry,
+        HandledTransitionEntry,
+        TransitionTimerEntry,
+      ],
+      poolSize: 6,
+    }),
+    TransitionGuardModule.forRoot({
+      timers: { store: TypeOrmTimerStore, pollIntervalMs: 100, leaseSeconds: 2, concurrency: 4 },
+      outbox: { store: TypeOrmOutboxStore, pollIntervalMs: 100, leaseSeconds: 2, batchSize: 50 },
+    }),
+    TransitionGuardModule.forFeature([invoice]),
+  ],
+  controllers: [InvoicesController],
+  providers: [Expiries],
+})
+class TimerFaultAppModule {}
+
+const app = await NestFactory.create(TimerFaultAppModule, { logger: ['error'] });
+app.enableShutdownHooks();
+await app.listen(0, '127.0.0.1');
+console.log(`timers-app on ${(await app.getUrl()).replace('[::1]', '127.0.0.1')}`);
