@@ -45,6 +45,12 @@ execFileSync(process.execPath, ['--import', 'tsx', 'bench/outbox/relay.bench.ts'
   env: process.env,
 });
 
+console.log('\n## Durable timers (npm run bench:timers)\n');
+execFileSync(process.execPath, ['--import', 'tsx', 'bench/timers/timers.bench.ts'], {
+  stdio: 'inherit',
+  env: process.env,
+});
+
 const contention = await postgresContention();
 const growth = await growthBench();
 const stores = await storesBench();

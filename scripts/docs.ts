@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { relayTable, type RelayRow } from '../bench/outbox/relay.bench.js';
+import { timersTable, type ArmingRow, type FiringRow } from '../bench/timers/timers.bench.js';
 import { createValidator, toMarkdownTable, toMermaid } from '../src/core/index.js';
 import { findMachineFiles, loadMachineFile } from '../src/cli/load-machine-file.js';
 import {
@@ -50,6 +51,12 @@ export function benchSection(): string {
     rows: RelayRow[];
     skipped: string[];
   };
+  const timers = JSON.parse(readFileSync(`${root}bench/results/timers.json`, 'utf8')) as {
+    meta: Record<string, unknown>;
+    arming: ArmingRow[];
+    firing: FiringRow[];
+    skipped: string[];
+  };
   const core = JSON.parse(readFileSync(`${root}bench/results/core.json`, 'utf8')) as {
     meta: Record<string, unknown>;
     rows: CoreRow[];
@@ -70,6 +77,10 @@ export function benchSection(): string {
     `${describeMeta('The outbox relay (`npm run bench:relay`) measured', relay.meta)}.`,
     '',
     relayTable(relay),
+    '',
+    `${describeMeta('Durable timers (`npm run bench:timers`) measured', timers.meta)}.`,
+    '',
+    timersTable(timers),
     '',
     BENCH_END,
   ].join('\n');

@@ -1,4 +1,11 @@
-import { initialTransition, transition, type AnyStateMachine, type StateValue } from 'xstate';
+import {
+  initialTransition,
+  transition,
+  type AnyStateMachine,
+  type AnyStateNode,
+  type StateValue,
+} from 'xstate';
+import { matchesEventDescriptor } from './event-descriptor.js';
 import { allNodes } from './machine-index.js';
 import { toStateValue, toStoredState } from './state-value.js';
 import { withoutActions } from './transition-target.js';
@@ -54,12 +61,21 @@ export class MachineTimers {
   readonly byState: ReadonlyMap<string, readonly string[]>;
   private readonly timed = new Map<string, boolean>();
   private actionFree: AnyStateMachine | undefined;
+  /** The state nodes by dotted path ('' for the root). */
+  private readonly nodes = new Map<string, AnyStateNode>();
+  /** No eventless transitions, entry, exit or initial actions anywhere (see `decidedByState`). */
+  private readonly plain: boolean;
   /** Each timer's delay as the machine declares it: milliseconds, or a named delay. */
   private readonly delays = new Map<string, unknown>();
 
   constructor(private readonly machine: AnyStateMachine) {
     const byState = new Map<string, string[]>();
+    let plain = true;
     for (const node of allNodes(machine.root)) {
+      this.nodes.set(node.path.join('.'), node);
+      const initial = node.initial as { actions?: readonly unknown[] } | undefined;
+      const own = [...node.entry, ...node.exit].filter((a) => !isTimerAction(a));
+      if (node.always?.length || own.length || initial?.actions?.length) plain = false;
       const after = (node as { after?: readonly { eventType: string; delay?: unknown }[] }).after;
       for (const t of after ?? []) this.delays.set(t.eventType, t.delay);
       const ids = [...new Set((after ?? []).map((t) => t.eventType))];
@@ -67,6 +83,7 @@ export class MachineTimers {
     }
     this.byState = byState;
     this.declared = byState.size > 0;
+    this.plain = plain;
     const named = machine.implementations.delays as Record<string, unknown>;
     this.readsContext = [...this.delays.values()].some(
       (d) => typeof d === 'string' && typeof named[d] === 'function',
@@ -89,6 +106,69 @@ export class MachineTimers {
   ): TimerChange | undefined {
     if (!this.declared) return undefined;
     if (to !== undefined && !this.hasTimers(state) && !this.hasTimers(to)) return undefined;
+    const key = `${encodeKey(state)}\u0000${event.type}`;
+    const shape = this.shapes.get(key);
+    if (shape) return this.withDelays(shape, context, event);
+    const change = this.run(state, context, event);
+    if (this.shapes.size < 10_000 && this.decidedByState(state, event.type)) {
+      this.shapes.set(key, {
+        disarm: change?.disarm ?? [],
+        arm: change?.arm.map((a) => a.timer) ?? [],
+      });
+    }
+    return change;
+  }
+
+  /**
+   * XState's answer, memoised as a shape (which timers, not their delays) when nothing but the
+   * state and the event type decides it: `decidedByState`.
+   */
+  private readonly shapes = new Map<
+    string,
+    { disarm: readonly string[]; arm: readonly string[] }
+  >();
+
+  /** A memoised shape with the delays of this commit (a named delay sees its context and event). */
+  private withDelays(
+    shape: { disarm: readonly string[]; arm: readonly string[] },
+    context: unknown,
+    event: { readonly type: string },
+  ): TimerChange | undefined {
+    if (!shape.disarm.length && !shape.arm.length) return undefined;
+    const arm: ArmedTimer[] = [];
+    for (const timer of shape.arm) {
+      const delayMs = this.delayOf(timer, context, event);
+      if (delayMs !== undefined) arm.push({ timer, delayMs: Math.max(0, delayMs) });
+    }
+    return { disarm: shape.disarm, arm };
+  }
+
+  /**
+   * Whether the timers an event arms and disarms from `state` depend on the state and the event
+   * type alone: the machine has no eventless transitions, no entry or exit actions (which could
+   * raise events or assign the context a delay reads), and every transition that could take the
+   * event from one of the active states is unguarded and without actions.
+   */
+  private decidedByState(state: StoredState, type: string): boolean {
+    if (!this.plain) return false;
+    for (const path of activePaths(toStateValue(state))) {
+      const node = this.nodes.get(path);
+      if (!node) return false;
+      for (const [descriptor, defs] of node.transitions) {
+        if (!matchesEventDescriptor(type, descriptor)) continue;
+        for (const def of defs as readonly { guard?: unknown; actions: readonly unknown[] }[]) {
+          if (def.guard !== undefined || def.actions.length > 0) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private run(
+    state: StoredState,
+    context: unknown,
+    event: { readonly type: string; readonly [key: string]: unknown },
+  ): TimerChange | undefined {
     const value = toStateValue(state);
     const run = (machine: AnyStateMachine) =>
       transition(machine, machine.resolveState({ value, context: this.contextOr(context) }), event);
@@ -173,7 +253,11 @@ export class MachineTimers {
   }
 
   /** A timer's delay with `context`: a number, or a named delay of the machine's `delays`. */
-  private delayOf(timer: string, context: unknown): number | undefined {
+  private delayOf(
+    timer: string,
+    context: unknown,
+    event: { readonly type: string } = { type: 'xstate.init' },
+  ): number | undefined {
     const delay = this.delays.get(timer);
     if (typeof delay === 'number') return delay;
     if (typeof delay !== 'string') return undefined;
@@ -181,13 +265,21 @@ export class MachineTimers {
     if (typeof named === 'number') return named;
     if (typeof named === 'function') {
       const value: unknown = (named as (a: unknown, p: unknown) => unknown)(
-        { context: this.contextOr(context), event: { type: 'xstate.init' } },
+        { context: this.contextOr(context), event },
         undefined,
       );
       return typeof value === 'number' ? value : undefined;
     }
     return undefined;
   }
+}
+
+/** XState's own entry and exit actions of an `after`: the raise of its event, its cancel. */
+function isTimerAction(action: unknown): boolean {
+  if (typeof action !== 'function') return false;
+  const a = action as { type?: unknown; id?: unknown; sendId?: unknown };
+  const id = a.type === 'xstate.raise' ? a.id : a.type === 'xstate.cancel' ? a.sendId : undefined;
+  return typeof id === 'string' && isTimerEvent(id);
 }
 
 /** The timers XState's actions arm (`xstate.raise` with a delay) and cancel, or undefined for none. */

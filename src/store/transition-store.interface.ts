@@ -2,6 +2,8 @@ import type { JoinedTransaction } from './ambient-transaction.js';
 import type { StoredState } from '../core/index.js';
 import type { TransitionRecord } from './transition-record.js';
 import type { NewOutboxMessage, OutboxStore } from './outbox-store.interface.js';
+import type { TimerStore } from './timer-store.interface.js';
+import type { TimerChange } from '../core/timers.js';
 
 /** A resource as a store holds it. */
 export interface StoredResource<TContext = unknown> {
@@ -56,6 +58,12 @@ export interface CompareAndSetOptions {
    * `beforeCommit`).
    */
   readonly messages?: readonly NewOutboxMessage[];
+  /**
+   * Timers to disarm and arm with the change (the resource's own), given only to a store whose
+   * `writesTimers()` accepted the app's timer store (else they come through `beforeCommit`):
+   * armed with the version written.
+   */
+  readonly timers?: TimerChange;
 }
 
 /** What a write wrote: the row's new version, when the store keeps one. */
@@ -144,6 +152,11 @@ export interface TransitionStore<
    * for example in the change's own statement. Default: no, they come through `beforeCommit`.
    */
   writesMessages?(outbox: OutboxStore): boolean;
+  /**
+   * Whether `compareAndSet` can write this timer store's timers itself (`options.timers`), in the
+   * change's own statement. Default: no, they come through `beforeCommit`.
+   */
+  writesTimers?(timers: TimerStore): boolean;
   /**
    * The app's open transaction that this store's next load and write join (a store given a
    * `transactionHost`, inside `@Transactional()`), or undefined when it runs its own. What must

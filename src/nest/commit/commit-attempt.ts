@@ -6,6 +6,7 @@ import {
   type NewOutboxMessage,
   type TimerStore,
   type TransitionRecord,
+  type TransitionStore,
   type Written,
 } from '../../store/index.js';
 import type { CheckedTransition } from '../definition/checked-transition.js';
@@ -27,6 +28,8 @@ export interface Committed {
   readonly beforeCommit: ((tx: unknown, written: Written) => Promise<void>) | undefined;
   /** Outbox messages the store writes itself with the change (`writesMessages`). */
   readonly messages?: readonly NewOutboxMessage[];
+  /** Timers the store disarms and arms itself with the change (`writesTimers`). */
+  readonly timers?: TimerChange;
   readonly row?: unknown;
 }
 
@@ -90,7 +93,13 @@ export class CommitAttempt {
    * The try from `base` to `to`. `storeWritesMessages`: the store's compare-and-set writes the
    * outbox messages itself (`TransitionStore.writesMessages`), when their version is known now.
    */
-  next(base: CommitBase, to: StoredState, attempt: number, storeWritesMessages = false): Committed {
+  next(
+    base: CommitBase,
+    to: StoredState,
+    attempt: number,
+    storeWritesMessages = false,
+    storeWritesTimers = false,
+  ): Committed {
     const { t, exchange } = this;
     const version = base.version === undefined ? undefined : base.version + 1;
     const committed: CommitResult = {
@@ -131,6 +140,10 @@ export class CommitAttempt {
     // The store writes them when it can and they are final: the version written is known now.
     const storeWrites = messages.length > 0 && storeWritesMessages && version !== undefined;
     const timers = this.timerChange(base, to, changes);
+    // The store writes them in its statement when it can (not a firing: its timer is removed
+    // from its claim in a transaction) and the version they are armed with is known now.
+    const storeArms =
+      timers !== undefined && storeWritesTimers && !this.firing && version !== undefined;
     return {
       committed,
       record,
@@ -141,10 +154,17 @@ export class CommitAttempt {
         committed,
         record,
         storeWrites ? [] : messages,
-        timers,
+        storeArms ? undefined : timers,
       ),
       ...(storeWrites ? { messages } : {}),
+      ...(storeArms ? { timers } : {}),
     };
+  }
+
+  /** Whether `store` writes this resource's timers in its compare-and-set's statement. */
+  timersWrittenBy(store: TransitionStore): boolean {
+    const timers = this.context.timers;
+    return timers !== undefined && store.writesTimers?.(timers.store) === true;
   }
 
   /**
@@ -188,10 +208,12 @@ export class CommitAttempt {
           if (firing && !(await timerStore?.remove(firing, tx))) {
             throw new TimerGoneError(t.resource, t.id, firing.timer);
           }
-          // The timers of the states left and entered commit with the change, never without it.
-          if (timers) {
+          // The timers of the states left and entered commit with the change, never without it
+          // (the fired one is gone already).
+          const change = firing && timers ? withoutFired(timers, firing.timer) : timers;
+          if (change) {
             const owner = { resource: t.resource, resourceId: t.id };
-            await timerStore?.change(tx, owner, timers, written.version);
+            await timerStore?.change(tx, owner, change, written.version);
           }
           const now = asWritten({ committed, record }, written);
           for (const l of before) await l.beforeCommit?.(now.record, tx);
@@ -207,4 +229,10 @@ export class CommitAttempt {
         }
       : undefined;
   }
+}
+
+/** A firing's change without the disarming of the timer it removed; undefined when nothing is left. */
+function withoutFired(change: TimerChange, fired: string): TimerChange | undefined {
+  const disarm = change.disarm.filter((timer) => timer !== fired);
+  return disarm.length || change.arm.length ? { disarm, arm: change.arm } : undefined;
 }

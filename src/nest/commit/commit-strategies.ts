@@ -33,8 +33,9 @@ export async function commitOptimistic(
   let base: CommitBase = { state: t.from, context: t.context, version: t.version };
   let to = t.to;
   const storeWritesMessages = how.outbox.writtenBy(store);
+  const storeWritesTimers = attempt.timersWrittenBy(store);
   for (let n = 1; ; n++) {
-    const next = attempt.next(base, to, n, storeWritesMessages);
+    const next = attempt.next(base, to, n, storeWritesMessages, storeWritesTimers);
     const written = await compareAndSet(store, attempt, base, next, options, how);
     if (written) return written;
     // Lost the race: the row is not in the state (or version) the check saw. Reload, re-check.
@@ -85,6 +86,7 @@ export async function compareAndSet(
         record: next.record,
         beforeCommit: next.beforeCommit,
         messages: next.messages,
+        timers: next.timers,
         returning: options.returning,
       },
     );

@@ -173,7 +173,8 @@ export class TransitionService {
     const { store, attempt } = this.runner.attemptOf(t, changes, {});
     const joined = store.joinedTransaction?.();
     const base = { state: t.from, context: t.context, version: t.version };
-    const next = attempt.next(base, t.to, 1, this.outbox.writtenBy(store));
+    const writes = [this.outbox.writtenBy(store), attempt.timersWrittenBy(store)] as const;
+    const next = attempt.next(base, t.to, 1, ...writes);
     const done = await compareAndSet(store, attempt, base, next, options, { logger: this.logger });
     return done && this.runner.settle(attempt, done, joined);
   }

@@ -1,4 +1,5 @@
 import { decodeState, encodeState } from '../../core/state-value.js';
+import type { TimerChange } from '../../core/timers.js';
 import type { StoredState } from '../../core/index.js';
 import type { JoinedTransaction } from '../ambient-transaction.js';
 import { canonicalKey, INT32_MAX, INT64_MAX, keyValue, type KeyType } from '../key-types.js';
@@ -29,6 +30,8 @@ import {
   type TableNames,
 } from './sql-connection.js';
 import { SqlOutboxStore } from './sql-outbox-store.js';
+import { SqlTimerStore } from './sql-timer-store.js';
+import type { TimerStore } from '../timer-store.interface.js';
 import { TransitionStatements, type ResourceColumns } from './transition-statements.js';
 import { writeResolvingDoubt, type InDoubtFinding } from './in-doubt.js';
 import { callSql } from './sqlite-file.js';
@@ -207,6 +210,7 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
       {
         outbox: libraryNames(this.connection, 'transition_outbox'),
         handled: libraryNames(this.connection, 'transition_handled'),
+        timers: libraryNames(this.connection, 'transition_timers'),
       },
     ));
   }
@@ -384,6 +388,19 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
    * messages itself (`options.messages`): in its own statement on PostgreSQL, else in its
    * transaction.
    */
+  /**
+   * Timers in the compare-and-set's own statement: PostgreSQL, with a timer store on the same
+   * connection that arms them the SQL core's way.
+   */
+  writesTimers(timers: TimerStore): boolean {
+    return (
+      this.connection.dialect.writesInOneStatement &&
+      timers instanceof SqlTimerStore &&
+      timers.transactionScope() === this.connection.scope &&
+      timers.change === SqlTimerStore.prototype.change
+    );
+  }
+
   writesMessages(outbox: OutboxStore): boolean {
     return (
       outbox instanceof SqlOutboxStore &&
@@ -432,18 +449,20 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
   /** What a write takes besides the UPDATE, decided before it runs. */
   private planOf(
     expected: ExpectedState,
-    options: Pick<CompareAndSetOptions, 'returning' | 'messages'>,
+    options: Pick<CompareAndSetOptions, 'returning' | 'messages' | 'timers'>,
   ): WritePlan {
     const { dialect } = this.connection;
     const versioned = this.table.columns.version !== undefined;
     const withVersion = versioned && expected.version !== undefined;
     const messages = options.messages?.length ?? 0;
     const log = this.options.log ?? false;
-    const otherWrites = log || messages > 0;
+    const timers = timerCounts(options.timers);
+    const otherWrites = log || messages > 0 || timers.disarm + timers.arm > 0;
     return {
       withVersion,
       messages,
       log,
+      timers,
       otherWrites,
       oneStatement: dialect.writesInOneStatement && otherWrites,
       // Without RETURNING (MySQL), the row is read in the write's transaction when asked for,
@@ -466,8 +485,10 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     const back = options.returning ? 'row' : 'key';
     let { sql, params } = this.updateOf(id, expected, next, plan.withVersion, back);
     if (plan.oneStatement) {
-      sql = this.sql.updateWithInserts(sql, params.length, plan.log, plan.messages);
-      params = [...params, ...this.insertParams(options, plan)];
+      sql = this.sql.updateWithInserts(sql, params.length, plan.log, plan.messages, plan.timers);
+      params = [...params, ...this.insertParams(id, options, plan)];
+    } else if (options.timers) {
+      throw new Error(`${this.name}: timers are written in one statement on PostgreSQL only`);
     }
     let raw: SqlRow | undefined;
     if (dialect.returning) {
@@ -547,8 +568,11 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     return { sql, params };
   }
 
-  /** PostgreSQL's one statement: the log row's values (its version is the row's), then messages. */
-  private insertParams(options: CompareAndSetOptions, plan: WritePlan): unknown[] {
+  /**
+   * PostgreSQL's one statement: the log row's values (its version is the row's), the messages',
+   * then the timers disarmed and armed (see `TransitionStatements.updateWithInserts`).
+   */
+  private insertParams(id: string, options: CompareAndSetOptions, plan: WritePlan): unknown[] {
     const params: unknown[] = [];
     if (plan.log) {
       const row = logRowOf(options.record);
@@ -556,6 +580,12 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
       for (const c of LOG_COLUMNS) if (!(versioned && c === 'version')) params.push(row[c]);
     }
     params.push(...outboxInsertValues(options.messages ?? [], Date.now()));
+    const timers = options.timers;
+    if (timers) {
+      const { resource } = options.record;
+      if (plan.timers.disarm) params.push(resource, id, ...disarmedOnly(timers));
+      for (const a of timers.arm) params.push(resource, id, a.timer, Math.round(a.delayMs));
+    }
     return params;
   }
 
@@ -611,10 +641,25 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
   }
 }
 
+/** The timers a change disarms without arming them again (those it re-arms are replaced). */
+function disarmedOnly(change: TimerChange): string[] {
+  const armed = new Set(change.arm.map((a) => a.timer));
+  return [...new Set(change.disarm)].filter((t) => !armed.has(t));
+}
+
+const NO_TIMERS = { disarm: 0, arm: 0 };
+
+/** How many timers a change disarms (not re-armed) and arms, in the one statement. */
+function timerCounts(change: TimerChange | undefined): { disarm: number; arm: number } {
+  return change ? { disarm: disarmedOnly(change).length, arm: change.arm.length } : NO_TIMERS;
+}
+
 /** What a compare-and-set takes besides its UPDATE. */
 interface WritePlan {
   readonly withVersion: boolean;
   readonly messages: number;
+  /** Timers disarmed and armed in the one statement (PostgreSQL). */
+  readonly timers: { readonly disarm: number; readonly arm: number };
   readonly log: boolean;
   readonly otherWrites: boolean;
   /** The log row and the messages go in the UPDATE's own statement (PostgreSQL). */

@@ -73,6 +73,35 @@ export class TimerStatements {
     return `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES ${values.join(', ')}`;
   }
 
+  /**
+   * PostgreSQL's one statement (a CTE after the compare-and-set `w`): `count` timers of one
+   * resource disarmed, only when `w` wrote: resource, resource id, then the timers.
+   */
+  disarmAfter(p: () => string, count: number): string {
+    const c = (property: string) => this.c(property);
+    const ids = Array.from({ length: count }, () => p()).join(', ');
+    return `DELETE FROM ${this.table} WHERE ${c('resource')} = ${p()} AND ${c('resourceId')} = ${p()} AND ${c('timer')} IN (${ids}) AND EXISTS (SELECT 1 FROM w)`;
+  }
+
+  /**
+   * PostgreSQL's one statement: one timer armed from `w` (resource, resource id, timer, delay;
+   * the armed version is `version`, an expression of `w`), replacing the resource's timer of that
+   * name if it has one (a state re-entered): a new due time, no claim, so that a firing holding
+   * the old one finds it gone.
+   */
+  armFrom(p: () => string, version: string): string {
+    const c = (property: string) => this.c(property);
+    const now = this.dialect.nowMs;
+    const cols = [...ARMED, 'lockedUntilMs', 'attempts'].map((col) => c(col));
+    const renewed = ['dueAtMs', 'armedVersion', 'armedAtMs']
+      .map((col) => `${c(col)} = EXCLUDED.${c(col)}`)
+      .join(', ');
+    return (
+      `INSERT INTO ${this.table} (${cols.join(', ')}) SELECT ${p()}, ${p()}, ${p()}, ${now} + ${p()}, ${version}, ${now}, 0, 0 FROM w ` +
+      `ON CONFLICT (${c('resource')}, ${c('resourceId')}, ${c('timer')}) DO UPDATE SET ${renewed}, ${c('claim')} = NULL, ${c('lockedUntilMs')} = 0, ${c('attempts')} = 0`
+    );
+  }
+
   private c(property: string): string {
     return this.dialect.quote(this.names.column(property));
   }

@@ -1,7 +1,10 @@
 import { LOG_COLUMNS } from '../log-rows.js';
 import { quotePath, type SqlDialect } from './dialect.js';
 import { OutboxStatements } from './outbox-statements.js';
+import { TimerStatements } from './timer-statements.js';
 import type { TableNames } from './sql-connection.js';
+
+const NO_TIMERS = { disarm: 0, arm: 0 } as const;
 
 /** The columns of a resource table a store reads and writes (database names). */
 export interface ResourceColumns {
@@ -42,7 +45,7 @@ export class TransitionStatements {
     readonly dialect: SqlDialect,
     private readonly columns: ResourceColumns,
     private readonly log: TableNames,
-    outbox: { outbox: TableNames; handled: TableNames },
+    outbox: { outbox: TableNames; handled: TableNames; timers: TableNames },
   ) {
     const q = (c: string) => dialect.quote(c);
     this.table = quotePath(dialect, columns.table);
@@ -58,6 +61,7 @@ export class TransitionStatements {
       `${this.logInsertHead()} VALUES (` +
       `${LOG_COLUMNS.map((_, i) => dialect.placeholder(i + 1)).join(', ')})`;
     this.outbox = new OutboxStatements(dialect, outbox.outbox, outbox.handled);
+    this.timers = new TimerStatements(dialect, outbox.timers);
   }
 
   /**
@@ -92,13 +96,21 @@ export class TransitionStatements {
    * `messages` outbox messages as one statement, data-modifying CTEs: one round trip, all or
    * nothing, and the INSERTs select from the updated row, so a compare-and-set that misses writes
    * nothing. The log's version is the row's; the other values follow as parameters: the log row's
-   * `LOG_COLUMNS` (but the version, when the table keeps one), then each message's.
+   * `LOG_COLUMNS` (but the version, when the table keeps one), then each message's, then the
+   * timers disarmed (resource, resource id, the timers) and each timer armed (resource, resource
+   * id, timer, delay), armed with the version written.
    */
-  updateWithInserts(update: string, params: number, log: boolean, messages: number): string {
+  updateWithInserts(
+    update: string,
+    params: number,
+    log: boolean,
+    messages: number,
+    timers: { readonly disarm: number; readonly arm: number } = NO_TIMERS,
+  ): string {
     if (!this.dialect.writesInOneStatement) {
       throw new Error(`${this.dialect.name} cannot chain writes in one statement`);
     }
-    const key = `${update}|${String(params)}|${String(log)}|${String(messages)}`;
+    const key = `${update}|${String(params)}|${String(log)}|${String(messages)}|${String(timers.disarm)}|${String(timers.arm)}`;
     let sql = this.together.get(key);
     if (!sql) {
       const next = { n: params };
@@ -114,11 +126,19 @@ export class TransitionStatements {
       for (let m = 0; m < messages; m++) {
         parts.push(`o${String(m)} AS (${this.outbox.insertSelect(p)} FROM w)`);
       }
+      if (timers.disarm) parts.push(`d AS (${this.timers.disarmAfter(p, timers.disarm)})`);
+      const { version } = this.columns;
+      const armedVersion = version ? `w.${this.dialect.quote(version)}` : 'NULL';
+      for (let t = 0; t < timers.arm; t++) {
+        parts.push(`a${String(t)} AS (${this.timers.armFrom(p, armedVersion)})`);
+      }
       sql = `WITH ${parts.join(', ')} SELECT * FROM w`;
       this.together.set(key, sql);
     }
     return sql;
   }
+
+  private readonly timers: TimerStatements;
 
   /** Rows per stored state: `SELECT state, COUNT(*) AS n FROM table GROUP BY state`. */
   countStates(): string {

@@ -14,7 +14,11 @@ const statements = (dialect: typeof SQLITE, loaded?: readonly string[]) =>
       ...(loaded ? { loaded } : {}),
     },
     names('transition_log'),
-    { outbox: names('transition_outbox'), handled: names('transition_handled') },
+    {
+      outbox: names('transition_outbox'),
+      handled: names('transition_handled'),
+      timers: names('transition_timers'),
+    },
   );
 
 describe('TransitionStatements: what a load selects', () => {
