@@ -233,21 +233,16 @@ function describeOrm(kind: Database, orm: Orm, place: () => Promise<Place>): voi
     const { session, at } = await fresh();
     const timers = session.timers();
     (timers as { verify?: () => void }).verify?.();
-    const others: OrmSession[] = [];
+    // A second connection, closed by the test (SQLite: one connection, see OpenedStore.another).
+    const another = async () => {
+      const other = await openSession(orm, at);
+      return { timers: other.timers(), close: () => other.close() };
+    };
     return {
       timers,
       inTransaction: (work) => session.sql.run('transaction', (s) => work(s.handle)),
-      another:
-        kind === 'sqlite'
-          ? undefined
-          : async () => {
-              const other = await openSession(orm, at);
-              others.push(other);
-              return { timers: other.timers(), close: () => other.close() };
-            },
-      async close() {
-        await session.close();
-      },
+      another: kind === 'sqlite' ? undefined : another,
+      close: () => session.close(),
     };
   });
 }

@@ -26,7 +26,8 @@ export interface RandomCase {
   ids: string[];
 }
 
-function prng(seed: number): () => number {
+/** A seeded pseudo-random generator (mulberry32): the same seed, the same machine. */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

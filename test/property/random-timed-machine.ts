@@ -1,4 +1,5 @@
 import { setup, type AnyStateMachine } from 'xstate';
+import { prng } from './random-machine.js';
 
 /**
  * Random machines with `after` transitions for the timer property test: nested and parallel
@@ -11,17 +12,6 @@ interface Spec {
   id: string;
   kind: 'atomic' | 'compound' | 'parallel';
   children: Spec[];
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function randomTimedMachine(seed: number): AnyStateMachine {

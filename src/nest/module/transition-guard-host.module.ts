@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import {
   IDEMPOTENCY_STORE,
@@ -49,42 +49,21 @@ export class TransitionGuardHostModule {
           useFactory: (raw: TransitionGuardOptions) => resolveOptions(raw),
           inject: [TRANSITION_GUARD_MODULE_OPTIONS],
         },
-        {
-          // The class named in options.idempotency.store, built with DI; else one in memory.
-          provide: IDEMPOTENCY_STORE,
-          useFactory: async (resolved: ResolvedTransitionGuardOptions, moduleRef: ModuleRef) => {
-            const store: IdempotencyStore = resolved.idempotency.store
-              ? await moduleRef.create<IdempotencyStore>(resolved.idempotency.store)
-              : new MemoryIdempotencyStore();
-            store.verify?.();
-            return store;
-          },
-          inject: [TRANSITION_GUARD_OPTIONS, ModuleRef],
-        },
-        {
-          // The class named in options.outbox.store, built with DI; else one in memory.
-          provide: OUTBOX_STORE,
-          useFactory: async (resolved: ResolvedTransitionGuardOptions, moduleRef: ModuleRef) => {
-            const store: OutboxStore = resolved.outbox.store
-              ? await moduleRef.create<OutboxStore>(resolved.outbox.store)
-              : new MemoryOutboxStore();
-            store.verify?.();
-            return store;
-          },
-          inject: [TRANSITION_GUARD_OPTIONS, ModuleRef],
-        },
-        {
-          // The class named in options.timers.store, built with DI; else one in memory.
-          provide: TIMER_STORE,
-          useFactory: async (resolved: ResolvedTransitionGuardOptions, moduleRef: ModuleRef) => {
-            const store: TimerStore = resolved.timers.store
-              ? await moduleRef.create<TimerStore>(resolved.timers.store)
-              : new MemoryTimerStore();
-            store.verify?.();
-            return store;
-          },
-          inject: [TRANSITION_GUARD_OPTIONS, ModuleRef],
-        },
+        libraryStore<IdempotencyStore>(
+          IDEMPOTENCY_STORE,
+          (o) => o.idempotency.store,
+          () => new MemoryIdempotencyStore(),
+        ),
+        libraryStore<OutboxStore>(
+          OUTBOX_STORE,
+          (o) => o.outbox.store,
+          () => new MemoryOutboxStore(),
+        ),
+        libraryStore<TimerStore>(
+          TIMER_STORE,
+          (o) => o.timers.store,
+          () => new MemoryTimerStore(),
+        ),
         TransitionRegistry,
         TransitionExplorer,
         StoredStateCheck,
@@ -105,4 +84,25 @@ export class TransitionGuardHostModule {
       ],
     };
   }
+}
+
+/**
+ * A library store's provider: the class an option names (`idempotency.store`, `outbox.store`,
+ * `timers.store`), built with DI, else one in memory; checked at bootstrap (`verify`).
+ */
+function libraryStore<T extends object>(
+  token: symbol,
+  named: (options: ResolvedTransitionGuardOptions) => Type<T> | undefined,
+  memory: () => T,
+): Provider {
+  return {
+    provide: token,
+    useFactory: async (resolved: ResolvedTransitionGuardOptions, moduleRef: ModuleRef) => {
+      const type = named(resolved);
+      const store = type ? await moduleRef.create<T>(type) : memory();
+      (store as { verify?: () => void }).verify?.();
+      return store;
+    },
+    inject: [TRANSITION_GUARD_OPTIONS, ModuleRef],
+  };
 }
