@@ -73,7 +73,7 @@ export function buildTree(def: MachineDefinition, issues: DefinitionIssue[]) {
   return { root, byId, all };
 }
 
-/** Every transition of a state, with its JSON path: `on`, `always`, `onDone`. */
+/** Every transition of a state, with its JSON path: `on`, `always`, `onDone`, `after`. */
 export function transitionsOf(
   node: DefinitionNode,
 ): { t: TransitionObjectDefinition; path: Path; event: string }[] {
@@ -90,6 +90,8 @@ export function transitionsOf(
     add(value, [...node.jsonPath, 'on', event], event);
   add(node.def.always, [...node.jsonPath, 'always'], '(always)');
   add(node.def.onDone, [...node.jsonPath, 'onDone'], '(onDone)');
+  for (const [delay, value] of Object.entries(node.def.after ?? {}))
+    add(value, [...node.jsonPath, 'after', delay], `(after ${delay})`);
   return out;
 }
 
@@ -140,6 +142,7 @@ export function checkReferences(
   guards: ReadonlySet<string>,
   actions: ReadonlySet<string>,
   issues: DefinitionIssue[],
+  delays: ReadonlySet<string> = new Set(),
 ): void {
   const actionNames = (v: string | string[] | undefined) =>
     v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -172,6 +175,15 @@ export function checkReferences(
           });
         }
       });
+    }
+    for (const delay of Object.keys(d.after ?? {})) {
+      if (!/^[0-9]+$/.test(delay) && !delays.has(delay)) {
+        issues.push({
+          path: [...node.jsonPath, 'after', delay],
+          code: 'unknown-delay',
+          message: unknownImpl('delay', delay, delays),
+        });
+      }
     }
     for (const { t, path } of transitionsOf(node)) {
       for (const target of t.target === undefined
@@ -208,7 +220,11 @@ export function checkReferences(
   }
 }
 
-function unknownImpl(kind: 'guard' | 'action', name: string, known: ReadonlySet<string>): string {
+function unknownImpl(
+  kind: 'guard' | 'action' | 'delay',
+  name: string,
+  known: ReadonlySet<string>,
+): string {
   return (
     `${kind} '${name}' has no implementation (known: ${[...known].join(', ') || 'none'}); ` +
     `pass it in the ${kind}s given to the loader, or fix the name`

@@ -10,6 +10,7 @@ export interface DefinitionIssue {
     | 'missing-initial'
     | 'unknown-guard'
     | 'unknown-action'
+    | 'unknown-delay'
     | 'duplicate-id'
     | 'invalid-payload-schema'
     | 'xstate';

@@ -37,6 +37,12 @@ export interface StateDefinition {
   on?: Record<string, TransitionDefinition>;
   always?: TransitionDefinition;
   onDone?: TransitionDefinition;
+  /**
+   * Transitions taken when the state has been active this long: keys are milliseconds (`"3600000"`)
+   * or the name of a delay the implementations give (`"PAYMENT_WINDOW"`). Durable timers fire them
+   * (docs/timers.md).
+   */
+  after?: Record<string, TransitionDefinition>;
   entry?: string | string[];
   exit?: string | string[];
   tags?: string[];
@@ -75,6 +81,14 @@ const eventName = z
     (s) => !s.startsWith('xstate.'),
     'xstate.* events are XState internals; use onDone or after',
   );
+/** An `after` key: milliseconds, or the name of a delay of the implementations. */
+const delayKey = z
+  .string()
+  .regex(
+    /^(?:0|[1-9][0-9]{0,9}|[A-Za-z_][A-Za-z0-9_]{0,63})$/,
+    'a delay: milliseconds (digits) or the name of a delay in the implementations (letters, digits, _)',
+  );
+
 const names = z.union([z.string().min(1), z.array(z.string().min(1))]);
 
 export const guardDefinitionSchema: z.ZodType<GuardDefinition> = z.lazy(() =>
@@ -116,6 +130,7 @@ const stateFields = {
   on: z.record(eventName, transitionDefinitionSchema).optional(),
   always: transitionDefinitionSchema.optional(),
   onDone: transitionDefinitionSchema.optional(),
+  after: z.record(delayKey, transitionDefinitionSchema).optional(),
   entry: names.optional(),
   exit: names.optional(),
   tags: z.array(z.string()).optional(),

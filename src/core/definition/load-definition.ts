@@ -33,6 +33,8 @@ export type GuardImplementation<TContext = Record<string, unknown>> = (
 export interface MachineImplementations<TContext = Record<string, unknown>> {
   readonly guards?: Readonly<Record<string, GuardImplementation<TContext>>>;
   readonly actions?: Readonly<Record<string, unknown>>;
+  /** Named delays of `after` (milliseconds, or a function of the context: read at commit time). */
+  readonly delays?: Readonly<Record<string, number | ((args: { context: TContext }) => number)>>;
 }
 
 export interface LoadedMachine {
@@ -78,6 +80,7 @@ export function machineFromDefinition<TContext = Record<string, unknown>>(
     new Set(Object.keys(implementations.guards ?? {})),
     new Set(Object.keys(implementations.actions ?? {})),
     issues,
+    new Set(Object.keys(implementations.delays ?? {})),
   );
   const payloads: Record<string, z.ZodType> = {};
   for (const [event, e] of Object.entries(definition.events ?? {})) {
@@ -99,6 +102,7 @@ export function machineFromDefinition<TContext = Record<string, unknown>>(
     machine = setup({
       guards: { ...implementations.guards } as never,
       actions: { ...implementations.actions } as never,
+      delays: { ...implementations.delays } as never,
       schemas: { events: payloads },
     }).createMachine(toXStateConfig(definition) as never) as unknown as AnyStateMachine;
     // XState resolves targets lazily; touch every transition so its errors surface now.
@@ -157,6 +161,11 @@ function convertState(state: StateDefinition): Record<string, unknown> {
   }
   if (state.always) out.always = convertTransition(state.always);
   if (state.onDone) out.onDone = convertTransition(state.onDone);
+  if (state.after) {
+    out.after = Object.fromEntries(
+      Object.entries(state.after).map(([delay, t]) => [delay, convertTransition(t)]),
+    );
+  }
   return out;
 }
 

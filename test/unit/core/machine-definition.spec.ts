@@ -5,6 +5,7 @@ import {
   loadMachineDefinitionFile,
   machineFromDefinition,
   MachineDefinitionError,
+  MachineTimers,
 } from '../../../src/core/index.js';
 import {
   articleImplementations,
@@ -136,5 +137,74 @@ describe('JSON machine definitions', () => {
 
   it('keeps the implementations given for the file', () => {
     expect(Object.keys(articleImplementations.guards)).toEqual(['hasContent', 'underLegalHold']);
+  });
+});
+
+describe('JSON machine definitions: after', () => {
+  const definition = {
+    id: 'invoice',
+    initial: 'open',
+    states: {
+      open: {
+        after: { PAYMENT_WINDOW: 'expired', '86400000': { target: 'expired' } },
+        on: { PAY: 'paid' },
+      },
+      paid: {},
+      expired: { type: 'final' },
+    },
+  };
+
+  it('takes after with milliseconds and named delays, as durable timers read them', () => {
+    const { machine } = machineFromDefinition(definition, {
+      delays: { PAYMENT_WINDOW: ({ context }) => Number(context.windowMs) },
+    });
+    const timers = new MachineTimers(machine);
+    expect(timers.readsContext).toBe(true);
+    expect(timers.initial('open', { windowMs: 1500 })).toEqual({
+      disarm: [],
+      // (A JavaScript object lists integer keys first.)
+      arm: [
+        { timer: 'xstate.after.86400000.invoice.open', delayMs: 86_400_000 },
+        { timer: 'xstate.after.PAYMENT_WINDOW.invoice.open', delayMs: 1500 },
+      ],
+    });
+    expect(timers.fire('open', {}, 'xstate.after.86400000.invoice.open')).toEqual({
+      to: 'expired',
+    });
+  });
+
+  it('refuses a named delay with no implementation, an unknown target, a key that is no delay', () => {
+    const broken = {
+      ...definition,
+      states: {
+        ...definition.states,
+        open: { after: { PAYMENT_WINDOW: 'expried', 'in an hour': 'expired' } },
+      },
+    };
+    let error: MachineDefinitionError | undefined;
+    try {
+      machineFromDefinition(broken, {}, 'invoice.machine.json');
+    } catch (err) {
+      error = err as MachineDefinitionError;
+    }
+    expect(error?.issues.map((i) => [i.code, i.path.join('.')])).toEqual([
+      ['schema', 'states.open.after.in an hour'],
+    ]);
+    const named = {
+      ...broken,
+      states: { ...broken.states, open: { after: { PAYMENT_WINDOW: 'expried' } } },
+    };
+    try {
+      machineFromDefinition(named, {}, 'invoice.machine.json');
+    } catch (err) {
+      error = err as MachineDefinitionError;
+    }
+    expect(error?.issues.map((i) => [i.code, i.path.join('.')])).toEqual([
+      ['unknown-delay', 'states.open.after.PAYMENT_WINDOW'],
+      ['unknown-target', 'states.open.after.PAYMENT_WINDOW.target'],
+    ]);
+    expect(error?.message).toContain(
+      "delay 'PAYMENT_WINDOW' has no implementation (known: none); pass it in the delays given to the loader",
+    );
   });
 });
