@@ -252,6 +252,21 @@ export class MachineTimers {
     return known;
   }
 
+  /**
+   * Whether a timer of `state` or one of its ancestors has a delay that is a function (of
+   * context): entering it needs the row's context.
+   */
+  delayReadsContext(state: StoredState): boolean {
+    if (!this.readsContext) return false;
+    const named = this.machine.implementations.delays as Record<string, unknown>;
+    return activePaths(toStateValue(state)).some((p) =>
+      (this.byState.get(p) ?? []).some((timer) => {
+        const delay = this.delays.get(timer);
+        return typeof delay === 'string' && typeof named[delay] === 'function';
+      }),
+    );
+  }
+
   /** A timer's delay with `context`: a number, or a named delay of the machine's `delays`. */
   private delayOf(
     timer: string,

@@ -104,7 +104,7 @@ export class TransitionRegistry {
       contextFree: memo((event) => {
         const free = validator.contextFree(event);
         if (!timers.readsContext || !('transitions' in free)) return free;
-        const timed = free.transitions.find((t) => timers.hasTimers(t.to));
+        const timed = free.transitions.find((t) => timers.delayReadsContext(t.to));
         return timed
           ? { why: `entering '${encodeState(timed.to)}' arms a timer whose delay reads context` }
           : free;

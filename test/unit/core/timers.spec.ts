@@ -79,6 +79,10 @@ describe('MachineTimers', () => {
     expect(timers.change('paid', row, { type: 'PAY', amount: 1 })).toBeUndefined();
     expect(timers.hasTimers('pending')).toBe(true);
     expect(timers.hasTimers('paid')).toBe(false);
+    // Entering `pending` needs the row (its delay reads context); `shipped`'s is a number.
+    expect(timers.delayReadsContext('pending')).toBe(true);
+    expect(timers.delayReadsContext('shipped')).toBe(false);
+    expect(timers.hasTimers('shipped')).toBe(true);
   });
 
   it('arms a created row: its state timers, the delay from its context', () => {
