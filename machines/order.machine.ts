@@ -40,12 +40,8 @@ export type OrderEvent =
   | { type: 'CANCEL' }
   | { type: 'REFUND' };
 
-/**
- * An order's lifecycle: pending -> paid -> shipped -> delivered, with cancel and refund exits.
- * Partial payments are recorded while the order stays pending.
- * `cancelled` and `refunded` are final: once there, the order takes no event.
- */
-export const orderMachine = setup({
+/** The order machine's types, guards, actions and delays (its states: createOrderMachine). */
+const orderSetup = setup({
   types: {} as { context: OrderContext; events: OrderEvent },
   schemas: { events: orderPayloads },
   guards: {
@@ -60,39 +56,64 @@ export const orderMachine = setup({
       paid: ({ context, event }) => context.paid + (event.type === 'PAY' ? event.amount : 0),
     }),
   },
-}).createMachine({
-  id: 'order',
-  description: 'An order, from checkout to delivery or refund',
-  initial: 'pending',
-  context: { total: 0, paid: 0 },
-  states: {
-    pending: {
-      on: {
-        // A payment that covers the balance moves the order to paid; a partial one is recorded
-        // and the order stays pending (a targetless transition).
-        PAY: [
-          { target: 'paid', guard: 'coversBalance', actions: 'recordPayment' },
-          { actions: 'recordPayment' },
-        ],
-        CANCEL: 'cancelled',
-      },
-    },
-    paid: {
-      on: {
-        SHIP: { target: 'shipped', guard: 'paidInFull' },
-        CANCEL: 'cancelled',
-        REFUND: 'refunded',
-      },
-    },
-    shipped: {
-      on: { DELIVER: 'delivered' },
-    },
-    delivered: {
-      on: { REFUND: { target: 'refunded', meta: { roles: ['support'] } } },
-    },
-    cancelled: { type: 'final' },
-    refunded: { type: 'final' },
+  delays: {
+    /** How long a pending order waits for its payment (createOrderMachine's paymentWindowMs). */
+    PAYMENT_WINDOW: 30_000,
   },
 });
+
+/**
+ * An order's lifecycle: pending -> paid -> shipped -> delivered, with cancel and refund exits.
+ * Partial payments are recorded while the order stays pending.
+ * `cancelled` and `refunded` are final: once there, the order takes no event.
+ *
+ * With `paymentWindowMs`, a pending order not paid within that window is cancelled by a durable
+ * timer (`after: { PAYMENT_WINDOW: 'cancelled' }`, fired by the library's timer loop as
+ * `system:timer`); without, the order waits for ever (the machine `orderMachine` below).
+ */
+export function createOrderMachine(options: { paymentWindowMs?: number } = {}) {
+  const windowMs = options.paymentWindowMs;
+  const machine = orderSetup.createMachine({
+    id: 'order',
+    description: 'An order, from checkout to delivery or refund',
+    initial: 'pending',
+    context: { total: 0, paid: 0 },
+    states: {
+      pending: {
+        // The payment window, when there is one: its timer is armed with the order and disarmed
+        // when the order leaves pending (paid or cancelled first).
+        ...(windowMs ? { after: { PAYMENT_WINDOW: 'cancelled' } } : {}),
+        on: {
+          // A payment that covers the balance moves the order to paid; a partial one is recorded
+          // and the order stays pending (a targetless transition).
+          PAY: [
+            { target: 'paid', guard: 'coversBalance', actions: 'recordPayment' },
+            { actions: 'recordPayment' },
+          ],
+          CANCEL: 'cancelled',
+        },
+      },
+      paid: {
+        on: {
+          SHIP: { target: 'shipped', guard: 'paidInFull' },
+          CANCEL: 'cancelled',
+          REFUND: 'refunded',
+        },
+      },
+      shipped: {
+        on: { DELIVER: 'delivered' },
+      },
+      delivered: {
+        on: { REFUND: { target: 'refunded', meta: { roles: ['support'] } } },
+      },
+      cancelled: { type: 'final' },
+      refunded: { type: 'final' },
+    },
+  });
+  return windowMs ? machine.provide({ delays: { PAYMENT_WINDOW: windowMs } }) : machine;
+}
+
+/** The order's lifecycle without a payment window (see createOrderMachine). */
+export const orderMachine = createOrderMachine();
 
 export default orderMachine;

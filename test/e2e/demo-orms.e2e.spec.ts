@@ -8,9 +8,11 @@ import { freshPlace, type Place } from '../support/places.js';
  * The demo with its order stores on each other ORM (`ORM=prisma|drizzle|mikro-orm npm start`),
  * on each database of the tier (SQLite, PostgreSQL, MariaDB): an order paid with an Idempotency-Key (and the retry replayed),
  * shipped, refused a cancel with the full 409 body, notified once per committed PAY and SHIP
- * through that ORM's outbox, its history read back. (TypeORM, the default, runs every other
- * demo suite; the PostgreSQL race runs the demo on TypeORM and Prisma.)
+ * through that ORM's outbox, its history read back; with a 2 s payment window (PAYMENT_WINDOW)
+ * armed and fired through that ORM's timer store. (TypeORM, the default, runs every other demo
+ * suite; the PostgreSQL race runs the demo on TypeORM and Prisma.)
  */
+const WINDOW_S = 2;
 const ORMS = ['prisma', 'drizzle', 'mikro-orm'] as const;
 const PROVIDERS = { sqlite: 'sqlite', postgres: 'postgresql', mysql: 'mysql' } as const;
 
@@ -25,7 +27,7 @@ describe.each(ORMS.flatMap((orm) => databases().map((db) => [orm, db] as const))
       place = await freshPlace(kind, `tg_demo_${orm.replace('-', '_')}`);
       const env: Record<string, string> =
         kind === 'sqlite' ? { SQLITE_FILE: place.where } : { DATABASE_URL: place.where };
-      demo = await startDemoProcess({ ...env, ORM: orm });
+      demo = await startDemoProcess({ ...env, ORM: orm, PAYMENT_WINDOW: String(WINDOW_S) });
       expect(DATABASE_NAMES[kind]).toBeDefined();
     }, 120_000);
     afterAll(async () => {
@@ -80,6 +82,38 @@ describe.each(ORMS.flatMap((orm) => databases().map((db) => [orm, db] as const))
       );
       await new Promise((r) => setTimeout(r, 400)); // another relay round: nothing more
       expect((await http().get(`/orders/${id}/notifications`).expect(200)).body).toHaveLength(2);
+    }, 60_000);
+
+    it("cancels an unpaid order when its payment window ends, through the ORM's timer store", async () => {
+      const http = () => request(demo.url);
+      const created = await http().post('/orders').send({ total: 100 }).expect(201);
+      const id = String(created.body.id);
+      const armed = (await http().get(`/orders/${id}`).expect(200)).body.timers;
+      expect(armed).toEqual([
+        { timer: 'xstate.after.PAYMENT_WINDOW.order.pending', dueAt: expect.any(String) },
+      ]);
+      // Due by the database's clock, about the window after the creation (this machine's clock).
+      const dueIn = Date.parse(armed[0].dueAt) - Date.now();
+      expect(dueIn).toBeGreaterThan(WINDOW_S * 1000 - 1500);
+      expect(dueIn).toBeLessThanOrEqual(WINDOW_S * 1000 + 1000);
+      let got = created.body;
+      for (let i = 0; i < 100 && got.state === 'pending'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        got = (await http().get(`/orders/${id}`).expect(200)).body;
+      }
+      expect({ state: got.state, version: got.version, timers: got.timers }).toEqual({
+        state: 'cancelled',
+        version: 1,
+        timers: [],
+      });
+      const history = (await http().get(`/orders/${id}/history`).expect(200)).body;
+      expect(history.entries).toMatchObject([
+        {
+          event: 'xstate.after.PAYMENT_WINDOW.order.pending',
+          to: 'cancelled',
+          actor: 'system:timer',
+        },
+      ]);
     }, 60_000);
   },
 );

@@ -12,10 +12,11 @@ export interface DemoProcess {
 
 /**
  * Starts one demo process (or another script printing the same line) on a free port; resolves
- * with its URL once it listens. Another script may print `ready` instead (its URL is then '').
+ * with its URL once it listens. `env` adds to this process's environment (an undefined value
+ * removes the variable). Another script may print `ready` instead (its URL is then '').
  */
 export function startDemoProcess(
-  env: Record<string, string>,
+  env: Record<string, string | undefined>,
   args: readonly string[] = ['--import', 'tsx', 'examples/orders-api/src/main.ts'],
   cwd: string = root,
   ready: RegExp = /orders-api on (http:\/\/\S+)/,
@@ -23,7 +24,17 @@ export function startDemoProcess(
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...args], {
       cwd,
-      env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env },
+      // No payment window unless a test asks for one (`npm start` has 5 minutes); a variable
+      // given as undefined is left unset.
+      env: Object.fromEntries(
+        Object.entries({
+          ...process.env,
+          PORT: '0',
+          LOG_LEVEL: 'silent',
+          PAYMENT_WINDOW: '0',
+          ...env,
+        }).filter(([, value]) => value !== undefined),
+      ),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -110,6 +110,7 @@ async function render() {
     ).body,
   );
   $('diagram').innerHTML = svg;
+  countDown(row.timers ?? []);
   $('diagram').dataset.state = row.state;
   $('events').replaceChildren(
     ...row.allowedEvents.map((t) => {
@@ -148,6 +149,30 @@ async function render() {
   $('detail').dataset.rendered = `${row.state}@${row.version}`;
 }
 
+/**
+ * The payment window (PAYMENT_WINDOW): seconds left before the server's timer cancels the pending
+ * order; past the deadline, the order is read again until the timer has fired.
+ */
+let ticking;
+function countDown(timers) {
+  clearInterval(ticking);
+  const due = timers.length ? Date.parse(timers[0].dueAt) : undefined;
+  $('deadline').hidden = due === undefined;
+  if (due === undefined) return;
+  const shown = selected;
+  const tick = () => {
+    const left = Math.ceil((due - Date.now()) / 1000);
+    $('deadline').textContent =
+      left > 0 ? `Cancelled in ${left} s unless paid` : 'Payment window over: cancelling…';
+    if (left <= -1 && selected === shown) {
+      clearInterval(ticking);
+      setTimeout(() => selected === shown && render().then(refreshLists), 500);
+    }
+  };
+  tick();
+  ticking = setInterval(tick, 1000);
+}
+
 /** An order's transition log (newest first) and the notifications the outbox delivered. */
 async function renderHistory(kind, id) {
   $('history-section').hidden = kind !== 'orders';
@@ -158,7 +183,11 @@ async function renderHistory(kind, id) {
       const li = document.createElement('li');
       const who = e.actor ? ` by ${e.actor}` : '';
       const why = [e.reason, e.comment].filter(Boolean).join(': ');
-      li.textContent = `v${e.version} ${e.event}: ${e.from} → ${e.to}${who}${why ? ` (${why})` : ''}`;
+      // A fired timer's event is XState's `xstate.after.<delay>.<state>`: shown as `after <delay>`.
+      const event = e.event.startsWith('xstate.after.')
+        ? `after ${e.event.split('.')[2]}`
+        : e.event;
+      li.textContent = `v${e.version} ${event}: ${e.from} → ${e.to}${who}${why ? ` (${why})` : ''}`;
       return li;
     }),
   );

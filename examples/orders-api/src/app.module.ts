@@ -4,7 +4,11 @@ import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppErrorFilter, TransitionGuardModule } from 'nestjs-transition-guard';
-import { TypeOrmIdempotencyStore, TypeOrmOutboxStore } from 'nestjs-transition-guard/typeorm';
+import {
+  TypeOrmIdempotencyStore,
+  TypeOrmOutboxStore,
+  TypeOrmTimerStore,
+} from 'nestjs-transition-guard/typeorm';
 import type { NotifierFaults } from './notifications/notifier.js';
 import { ArticlesModule } from './articles/articles.module.js';
 import { databaseOptions, type DatabaseConfig } from './database.js';
@@ -14,6 +18,7 @@ import { OrdersModule } from './orders/orders.module.js';
 import { JsonScalar, ordersTypeDefs } from './graphql/orders.graphql.js';
 import { ormFromEnv } from './orm/orm.js';
 import { ORDER_EVENTS, orderEventsClient } from './orders/order-events.transport.js';
+import { paymentWindowMs } from './orders/order.resource.js';
 
 // ORM=prisma|drizzle|mikro-orm: the order's stores, its Idempotency-Keys and the outbox on that
 // ORM, on the tables TypeORM creates; TypeORM (the default) otherwise. Loaded only when asked for.
@@ -128,6 +133,11 @@ export class AppModule {
             // OUTBOX_TRANSPORT: every order transition to the broker too, in commit order.
             publish: transport ? [{ client: ORDER_EVENTS, resource: 'order' }] : [],
           },
+          // PAYMENT_WINDOW: the window's timers in the database, next to the orders; every
+          // process fires the due ones (each exactly once), polling every second.
+          ...(paymentWindowMs
+            ? { timers: { store: stores?.timers ?? TypeOrmTimerStore, pollIntervalMs: 1000 } }
+            : {}),
         }),
         OrdersModule.register({
           gatewayLatencyMs: options.gatewayLatencyMs ?? 0,

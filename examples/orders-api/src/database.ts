@@ -9,6 +9,7 @@ import {
   IdempotencyKeyEntry,
   TransitionLogEntry,
   TransitionOutboxEntry,
+  TransitionTimerEntry,
 } from 'nestjs-transition-guard/typeorm';
 import { Notification } from './notifications/notification.entity.js';
 
@@ -49,6 +50,7 @@ export function databaseOptions(config: DatabaseConfig): TypeOrmModuleOptions {
     TransitionLogEntry,
     IdempotencyKeyEntry,
     TransitionOutboxEntry,
+    TransitionTimerEntry,
     HandledTransitionEntry,
   ];
   const migrations = [join(MIGRATIONS, '*.{ts,js}')];

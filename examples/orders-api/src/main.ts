@@ -1,7 +1,12 @@
 import 'reflect-metadata';
-import { createApp } from './create-app.js';
-import { databaseFromEnv, databaseName } from './database.js';
-import { ormFromEnv } from './orm/orm.js';
+
+// PAYMENT_WINDOW (seconds): a pending order not paid within it is cancelled by a durable timer,
+// which the console counts down. 300 unless told; PAYMENT_WINDOW=0 for none. Set before the
+// app's modules load: the order's machine is made with it.
+process.env.PAYMENT_WINDOW ??= '300';
+const { createApp } = await import('./create-app.js');
+const { databaseFromEnv, databaseName } = await import('./database.js');
+const { ormFromEnv } = await import('./orm/orm.js');
 
 const platform = process.env.PLATFORM === 'fastify' ? 'fastify' : 'express';
 const port = Number(process.env.PORT ?? 3000);

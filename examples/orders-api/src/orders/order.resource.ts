@@ -1,5 +1,5 @@
 import { defineResource } from 'nestjs-transition-guard';
-import { orderMachine, orderPayloads } from '../../../../machines/order.machine.js';
+import { createOrderMachine, orderPayloads } from '../../../../machines/order.machine.js';
 import { ormFromEnv } from '../orm/orm.js';
 import { OrderStore } from './order.store.js';
 
@@ -11,12 +11,18 @@ const orm = ormFromEnv();
 const other = orm === 'typeorm' ? undefined : (await import('../orm/orm-stores.js')).ormStores(orm);
 
 /**
+ * PAYMENT_WINDOW=<seconds>: a pending order not paid within it is cancelled by a durable timer
+ * (`npm start` sets 300 unless told; unset or 0: no window, as in the tests that build the app).
+ */
+export const paymentWindowMs = Math.max(0, Number(process.env.PAYMENT_WINDOW ?? 0) * 1000) || 0;
+
+/**
  * The order resource: its machine, its store and its payload schemas, declared once.
  * ORDER_LOCKING=pessimistic makes commits lock the row (for a hot order) instead of racing.
  */
 export const order = defineResource({
   resource: 'order',
-  machine: orderMachine,
+  machine: createOrderMachine({ paymentWindowMs }),
   store: other?.order ?? OrderStore,
   payloads: orderPayloads,
   locking: process.env.ORDER_LOCKING === 'pessimistic' ? 'pessimistic' : 'optimistic',

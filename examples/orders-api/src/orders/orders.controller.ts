@@ -72,6 +72,17 @@ export class OrdersController {
         state: { type: 'string' },
         version: { type: 'integer' },
         allowedEvents: { $ref: '#/components/schemas/TransitionAllowedEvents.order' },
+        timers: {
+          description: 'With PAYMENT_WINDOW: the armed timers (the deadline of a pending order)',
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              timer: { type: 'string' },
+              dueAt: { type: 'string', format: 'date-time' },
+            },
+          },
+        },
       },
     },
   })

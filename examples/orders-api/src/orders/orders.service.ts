@@ -4,6 +4,7 @@ import { IsNull, type Repository } from 'typeorm';
 import {
   ResourceNotFoundException,
   TransitionService,
+  TransitionTimers,
   type CurrentTransition,
   type GuardRequest,
   type HistoryRequest,
@@ -11,7 +12,8 @@ import {
 import type { OrderContext } from '../../../../machines/order.machine.js';
 import { Order } from './order.entity.js';
 import { GatewayService } from './gateway.service.js';
-import type { order } from './order.resource.js';
+import { ormFromEnv } from '../orm/orm.js';
+import { paymentWindowMs, type order } from './order.resource.js';
 
 /**
  * Who is asking (demo: the X-User-Id and X-User-Role headers; a real app reads its auth guard's
@@ -49,6 +51,7 @@ export class OrdersService {
     @InjectRepository(Order) private readonly orders: Repository<Order>,
     @Inject(TransitionService) private readonly transitions: TransitionService,
     @Inject(GatewayService) private readonly gateway: GatewayService,
+    @Inject(TransitionTimers) private readonly timers: TransitionTimers,
   ) {}
 
   /** The 50 most recent orders the caller may see. */
@@ -59,10 +62,33 @@ export class OrdersService {
     return (await this.orders.find({ where, order: { id: 'DESC' }, take: 50 })).map(orderView);
   }
 
+  /**
+   * A pending order. With a payment window (PAYMENT_WINDOW), its timer is armed in the INSERT's
+   * transaction: the order and its deadline commit together. (With ORM=prisma|drizzle|mikro-orm
+   * the demo still inserts through TypeORM, so the timer is armed just after, in the timer
+   * store's own transaction.)
+   */
   async create(total: number, ownerId: string | null): Promise<Order> {
-    return this.orders.save(
-      this.orders.create({ status: 'pending', total, paid: 0, version: 0, ownerId }),
-    );
+    const values = { status: 'pending', total, paid: 0, version: 0, ownerId };
+    if (!paymentWindowMs) return this.orders.save(this.orders.create(values));
+    if (ormFromEnv() !== 'typeorm') {
+      const row = await this.orders.save(this.orders.create(values));
+      await this.timers.start('order', String(row.id));
+      return row;
+    }
+    return this.orders.manager.transaction(async (tx) => {
+      const row = await tx.save(Order, tx.create(Order, values));
+      await this.timers.start('order', String(row.id), { tx });
+      return row;
+    });
+  }
+
+  /** The order's armed timers (its payment window's deadline while pending), soonest first. */
+  async armedTimers(id: string) {
+    return (await this.timers.list('order', id)).map((t) => ({
+      timer: t.timer,
+      dueAt: t.dueAt.toISOString(),
+    }));
   }
 
   /**
@@ -86,6 +112,8 @@ export class OrdersService {
     return {
       ...orderView(row),
       allowedEvents: await this.allowedEvents(String(id), { headers }),
+      // With a payment window: its deadline while the order is pending (the console counts down).
+      ...(paymentWindowMs ? { timers: await this.armedTimers(String(id)) } : {}),
     };
   }
 

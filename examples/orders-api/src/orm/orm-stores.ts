@@ -13,10 +13,16 @@ import { drizzle as mysqlDrizzle } from 'drizzle-orm/mysql2';
 import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
 import mysql from 'mysql2';
 import pg from 'pg';
-import type { IdempotencyStore, OutboxStore, TransitionStore } from 'nestjs-transition-guard/store';
+import type {
+  IdempotencyStore,
+  OutboxStore,
+  TimerStore,
+  TransitionStore,
+} from 'nestjs-transition-guard/store';
 import {
   DrizzleIdempotencyStore,
   DrizzleOutboxStore,
+  DrizzleTimerStore,
   DrizzleTransitionStore,
   type DrizzleDatabase,
 } from 'nestjs-transition-guard/drizzle';
@@ -25,6 +31,7 @@ import {
   IdempotencyKeySchema,
   MikroOrmIdempotencyStore,
   MikroOrmOutboxStore,
+  MikroOrmTimerStore,
   MikroOrmTransitionStore,
   TransitionLogSchema,
   TransitionOutboxSchema,
@@ -33,6 +40,7 @@ import {
 import {
   PrismaIdempotencyStore,
   PrismaOutboxStore,
+  PrismaTimerStore,
   PrismaTransitionStore,
   type PrismaClientLike,
   type PrismaProvider,
@@ -55,6 +63,8 @@ export interface OrmStores {
   readonly order: Type<TransitionStore<OrderContext, Partial<Order>>>;
   readonly keys: Type<IdempotencyStore>;
   readonly outbox: Type<OutboxStore>;
+  /** The payment window's timers (PAYMENT_WINDOW), armed in the order store's transactions. */
+  readonly timers: Type<TimerStore>;
   /** The handle the stores inject (`ORM_HANDLE`), made for the database. */
   readonly handle: (database: DatabaseConfig) => Promise<unknown>;
   /** How the notifier writes through a delivery's transaction, given the handle. */
@@ -129,10 +139,17 @@ function prismaStores(): OrmStores {
       super(client, provider);
     }
   }
+  @Injectable()
+  class TimerStoreOnPrisma extends PrismaTimerStore {
+    constructor(@Inject(ORM_HANDLE) { client, provider }: PrismaHandle) {
+      super(client, provider);
+    }
+  }
   return {
     order: OrderStore,
     keys: KeyStore,
     outbox: OutboxStoreOnPrisma,
+    timers: TimerStoreOnPrisma,
     handle: (db): Promise<PrismaHandle> => {
       const provider = 'postgres' in db ? 'postgresql' : 'mysql' in db ? 'mysql' : 'sqlite';
       const Client = prismaClient(provider);
@@ -196,10 +213,17 @@ function drizzleStores(): OrmStores {
       super(db);
     }
   }
+  @Injectable()
+  class TimerStoreOnDrizzle extends DrizzleTimerStore {
+    constructor(@Inject(ORM_HANDLE) { db }: DrizzleHandle) {
+      super(db);
+    }
+  }
   return {
     order: OrderStore as unknown as OrmStores['order'],
     keys: KeyStore,
     outbox: OutboxStoreOnDrizzle,
+    timers: TimerStoreOnDrizzle,
     handle: (database): Promise<DrizzleHandle> => {
       if ('postgres' in database) {
         const pool = new pg.Pool({ connectionString: database.postgres });
@@ -276,6 +300,12 @@ function mikroOrmStores(): OrmStores {
       super(em);
     }
   }
+  @Injectable()
+  class TimerStoreOnMikroOrm extends MikroOrmTimerStore {
+    constructor(@Inject(ORM_HANDLE) em: MikroOrmEntityManagerLike) {
+      super(em);
+    }
+  }
   const entities = [
     MikroOrder,
     TransitionLogSchema,
@@ -287,6 +317,7 @@ function mikroOrmStores(): OrmStores {
     order: OrderStore,
     keys: KeyStore,
     outbox: OutboxStoreOnMikroOrm,
+    timers: TimerStoreOnMikroOrm,
     handle: async (db) =>
       (
         await ('postgres' in db || 'mysql' in db
