@@ -16,10 +16,23 @@ export class CliInputError extends Error {
   override readonly name = 'CliInputError';
 }
 
+/**
+ * A resource definition a checked file exports (`defineResource({ resource, machine, store })`):
+ * which machine it runs, and whether it has a store (the timers of `after` need one).
+ */
+export interface DeclaredResource {
+  readonly file: string;
+  readonly resource: string;
+  readonly machineId: string;
+  readonly store: boolean;
+}
+
 export interface LoadedMachineFile {
   readonly file: string;
   /** The machines the file defines (a .ts file may export several). */
   readonly machines: AnyStateMachine[];
+  /** The resource definitions it exports too (a .ts file may declare its resource beside it). */
+  readonly resources: DeclaredResource[];
   /** Problems found while loading (a JSON definition's schema errors, unknown targets, ...). */
   readonly findings: Finding[];
   /** True when implementations were checked while loading (JSON), so lint need not again. */
@@ -27,9 +40,20 @@ export interface LoadedMachineFile {
 }
 
 const MACHINE_FILE = /\.machine\.(ts|mts|js|mjs|json)$/;
+const RESOURCE_FILE = /\.resource\.(ts|mts|js|mjs)$/;
 
 /** Files named `*.machine.{ts,json,js}` in the given files and folders (recursively). */
 export function findMachineFiles(paths: readonly string[]): string[] {
+  return findFiles(paths, MACHINE_FILE, true);
+}
+
+/** Files named `*.resource.{ts,js}` in the given files and folders (recursively). */
+export function findResourceFiles(paths: readonly string[]): string[] {
+  return findFiles(paths, RESOURCE_FILE, false);
+}
+
+/** The files named after `pattern` under the folders; a file given itself is kept if `anyFile`. */
+function findFiles(paths: readonly string[], pattern: RegExp, anyFile: boolean): string[] {
   const out: string[] = [];
   for (const p of paths) {
     if (!existsSync(p))
@@ -45,11 +69,11 @@ export function findMachineFiles(paths: readonly string[]): string[] {
             continue;
           const full = join(dir, entry.name);
           if (entry.isDirectory()) walk(full);
-          else if (MACHINE_FILE.test(entry.name)) out.push(full);
+          else if (pattern.test(entry.name)) out.push(full);
         }
       };
       walk(p);
-    } else out.push(p);
+    } else if (anyFile || pattern.test(p)) out.push(p);
   }
   return out;
 }
@@ -62,6 +86,31 @@ function isMachine(value: unknown): value is AnyStateMachine {
     'config' in value &&
     typeof (value as { transition?: unknown }).transition === 'function'
   );
+}
+
+/** The resource definitions among a module's exports. */
+function resourcesOf(mod: Record<string, unknown>, file: string): DeclaredResource[] {
+  return Object.values(mod).flatMap((value): DeclaredResource[] => {
+    if (!value || typeof value !== 'object') return [];
+    const r = value as { resource?: unknown; machine?: unknown; store?: unknown };
+    if (typeof r.resource !== 'string' || !isMachine(r.machine)) return [];
+    return [{ file, resource: r.resource, machineId: r.machine.id, store: r.store !== undefined }];
+  });
+}
+
+/**
+ * Loads a `*.resource.ts` file for its resource definitions (the app's module: it imports what the
+ * resource does, its store's class included). A file that cannot load is bad input.
+ */
+export async function loadResourceFile(file: string): Promise<DeclaredResource[]> {
+  try {
+    return resourcesOf(await importModule(file), file);
+  } catch (err) {
+    if (err instanceof CliInputError) throw err;
+    throw new CliInputError(
+      `${file}: could not be loaded (${errorMessage(err).split('\n')[0]}); expected a module exporting defineResource() definitions`,
+    );
+  }
 }
 
 /** Imports a module; `.ts` files go through tsx, so they need no build step. */
@@ -139,6 +188,7 @@ export async function loadMachineFile(file: string): Promise<LoadedMachineFile> 
       return {
         file,
         machines: [machineFromDefinition(json, implementations ?? {}, file).machine],
+        resources: [],
         findings: [],
         implementationsChecked: true,
       };
@@ -155,11 +205,13 @@ export async function loadMachineFile(file: string): Promise<LoadedMachineFile> 
       const onlyNames = err.issues.every(
         (i) => i.code === 'unknown-guard' || i.code === 'unknown-action',
       );
-      if (!onlyNames) return { file, machines: [], findings, implementationsChecked: true };
+      if (!onlyNames)
+        return { file, machines: [], resources: [], findings, implementationsChecked: true };
       const stub = stubImplementations(json);
       return {
         file,
         machines: [machineFromDefinition(json, stub, file).machine],
+        resources: [],
         findings,
         implementationsChecked: true,
       };
@@ -181,6 +233,7 @@ export async function loadMachineFile(file: string): Promise<LoadedMachineFile> 
       return {
         file,
         machines: [],
+        resources: [],
         findings: [
           finding('unknown-target', '(root)', `${message}. Fix the target or add the state`),
         ],
@@ -197,7 +250,13 @@ export async function loadMachineFile(file: string): Promise<LoadedMachineFile> 
       `${file}: exports no XState machine (expected a default or named export of createMachine() or setup().createMachine())`,
     );
   }
-  return { file, machines, findings: [], implementationsChecked: false };
+  return {
+    file,
+    machines,
+    resources: resourcesOf(mod, file),
+    findings: [],
+    implementationsChecked: false,
+  };
 }
 
 /** Stand-in implementations for every guard and action name a definition uses. */

@@ -24,6 +24,7 @@ const CODES = [
   'unused-event',
   'lock-outdated',
   'lock-missing',
+  'timers-without-store',
 ] as const satisfies readonly FindingCode[];
 
 const level = z.enum(['error', 'warning', 'off']);

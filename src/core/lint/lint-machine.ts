@@ -16,7 +16,9 @@ export type FindingCode =
   /** The machine changed since its lock file was written (`transition-guard lock`). */
   | 'lock-outdated'
   /** No lock file next to the machine file (with `check --require-lock`). */
-  | 'lock-missing';
+  | 'lock-missing'
+  /** `after` transitions, and no resource with a store among the checked files runs the machine. */
+  | 'timers-without-store';
 
 /** One thing wrong (error) or suspicious (warning) in a machine, with the path of the node. */
 export interface Finding {
@@ -31,7 +33,7 @@ export interface Finding {
  * Findings that are suspicious rather than wrong. An unreachable state and a non-final dead end
  * are errors: a machine with them does not do what its author meant.
  */
-const WARNINGS = new Set<FindingCode>(['unused-event']);
+const WARNINGS = new Set<FindingCode>(['unused-event', 'timers-without-store']);
 
 export function finding(code: FindingCode, path: string, message: string): Finding {
   return { severity: WARNINGS.has(code) ? 'warning' : 'error', code, path, message };
