@@ -78,6 +78,12 @@ export type { ResourceColumns } from './sql/transition-statements.js';
 export { SqlIdempotencyStore } from './sql/sql-idempotency-store.js';
 export { SqlOutboxStore } from './sql/sql-outbox-store.js';
 export { SqlTimerStore } from './sql/sql-timer-store.js';
+export {
+  PgBossTimerStore,
+  type PgBossDatabase,
+  type PgBossJob,
+  type PgBossLike,
+} from './sql/pg-boss-timer-store.js';
 export type {
   SqlConnection,
   SqlQueries,

@@ -3,7 +3,13 @@ import {
   MemoryTimerStore,
   MemoryTransitionStore,
 } from '../../src/index.js';
-import { machineTriggerStatements, type NewOutboxMessage } from '../../src/store/index.js';
+import { PgBoss } from 'pg-boss';
+import {
+  machineTriggerStatements,
+  PgBossTimerStore,
+  type NewOutboxMessage,
+  type SqlTimerStore,
+} from '../../src/store/index.js';
 import { rawSql } from '../support/raw-sql.js';
 import { databases, DATABASE_NAMES, type Database } from '../support/databases.js';
 import { freshPlace, type Place } from '../support/places.js';
@@ -57,6 +63,28 @@ describeTimerStore('MemoryTimerStore', () =>
 );
 
 // ---- every ORM on every database ------------------------------------------------------------
+
+/** pg-boss supervising every second: a lapsed claim (1 s leases here) is retried soon. */
+const BOSS = { schedule: false, superviseIntervalSeconds: 1, monitorIntervalSeconds: 1 } as const;
+let pgBossQueues = 0;
+/**
+ * pg-boss emits its pool's errors: the other suites here cut every connection to the database
+ * (a server down), its idle ones included. It reconnects; the tests see what its calls answer.
+ */
+const quiet = (boss: PgBoss) => boss.on('error', () => undefined);
+const bosses = new Map<string, Promise<PgBoss>>();
+/** One started pg-boss per database, stopped after the suites. */
+const startedBoss = (url: string) => {
+  let boss = bosses.get(url);
+  if (!boss) {
+    boss = quiet(new PgBoss({ connectionString: url, ...BOSS })).start();
+    bosses.set(url, boss);
+  }
+  return boss;
+};
+afterAll(async () => {
+  for (const boss of bosses.values()) await (await boss).stop({ graceful: false });
+});
 
 /** Inserts a row and answers its id (RETURNING, or MySQL's LAST_INSERT_ID on one connection). */
 async function insertRow(session: OrmSession, sql: string, params: unknown[]): Promise<string> {
@@ -228,6 +256,37 @@ function describeOrm(kind: Database, orm: Orm, place: () => Promise<Place>): voi
     },
     true,
   );
+
+  // pg-boss's jobs, written through this ORM's transactions (PostgreSQL only).
+  if (kind === 'postgres') {
+    describeTimerStore(`PgBossTimerStore through ${name}`, async () => {
+      const { session, at } = await fresh();
+      const queue = `transition-timers-${orm}-${++pgBossQueues}`; // a queue of its own per test
+      const store = (boss: PgBoss, s: OrmSession) =>
+        new PgBossTimerStore(boss, s.timers() as SqlTimerStore, { queue, leaseSeconds: 1 });
+      const boss = await startedBoss(at.where);
+      const timers = store(boss, session);
+      timers.verify();
+      const another = async () => {
+        const other = await openSession(orm, at);
+        const otherBoss = await quiet(new PgBoss({ connectionString: at.where, ...BOSS })).start();
+        return {
+          timers: store(otherBoss, other),
+          close: async () => {
+            await otherBoss.stop({ graceful: false });
+            await other.close();
+          },
+        };
+      };
+      return {
+        timers,
+        inTransaction: (work) => session.sql.run('transaction', (s) => work(s.handle)),
+        takeoverWithinMs: 8000,
+        another,
+        close: () => session.close(),
+      };
+    });
+  }
 
   describeTimerStore(name, async () => {
     const { session, at } = await fresh();

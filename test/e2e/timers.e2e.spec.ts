@@ -1,11 +1,20 @@
 import 'reflect-metadata';
-import { Module, type INestApplication } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type INestApplication,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { PgBoss } from 'pg-boss';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { TransitionGuardModule, TransitionService } from '../../src/index.js';
+import { PgBossTimerStore } from '../../src/store/index.js';
 import {
   TransitionLogEntry,
   TransitionTimerEntry,
@@ -25,8 +34,54 @@ import { freshPlace, type Place } from '../support/places.js';
  * Durable `after` timers through the whole module, on TypeORM over each database of the tier:
  * an invoice left unpaid expires when its window (read from its row) ends, as `system:timer`,
  * once; a payment in time disarms it; re-entering the state starts the window again; two app
- * instances on one database fire each timer exactly once.
+ * instances on one database fire each timer exactly once. On PostgreSQL, the same with the timers
+ * kept as pg-boss jobs (`PgBossTimerStore`).
  */
+
+/** Where the timers live: the library's table, or pg-boss's jobs (PostgreSQL). */
+type Backend = 'table' | 'pg-boss';
+const PG_BOSS = Symbol('PG_BOSS');
+const QUEUE = 'invoice-timers';
+
+/** Each app's pg-boss, started with it and stopped with it (its supervision on, every second). */
+function bossModule(url: string) {
+  @Injectable()
+  class BossLifecycle implements OnApplicationShutdown {
+    constructor(@Inject(PG_BOSS) private readonly boss: PgBoss) {}
+    async onApplicationShutdown() {
+      await this.boss.stop({ graceful: false });
+    }
+  }
+  @Global()
+  @Module({
+    providers: [
+      {
+        provide: PG_BOSS,
+        useFactory: () =>
+          new PgBoss({
+            connectionString: url,
+            schedule: false,
+            superviseIntervalSeconds: 1,
+            monitorIntervalSeconds: 1,
+          })
+            .on('error', () => undefined)
+            .start(),
+      },
+      BossLifecycle,
+    ],
+    exports: [PG_BOSS],
+  })
+  class BossModule {}
+  return BossModule;
+}
+
+/** The invoices' timers as pg-boss jobs, written through TypeORM's transactions. */
+@Injectable()
+class BossTimerStore extends PgBossTimerStore {
+  constructor(@Inject(DataSource) dataSource: DataSource, @Inject(PG_BOSS) boss: PgBoss) {
+    super(boss, new TypeOrmTimerStore(dataSource), { queue: QUEUE, leaseSeconds: 5 });
+  }
+}
 function typeOrmOptions(place: Place) {
   const entities = [Invoice, TransitionLogEntry, TransitionTimerEntry];
   return place.kind === 'sqlite'
@@ -38,6 +93,7 @@ function typeOrmOptions(place: Place) {
 
 async function appOn(
   place: Place,
+  backend: Backend,
   timers: {
     pollIntervalMs: number;
     fire?: boolean;
@@ -45,10 +101,12 @@ async function appOn(
     overdueAfterSeconds?: number;
   },
 ) {
+  const store = backend === 'pg-boss' ? BossTimerStore : TypeOrmTimerStore;
   @Module({
     imports: [
       TypeOrmModule.forRoot(typeOrmOptions(place)),
-      TransitionGuardModule.forRoot({ timers: { store: TypeOrmTimerStore, ...timers } }),
+      ...(backend === 'pg-boss' ? [bossModule(place.where)] : []),
+      TransitionGuardModule.forRoot({ timers: { store, ...timers } }),
       TransitionGuardModule.forFeature([invoice]),
     ],
     controllers: [InvoicesController],
@@ -70,8 +128,9 @@ async function eventually(check: () => Promise<boolean>, ms: number): Promise<vo
   }
 }
 
-function describeOn(kind: Database): void {
-  describe(`after timers on ${DATABASE_NAMES[kind]} (TypeORM)`, () => {
+function describeOn(kind: Database, backend: Backend): void {
+  const where = backend === 'pg-boss' ? 'pg-boss jobs' : 'the timer table';
+  describe(`after timers on ${DATABASE_NAMES[kind]} (TypeORM, ${where})`, () => {
     let place: Place;
     let app: INestApplication;
     const http = () => request(app.getHttpServer());
@@ -79,12 +138,23 @@ function describeOn(kind: Database): void {
       String((await http().post('/invoices').send({ windowMs }).expect(201)).body.id);
     const status = async (id: string) =>
       String((await http().get(`/invoices/${id}`).expect(200)).body.state);
+    /** Timers still armed: rows of the table, or pg-boss jobs not yet completed. */
     const timerRows = async () =>
-      Number((await app.get(DataSource).query('SELECT count(*) AS n FROM transition_timers'))[0].n);
+      Number(
+        (
+          await app
+            .get(DataSource)
+            .query(
+              backend === 'pg-boss'
+                ? `SELECT count(*) AS n FROM pgboss.job WHERE name = '${QUEUE}' AND state IN ('created', 'retry', 'active')`
+                : 'SELECT count(*) AS n FROM transition_timers',
+            )
+        )[0].n,
+      );
 
     beforeAll(async () => {
       place = await freshPlace(kind, 'tg_timers', tables);
-      app = await appOn(place, { pollIntervalMs: 50 });
+      app = await appOn(place, backend, { pollIntervalMs: 50 });
     });
     afterAll(async () => {
       await app?.close();
@@ -114,6 +184,16 @@ function describeOn(kind: Database): void {
       });
       expect(history[0].metadata.lateMs).toBeGreaterThanOrEqual(0);
       expect((await http().get(`/invoices/${id}/timers`).expect(200)).body).toEqual([]);
+      if (backend === 'pg-boss') {
+        // pg-boss keeps the fired timer's job, completed: its history and dashboards show it.
+        const jobs = await app
+          .get(DataSource)
+          .query('SELECT state FROM pgboss.job WHERE name = $1 AND singleton_key = $2', [
+            QUEUE,
+            JSON.stringify(['invoice', id, TIMER]),
+          ]);
+        expect(jobs).toEqual([{ state: 'completed' }]);
+      }
       const refused = await http().post(`/invoices/${id}/pay`).expect(409);
       expect(refused.body).toMatchObject({ reason: 'final-state', currentState: 'expired' });
     });
@@ -161,7 +241,7 @@ function describeOn(kind: Database): void {
       const own = await freshPlace(kind, 'tg_timers_overdue', tables);
       const armAndStop = async (count: number) => {
         // An instance that does not fire (fire: false) arms them, then stops.
-        const armer = await appOn(own, { pollIntervalMs: 50, fire: false });
+        const armer = await appOn(own, backend, { pollIntervalMs: 50, fire: false });
         const ids: string[] = [];
         for (let i = 0; i < count; i++) {
           const made = await request(armer.getHttpServer())
@@ -182,7 +262,7 @@ function describeOn(kind: Database): void {
         const due = await armAndStop(20);
         await sleep(600);
         const started = Date.now();
-        const firing = await appOn(own, { pollIntervalMs: 1000 });
+        const firing = await appOn(own, backend, { pollIntervalMs: 1000 });
         try {
           await eventually(
             async () => (await statesOn(firing, due)).every((s) => s === 'expired'),
@@ -195,7 +275,7 @@ function describeOn(kind: Database): void {
         }
         const skipped = await armAndStop(3);
         await sleep(1_300);
-        const skipping = await appOn(own, {
+        const skipping = await appOn(own, backend, {
           pollIntervalMs: 50,
           onOverdue: 'skip',
           overdueAfterSeconds: 1,
@@ -220,7 +300,7 @@ function describeOn(kind: Database): void {
     });
 
     it('fires each timer exactly once with two app instances on one database', async () => {
-      const second = await appOn(place, { pollIntervalMs: 50 });
+      const second = await appOn(place, backend, { pollIntervalMs: 50 });
       try {
         const ids: string[] = [];
         for (let i = 0; i < 40; i++) ids.push(await create(150 + (i % 5) * 20));
@@ -241,9 +321,39 @@ function describeOn(kind: Database): void {
   });
 }
 
-for (const kind of databases()) describeOn(kind);
+for (const kind of databases()) {
+  describeOn(kind, 'table');
+  if (kind === 'postgres') describeOn(kind, 'pg-boss');
+}
 
 describe('after timers: bootstrap', () => {
+  it('refuses pg-boss timers on a database other than PostgreSQL, naming the store to use', async () => {
+    const place = await freshPlace('sqlite', 'tg_timers_boss_boot', tables);
+    try {
+      // pg-boss itself is never reached: the check comes first (it runs on PostgreSQL only).
+      @Global()
+      @Module({ providers: [{ provide: PG_BOSS, useValue: {} }], exports: [PG_BOSS] })
+      class NoBossModule {}
+      @Module({
+        imports: [
+          TypeOrmModule.forRoot(typeOrmOptions(place)),
+          NoBossModule,
+          TransitionGuardModule.forRoot({ timers: { store: BossTimerStore } }),
+          TransitionGuardModule.forFeature([invoice]),
+        ],
+      })
+      class AppModule {}
+      // The store is checked as it is made: the app is not created.
+      await expect(
+        NestFactory.create(AppModule, new ExpressAdapter(), { logger: false, abortOnError: false }),
+      ).rejects.toThrow(
+        'PgBossTimerStore keeps timers in pg-boss, on PostgreSQL; the timer store it writes through is on sqlite. Use the ORM timer store itself there (TypeOrmTimerStore, ...).',
+      );
+    } finally {
+      await place.drop();
+    }
+  });
+
   it('refuses a timer store that cannot write in the resource store transactions, naming the fix', async () => {
     const place = await freshPlace('sqlite', 'tg_timers_boot', tables);
     try {

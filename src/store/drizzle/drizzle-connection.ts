@@ -287,11 +287,14 @@ function statement(text: string, params: readonly unknown[]): SQL {
   const chunks: SQL[] = [];
   let last = 0;
   let next = 0;
-  for (const m of text.matchAll(/\$(\d+)|\?/g)) {
+  // Numbered placeholders (`$n`, PostgreSQL) or `?` ones, not both: a `?` in numbered text is SQL.
+  const placeholders = /\$\d/.test(text) ? /\$(\d+)/g : /\?/g;
+  for (const m of text.matchAll(placeholders)) {
     chunks.push(sql.raw(text.slice(last, m.index)));
     const numbered = m[1] as string | undefined; // `$n`; undefined for `?`
     const value = numbered === undefined ? params[next++] : params[Number(numbered) - 1];
-    chunks.push(sql`${value}`);
+    // One parameter, an array included (interpolated, Drizzle would spread an array as a list).
+    chunks.push(sql`${sql.param(value)}`);
     last = m.index + m[0].length;
   }
   chunks.push(sql.raw(text.slice(last)));

@@ -6,6 +6,7 @@ import type {
   TimerOwner,
   TimerStore,
 } from '../timer-store.interface.js';
+import type { SqlDialect } from './dialect.js';
 import { libraryNames } from './library-tables.js';
 import {
   plainRow,
@@ -67,6 +68,15 @@ export class SqlTimerStore implements TimerStore {
       }
       await q.execute(this.sql.arm(change.arm.length), params);
     };
+    return this.inTransaction(tx, work);
+  }
+
+  /**
+   * Runs `work` on the queries of `tx` (a transaction handle that a transition store on the same
+   * client passed on), or in a transaction of its own when `tx` is undefined: what an adapter
+   * keeping timers elsewhere in the same database writes through (`PgBossTimerStore`).
+   */
+  inTransaction<T>(tx: unknown, work: (q: SqlQueries) => Promise<T>): Promise<T> {
     if (tx === undefined) return this.call('transaction', work);
     const q = this.connection.queriesOf(tx);
     if (!q) {
@@ -76,6 +86,11 @@ export class SqlTimerStore implements TimerStore {
       );
     }
     return work(q);
+  }
+
+  /** The SQL dialect of its connection (what `inTransaction`'s queries take). */
+  get dialect(): SqlDialect {
+    return this.connection.dialect;
   }
 
   async claim(options: { limit: number; leaseMs: number }): Promise<ClaimedTimer[]> {
