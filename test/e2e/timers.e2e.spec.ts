@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import {
+  Controller,
   Global,
   Inject,
   Injectable,
   Module,
   type INestApplication,
   type OnApplicationShutdown,
+  Post,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -13,7 +15,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PgBoss } from 'pg-boss';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { TransitionGuardModule, TransitionService } from '../../src/index.js';
+import { Transition, TransitionGuardModule, TransitionService } from '../../src/index.js';
 import { PgBossTimerStore } from '../../src/store/index.js';
 import {
   TransitionLogEntry,
@@ -327,6 +329,40 @@ for (const kind of databases()) {
 }
 
 describe('after timers: bootstrap', () => {
+  it('refuses a route that names a timer event: only the firing loop sends it', async () => {
+    const place = await freshPlace('sqlite', 'tg_timers_route_boot', tables);
+    try {
+      @Controller('invoices')
+      class TimerRouteController {
+        @Post(':id/expire')
+        // Typed as an event the machine takes: the check is the bootstrap's, not only the compiler's.
+        @Transition(invoice, TIMER as 'PAY')
+        expire() {
+          return {};
+        }
+      }
+      @Module({
+        imports: [
+          TypeOrmModule.forRoot(typeOrmOptions(place)),
+          TransitionGuardModule.forRoot({ timers: { store: TypeOrmTimerStore } }),
+          TransitionGuardModule.forFeature([invoice]),
+        ],
+        controllers: [TimerRouteController],
+      })
+      class AppModule {}
+      const app = await NestFactory.create(AppModule, new ExpressAdapter(), {
+        logger: false,
+        abortOnError: false,
+      });
+      await expect(app.init()).rejects.toThrow(
+        `@Transition('invoice', '${TIMER}') on TimerRouteController.expire: '${TIMER}' is not an event of machine 'invoice' (events: PAY, EXTEND, REFUND)`,
+      );
+      await app.close().catch(() => undefined);
+    } finally {
+      await place.drop();
+    }
+  });
+
   it('refuses pg-boss timers on a database other than PostgreSQL, naming the store to use', async () => {
     const place = await freshPlace('sqlite', 'tg_timers_boss_boot', tables);
     try {
