@@ -56,7 +56,7 @@ export class CommitRunner {
       machineVersion: entry.machineVersion,
       audit,
       outbox: this.outbox,
-      timers: this.timers.of(t.resource),
+      timers: this.timers.of(entry.timers),
     });
     return { entry, store, attempt };
   }

@@ -14,6 +14,7 @@ import {
   type TimerStore,
 } from '../../store/index.js';
 import { TIMER_STORE } from '../../store/timer-store.interface.js';
+import { callStore } from '../errors/store-failure.js';
 import { MemoryTimerStore } from '../../store/memory-timer-store.js';
 import { TRANSITION_GUARD_OPTIONS } from '../definition/module-definition.js';
 import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
@@ -62,10 +63,9 @@ export class TransitionTimers
     this.commit = commit;
   }
 
-  /** @internal The timers a commit of `resource` writes with, when its machine has `after`. */
-  of(resource: string): { machine: MachineTimers; store: TimerStore } | undefined {
-    const machine = this.registry.get(resource)?.timers;
-    return machine?.declared ? { machine, store: this.store } : undefined;
+  /** @internal The timers a commit writes with, when its resource's machine has `after`. */
+  of(machine: MachineTimers): { machine: MachineTimers; store: TimerStore } | undefined {
+    return machine.declared ? { machine, store: this.store } : undefined;
   }
 
   onModuleInit(): void {
@@ -124,7 +124,8 @@ export class TransitionTimers
    * Arms the timers of a row the app inserted itself (not by a transition): those of its state
    * (`state`, default the machine's initial one) and its ancestors, with delays read from
    * `context`. Pass `tx`, the transaction of the INSERT (a TypeORM EntityManager, a Prisma
-   * transaction client), so that the row and its timers commit together.
+   * transaction client), so that the row and its timers commit together; a failure there is the
+   * transaction's, for the app to answer. Without `tx`, a store that is down is a 503.
    */
   async start(
     resource: string,
@@ -140,7 +141,16 @@ export class TransitionTimers
     const state = options.state ?? entry.timers.initialState();
     const change = entry.timers.initial(state, options.context);
     if (!change) return;
-    await this.store.change(options.tx, { resource, resourceId: id }, change, options.version);
+    const owner = { resource, resourceId: id };
+    // In the app's transaction, a failure is that transaction's: the app answers it as it answers
+    // its INSERT's. In a transaction of its own, a store that is down is a 503, as everywhere.
+    if (options.tx !== undefined) {
+      await this.store.change(options.tx, owner, change, options.version);
+      return;
+    }
+    await callStore(this.logger, resource, `Arming the timers of ${resource} ${id}`, () =>
+      this.store.change(undefined, owner, change, options.version),
+    );
   }
 
   /**
