@@ -30,6 +30,14 @@ export interface TimerChange {
   readonly arm: readonly ArmedTimer[];
 }
 
+/**
+ * @internal The timers a change removes before it arms: those it disarms and those it arms again
+ * (a re-armed timer replaces its row), each once.
+ */
+export function replacedTimers(change: TimerChange): string[] {
+  return [...new Set([...change.disarm, ...change.arm.map((a) => a.timer)])];
+}
+
 const TIMER_PREFIX = 'xstate.after.';
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TimerChange } from '../core/timers.js';
+import { replacedTimers, type TimerChange } from '../core/timers.js';
 import { MEMORY_SCOPE } from './memory-outbox-store.js';
 import type { ClaimedTimer, StoredTimer, TimerOwner, TimerStore } from './timer-store.interface.js';
 
@@ -48,7 +48,7 @@ export class MemoryTimerStore implements TimerStore {
     armedVersion: number | undefined,
   ): Promise<void> {
     const now = this.now();
-    const gone = new Set([...change.disarm, ...change.arm.map((a) => a.timer)]);
+    const gone = new Set(replacedTimers(change));
     for (const [id, row] of this.rows) {
       const t = row.timer;
       if (t.resource === owner.resource && t.resourceId === owner.resourceId && gone.has(t.timer)) {

@@ -1,50 +1,30 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { startDemo, type Demo } from '../e2e/demo-harness.js';
+import { launchChromium } from '../support/chromium.js';
 
 /**
  * The demo's console in a real browser (Debian's Chromium, headless, driven by puppeteer-core):
  * create an order, pay it, cancel it; SHIP is then disabled with the final-state reason and the
  * diagram highlights `cancelled`. Screenshots go to .screenshots/ (git-ignored).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), '.screenshots');
 
 describe('the console in a browser', () => {
   let demo: Demo;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
   let browser: Browser;
-  let profile: string;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `No Chromium at ${CHROMIUM}: install Debian's 'chromium' (apt-get install chromium) or set CHROMIUM_PATH.`,
-      );
-    }
+    chromium = await launchChromium();
+    browser = chromium.browser;
     demo = await startDemo('express');
-    profile = mkdtempSync(join(tmpdir(), 'tg-chromium-'));
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--user-data-dir=${profile}`,
-      ],
-    });
     mkdirSync(SHOTS, { recursive: true });
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
+    await chromium?.close();
     await demo?.close();
-    rmSync(profile, { recursive: true, force: true });
   });
 
   const summary = (page: Page) => page.$eval('#summary', (e) => e.textContent ?? '');

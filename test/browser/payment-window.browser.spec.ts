@@ -1,9 +1,7 @@
 /// <reference lib="dom" />
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import type { Demo } from '../e2e/demo-harness.js';
+import { launchChromium } from '../support/chromium.js';
 
 /**
  * The demo's payment window in a real browser (Debian's Chromium, headless): with
@@ -11,35 +9,24 @@ import type { Demo } from '../e2e/demo-harness.js';
  * cancelled by the server's timer (`system:timer`) without a click; an order paid in time shows
  * no deadline any more and stays paid.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WINDOW_S = 3;
 
 describe('the console counts down the payment window', () => {
   let demo: Demo;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
   let browser: Browser;
-  let profile: string;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `No Chromium at ${CHROMIUM}: install Debian's 'chromium' (apt-get install chromium) or set CHROMIUM_PATH.`,
-      );
-    }
+    chromium = await launchChromium();
+    browser = chromium.browser;
     // The order's machine is made when its module loads: the window is set before.
     process.env.PAYMENT_WINDOW = String(WINDOW_S);
     const { startDemo } = await import('../e2e/demo-harness.js');
     demo = await startDemo('express');
-    profile = mkdtempSync(join(tmpdir(), 'tg-chromium-'));
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`],
-    });
   }, 60_000);
   afterAll(async () => {
     delete process.env.PAYMENT_WINDOW;
-    await browser?.close();
+    await chromium?.close();
     await demo?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   const newOrder = async (page: Page) => {

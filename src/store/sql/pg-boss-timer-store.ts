@@ -1,4 +1,4 @@
-import type { TimerChange } from '../../core/timers.js';
+import { replacedTimers, type TimerChange } from '../../core/timers.js';
 import type {
   ClaimedTimer,
   StoredTimer,
@@ -134,7 +134,7 @@ export class PgBossTimerStore implements TimerStore {
     change: TimerChange,
     armedVersion: number | undefined,
   ): Promise<void> {
-    const gone = [...new Set([...change.disarm, ...change.arm.map((a) => a.timer)])];
+    const gone = replacedTimers(change);
     if (!gone.length) return;
     await this.ready();
     await this.table.inTransaction(tx, async (q) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TimerChange } from '../../core/timers.js';
+import { replacedTimers, type TimerChange } from '../../core/timers.js';
 import type {
   ClaimedTimer,
   StoredTimer,
@@ -56,7 +56,7 @@ export class SqlTimerStore implements TimerStore {
     change: TimerChange,
     armedVersion: number | undefined,
   ): Promise<void> {
-    const gone = [...new Set([...change.disarm, ...change.arm.map((a) => a.timer)])];
+    const gone = replacedTimers(change);
     if (!gone.length) return;
     const work = async (q: SqlQueries) => {
       await q.execute(this.sql.disarm(gone.length), [owner.resource, owner.resourceId, ...gone]);
