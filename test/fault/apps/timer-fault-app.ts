@@ -19,17 +19,17 @@ import {
 import { invoice, Invoice, InvoicesController } from '../../support/invoices.js';
 
 /**
- * One app instance of test/fault/timers-crash: invoices on PostgreSQL (DATABASE_URL), the
- * firing loop polling every 100 ms with 2 s leases (a killed instance's claims are taken over
- * quickly), and an @OnTransition handler that records each expiry once (`delivery.once`) in
- * `expiries`. Prints "timers-app on <url>" once it listens.
+ * One app instance of test/fault/timers-crash: invoices on PostgreSQL (DATABASE_URL) or on a
+ * SQLite file (SQLITE_FILE), the firing loop polling every 100 ms with 2 s leases (a killed
+ * instance's claims are taken over quickly), and an @OnTransition handler that records each
+ * expiry once (`delivery.once`) in `expiries`. Prints "timers-app on <url>" once it listens.
  */
 @Injectable()
 class Expiries {
   @OnTransition(invoice, { to: ['expired'] })
   async record(delivery: TransitionDelivery<EntityManager>) {
     await delivery.once((tx) =>
-      tx.query('INSERT INTO expiries (invoice_id, actor) VALUES ($1, $2)', [
+      tx.query(`INSERT INTO expiries (invoice_id, actor) VALUES (${PLACEHOLDERS})`, [
         delivery.record.resourceId,
         delivery.record.actor,
       ]),
@@ -37,20 +37,29 @@ class Expiries {
   }
 }
 
+const PLACEHOLDERS = process.env.SQLITE_FILE ? '?, ?' : '$1, $2';
+const entities = [
+  Invoice,
+  TransitionLogEntry,
+  TransitionOutboxEntry,
+  HandledTransitionEntry,
+  TransitionTimerEntry,
+];
+
 @Module({
   imports: [
-    TypeOrmModule.forRoot({
-      type: 'postgres',
-      url: process.env.DATABASE_URL,
-      entities: [
-        Invoice,
-        TransitionLogEntry,
-        TransitionOutboxEntry,
-        HandledTransitionEntry,
-        TransitionTimerEntry,
-      ],
-      poolSize: 6,
-    }),
+    TypeOrmModule.forRoot(
+      process.env.SQLITE_FILE
+        ? {
+            type: 'better-sqlite3',
+            database: process.env.SQLITE_FILE,
+            entities,
+            enableWAL: true,
+            // As the demo: a lock held longer is SQLITE_BUSY (a 503, retried), not a stalled loop.
+            timeout: 50,
+          }
+        : { type: 'postgres', url: process.env.DATABASE_URL, entities, poolSize: 6 },
+    ),
     TransitionGuardModule.forRoot({
       timers: { store: TypeOrmTimerStore, pollIntervalMs: 100, leaseSeconds: 2, concurrency: 4 },
       outbox: { store: TypeOrmOutboxStore, pollIntervalMs: 100, leaseSeconds: 2, batchSize: 50 },
