@@ -64,6 +64,13 @@ export interface CompareAndSetOptions {
    * armed with the version written.
    */
   readonly timers?: TimerChange;
+  /**
+   * A due timer this change fires, claimed by the firing loop (its row's id and claim): the
+   * change is written only while the claim still holds it, and the timer is removed with it.
+   * Given only to a store whose `writesTimers()` accepted the app's timer store, for a resource
+   * that keeps a version (else the timer is removed through `beforeCommit`).
+   */
+  readonly fired?: { readonly id: string; readonly claim: string };
 }
 
 /** What a write wrote: the row's new version, when the store keeps one. */

@@ -30,6 +30,8 @@ export interface Committed {
   readonly messages?: readonly NewOutboxMessage[];
   /** Timers the store disarms and arms itself with the change (`writesTimers`). */
   readonly timers?: TimerChange;
+  /** The claimed timer the store removes itself with the change, which it requires (a firing). */
+  readonly fired?: { readonly id: string; readonly claim: string };
   readonly row?: unknown;
 }
 
@@ -139,11 +141,19 @@ export class CommitAttempt {
     const messages = outbox.messagesFor(record, t.payload as Record<string, unknown>);
     // The store writes them when it can and they are final: the version written is known now.
     const storeWrites = messages.length > 0 && storeWritesMessages && version !== undefined;
-    const timers = this.timerChange(base, to, changes);
-    // The store writes them in its statement when it can (not a firing: its timer is removed
-    // from its claim in a transaction) and the version they are armed with is known now.
-    const storeArms =
-      timers !== undefined && storeWritesTimers && !this.firing && version !== undefined;
+    const changed = this.timerChange(base, to, changes);
+    const { firing } = this;
+    // The store writes them in its statement when it can and the version they are armed with is
+    // known now: the version also guards a firing there (any other commit moves it). A firing
+    // that arms its own timer again (a state re-entered) removes it in a transaction instead.
+    const storeWritesAll = storeWritesTimers && version !== undefined;
+    const storeFires =
+      firing !== undefined &&
+      storeWritesAll &&
+      !changed?.arm.some((a) => a.timer === firing.timer);
+    const storeArms = changed !== undefined && storeWritesAll && (!firing || storeFires);
+    // The fired timer is removed by its claim, not disarmed by name.
+    const timers = storeFires && changed ? withoutFired(changed, firing.timer) : changed;
     return {
       committed,
       record,
@@ -155,9 +165,11 @@ export class CommitAttempt {
         record,
         storeWrites ? [] : messages,
         storeArms ? undefined : timers,
+        storeFires ? undefined : firing,
       ),
       ...(storeWrites ? { messages } : {}),
-      ...(storeArms ? { timers } : {}),
+      ...(storeArms && timers ? { timers } : {}),
+      ...(storeFires ? { fired: { id: firing.id, claim: firing.claim } } : {}),
     };
   }
 
@@ -198,8 +210,9 @@ export class CommitAttempt {
     record: TransitionRecord,
     messages: readonly NewOutboxMessage[],
     timers: TimerChange | undefined,
+    firing: ClaimedTimer | undefined,
   ): Committed['beforeCommit'] {
-    const { t, exchange, firing } = this;
+    const { t, exchange } = this;
     const { outbox } = this.context;
     const timerStore = this.context.timers?.store;
     return before.length || idempotency || messages.length || timers || firing

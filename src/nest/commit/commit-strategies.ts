@@ -87,6 +87,7 @@ export async function compareAndSet(
         beforeCommit: next.beforeCommit,
         messages: next.messages,
         timers: next.timers,
+        fired: next.fired,
         returning: options.returning,
       },
     );

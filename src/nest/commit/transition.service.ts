@@ -70,15 +70,22 @@ export class TransitionService {
 
   /**
    * A due timer's transition, from the row as the firing loop read it: one compare-and-set, the
-   * timer removed from its claim in the same transaction. `lost-race` when the row moved (the
-   * loop reloads), `gone` when the timer was disarmed or taken meanwhile (rolled back).
+   * timer removed from its claim in the same transaction (on PostgreSQL in the same statement,
+   * which requires the claim). `lost-race` when the row moved or, in one statement, the claim was
+   * lost (the loop reloads), `gone` when the timer was disarmed or taken meanwhile (rolled back).
    */
   private async fireTimer(t: CheckedTransition, timer: ClaimedTimer): Promise<TimerOutcome> {
     const metadata = { timer: timer.timer, dueAt: timer.dueAt.toISOString(), lateMs: timer.lateMs };
     const { store, attempt } = this.runner.attemptOf(t, undefined, { audit: { metadata } });
     attempt.firing = timer;
     const base = { state: t.from, context: t.context, version: t.version };
-    const next = attempt.next(base, t.to, 1, this.outbox.writtenBy(store));
+    const next = attempt.next(
+      base,
+      t.to,
+      1,
+      this.outbox.writtenBy(store),
+      attempt.timersWrittenBy(store),
+    );
     try {
       const done = await compareAndSet(store, attempt, base, next, {}, { logger: this.logger });
       if (!done) return 'lost-race';

@@ -449,7 +449,7 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
   /** What a write takes besides the UPDATE, decided before it runs. */
   private planOf(
     expected: ExpectedState,
-    options: Pick<CompareAndSetOptions, 'returning' | 'messages' | 'timers'>,
+    options: Pick<CompareAndSetOptions, 'returning' | 'messages' | 'timers' | 'fired'>,
   ): WritePlan {
     const { dialect } = this.connection;
     const versioned = this.table.columns.version !== undefined;
@@ -457,12 +457,14 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     const messages = options.messages?.length ?? 0;
     const log = this.options.log ?? false;
     const timers = timerCounts(options.timers);
-    const otherWrites = log || messages > 0 || timers.disarm + timers.arm > 0;
+    const fired = options.fired !== undefined;
+    const otherWrites = log || messages > 0 || timers.disarm + timers.arm > 0 || fired;
     return {
       withVersion,
       messages,
       log,
       timers,
+      fired,
       otherWrites,
       oneStatement: dialect.writesInOneStatement && otherWrites,
       // Without RETURNING (MySQL), the row is read in the write's transaction when asked for,
@@ -485,9 +487,16 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     const back = options.returning ? 'row' : 'key';
     let { sql, params } = this.updateOf(id, expected, next, plan.withVersion, back);
     if (plan.oneStatement) {
-      sql = this.sql.updateWithInserts(sql, params.length, plan.log, plan.messages, plan.timers);
+      sql = this.sql.updateWithInserts(
+        sql,
+        params.length,
+        plan.log,
+        plan.messages,
+        plan.timers,
+        plan.fired,
+      );
       params = [...params, ...this.insertParams(id, options, plan)];
-    } else if (options.timers) {
+    } else if (options.timers || options.fired) {
       throw new Error(`${this.name}: timers are written in one statement on PostgreSQL only`);
     }
     let raw: SqlRow | undefined;
@@ -586,6 +595,7 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
       if (plan.timers.disarm) params.push(resource, id, ...disarmedOnly(timers));
       for (const a of timers.arm) params.push(resource, id, a.timer, Math.round(a.delayMs));
     }
+    if (options.fired) params.push(Number(options.fired.id), options.fired.claim);
     return params;
   }
 
@@ -660,6 +670,8 @@ interface WritePlan {
   readonly messages: number;
   /** Timers disarmed and armed in the one statement (PostgreSQL). */
   readonly timers: { readonly disarm: number; readonly arm: number };
+  /** A claimed timer fired by the change: required by the update, removed with it. */
+  readonly fired: boolean;
   readonly log: boolean;
   readonly otherWrites: boolean;
   /** The log row and the messages go in the UPDATE's own statement (PostgreSQL). */

@@ -84,6 +84,19 @@ export class TimerStatements {
   }
 
   /**
+   * PostgreSQL's one statement, firing a claimed timer (`id`, `claim`: placeholders): the condition
+   * the compare-and-set adds (the claim still holds the timer), and its removal once `w` wrote.
+   */
+  firedBy(id: string, claim: string): { held: string; remove: string } {
+    const c = (property: string) => this.c(property);
+    const mine = `${c('id')} = ${id} AND ${c('claim')} = ${claim}`;
+    return {
+      held: `EXISTS (SELECT 1 FROM ${this.table} WHERE ${mine})`,
+      remove: `DELETE FROM ${this.table} WHERE ${mine} AND EXISTS (SELECT 1 FROM w)`,
+    };
+  }
+
+  /**
    * PostgreSQL's one statement: one timer armed from `w` (resource, resource id, timer, delay;
    * the armed version is `version`, an expression of `w`), replacing the resource's timer of that
    * name if it has one (a state re-entered): a new due time, no claim, so that a firing holding

@@ -98,7 +98,8 @@ export class TransitionStatements {
    * nothing. The log's version is the row's; the other values follow as parameters: the log row's
    * `LOG_COLUMNS` (but the version, when the table keeps one), then each message's, then the
    * timers disarmed (resource, resource id, the timers) and each timer armed (resource, resource
-   * id, timer, delay), armed with the version written.
+   * id, timer, delay), armed with the version written; last, with `fired`, the fired timer's id
+   * and claim (the update then requires the claim, and removes the timer).
    */
   updateWithInserts(
     update: string,
@@ -106,11 +107,12 @@ export class TransitionStatements {
     log: boolean,
     messages: number,
     timers: { readonly disarm: number; readonly arm: number } = NO_TIMERS,
+    fired = false,
   ): string {
     if (!this.dialect.writesInOneStatement) {
       throw new Error(`${this.dialect.name} cannot chain writes in one statement`);
     }
-    const key = `${update}|${String(params)}|${String(log)}|${String(messages)}|${String(timers.disarm)}|${String(timers.arm)}`;
+    const key = `${update}|${String(params)}|${String(log)}|${String(messages)}|${String(timers.disarm)}|${String(timers.arm)}|${String(fired)}`;
     let sql = this.together.get(key);
     if (!sql) {
       const next = { n: params };
@@ -131,6 +133,12 @@ export class TransitionStatements {
       const armedVersion = version ? `w.${this.dialect.quote(version)}` : 'NULL';
       for (let t = 0; t < timers.arm; t++) {
         parts.push(`a${String(t)} AS (${this.timers.armFrom(p, armedVersion)})`);
+      }
+      if (fired) {
+        // A firing: the update holds only while the claim holds the timer, which goes with it.
+        const { held, remove } = this.timers.firedBy(p(), p());
+        parts[0] = `w AS (${update.replace(' RETURNING ', ` AND ${held} RETURNING `)})`;
+        parts.push(`f AS (${remove})`);
       }
       sql = `WITH ${parts.join(', ')} SELECT * FROM w`;
       this.together.set(key, sql);
