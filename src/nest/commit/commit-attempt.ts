@@ -148,9 +148,7 @@ export class CommitAttempt {
     // that arms its own timer again (a state re-entered) removes it in a transaction instead.
     const storeWritesAll = storeWritesTimers && version !== undefined;
     const storeFires =
-      firing !== undefined &&
-      storeWritesAll &&
-      !changed?.arm.some((a) => a.timer === firing.timer);
+      firing !== undefined && storeWritesAll && !changed?.arm.some((a) => a.timer === firing.timer);
     const storeArms = changed !== undefined && storeWritesAll && (!firing || storeFires);
     // The fired timer is removed by its claim, not disarmed by name.
     const timers = storeFires && changed ? withoutFired(changed, firing.timer) : changed;
