@@ -139,10 +139,13 @@ export class PgBossTimerStore implements TimerStore {
     await this.ready();
     await this.table.inTransaction(tx, async (q) => {
       const db = this.database(q);
-      const jobs = await Promise.all(
-        gone.map((timer) => this.boss.findJobs(this.queue, { key: keyOf(owner, timer), db })),
-      );
-      const ids = jobs.flat().flatMap((j) => (ARMED.has(j.state) ? [j.id] : []));
+      // One after another: they share the transaction's connection.
+      const ids: string[] = [];
+      for (const timer of gone) {
+        for (const j of await this.boss.findJobs(this.queue, { key: keyOf(owner, timer), db })) {
+          if (ARMED.has(j.state)) ids.push(j.id);
+        }
+      }
       if (ids.length) await this.boss.deleteJob(this.queue, ids, { db });
       for (const a of change.arm) {
         const data: TimerJobData = { ...owner, timer: a.timer, armedVersion: armedVersion ?? null };
