@@ -136,17 +136,14 @@ export class TypeOrmConnection implements SqlConnection {
   }
 
   private queries(runner: QueryRunner): SqlQueries {
-    // Statements with parameters only: those without (DDL, several statements in one text) go
-    // by the simple protocol, which a named statement cannot.
-    const text =
-      this.dialect === POSTGRES
-        ? (sql: string, params: readonly unknown[]) => (params.length ? prepared(sql) : sql)
-        : (sql: string) => sql;
+    const named = this.dialect === POSTGRES;
+    const run = (sql: string, params: readonly unknown[]) =>
+      named && params.length
+        ? runPrepared(runner, sql, params)
+        : runner.query(sql, [...params], true);
     return {
-      query: async (sql, params) =>
-        (await runner.query(text(sql, params), [...params], true)).records as SqlRow[],
-      execute: async (sql, params) =>
-        (await runner.query(text(sql, params), [...params], true)).affected ?? 0,
+      query: async (sql, params) => (await run(sql, params)).records as SqlRow[],
+      execute: async (sql, params) => (await run(sql, params)).affected ?? 0,
       handle: runner.manager,
     };
   }
@@ -155,13 +152,16 @@ export class TypeOrmConnection implements SqlConnection {
 /** Statements given a name, by text: at most this many (texts beyond go unnamed). */
 const MAX_PREPARED = 1000;
 const names = new Map<string, string>();
+let renamed = 0;
 
 /**
  * PostgreSQL: the statement as node-postgres's query config with a name, which TypeORM's query
  * runner passes on as it is, so that each connection parses and plans it once (unnamed, every
  * call is planned again: a third of a commit's time on the server). It is a String object, so it
- * reads as its text where TypeORM logs it. The SQL core's texts are a few dozen, fixed per resource and shape; a text
- * beyond `MAX_PREPARED` distinct ones goes unnamed.
+ * reads as its text where TypeORM logs it. The SQL core's texts are a few dozen, fixed per
+ * resource and shape; a text beyond `MAX_PREPARED` distinct ones goes unnamed. Statements without
+ * parameters (DDL, several statements in one text) are not given to it: a named statement cannot
+ * be several.
  */
 function prepared(sql: string): string {
   let name = names.get(sql);
@@ -173,4 +173,31 @@ function prepared(sql: string): string {
   // A String object: loggers and subscribers that read the query as text (`.slice`, a RegExp)
   // still can; node-postgres reads `name` and `text` from it.
   return Object.assign(new String(sql), { name, text: sql }) as unknown as string;
+}
+
+/**
+ * Runs a prepared statement. A table whose columns changed under a running app (a migration)
+ * makes PostgreSQL refuse a prepared `SELECT *` (`cached plan must not change result type`): the
+ * text then gets a new name, which every connection prepares afresh, and the call runs again when
+ * no transaction of it was aborted by the refusal.
+ */
+async function runPrepared(runner: QueryRunner, sql: string, params: readonly unknown[]) {
+  try {
+    return await runner.query(prepared(sql), [...params], true);
+  } catch (err) {
+    if (!planChanged(err)) throw err;
+    if (names.has(sql)) names.set(sql, `tg_r${String(++renamed)}_${names.get(sql) ?? ''}`);
+    if (runner.isTransactionActive) throw err;
+    return runner.query(prepared(sql), [...params], true);
+  }
+}
+
+/** PostgreSQL's refusal of a prepared statement whose result columns changed. */
+function planChanged(err: unknown): boolean {
+  const driver = (err as { driverError?: { code?: unknown; message?: unknown } }).driverError;
+  return (
+    driver?.code === '0A000' &&
+    typeof driver.message === 'string' &&
+    driver.message.includes('cached plan must not change result type')
+  );
 }
