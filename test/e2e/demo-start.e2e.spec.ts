@@ -39,6 +39,12 @@ describe('the demo as npm start runs it', () => {
     expect(dueIn).toBeLessThanOrEqual(301_000);
   }, 60_000);
 
+  it('refuses to start with a PAYMENT_WINDOW that is not seconds, saying so', async () => {
+    await expect(
+      startDemoProcess({ SQLITE_FILE: join(dir, 'bad.sqlite'), PAYMENT_WINDOW: '5m' }),
+    ).rejects.toThrow("PAYMENT_WINDOW must be a number of seconds (0 for no window), not '5m'");
+  }, 60_000);
+
   it('takes the window in seconds from PAYMENT_WINDOW, and none with 0', async () => {
     const [thirty, none] = await Promise.all([start('thirty', '30'), start('none', '0')]);
     const got = await newOrder(thirty);

@@ -14,7 +14,17 @@ const other = orm === 'typeorm' ? undefined : (await import('../orm/orm-stores.j
  * PAYMENT_WINDOW=<seconds>: a pending order not paid within it is cancelled by a durable timer
  * (`npm start` sets 300 unless told; unset or 0: no window, as in the tests that build the app).
  */
-export const paymentWindowMs = Math.max(0, Number(process.env.PAYMENT_WINDOW ?? 0) * 1000) || 0;
+export const paymentWindowMs = windowFromEnv(process.env.PAYMENT_WINDOW);
+
+function windowFromEnv(value: string | undefined): number {
+  const seconds = Number(value ?? 0);
+  if (value?.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
+    throw new Error(
+      `PAYMENT_WINDOW must be a number of seconds (0 for no window), not '${String(value)}'`,
+    );
+  }
+  return seconds * 1000;
+}
 
 /**
  * The order resource: its machine, its store and its payload schemas, declared once.
