@@ -578,11 +578,14 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
   }
 
   /**
-   * PostgreSQL's one statement: the log row's values (its version is the row's), the messages',
-   * then the timers disarmed and armed (see `TransitionStatements.updateWithInserts`).
+   * PostgreSQL's one statement: a fired timer's id and claim, the log row's values (its version is
+   * the row's), the messages', the timers disarmed and armed, the fired timer's id and claim
+   * again (see `TransitionStatements.updateWithInserts`).
    */
   private insertParams(id: string, options: CompareAndSetOptions, plan: WritePlan): unknown[] {
     const params: unknown[] = [];
+    const fired = options.fired ? [Number(options.fired.id), options.fired.claim] : [];
+    params.push(...fired);
     if (plan.log) {
       const row = logRowOf(options.record);
       const versioned = this.table.columns.version !== undefined;
@@ -595,7 +598,7 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
       if (plan.timers.disarm) params.push(resource, id, ...disarmedOnly(timers));
       for (const a of timers.arm) params.push(resource, id, a.timer, Math.round(a.delayMs));
     }
-    if (options.fired) params.push(Number(options.fired.id), options.fired.claim);
+    params.push(...fired);
     return params;
   }
 

@@ -98,8 +98,9 @@ export class TransitionStatements {
    * nothing. The log's version is the row's; the other values follow as parameters: the log row's
    * `LOG_COLUMNS` (but the version, when the table keeps one), then each message's, then the
    * timers disarmed (resource, resource id, the timers) and each timer armed (resource, resource
-   * id, timer, delay), armed with the version written; last, with `fired`, the fired timer's id
-   * and claim (the update then requires the claim, and removes the timer).
+   * id, timer, delay), armed with the version written. With `fired`, the fired timer's id and
+   * claim come right after the update's parameters (the update requires the claim) and again
+   * last (its removal).
    */
   updateWithInserts(
     update: string,
@@ -117,7 +118,13 @@ export class TransitionStatements {
     if (!sql) {
       const next = { n: params };
       const p = () => this.dialect.placeholder(++next.n);
-      const parts = [`w AS (${update})`];
+      // A firing: the update holds only while the claim holds the timer (its id and claim follow
+      // the update's parameters: placeholders may be positional).
+      const held = fired ? this.timers.firedBy(p(), p()).held : undefined;
+      const parts = [
+        `w AS (${held ? update.replace(' RETURNING ', ` AND ${held} RETURNING `) : update})`,
+      ];
+      if (held && !parts[0]?.includes(held)) throw new Error('a firing needs RETURNING');
       if (log) {
         const { version } = this.columns;
         const values = LOG_COLUMNS.map((c) =>
@@ -134,12 +141,8 @@ export class TransitionStatements {
       for (let t = 0; t < timers.arm; t++) {
         parts.push(`a${String(t)} AS (${this.timers.armFrom(p, armedVersion)})`);
       }
-      if (fired) {
-        // A firing: the update holds only while the claim holds the timer, which goes with it.
-        const { held, remove } = this.timers.firedBy(p(), p());
-        parts[0] = `w AS (${update.replace(' RETURNING ', ` AND ${held} RETURNING `)})`;
-        parts.push(`f AS (${remove})`);
-      }
+      // The fired timer goes with the update (its id and claim again, last).
+      if (fired) parts.push(`f AS (${this.timers.firedBy(p(), p()).remove})`);
       sql = `WITH ${parts.join(', ')} SELECT * FROM w`;
       this.together.set(key, sql);
     }
