@@ -144,6 +144,7 @@ function describeOrm(kind: Database, orm: Orm, place: () => Promise<Place>): voi
       const q = session.sql.dialect.quote;
       return {
         store,
+        timers: () => session.timers(),
         insert: (state) =>
           insertRow(
             session,

@@ -3,6 +3,7 @@ import {
   encodeState,
   ForbiddenChangesError,
   StoreUnavailableError,
+  type TimerStore,
   type TransitionRecord,
   type TransitionStore,
 } from '../../src/store/index.js';
@@ -32,6 +33,8 @@ export interface OpenedStore {
   trigger?(lock: MachineLock, install: boolean): Promise<void>;
   /** Makes the database unreachable for the store; undefined when it cannot be (memory). */
   breakConnection?(): Promise<void>;
+  /** The timer store on the same client; undefined where there is none (memory). */
+  timers?(): TimerStore;
   close(): Promise<void>;
 }
 
@@ -182,6 +185,40 @@ export function describeTransitionStore(harness: StoreHarness): void {
           { record: record('424242', 'CLOSE', 1) },
         ),
       ).toEqual({ written: false });
+    });
+
+    it('fires a claimed timer in its write where it writes timers itself: only while the claim holds it', async () => {
+      const timers = opened.timers?.();
+      // Only a store that writes timers in its own statement is given `fired` (PostgreSQL).
+      if (!timers || !opened.store.writesTimers?.(timers)) {
+        return expect(timers && opened.store.writesTimers?.(timers)).toBeFalsy();
+      }
+      const { store } = opened;
+      const id = await opened.insert('open');
+      const owner = { resource: 'ticket', resourceId: id };
+      const timer = 'xstate.after.10.ticket.open';
+      await timers.change(undefined, owner, { disarm: [], arm: [{ timer, delayMs: 0 }] }, 0);
+      const [claimed] = await timers.claim({ limit: 10, leaseMs: 30_000 });
+      expect(claimed).toMatchObject({ ...owner, timer });
+      const fire = (claim: string) =>
+        store.compareAndSet(
+          id,
+          { state: 'open', version: 0 },
+          { state: 'closed', changes: { owner: 'timer' } },
+          { record: record(id, timer, 1), fired: { id: claimed.id, claim } },
+        );
+      // A claim that no longer holds it: nothing written, the timer kept.
+      expect(await fire('not-this-claim')).toEqual({ written: false });
+      expect(await store.load(id)).toMatchObject({ state: 'open', version: 0 });
+      expect((await timers.list(owner)).map((t) => t.timer)).toEqual([timer]);
+      // The claim that holds it: written, and the timer removed with it.
+      expect(await fire(claimed.claim)).toEqual({ written: true, version: 1 });
+      expect(await store.load(id)).toMatchObject({
+        state: 'closed',
+        version: 1,
+        context: expect.objectContaining({ owner: 'timer' }),
+      });
+      expect(await timers.list(owner)).toEqual([]);
     });
 
     it('increments the version on every write, and returns the row when asked', async () => {
