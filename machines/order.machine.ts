@@ -63,6 +63,13 @@ const orderSetup = setup({
 });
 
 /**
+ * The event a pending order's payment window sends when it runs out: XState's id of the timer
+ * (`xstate.after.<delay>.<machine>.<state>`), which the log, the history and `@OnTransition`
+ * filters name.
+ */
+export const PAYMENT_WINDOW_EXPIRED = 'xstate.after.PAYMENT_WINDOW.order.pending';
+
+/**
  * An order's lifecycle: pending -> paid -> shipped -> delivered, with cancel and refund exits.
  * Partial payments are recorded while the order stays pending.
  * `cancelled` and `refunded` are final: once there, the order takes no event.

@@ -114,6 +114,18 @@ describe.each(ORMS.flatMap((orm) => databases().map((db) => [orm, db] as const))
           actor: 'system:timer',
         },
       ]);
+      // The customer is told once, through that ORM's outbox (the relay polls every 200 ms).
+      let notifications: { event: string; text: string }[] = [];
+      for (let i = 0; i < 50 && notifications.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        notifications = (await http().get(`/orders/${id}/notifications`).expect(200)).body;
+      }
+      expect(notifications).toMatchObject([
+        {
+          event: 'xstate.after.PAYMENT_WINDOW.order.pending',
+          text: 'Your order is cancelled: it was not paid within the payment window.',
+        },
+      ]);
     }, 60_000);
   },
 );

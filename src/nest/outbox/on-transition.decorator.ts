@@ -5,7 +5,10 @@ import type { TransitionResource } from '../definition/resource-definition.js';
 
 /** Which committed transitions a handler takes: all of the resource's, or by event and states. */
 export interface OnTransitionFilter<E extends string = string> {
-  /** One event or several. Default: every event. */
+  /**
+   * One event or several. Default: every event. A fired `after` timer's event is its XState id,
+   * as the log names it: `'xstate.after.PAYMENT_WINDOW.order.pending'`.
+   */
   readonly event?: E | readonly E[];
   /** The state left (a path: `'paid'`, `'shipping.packed'`; a parent matches its children). */
   readonly from?: string | readonly string[];
@@ -43,7 +46,7 @@ const list = <T extends string>(v: T | readonly T[] | undefined): readonly T[] |
  */
 export function OnTransition<M extends AnyStateMachine>(
   resource: TransitionResource<M>,
-  filter?: OnTransitionFilter<EventTypeOf<M>>,
+  filter?: OnTransitionFilter<EventTypeOf<M> | `xstate.after.${string}`>,
 ): MethodDecorator;
 /** A resource by name: events and states are checked at bootstrap. */
 export function OnTransition(resource: string, filter?: OnTransitionFilter): MethodDecorator;

@@ -27,7 +27,8 @@ export function handlerProblems(
       );
       continue;
     }
-    const { events } = entry.validator;
+    // The machine's events, and the events its `after` timers send when they fire.
+    const events = [...entry.validator.events, ...[...entry.timers.byState.values()].flat()];
     for (const event of meta.events ?? []) {
       if (!events.includes(event)) {
         problems.push(

@@ -10,8 +10,8 @@ export class Notification {
   @Column({ type: 'integer' })
   orderId!: number;
 
-  /** The event it tells about: PAY, SHIP or CANCEL. */
-  @Column({ type: 'varchar', length: 16 })
+  /** The event it tells about: PAY, SHIP, CANCEL or the payment window's timer (its XState id). */
+  @Column({ type: 'varchar', length: 64 })
   event!: string;
 
   /** The transition it tells about (one notification per transition: see Notifier). */

@@ -2,7 +2,8 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { OnTransition, type TransitionDelivery } from 'nestjs-transition-guard';
-import { order } from '../orders/order.resource.js';
+import { order, paymentWindowMs } from '../orders/order.resource.js';
+import { PAYMENT_WINDOW_EXPIRED } from '../../../../machines/order.machine.js';
 import { NOTIFICATION_WRITER, type NotificationWriter } from '../orm/orm.js';
 import { Notification } from './notification.entity.js';
 
@@ -19,10 +20,16 @@ export interface NotifierFaults {
 }
 export const NOTIFIER_FAULTS = Symbol('NOTIFIER_FAULTS');
 
+/** The events told about: with a payment window, its expiry too (without, there is no such event). */
+const NOTIFIED = paymentWindowMs
+  ? (['PAY', 'SHIP', 'CANCEL', PAYMENT_WINDOW_EXPIRED] as const)
+  : (['PAY', 'SHIP', 'CANCEL'] as const);
+
 /**
- * Notifies the customer when an order is paid, shipped or cancelled: through the transactional
- * outbox, after the commit, at least once; `delivery.once()` writes the notification in the same
- * transaction as the record that this transition was handled, so it is written exactly once.
+ * Notifies the customer when an order is paid, shipped or cancelled (by CANCEL or by its payment
+ * window running out): through the transactional outbox, after the commit, at least once;
+ * `delivery.once()` writes the notification in the same transaction as the record that this
+ * transition was handled, so it is written exactly once.
  */
 @Injectable()
 export class Notifier {
@@ -37,7 +44,7 @@ export class Notifier {
     @Optional() @Inject(NOTIFICATION_WRITER) private readonly writer?: NotificationWriter,
   ) {}
 
-  @OnTransition(order, { event: ['PAY', 'SHIP', 'CANCEL'] })
+  @OnTransition(order, { event: NOTIFIED })
   async notify(delivery: TransitionDelivery): Promise<void> {
     const { record } = delivery;
     const failing = Number(record.resourceId) % (this.faults.failEvery ?? 1) === 0;
@@ -73,6 +80,8 @@ function textOf(event: string, to: unknown, payload: Readonly<Record<string, unk
         : `We received your payment of ${String(payload.amount)}.`;
     case 'SHIP':
       return `Your order is on its way: ${String(payload.carrier)} ${String(payload.trackingNumber)}.`;
+    case PAYMENT_WINDOW_EXPIRED:
+      return 'Your order is cancelled: it was not paid within the payment window.';
     default:
       return 'Your order is cancelled.';
   }
