@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { ownServer, type OwnServer } from '../support/pg-database.js';
+import { PAYMENT_WINDOW_EXPIRED } from '../../machines/order.machine.js';
 import { invoiceTables, TIMER } from '../support/invoices.js';
+import { generatedClient } from '../support/prisma-client.js';
 import { postJson } from '../support/post-json.js';
 import { pool, startDemoProcess, stopDemoProcess, type DemoProcess } from '../support/processes.js';
 import { createTables, type Tables } from '../support/store-tables.js';
@@ -20,13 +22,51 @@ import { createTables, type Tables } from '../support/store-tables.js';
  * every expiry by `system:timer` and recorded once by its outbox handler, no timer row left.
  */
 const INVOICES = Number(process.env.TG_TIMER_CRASH_INVOICES ?? 1500);
-const APP = ['--import', 'tsx', 'test/fault/apps/timer-fault-app.ts'];
-const READY = /timers-app on (http:\/\/\S+)/;
+const SHORTEST_WINDOW_MS = 6000;
 
-const tables: Tables = (d) => [
-  ...invoiceTables(d),
-  `CREATE TABLE expiries (id ${d.serial}, invoice_id varchar(20) NOT NULL, actor varchar(50) NOT NULL)`,
-];
+/** `count(*) FILTER (WHERE ...)` on both databases. */
+const countIf = (condition: string) => `sum(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
+
+/** What a run's app is: its process, its resource's table and states, its two routes. */
+interface Subject {
+  readonly app: readonly string[];
+  readonly ready: RegExp;
+  readonly env: Record<string, string>;
+  /** Created before the first start; without, the first process creates the schema alone. */
+  readonly tables?: Tables;
+  readonly table: string;
+  readonly states: { readonly open: string; readonly paid: string; readonly expired: string };
+  /** The event the window's timer sends. */
+  readonly timer: string;
+  /** The route and body creating a row with a window of `windowMs` (if it takes one). */
+  create(windowMs: number): { path: string; body: object };
+  /**
+   * When rows take no window (the app has one): a row asked a window of `windowMs` is created
+   * `windowMs` minus the shortest (6 s) after the first, so that due times spread the same.
+   */
+  readonly fixedWindow?: boolean;
+  pay(id: string): { path: string; body: object };
+  /** Counts the expiries' effects: `n` rows for `distinct` ids, `actors` not by the timer. */
+  readonly effects: string;
+}
+
+/** The invoices app: windows per invoice, expiries recorded by an `@OnTransition` handler. */
+const invoices: Subject = {
+  app: ['--import', 'tsx', 'test/fault/apps/timer-fault-app.ts'],
+  ready: /timers-app on (http:\/\/\S+)/,
+  env: {},
+  tables: (d) => [
+    ...invoiceTables(d),
+    `CREATE TABLE expiries (id ${d.serial}, invoice_id varchar(20) NOT NULL, actor varchar(50) NOT NULL)`,
+  ],
+  table: 'invoices',
+  states: { open: 'open', paid: 'paid', expired: 'expired' },
+  timer: TIMER,
+  create: (windowMs) => ({ path: '/invoices', body: { windowMs } }),
+  pay: (id) => ({ path: `/invoices/${id}/pay`, body: {} }),
+  effects: `SELECT count(*) AS n, count(DISTINCT invoice_id) AS "distinct",
+                   ${countIf(`actor <> 'system:timer'`)} AS actors FROM expiries`,
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -43,9 +83,9 @@ interface Setup {
   close(): Promise<void>;
 }
 
-async function postgresSetup(): Promise<Setup> {
+async function postgresSetup(tables?: Tables): Promise<Setup> {
   const server: OwnServer = ownServer('postgres');
-  await createTables('postgres', server.url, tables);
+  if (tables) await createTables('postgres', server.url, tables);
   const pool = new pg.Pool({ connectionString: server.url, max: 4 });
   pool.on('error', () => undefined); // its idle connections die with the outage
   return {
@@ -70,7 +110,7 @@ async function postgresSetup(): Promise<Setup> {
   };
 }
 
-async function sqliteSetup(): Promise<Setup> {
+async function sqliteSetup(tables: Tables): Promise<Setup> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-timers-crash-'));
   const file = join(dir, 'invoices.sqlite');
   await createTables('sqlite', file, tables);
@@ -91,36 +131,53 @@ async function sqliteSetup(): Promise<Setup> {
   };
 }
 
-describe.each([
-  ['PostgreSQL', postgresSetup],
-  ['SQLite', sqliteSetup],
-] as const)('timers under crashes (%s)', (_name, setUp) => {
-  let setup: Setup;
-  let PROCESSES = 0;
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-  const processes: (DemoProcess | undefined)[] = [];
-  const start = (i: number) =>
-    startDemoProcess(setup.env, APP, undefined, READY).then((p) => (processes[i] = p));
+/** The app processes of one run on its database: started, killed, restarted, asked. */
+class Cluster {
+  readonly processes: (DemoProcess | undefined)[] = [];
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
-  beforeAll(async () => {
-    setup = await setUp();
-    PROCESSES = setup.processes;
-    await Promise.all(Array.from({ length: PROCESSES }, (_, i) => start(i)));
-  }, 180_000);
+  constructor(
+    readonly setup: Setup,
+    readonly subject: Subject,
+  ) {}
 
-  afterAll(async () => {
-    agent.destroy();
-    await Promise.all(processes.filter((p) => p !== undefined).map(stopDemoProcess));
-    await setup?.close();
-  });
+  /** Starts every process; the first alone when it creates the schema. */
+  async startAll(): Promise<number[]> {
+    const first = this.subject.tables ? [] : [await this.start(0)];
+    const rest = Array.from({ length: this.size - first.length }, (_, i) =>
+      this.start(i + first.length),
+    );
+    return [...first, ...(await Promise.all(rest))];
+  }
+
+  get size(): number {
+    return this.setup.processes;
+  }
+
+  /** Starts process `i`; resolves with the time it listened. */
+  async start(i: number): Promise<number> {
+    const { app, ready, env } = this.subject;
+    this.processes[i] = await startDemoProcess(
+      { ...this.setup.env, ...env },
+      app,
+      undefined,
+      ready,
+    );
+    return Date.now();
+  }
+
+  kill(i: number): void {
+    this.processes[i]?.child.kill('SIGKILL');
+    this.processes[i] = undefined;
+  }
 
   /** A request to a live process; a killed one's is sent to the next, a 503 (database down) again. */
-  const send = async (i: number, path: string, body: object) => {
+  async send(i: number, path: string, body: object) {
     for (let attempt = 0; attempt < 400; attempt++) {
-      const p = processes[(i + attempt) % PROCESSES];
+      const p = this.processes[(i + attempt) % this.size];
       try {
         if (!p || p.child.exitCode !== null || p.child.signalCode !== null) throw new Error('down');
-        const res = await postJson(agent, `${p.url}${path}`, body);
+        const res = await postJson(this.agent, `${p.url}${path}`, body);
         if (res.status !== 503) return res;
       } catch {
         // killed under this request, or not yet restarted
@@ -128,24 +185,31 @@ describe.each([
       await sleep(50);
     }
     throw new Error(`${path}: no process answered`);
-  };
-  const one = <T>(sql: string, params: unknown[] = []): Promise<T> => setup.reader.one(sql, params);
-  /** `count(*) FILTER (WHERE ...)` on both databases. */
-  const countIf = (condition: string) => `sum(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
+  }
 
-  it('fires each due timer exactly once, never beside a payment, through kills (and an outage)', async () => {
-    const placeholder = setup.outage ? '$1' : '?';
-    // Windows of 6 to 14 s, armed with each invoice in one transaction. Each due time is read
-    // right after its invoice is created: on a slow machine creating them all takes longer than
-    // the shortest window, and the first timers fire before the last invoices exist.
+  one<T>(sql: string, params: unknown[] = []): Promise<T> {
+    return this.setup.reader.one(sql, params);
+  }
+
+  /**
+   * Creates `count` invoices (the window of the n-th: `windowMs(n)`), each with its timer, and
+   * reads each one's due time right after creating it: on a slow machine creating them all takes
+   * longer than the shortest window, and the first timers fire before the last invoices exist.
+   */
+  async createInvoices(count: number, windowMs: (n: number) => number) {
+    const placeholder = this.setup.outage ? '$1' : '?';
     const dues = new Map<string, number>();
-    const created = await pool(
-      Array.from({ length: INVOICES }, (_, n) => async () => {
-        const res = await send(n, '/invoices', { windowMs: 6000 + (n % 41) * 200 });
+    const { fixedWindow } = this.subject;
+    const started = Date.now();
+    const ids = await pool(
+      Array.from({ length: count }, (_, n) => async () => {
+        if (fixedWindow) await sleep(started + windowMs(n) - SHORTEST_WINDOW_MS - Date.now());
+        const { path, body } = this.subject.create(windowMs(n));
+        const res = await this.send(n, path, body);
         if (res.status !== 201)
           throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
         const id = String(res.body.id);
-        const timer = await one<{ due: string } | undefined>(
+        const timer = await this.one<{ due: string } | undefined>(
           `SELECT "dueAtMs" AS due FROM transition_timers WHERE "resourceId" = ${placeholder}`,
           [id],
         );
@@ -154,56 +218,53 @@ describe.each([
       }),
       16,
     );
-    expect(dues.size).toBe(INVOICES);
-    // A fifth of them paid within +-50 ms of the deadline (by this machine's clock, which is the
-    // database's: one machine).
-    const payers = created.filter((_, n) => n % 5 === 0);
-    const payResults: Promise<number>[] = payers.map(async (id, n) => {
-      const at = (dues.get(id) ?? 0) + ((n * 37) % 101) - 50;
-      await sleep(Math.max(0, at - Date.now()));
-      return (await send(n, `/invoices/${id}/pay`, {})).status;
-    });
-    // The chaos: a kill and restart every ~3 s, the database stopped for 5 s in between.
-    let kills = 0;
-    const killAndRestart = async (i: number) => {
-      processes[i]?.child.kill('SIGKILL');
-      kills++;
-      await start(i);
-    };
-    await sleep(1500);
-    await killAndRestart(0);
-    await sleep(3000);
-    const downMs = setup.outage ? await setup.outage(5000) : 0;
-    await sleep(1000);
-    // Each process once more, one every ~3 s: 4 kills in all.
-    for (let k = 1; k < 4; k++) {
-      await killAndRestart(k % PROCESSES);
-      if (k < 3) await sleep(3000);
-    }
-    const statuses = await Promise.all(payResults);
+    expect(dues.size).toBe(count);
+    return { ids, dues };
+  }
 
-    // Everything settles: no invoice open, no timer left, every expiry delivered.
+  /** PAYs each invoice `offsetMs(n)` from its due time (by this machine's clock: the database's). */
+  pay(ids: readonly string[], dues: ReadonlyMap<string, number>, offsetMs: (n: number) => number) {
+    return ids.map(async (id, n) => {
+      await sleep(Math.max(0, (dues.get(id) ?? 0) + offsetMs(n) - Date.now()));
+      const { path, body } = this.subject.pay(id);
+      return (await this.send(n, path, body)).status;
+    });
+  }
+
+  /** Waits until no invoice is open, no timer is left and every expiry is delivered. */
+  async settled(): Promise<void> {
+    const {
+      table,
+      states: { open },
+    } = this.subject;
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const left = await one<{ open: string; timers: string; pending: string }>(
-        `SELECT (SELECT count(*) FROM invoices WHERE status = 'open') AS open,
+      const left = await this.one<{ open: string; timers: string; pending: string }>(
+        `SELECT (SELECT count(*) FROM ${table} WHERE status = '${open}') AS open,
                 (SELECT count(*) FROM transition_timers) AS timers,
                 (SELECT count(*) FROM transition_outbox WHERE status = 'pending') AS pending`,
       );
-      if (Number(left.open) + Number(left.timers) + Number(left.pending) === 0) break;
+      if (Number(left.open) + Number(left.timers) + Number(left.pending) === 0) return;
       if (Date.now() > deadline) throw new Error(`not settled: ${JSON.stringify(left)}`);
       await sleep(200);
     }
+  }
 
-    const counts = await one<{ paid: string; expired: string; other: string }>(
-      `SELECT ${countIf(`status = 'paid'`)} AS paid,
-              ${countIf(`status = 'expired'`)} AS expired,
-              ${countIf(`status NOT IN ('paid', 'expired')`)} AS other FROM invoices`,
+  /**
+   * Checks every invoice so far (`total`) is paid xor expired, with one log row each (its first
+   * version), each expiry by `system:timer` and recorded once by its outbox handler; and that the
+   * PAYs answered 200 exactly for the paid ones. Resolves with the counts and the lateness.
+   */
+  async ledger(total: number, payStatuses: readonly number[], paidBefore = 0) {
+    const { table, states, timer } = this.subject;
+    const counts = await this.one<{ paid: string; expired: string; other: string }>(
+      `SELECT ${countIf(`status = '${states.paid}'`)} AS paid,
+              ${countIf(`status = '${states.expired}'`)} AS expired,
+              ${countIf(`status NOT IN ('${states.paid}', '${states.expired}')`)} AS other FROM ${table}`,
     );
     const paid = Number(counts.paid);
     const expired = Number(counts.expired);
-    // Paid xor expired: each invoice has exactly one log row, its first version.
-    const logs = await one<{
+    const logs = await this.one<{
       rows: string;
       bad: string;
       dup: string;
@@ -213,39 +274,18 @@ describe.each([
       `SELECT count(*) AS rows,
               (SELECT count(*) FROM (SELECT "resourceId" FROM transition_log GROUP BY 1 HAVING count(*) <> 1) x) AS bad,
               (SELECT count(*) FROM (SELECT "resourceId", version FROM transition_log GROUP BY 1, 2 HAVING count(*) > 1) y) AS dup,
-              ${countIf(`event = '${TIMER}'`)} AS fired,
-              ${countIf(`event = '${TIMER}' AND actor = 'system:timer' AND version = 1`)} AS "byTimer"
+              ${countIf(`event = '${timer}'`)} AS fired,
+              ${countIf(`event = '${timer}' AND actor = 'system:timer' AND version = 1`)} AS "byTimer"
          FROM transition_log`,
     );
-    const effects = await one<{ n: string; distinct: string; actors: string }>(
-      `SELECT count(*) AS n, count(DISTINCT invoice_id) AS "distinct",
-              ${countIf(`actor <> 'system:timer'`)} AS actors FROM expiries`,
-    );
-    const lateMs = setup.outage
-      ? `(metadata::json->>'lateMs')::int`
-      : `CAST(json_extract(metadata, '$.lateMs') AS INTEGER)`;
-    const lateness = (
-      await one<{ late: string }>(
-        `SELECT ${setup.outage ? 'string_agg' : 'group_concat'}(CAST(late AS text), ',') AS late FROM
-           (SELECT ${lateMs} AS late FROM transition_log WHERE event = '${TIMER}' ORDER BY 1) x`,
-      )
-    ).late
-      .split(',')
-      .map(Number)
-      .sort((a, b) => a - b);
-    const pct = (p: number) =>
-      lateness[Math.min(lateness.length - 1, Math.floor(p * lateness.length))];
-    console.log(
-      `timers under crashes (${_name}, ${PROCESSES} processes): ${INVOICES} invoices, ${kills} SIGKILLs, database down ${downMs} ms: ` +
-        `${expired} expired, ${paid} paid (${statuses.filter((s) => s === 200).length} PAY 200, ` +
-        `${statuses.filter((s) => s === 409).length} PAY 409); lateness p50 ${pct(0.5)} ms, ` +
-        `p99 ${pct(0.99)} ms, max ${lateness.at(-1)} ms`,
+    const effects = await this.one<{ n: string; distinct: string; actors: string }>(
+      this.subject.effects,
     );
     expect(Number(counts.other)).toBe(0);
-    expect(paid + expired).toBe(INVOICES);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(paid);
-    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
-    expect(Number(logs.rows)).toBe(INVOICES);
+    expect(paid + expired).toBe(total);
+    expect(payStatuses.filter((s) => s === 200)).toHaveLength(paid - paidBefore);
+    expect(payStatuses.every((s) => s === 200 || s === 409)).toBe(true);
+    expect(Number(logs.rows)).toBe(total);
     expect(Number(logs.bad)).toBe(0);
     expect(Number(logs.dup)).toBe(0);
     expect(Number(logs.fired)).toBe(expired);
@@ -253,9 +293,219 @@ describe.each([
     expect(Number(effects.n)).toBe(expired);
     expect(Number(effects.distinct)).toBe(expired);
     expect(Number(effects.actors)).toBe(0);
-    expect(kills).toBe(4);
-    // Both sides of the deadline race happened.
+    return { paid, expired };
+  }
+
+  /** The firings' log rows: the invoice, when it committed (ms), how late its timer was claimed. */
+  async firings(): Promise<{ id: string; at: number; lateMs: number }[]> {
+    const pg = this.setup.outage !== undefined;
+    const lateMs = pg
+      ? `(metadata::json->>'lateMs')::int`
+      : `CAST(json_extract(metadata, '$.lateMs') AS INTEGER)`;
+    const agg = pg ? 'string_agg' : 'group_concat';
+    const { rows } = await this.one<{ rows: string | null }>(
+      `SELECT ${agg}("resourceId" || ' ' || at || ' ' || CAST(${lateMs} AS text), ',') AS rows
+         FROM transition_log WHERE event = '${this.subject.timer}'`,
+    );
+    return (rows ?? '')
+      .split(',')
+      .filter((row) => row !== '')
+      .map((row) => {
+        const [id, at, late] = row.split(' ');
+        return { id, at: Date.parse(at), lateMs: Number(late) };
+      });
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+    await Promise.all(this.processes.filter((p) => p !== undefined).map(stopDemoProcess));
+    await this.setup.close();
+  }
+}
+
+const percentile = (sorted: readonly number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+
+const DATABASES = [
+  ['PostgreSQL', postgresSetup],
+  ['SQLite', sqliteSetup],
+] as const;
+
+/**
+ * One crash run: `count` rows created (windows of 6 to 14 s where the app takes one), a fifth of
+ * them paid within +-50 ms of the deadline, while one process is killed with SIGKILL and restarted
+ * every ~3 s and (PostgreSQL) the database stopped for 5 s in between; then the ledger checked.
+ */
+async function crashRun(cluster: Cluster, count: number, label: string): Promise<void> {
+  const { ids, dues } = await cluster.createInvoices(
+    count,
+    (n) => SHORTEST_WINDOW_MS + (n % 41) * 200,
+  );
+  const payments = cluster.pay(
+    ids.filter((_, n) => n % 5 === 0),
+    dues,
+    (n) => ((n * 37) % 101) - 50,
+  );
+  let kills = 0;
+  const killAndRestart = async (i: number) => {
+    cluster.kill(i);
+    kills++;
+    await cluster.start(i);
+  };
+  await sleep(1500);
+  await killAndRestart(0);
+  await sleep(3000);
+  const downMs = cluster.setup.outage ? await cluster.setup.outage(5000) : 0;
+  await sleep(1000);
+  // Each process once more, one every ~3 s: 4 kills in all.
+  for (let k = 1; k < 4; k++) {
+    await killAndRestart(k % cluster.size);
+    if (k < 3) await sleep(3000);
+  }
+  const statuses = await Promise.all(payments);
+  await cluster.settled();
+
+  const { paid, expired } = await cluster.ledger(count, statuses);
+  const lateness = (await cluster.firings()).map((f) => f.lateMs).sort((a, b) => a - b);
+  console.log(
+    `timers under crashes (${label}, ${cluster.size} processes): ${count} rows, ${kills} SIGKILLs, database down ${downMs} ms: ` +
+      `${expired} expired, ${paid} paid (${statuses.filter((s) => s === 200).length} PAY 200, ` +
+      `${statuses.filter((s) => s === 409).length} PAY 409); lateness p50 ${percentile(lateness, 0.5)} ms, ` +
+      `p99 ${percentile(lateness, 0.99)} ms, max ${lateness.at(-1)} ms`,
+  );
+  expect(kills).toBe(4);
+  // Both sides of the deadline race happened.
+  expect(paid).toBeGreaterThan(0);
+  expect(expired).toBeGreaterThan(paid);
+}
+
+describe.each(DATABASES)('timers under crashes (%s)', (name, setUp) => {
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    cluster = new Cluster(await setUp(invoices.tables!), invoices);
+    await cluster.startAll();
+  }, 180_000);
+  afterAll(() => cluster?.close());
+
+  it(
+    'fires each due timer exactly once, never beside a payment, through kills (and an outage)',
+    () => crashRun(cluster, INVOICES, name),
+    400_000,
+  );
+});
+
+/**
+ * The same run on the demo's orders with their stores on each other ORM (`ORM=prisma|drizzle|
+ * mikro-orm`), on PostgreSQL: a 12 s payment window (PAYMENT_WINDOW) armed with each order, the
+ * orders created over 8 s (due while processes are killed and the database stopped), the
+ * expiries notified once each through that ORM's outbox (the demo's `Notifier`), the demo's own
+ * timings (1 s polls, 30 s leases: a killed process's claims wait for theirs).
+ */
+const ORDERS = Number(process.env.TG_TIMER_CRASH_ORDERS ?? 600);
+const ormOrders = (orm: string): Subject => ({
+  app: ['--import', 'tsx', 'examples/orders-api/src/main.ts'],
+  ready: /orders-api on (http:\/\/\S+)/,
+  env: { ORM: orm, PAYMENT_WINDOW: '12' },
+  fixedWindow: true,
+  table: 'orders',
+  states: { open: 'pending', paid: 'paid', expired: 'cancelled' },
+  timer: PAYMENT_WINDOW_EXPIRED,
+  create: () => ({ path: '/orders', body: { total: 100 } }),
+  pay: (id) => ({ path: `/orders/${id}/pay`, body: { amount: 100 } }),
+  effects: `SELECT count(*) AS n, count(DISTINCT "orderId") AS "distinct", 0 AS actors
+              FROM notifications WHERE event = '${PAYMENT_WINDOW_EXPIRED}'`,
+});
+
+describe.each(['prisma', 'drizzle', 'mikro-orm'])(
+  'timers under crashes (ORM=%s, PostgreSQL)',
+  (orm) => {
+    let cluster: Cluster;
+
+    beforeAll(async () => {
+      if (orm === 'prisma') generatedClient('postgresql');
+      cluster = new Cluster(await postgresSetup(), ormOrders(orm));
+      await cluster.startAll();
+    }, 180_000);
+    afterAll(() => cluster?.close());
+
+    it(
+      'fires each due timer exactly once through kills and an outage',
+      () => crashRun(cluster, ORDERS, `ORM=${orm}, PostgreSQL`),
+      400_000,
+    );
+  },
+);
+
+/**
+ * The issue's other two runs, on the same databases: every invoice's PAY sent within +-50 ms of
+ * its deadline (TG_TIMER_RACE_INVOICES, default 5,000), then every process down for 60 s
+ * (TG_TIMER_DOWN_MS) while the windows of 250 more run out (TG_TIMER_RESTART_INVOICES), and each
+ * of those overdue timers fired within 2 s of the first process back. (On this 2-core machine,
+ * 4 processes just started, cold, with their outbox relays busy too, fire 150 to 300 timers a
+ * second: 400 took 2.2 to 3.2 s.)
+ */
+const RACE_INVOICES = Number(process.env.TG_TIMER_RACE_INVOICES ?? 5000);
+const DOWN_MS = Number(process.env.TG_TIMER_DOWN_MS ?? 60_000);
+const RESTART_INVOICES = Number(process.env.TG_TIMER_RESTART_INVOICES ?? 250);
+
+describe.each(DATABASES)('timers at the deadline and after downtime (%s)', (name, setUp) => {
+  let cluster: Cluster;
+  let paidBefore = 0;
+
+  beforeAll(async () => {
+    cluster = new Cluster(await setUp(invoices.tables!), invoices);
+    await cluster.startAll();
+  }, 180_000);
+  afterAll(() => cluster?.close());
+
+  it('ends each invoice paid xor expired when its PAY arrives within +-50 ms of the deadline', async () => {
+    // Windows of 10 to 20 s: the PAYs spread over 10 s once every invoice exists.
+    const { ids, dues } = await cluster.createInvoices(
+      RACE_INVOICES,
+      (n) => 10_000 + (n % 101) * 100,
+    );
+    const statuses = await Promise.all(cluster.pay(ids, dues, (n) => ((n * 37) % 101) - 50));
+    await cluster.settled();
+    const { paid, expired } = await cluster.ledger(RACE_INVOICES, statuses);
+    console.log(
+      `timers at the deadline (${name}, ${cluster.size} processes): ${RACE_INVOICES} PAYs within +-50 ms of the due time: ${paid} paid, ${expired} expired`,
+    );
+    // Both sides won some.
     expect(paid).toBeGreaterThan(0);
-    expect(expired).toBeGreaterThan(paid);
+    expect(expired).toBeGreaterThan(0);
+    paidBefore = paid;
   }, 400_000);
+
+  it(
+    `fires every overdue timer within 2 s of the first process back after ${DOWN_MS / 1000} s with none`,
+    async () => {
+      const { ids, dues } = await cluster.createInvoices(
+        RESTART_INVOICES,
+        (n) => 2000 + (n % 10) * 100,
+      );
+      for (let i = 0; i < cluster.size; i++) cluster.kill(i);
+      const downAt = Date.now();
+      await sleep(DOWN_MS);
+      const back = await Promise.all(
+        Array.from({ length: cluster.size }, (_, i) => cluster.start(i)),
+      );
+      const firstBack = Math.min(...back);
+      await cluster.settled();
+
+      // Every one of them was overdue when the first process came back, and expired.
+      expect(Math.max(...dues.values())).toBeLessThan(firstBack);
+      const mine = new Set(ids);
+      const fired = (await cluster.firings()).filter((f) => mine.has(f.id));
+      expect(fired).toHaveLength(RESTART_INVOICES);
+      const afterBack = fired.map((f) => f.at - firstBack).sort((a, b) => a - b);
+      console.log(
+        `timers after downtime (${name}, ${cluster.size} processes): ${RESTART_INVOICES} overdue after ${firstBack - downAt} ms with no process; ` +
+          `fired ${afterBack[0]} to ${afterBack.at(-1)} ms after the first process was back (p50 ${percentile(afterBack, 0.5)} ms)`,
+      );
+      expect(afterBack.at(-1)).toBeLessThanOrEqual(2000);
+      await cluster.ledger(RACE_INVOICES + RESTART_INVOICES, [], paidBefore);
+    },
+    DOWN_MS + 300_000,
+  );
 });
