@@ -38,6 +38,15 @@ export function replacedTimers(change: TimerChange): string[] {
   return [...new Set([...change.disarm, ...change.arm.map((a) => a.timer)])];
 }
 
+/**
+ * @internal The timers a change disarms without arming them again: what a store that replaces a
+ * re-armed timer in its INSERT (an upsert) deletes first.
+ */
+export function disarmedOnly(change: TimerChange): string[] {
+  const armed = new Set(change.arm.map((a) => a.timer));
+  return [...new Set(change.disarm)].filter((t) => !armed.has(t));
+}
+
 const TIMER_PREFIX = 'xstate.after.';
 
 /**

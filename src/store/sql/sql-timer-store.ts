@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { replacedTimers, type TimerChange } from '../../core/timers.js';
+import { disarmedOnly, type TimerChange } from '../../core/timers.js';
 import type {
   ClaimedTimer,
   StoredTimer,
@@ -56,10 +56,13 @@ export class SqlTimerStore implements TimerStore {
     change: TimerChange,
     armedVersion: number | undefined,
   ): Promise<void> {
-    const gone = replacedTimers(change);
-    if (!gone.length) return;
+    if (!change.disarm.length && !change.arm.length) return;
+    // A timer armed again replaces its row in the INSERT (an upsert): only those left go first.
+    const gone = disarmedOnly(change);
     const work = async (q: SqlQueries) => {
-      await q.execute(this.sql.disarm(gone.length), [owner.resource, owner.resourceId, ...gone]);
+      if (gone.length) {
+        await q.execute(this.sql.disarm(gone.length), [owner.resource, owner.resourceId, ...gone]);
+      }
       if (!change.arm.length) return;
       const params: unknown[] = [];
       for (const a of change.arm) {

@@ -1,5 +1,5 @@
 import { decodeState, encodeState } from '../../core/state-value.js';
-import type { TimerChange } from '../../core/timers.js';
+import { disarmedOnly, type TimerChange } from '../../core/timers.js';
 import type { StoredState } from '../../core/index.js';
 import type { JoinedTransaction } from '../ambient-transaction.js';
 import { canonicalKey, INT32_MAX, INT64_MAX, keyValue, type KeyType } from '../key-types.js';
@@ -652,12 +652,6 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
   private idValue(id: string): string | number {
     return keyValue(this.table.key, id);
   }
-}
-
-/** The timers a change disarms without arming them again (those it re-arms are replaced). */
-function disarmedOnly(change: TimerChange): string[] {
-  const armed = new Set(change.arm.map((a) => a.timer));
-  return [...new Set(change.disarm)].filter((t) => !armed.has(t));
 }
 
 const NO_TIMERS = { disarm: 0, arm: 0 };

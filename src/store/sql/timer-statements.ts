@@ -53,15 +53,25 @@ export class TimerStatements {
 
   /** One resource's timers of these `count` ids deleted: resource, resource id, then the timers. */
   disarm(count: number): string {
+    return this.once('disarm', count, () => this.disarmText(count));
+  }
+
+  private disarmText(count: number): string {
     const c = (property: string) => this.c(property);
     return `DELETE FROM ${this.table} WHERE ${c('resource')} = ${this.p(1)} AND ${c('resourceId')} = ${this.p(2)} AND ${c('timer')} IN (${this.list_(3, count)})`;
   }
 
   /**
    * `count` timers armed: per timer, resource, resource id, timer, delay (ms), armed version; due
-   * at the database's clock plus the delay.
+   * at the database's clock plus the delay. A timer the resource already has (its state
+   * re-entered) is replaced in the same statement: a new due time, no claim, so that a firing
+   * holding the old one finds it gone.
    */
   arm(count: number): string {
+    return this.once('arm', count, () => this.armText(count));
+  }
+
+  private armText(count: number): string {
     const now = this.dialect.nowMs;
     let n = 0;
     const values = Array.from(
@@ -70,7 +80,20 @@ export class TimerStatements {
         `(${this.p(++n)}, ${this.p(++n)}, ${this.p(++n)}, ${now} + ${this.p(++n)}, ${this.p(++n)}, ${now}, 0, 0)`,
     );
     const cols = [...ARMED, 'lockedUntilMs', 'attempts'].map((col) => this.c(col));
-    return `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES ${values.join(', ')}`;
+    return `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES ${values.join(', ')} ${this.replacing()}`;
+  }
+
+  /** The upsert clause of `arm` and `armFrom`, in this dialect. */
+  private replacing(): string {
+    const c = (property: string) => this.c(property);
+    const reset = `${c('claim')} = NULL, ${c('lockedUntilMs')} = 0, ${c('attempts')} = 0`;
+    const renewed = ['dueAtMs', 'armedVersion', 'armedAtMs'];
+    if (this.dialect.name === 'mysql') {
+      const set = renewed.map((col) => `${c(col)} = VALUES(${c(col)})`).join(', ');
+      return `ON DUPLICATE KEY UPDATE ${set}, ${reset}`;
+    }
+    const set = renewed.map((col) => `${c(col)} = EXCLUDED.${c(col)}`).join(', ');
+    return `ON CONFLICT (${c('resource')}, ${c('resourceId')}, ${c('timer')}) DO UPDATE SET ${set}, ${reset}`;
   }
 
   /**
@@ -103,20 +126,26 @@ export class TimerStatements {
    * the old one finds it gone.
    */
   armFrom(p: () => string, version: string): string {
-    const c = (property: string) => this.c(property);
     const now = this.dialect.nowMs;
-    const cols = [...ARMED, 'lockedUntilMs', 'attempts'].map((col) => c(col));
-    const renewed = ['dueAtMs', 'armedVersion', 'armedAtMs']
-      .map((col) => `${c(col)} = EXCLUDED.${c(col)}`)
-      .join(', ');
+    const cols = [...ARMED, 'lockedUntilMs', 'attempts'].map((col) => this.c(col));
     return (
       `INSERT INTO ${this.table} (${cols.join(', ')}) SELECT ${p()}, ${p()}, ${p()}, ${now} + ${p()}, ${version}, ${now}, 0, 0 FROM w ` +
-      `ON CONFLICT (${c('resource')}, ${c('resourceId')}, ${c('timer')}) DO UPDATE SET ${renewed}, ${c('claim')} = NULL, ${c('lockedUntilMs')} = 0, ${c('attempts')} = 0`
+      this.replacing()
     );
   }
 
   private c(property: string): string {
     return this.dialect.quote(this.names.column(property));
+  }
+
+  /** The texts built so far, by kind and count: built once, the same string every commit. */
+  private readonly built = new Map<string, string>();
+
+  private once(kind: string, count: number, build: () => string): string {
+    const key = `${kind}:${String(count)}`;
+    let text = this.built.get(key);
+    if (text === undefined) this.built.set(key, (text = build()));
+    return text;
   }
 
   private p(n: number): string {

@@ -151,28 +151,40 @@ export class TypeOrmConnection implements SqlConnection {
 
 /** Statements given a name, by text: at most this many (texts beyond go unnamed). */
 const MAX_PREPARED = 1000;
-const names = new Map<string, string>();
+/** Each named text's query config, made once: the same object at every call. */
+const configs = new Map<string, string>();
 let renamed = 0;
 
 /**
  * PostgreSQL: the statement as node-postgres's query config with a name, which TypeORM's query
  * runner passes on as it is, so that each connection parses and plans it once (unnamed, every
- * call is planned again: a third of a commit's time on the server). It is a String object, so it
- * reads as its text where TypeORM logs it. The SQL core's texts are a few dozen, fixed per
- * resource and shape; a text beyond `MAX_PREPARED` distinct ones goes unnamed. Statements without
- * parameters (DDL, several statements in one text) are not given to it: a named statement cannot
- * be several.
+ * call is planned again: a third of a commit's time on the server). The SQL core's texts are a
+ * few dozen, fixed per resource and shape; a text beyond `MAX_PREPARED` distinct ones goes
+ * unnamed. Statements without parameters (DDL, several statements in one text) are not given to
+ * it: a named statement cannot be several.
+ *
+ * The config reads as its text where TypeORM and loggers use it as one (`String(query)`,
+ * `query.slice(...)`): its prototype is the text as a String object. It is not a String object
+ * itself: node-postgres copies a config's own properties at every call, and a String object has
+ * one per character (a 2 KB statement cost 100 µs a call to copy).
  */
-function prepared(sql: string): string {
-  let name = names.get(sql);
-  if (name === undefined) {
-    if (names.size >= MAX_PREPARED) return sql;
-    name = `tg_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
-    names.set(sql, name);
+function prepared(sql: string, name?: string): string {
+  let config = name === undefined ? configs.get(sql) : undefined;
+  if (config === undefined) {
+    if (name === undefined && configs.size >= MAX_PREPARED) return sql;
+    const text = () => sql;
+    config = Object.create(new String(sql), {
+      name: {
+        value: name ?? `tg_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`,
+        enumerable: true,
+      },
+      text: { value: sql, enumerable: true },
+      toString: { value: text },
+      valueOf: { value: text },
+    }) as string;
+    configs.set(sql, config);
   }
-  // A String object: loggers and subscribers that read the query as text (`.slice`, a RegExp)
-  // still can; node-postgres reads `name` and `text` from it.
-  return Object.assign(new String(sql), { name, text: sql }) as unknown as string;
+  return config;
 }
 
 /**
@@ -186,7 +198,8 @@ async function runPrepared(runner: QueryRunner, sql: string, params: readonly un
     return await runner.query(prepared(sql), [...params], true);
   } catch (err) {
     if (!planChanged(err)) throw err;
-    if (names.has(sql)) names.set(sql, `tg_r${String(++renamed)}_${names.get(sql) ?? ''}`);
+    const named = configs.get(sql) as { name?: string } | undefined;
+    if (named?.name) prepared(sql, `tg_r${String(++renamed)}_${named.name}`);
     if (runner.isTransactionActive) throw err;
     return runner.query(prepared(sql), [...params], true);
   }
