@@ -174,10 +174,7 @@ function prepared(sql: string, name?: string): string {
     if (name === undefined && configs.size >= MAX_PREPARED) return sql;
     const text = () => sql;
     config = Object.create(new String(sql), {
-      name: {
-        value: name ?? `tg_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`,
-        enumerable: true,
-      },
+      name: { value: name ?? `tg_${hashOf(sql)}`, enumerable: true },
       text: { value: sql, enumerable: true },
       toString: { value: text },
       valueOf: { value: text },
@@ -198,11 +195,15 @@ async function runPrepared(runner: QueryRunner, sql: string, params: readonly un
     return await runner.query(prepared(sql), [...params], true);
   } catch (err) {
     if (!planChanged(err)) throw err;
-    const named = configs.get(sql) as { name?: string } | undefined;
-    if (named?.name) prepared(sql, `tg_r${String(++renamed)}_${named.name}`);
+    if (configs.has(sql)) prepared(sql, `tg_r${String(++renamed)}_${hashOf(sql)}`);
     if (runner.isTransactionActive) throw err;
     return runner.query(prepared(sql), [...params], true);
   }
+}
+
+/** A statement name's part from its text (a renamed one keeps it: names stay under 63 bytes). */
+function hashOf(sql: string): string {
+  return createHash('sha256').update(sql).digest('hex').slice(0, 24);
 }
 
 /** PostgreSQL's refusal of a prepared statement whose result columns changed. */
