@@ -39,6 +39,19 @@ export interface RelayLog {
  * round (one claim, one completion) rather than one round each.
  */
 const GATHER_MS = 10;
+/**
+ * Under a steady flow the wait grows with the messages the last round found (2 ms each, up to
+ * this): a round's claim and completion cost about as much as 25 messages' share of them, so
+ * fewer, fuller rounds halve the relay's work per message once the flow passes about 500
+ * messages a second, and add at most this much to their delivery time. A light flow keeps
+ * GATHER_MS.
+ */
+const MAX_GATHER_MS = 50;
+const GATHER_MS_PER_MESSAGE = 2;
+
+/** The wait before the next round, after a round that claimed `claimed` messages. */
+export const gatherAfter = (claimed: number) =>
+  Math.min(MAX_GATHER_MS, Math.max(GATHER_MS, claimed * GATHER_MS_PER_MESSAGE));
 
 /** A failure carrying its own message, as `lastError` keeps it. */
 const describe = (err: unknown) =>
@@ -215,7 +228,7 @@ export class OutboxRelay {
       // same resource's next ones) are free now; commits meanwhile: new messages. Both gather
       // for a moment first.
       if (round.claimed === this.options.batchSize) next = 0;
-      else if (round.delivered > 0 || this.again) next = GATHER_MS;
+      else if (round.delivered > 0 || this.again) next = gatherAfter(round.claimed);
     } catch (err) {
       // The store is down (or worse): back off, say so once in a while.
       this.failures++;
@@ -225,8 +238,9 @@ export class OutboxRelay {
       next = Math.min(this.options.pollIntervalMs * 2 ** Math.min(this.failures, 6), 30_000);
     }
     this.again = false;
-    // stop() may have been called while the round ran.
-    if (!this.isStopped()) this.schedule(next);
+    // stop() may have been called while the round ran. A round due within the gathering is
+    // 'soon': a commit meanwhile need not bring it forward.
+    if (!this.isStopped()) this.schedule(next, next <= MAX_GATHER_MS);
   }
 
   private isStopped(): boolean {

@@ -101,7 +101,7 @@ const optionsSchema = z.strictObject({
    * `store`: an injectable class implementing `OutboxStore` on the same database as the resources'
    * stores (`TypeOrmOutboxStore`; default `MemoryOutboxStore`, with memory stores only). `relay`:
    * this process delivers (default true; false for processes that only write). Deliveries: up to
-   * `batchSize` (20) at once, every `pollIntervalMs` (1,000) or as soon as this process commits;
+   * `batchSize` (50) at once, every `pollIntervalMs` (1,000) or as soon as this process commits;
    * a claim holds a message `leaseSeconds` (30); a failure is retried after `backoff.baseMs`
    * (1,000) doubling up to `backoff.maxMs` (300,000), `maxAttempts` (10) times before the message
    * is parked as dead; delivered messages are deleted, or kept `keepDeliveredSeconds` (0).
@@ -149,7 +149,7 @@ const optionsSchema = z.strictObject({
             .default('transition_outbox'),
         })
         .optional(),
-      batchSize: z.number().int().min(1).max(1000).default(20),
+      batchSize: z.number().int().min(1).max(1000).default(50),
       pollIntervalMs: z.number().int().min(10).max(3_600_000).default(1000),
       leaseSeconds: z.number().int().min(2).max(86_400).default(30),
       maxAttempts: z.number().int().min(1).max(1000).default(10),

@@ -1,6 +1,7 @@
 import { MemoryOutboxStore, type TransitionDelivery } from '../../../src/index.js';
 import { retryDelay } from '../../../src/outbox/backoff.js';
 import { OutboxRelay, type RelayOptions, type TransitionRecord } from '../../../src/store/index.js';
+import { gatherAfter } from '../../../src/outbox/outbox-relay.js';
 
 /** The relay on the memory outbox: retries with backoff, dead letters, leases, exactly-once. */
 const record = (n: number, event = 'PAY'): TransitionRecord => ({
@@ -218,5 +219,52 @@ describe('OutboxRelay', () => {
     relay.nudge();
     await new Promise((r) => setTimeout(r, 50));
     expect(seen).toEqual(['t-7']);
+  });
+
+  it('waits 10 ms after a light flow, up to 50 ms after a heavy one (2 ms per message found)', () => {
+    expect([0, 1, 5, 6, 13, 25, 40, 500].map(gatherAfter)).toEqual([
+      10, 10, 10, 12, 26, 50, 50, 50,
+    ]);
+  });
+
+  it('gathers a steady flow into full rounds: commits meanwhile do not bring a round forward', async () => {
+    const store = new MemoryOutboxStore();
+    const claims: number[] = [];
+    const claim = store.claim.bind(store);
+    store.claim = async (o) => {
+      const claimed = await claim(o);
+      if (claimed.length) claims.push(claimed.length);
+      return claimed;
+    };
+    let delivered = 0;
+    const relay = new OutboxRelay(
+      store,
+      new Map([
+        [
+          'N.notify',
+          () => {
+            delivered++;
+          },
+        ],
+      ]),
+      { ...options, batchSize: 50, pollIntervalMs: 60_000 },
+      quietLog(),
+    );
+    relay.start();
+    // About 1,000 messages a second for 0.6 s, each commit nudging the relay as the module does.
+    // A relay that waited 10 ms per round (or let each commit bring its round forward) would
+    // claim about 10 a round.
+    let n = 0;
+    const started = Date.now();
+    while (Date.now() - started < 600) {
+      await enqueue(store, 'N.notify', ++n, ++n);
+      relay.nudge();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    for (let i = 0; i < 100 && delivered < n; i++) await new Promise((r) => setTimeout(r, 20));
+    await relay.stop();
+    expect(delivered).toBe(n);
+    const mean = claims.reduce((a, b) => a + b, 0) / claims.length;
+    expect(mean).toBeGreaterThan(20);
   });
 });
