@@ -128,7 +128,14 @@ export class OutboxRelay {
   async round(now: Date = new Date()): Promise<RelayRound> {
     const { batchSize, leaseMs } = this.options;
     const claimed = await this.store.claim({ limit: batchSize, leaseMs, now });
-    const outcomes = await Promise.all(claimed.map((m) => this.deliver(m)));
+    if (!claimed.length) return { claimed: 0, delivered: 0, retried: 0, dead: 0 };
+    const lease = this.leaseEnd();
+    let outcomes: ('delivered' | 'retried' | 'dead')[];
+    try {
+      outcomes = await Promise.all(claimed.map((m) => this.deliver(m, lease.ended)));
+    } finally {
+      lease.clear();
+    }
     const delivered = claimed.filter((_, i) => outcomes[i] === 'delivered');
     if (delivered.length) {
       const keep = this.options.keepDeliveredMs > 0;
@@ -147,7 +154,10 @@ export class OutboxRelay {
     };
   }
 
-  private async deliver(message: ClaimedMessage): Promise<'delivered' | 'retried' | 'dead'> {
+  private async deliver(
+    message: ClaimedMessage,
+    leaseEnded: Promise<never>,
+  ): Promise<'delivered' | 'retried' | 'dead'> {
     const handler = this.handlers.get(message.handler);
     try {
       if (!handler) {
@@ -155,7 +165,7 @@ export class OutboxRelay {
           `no handler '${message.handler}' in this application (renamed or removed?): redrive the message once it is back`,
         );
       }
-      await this.withinLease(handler(this.delivery(message)));
+      await Promise.race([handler(this.delivery(message)), leaseEnded]);
     } catch (err) {
       return this.failed(message, err);
     }
@@ -192,22 +202,21 @@ export class OutboxRelay {
     };
   }
 
-  /** The handler's promise, or a failure once the lease is nearly over. */
-  private async withinLease(work: unknown): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
+  /**
+   * A failure once the round's leases are nearly over (one timer for the round: its messages
+   * were claimed together), which each delivery races.
+   */
+  private leaseEnd(): { ended: Promise<never>; clear: () => void } {
     const limit = Math.max(this.options.leaseMs - 1000, this.options.leaseMs * 0.8);
-    try {
-      await Promise.race([
-        work,
-        new Promise((_, reject) => {
-          timer = setTimeout(() => {
-            reject(new Error(`the handler ran longer than the lease (${limit} ms)`));
-          }, limit);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    let timer: NodeJS.Timeout | undefined;
+    const ended = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`the handler ran longer than the lease (${limit} ms)`));
+      }, limit);
+    });
+    // A round whose handlers all settle in time never looks at it.
+    ended.catch(() => undefined);
+    return { ended, clear: () => clearTimeout(timer) };
   }
 
   private schedule(ms: number, soon = false): void {
