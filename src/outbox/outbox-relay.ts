@@ -216,7 +216,12 @@ export class OutboxRelay {
     });
     // A round whose handlers all settle in time never looks at it.
     ended.catch(() => undefined);
-    return { ended, clear: () => clearTimeout(timer) };
+    return {
+      ended,
+      clear: () => {
+        clearTimeout(timer);
+      },
+    };
   }
 
   private schedule(ms: number, soon = false): void {
