@@ -75,7 +75,8 @@ export const mysqlTransitionOutbox = mysqlTable(
   },
   (t) => [
     index('transition_outbox_due').on(t.status, t.availableAtMs),
-    index('transition_outbox_order').on(t.resourceKey, t.id),
+    // MySQL has no partial index: the claim reads the primary key in order (see OutboxStatements).
+    index('transition_outbox_order').on(t.resourceKey, t.handler, t.id),
   ],
 );
 

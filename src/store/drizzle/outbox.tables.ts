@@ -9,6 +9,7 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
 
 /**
  * The transactional outbox's tables as Drizzle tables, for SQLite: what `DrizzleOutboxStore`
@@ -38,7 +39,13 @@ export const sqliteTransitionOutbox = sqliteTable(
   },
   (t) => [
     index('transition_outbox_due').on(t.status, t.availableAtMs),
-    index('transition_outbox_order').on(t.resourceKey, t.id),
+    // Partial: a claim reads only the messages still waiting (see OutboxStatements).
+    index('transition_outbox_pending')
+      .on(t.id)
+      .where(sql`${t.status} = 'pending'`),
+    index('transition_outbox_order')
+      .on(t.resourceKey, t.handler, t.id)
+      .where(sql`${t.status} = 'pending'`),
   ],
 );
 
@@ -79,7 +86,12 @@ export const pgTransitionOutbox = pgTable(
   },
   (t) => [
     pgIndex('transition_outbox_due').on(t.status, t.availableAtMs),
-    pgIndex('transition_outbox_order').on(t.resourceKey, t.id),
+    pgIndex('transition_outbox_pending')
+      .on(t.id)
+      .where(sql`${t.status} = 'pending'`),
+    pgIndex('transition_outbox_order')
+      .on(t.resourceKey, t.handler, t.id)
+      .where(sql`${t.status} = 'pending'`),
   ],
 );
 

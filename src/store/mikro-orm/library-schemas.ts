@@ -87,7 +87,9 @@ export const TransitionOutboxSchema = new EntitySchema<TransitionOutboxRow>({
   tableName: 'transition_outbox',
   indexes: [
     { properties: ['status', 'availableAtMs'] },
-    { name: 'transition_outbox_order', properties: ['resourceKey', 'id'] },
+    // One schema for every database, so not partial: on PostgreSQL and SQLite, the migration
+    // should create the partial indexes of docs/outbox.md ("The claim's indexes") instead.
+    { name: 'transition_outbox_order', properties: ['resourceKey', 'handler', 'id'] },
   ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },

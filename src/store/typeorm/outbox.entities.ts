@@ -10,7 +10,10 @@ import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'ty
  */
 @Entity({ name: 'transition_outbox' })
 @Index(['status', 'availableAtMs'])
-@Index('transition_outbox_order', ['resourceKey', 'id'])
+// Partial on PostgreSQL and SQLite (TypeORM leaves `where` out on MySQL): a claim then reads only
+// the messages still waiting, however many delivered ones retention keeps. See OutboxStatements.
+@Index('transition_outbox_pending', ['id'], { where: "status = 'pending'" })
+@Index('transition_outbox_order', ['resourceKey', 'handler', 'id'], { where: "status = 'pending'" })
 export class TransitionOutboxEntry {
   @PrimaryGeneratedColumn()
   id!: number;
