@@ -44,23 +44,20 @@ export const libraryTables: Tables = ({ serial, q }) => [
 ];
 
 /** The outbox's tables, as `TypeOrmOutboxStore`'s entities declare them (every SQL store's too). */
-export const outboxLibraryTables: Tables = ({ kind, serial, q }) => [
-  `CREATE TABLE ${q('transition_outbox')} (${q('id')} ${serial}, ${q('transitionId')} varchar(36) NOT NULL, ${q('handler')} varchar(200) NOT NULL, ${q('resourceKey')} varchar(300) NOT NULL DEFAULT '', ` +
-    `${q('record')} text NOT NULL, ${q('payload')} text NOT NULL, ${q('status')} varchar(10) NOT NULL, ${q('attempts')} integer NOT NULL, ` +
-    `${q('availableAtMs')} bigint NOT NULL, ${q('lockedUntilMs')} bigint NOT NULL, ${q('claim')} varchar(36), ${q('lastError')} varchar(2000), ${q('createdAtMs')} bigint NOT NULL)`,
-  `CREATE INDEX ${q('transition_outbox_due')} ON ${q('transition_outbox')} (${q('status')}, ${q('availableAtMs')})`,
-  // Partial where the database has them (TypeORM drops `where` on MySQL), as the entity says.
-  ...(kind === 'mysql'
-    ? [
-        `CREATE INDEX ${q('transition_outbox_order')} ON ${q('transition_outbox')} (${q('resourceKey')}, ${q('handler')}, ${q('id')})`,
-      ]
-    : [
-        `CREATE INDEX ${q('transition_outbox_pending')} ON ${q('transition_outbox')} (${q('id')}) WHERE ${q('status')} = 'pending'`,
-        `CREATE INDEX ${q('transition_outbox_order')} ON ${q('transition_outbox')} (${q('resourceKey')}, ${q('handler')}, ${q('id')}) WHERE ${q('status')} = 'pending'`,
-      ]),
-  `CREATE TABLE ${q('transition_handled')} (${q('transitionId')} varchar(36) NOT NULL, ${q('handler')} varchar(200) NOT NULL, ` +
-    `${q('handledAtMs')} bigint NOT NULL, PRIMARY KEY (${q('transitionId')}, ${q('handler')}))`,
-];
+export const outboxLibraryTables: Tables = ({ kind, serial, q }) => {
+  const pending = kind === 'mysql' ? '' : ` WHERE ${q('status')} = 'pending'`;
+  return [
+    `CREATE TABLE ${q('transition_outbox')} (${q('id')} ${serial}, ${q('transitionId')} varchar(36) NOT NULL, ${q('handler')} varchar(200) NOT NULL, ${q('resourceKey')} varchar(300) NOT NULL DEFAULT '', ` +
+      `${q('record')} text NOT NULL, ${q('payload')} text NOT NULL, ${q('status')} varchar(10) NOT NULL, ${q('attempts')} integer NOT NULL, ` +
+      `${q('availableAtMs')} bigint NOT NULL, ${q('lockedUntilMs')} bigint NOT NULL, ${q('claim')} varchar(36), ${q('lastError')} varchar(2000), ${q('createdAtMs')} bigint NOT NULL)`,
+    `CREATE INDEX ${q('transition_outbox_due')} ON ${q('transition_outbox')} (${q('status')}, ${q('availableAtMs')})`,
+    // Partial where the database has them (TypeORM drops `where` on MySQL), as the entity says.
+    `CREATE INDEX ${q('transition_outbox_pending')} ON ${q('transition_outbox')} (${q('status')}, ${q('id')})${pending}`,
+    `CREATE INDEX ${q('transition_outbox_order')} ON ${q('transition_outbox')} (${q('resourceKey')}, ${q('handler')}, ${q('status')}, ${q('id')})${pending}`,
+    `CREATE TABLE ${q('transition_handled')} (${q('transitionId')} varchar(36) NOT NULL, ${q('handler')} varchar(200) NOT NULL, ` +
+      `${q('handledAtMs')} bigint NOT NULL, PRIMARY KEY (${q('transitionId')}, ${q('handler')}))`,
+  ];
+};
 
 /** The timer table, as `TypeOrmTimerStore`'s entity declares it (every SQL store's too). */
 export const timerLibraryTables: Tables = ({ serial, q }) => [

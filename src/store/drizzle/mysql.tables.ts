@@ -75,8 +75,9 @@ export const mysqlTransitionOutbox = mysqlTable(
   },
   (t) => [
     index('transition_outbox_due').on(t.status, t.availableAtMs),
-    // MySQL has no partial index: the claim reads the primary key in order (see OutboxStatements).
-    index('transition_outbox_order').on(t.resourceKey, t.handler, t.id),
+    // MySQL has no partial index: `status` in the columns keeps a claim to the pending messages.
+    index('transition_outbox_pending').on(t.status, t.id),
+    index('transition_outbox_order').on(t.resourceKey, t.handler, t.status, t.id),
   ],
 );
 

@@ -44,7 +44,7 @@ export const sqliteTransitionOutbox = sqliteTable(
       .on(t.id)
       .where(sql`${t.status} = 'pending'`),
     index('transition_outbox_order')
-      .on(t.resourceKey, t.handler, t.id)
+      .on(t.resourceKey, t.handler, t.status, t.id)
       .where(sql`${t.status} = 'pending'`),
   ],
 );
@@ -90,7 +90,7 @@ export const pgTransitionOutbox = pgTable(
       .on(t.id)
       .where(sql`${t.status} = 'pending'`),
     pgIndex('transition_outbox_order')
-      .on(t.resourceKey, t.handler, t.id)
+      .on(t.resourceKey, t.handler, t.status, t.id)
       .where(sql`${t.status} = 'pending'`),
   ],
 );

@@ -89,7 +89,8 @@ export const TransitionOutboxSchema = new EntitySchema<TransitionOutboxRow>({
     { properties: ['status', 'availableAtMs'] },
     // One schema for every database, so not partial: on PostgreSQL and SQLite, the migration
     // should create the partial indexes of docs/outbox.md ("The claim's indexes") instead.
-    { name: 'transition_outbox_order', properties: ['resourceKey', 'handler', 'id'] },
+    { name: 'transition_outbox_pending', properties: ['status', 'id'] },
+    { name: 'transition_outbox_order', properties: ['resourceKey', 'handler', 'status', 'id'] },
   ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },

@@ -49,19 +49,22 @@ export class OutboxStatements {
       `m.${c('status')} = 'pending' AND m.${c('availableAtMs')} <= ${p(a)} AND m.${c('lockedUntilMs')} <= ${p(b)} AND NOT EXISTS (${earlier})`;
     const take = `SET ${c('claim')} = ${p(1)}, ${c('lockedUntilMs')} = ${p(2)}, ${c('attempts')} = ${c('attempts')} + 1`;
     const claimable = `SELECT m.${c('id')} FROM ${t} m WHERE ${due(3, 4)} ORDER BY m.${c('id')} LIMIT ${p(5)}${lock}`;
-    // The partial indexes on pending messages (`transition_outbox_pending` on the id,
-    // `transition_outbox_order` on resource, handler and id) keep a claim's reads to the messages
-    // still waiting, however many delivered ones retention keeps (test/db/outbox-claim-plan).
+    // The indexes on pending messages (`transition_outbox_pending` on status and id,
+    // `transition_outbox_order` on resource, handler, status and id; partial where the database
+    // has partial indexes) keep a claim's reads to the messages still waiting, however many
+    // delivered ones retention keeps (test/db/outbox-claim-plan).
     // PostgreSQL: the claimed ids as an array, each then found by its key; `IN (subquery)` is
     // planned as a semi-join that scans the whole table (5 ms against 1.4 ms per claim with
     // 10,000 messages waiting).
     const among = dialect.name === 'postgres' ? `= ANY(ARRAY(${claimable}))` : `IN (${claimable})`;
     this.claim = `UPDATE ${t} ${take} WHERE ${c('id')} ${among} RETURNING *`;
-    // MySQL locks every row a locking read examines: read in id order (the primary key), so that
-    // LIMIT stops the scan, and another relay skips only the rows this one claims (a sort over
-    // the due index would lock every due message).
+    // MySQL locks every row a locking read examines: read the pending messages in id order
+    // (`transition_outbox_pending`, on status and id), so that LIMIT stops the scan, delivered
+    // messages kept for retention are never read, and another relay skips only the rows this one
+    // claims (a sort over the due index would lock every due message; the primary key, every
+    // kept message).
     // The NOT EXISTS subquery is a plain (consistent) read there: only the outer rows are locked.
-    this.claimIds = `SELECT m.${c('id')} FROM ${t} m FORCE INDEX (PRIMARY) WHERE ${due(1, 2)} ORDER BY m.${c('id')} LIMIT ${p(3)}${lock}`;
+    this.claimIds = `SELECT m.${c('id')} FROM ${t} m FORCE INDEX (transition_outbox_pending) WHERE ${due(1, 2)} ORDER BY m.${c('id')} LIMIT ${p(3)}${lock}`;
     this.claimed = `SELECT * FROM ${t} WHERE ${c('claim')} = ${p(1)}`;
     const mine = (a: number, b: number) => `${c('id')} = ${p(a)} AND ${c('claim')} = ${p(b)}`;
     this.fail = `UPDATE ${t} SET ${c('status')} = ${p(1)}, ${c('availableAtMs')} = ${p(2)}, ${c('lastError')} = ${p(3)}, ${c('claim')} = NULL, ${c('lockedUntilMs')} = 0 WHERE ${mine(4, 5)}`;

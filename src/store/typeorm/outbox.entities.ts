@@ -10,10 +10,13 @@ import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'ty
  */
 @Entity({ name: 'transition_outbox' })
 @Index(['status', 'availableAtMs'])
-// Partial on PostgreSQL and SQLite (TypeORM leaves `where` out on MySQL): a claim then reads only
-// the messages still waiting, however many delivered ones retention keeps. See OutboxStatements.
-@Index('transition_outbox_pending', ['id'], { where: "status = 'pending'" })
-@Index('transition_outbox_order', ['resourceKey', 'handler', 'id'], { where: "status = 'pending'" })
+// A claim reads only the messages still waiting through these, however many delivered ones
+// retention keeps (see OutboxStatements). Partial on PostgreSQL and SQLite; TypeORM leaves
+// `where` out on MySQL, where `status` in the columns does the same.
+@Index('transition_outbox_pending', ['status', 'id'], { where: "status = 'pending'" })
+@Index('transition_outbox_order', ['resourceKey', 'handler', 'status', 'id'], {
+  where: "status = 'pending'",
+})
 export class TransitionOutboxEntry {
   @PrimaryGeneratedColumn()
   id!: number;
