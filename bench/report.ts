@@ -94,15 +94,17 @@ export function benchTables(results: BenchResults): string {
     );
   }
   out.push(
-    "\n### The outbox's cost on the legal route: (ao) vs (a)\n",
-    '| database | platform | relay | req/s (a) | req/s (ao) | (ao) vs (a) | p99 (a) | p99 (ao) |',
-    '|---|---|---|---:|---:|---:|---:|---:|',
+    "\n### The outbox's cost on the legal route: (ao) vs (a), and a hand-written outbox write: (d3o) vs (d3)\n",
+    '| database | platform | relay | req/s (a) | req/s (ao) | (ao) vs (a) | p99 (a) | p99 (ao) | (d3o) vs (d3), no relay |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
   );
   for (const r of rows.filter((x) => x.scenario === 'legal' && x.impl === 'a')) {
     const ao = find(r, 'ao');
+    const d3 = find(r, 'd3');
+    const d3o = find(r, 'd3o');
     if (ao) {
       out.push(
-        `| ${r.database} | ${r.platform} | ${r.database === 'SQLite' ? 'the app' : 'a worker process'} | ${f(r.rps)} | ${f(ao.rps)} | ${pct(ao.rps, r.rps)} | ${r.p99} | ${ao.p99} |`,
+        `| ${r.database} | ${r.platform} | ${r.database === 'SQLite' ? 'the app' : 'a worker process'} | ${f(r.rps)} | ${f(ao.rps)} | ${pct(ao.rps, r.rps)} | ${r.p99} | ${ao.p99} | ${d3o && d3 ? pct(d3o.rps, d3.rps) : 'n/a'} |`,
       );
     }
   }
@@ -180,6 +182,7 @@ export const LAYERS: readonly { layer: string; with: Impl; without: Impl }[] = [
   { layer: "NestJS's guard and param decorator mechanism (n) vs (d3)", with: 'n', without: 'd3' },
   { layer: 'a transition log row', with: 'al', without: 'a' },
   { layer: 'an outbox message', with: 'ao', without: 'a' },
+  { layer: 'an outbox message written by hand, never delivered', with: 'd3o', without: 'd3' },
   { layer: 'an Idempotency-Key (stored, then completed)', with: 'ak', without: 'a' },
 ];
 

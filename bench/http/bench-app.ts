@@ -43,7 +43,7 @@ import {
 } from '../../src/store/typeorm/index.js';
 import { orderMachine, orderPayloads } from '../../machines/order.machine.js';
 import { Order } from '../../examples/orders-api/src/orders/order.entity.js';
-import { HandWritten, type Track } from './hand-written.js';
+import { HandOutboxMessage, HandWritten, type Track } from './hand-written.js';
 import {
   trackedOrderMachine,
   trackedOrderPayloads,
@@ -151,6 +151,7 @@ export const IMPLS = {
   d1: 'hand-written, one conditional UPDATE',
   d2: 'hand-written, SELECT FOR UPDATE',
   d3: 'hand-written, read + compare-and-set by version',
+  d3o: '(d3) writing an outbox message (hand-written, not delivered)',
 } as const;
 export type Impl = keyof typeof IMPLS;
 
@@ -336,6 +337,12 @@ class BenchController {
     return this.hand.d3Pay(Number(id), body);
   }
 
+  @Post('d3o/orders/:id/pay')
+  @HttpCode(200)
+  d3oPay(@Param('id') id: string, @Body() body: { amount: number }) {
+    return this.hand.d3oPay(Number(id), body);
+  }
+
   @Post('b/orders/:id/ship')
   @HttpCode(200)
   bShip(@Param('id') id: string) {
@@ -351,6 +358,7 @@ const entities = [
   TransitionOutboxEntry,
   HandledTransitionEntry,
   IdempotencyKeyEntry,
+  HandOutboxMessage,
 ];
 
 export async function createBenchApp(

@@ -55,6 +55,7 @@ export const LEGAL: readonly Impl[] = [
   'd1',
   'd2',
   'd3',
+  'd3o',
 ];
 export const REFUSED: readonly Impl[] = ['a', 'b'];
 /** TRACK on a shipped order: read then commit (a), the guard's one statement (a1), by hand. */

@@ -8,15 +8,12 @@
  * it read the primary key through every delivered row. The partial indexes on pending messages
  * (`transition_outbox_pending`, `transition_outbox_order`) and the fenced check (OFFSET 0, see
  * OutboxStatements) bound both. Counted in rows the plan's nodes visit (EXPLAIN ANALYZE), not in
- * time: the counts do not depend on the machine. MariaDB, which has no partial index, read the
- * primary key through every kept row, locking each; it now reads `transition_outbox_pending`.
+ * time: the counts do not depend on the machine.
  */
-import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { MYSQL, POSTGRES } from '../../src/store/sql/dialect.js';
+import { POSTGRES } from '../../src/store/sql/dialect.js';
 import { OutboxStatements } from '../../src/store/sql/outbox-statements.js';
 import { freshDatabase } from '../support/pg-database.js';
-import { freshMysqlDatabase } from '../support/places.js';
 import { DDL, outboxLibraryTables } from '../support/store-tables.js';
 
 const RESOURCES = 100;
@@ -115,71 +112,5 @@ describe('the outbox claim on PostgreSQL: work bounded by the batch, not the bac
     // The earlier indexes made the plan read the primary key through every delivered row (4,800
     // rows visited).
     expect(visited).toBeLessThan(20 * BATCH);
-  });
-});
-
-describe('the outbox claim on MariaDB: the locking read stays on the pending messages', () => {
-  let database: { url: string; stop: () => Promise<void> };
-  let connection: mysql.Connection;
-  const statements = new OutboxStatements(
-    MYSQL,
-    { table: 'transition_outbox', column: (p) => p },
-    { table: 'transition_handled', column: (p) => p },
-  );
-
-  beforeAll(async () => {
-    database = await freshMysqlDatabase('outbox_claim_plan');
-    connection = await mysql.createConnection({ uri: database.url, connectTimeout: 30_000 });
-    for (const sql of outboxLibraryTables(DDL.mysql)) await connection.query(sql);
-    const now = Date.now();
-    const rows = Array.from({ length: DELIVERED + PENDING }, (_, i) => [
-      `t${i + 1}`,
-      'Mails.paid',
-      `order:${(i + 1) % RESOURCES}`,
-      '{}',
-      '{}',
-      i < DELIVERED ? 'delivered' : 'pending',
-      0,
-      now,
-      0,
-      now,
-    ]);
-    await connection.query(
-      'INSERT INTO transition_outbox (transitionId, handler, resourceKey, record, payload, status, attempts, availableAtMs, lockedUntilMs, createdAtMs) VALUES ?',
-      [rows],
-    );
-  }, 60_000);
-
-  afterAll(async () => {
-    await connection?.end();
-    await database?.stop();
-  });
-
-  it('examines about a batch of pending messages, not the kept ones before them', async () => {
-    await connection.query('BEGIN');
-    try {
-      const now = Date.now();
-      // MariaDB's ANALYZE runs the statement (taking its locks) and reports rows read per table.
-      const [result] = await connection.query(`ANALYZE FORMAT=JSON ${statements.claimIds}`, [
-        now + 1,
-        now + 1,
-        BATCH,
-      ]);
-      const analyzed = JSON.parse((result as Record<string, string>[])[0].ANALYZE) as unknown;
-      const tables: { table_name: string; key: string; r_rows: number; r_loops: number }[] = [];
-      const walk = (node: unknown): void => {
-        if (!node || typeof node !== 'object') return;
-        const table = (node as { table?: (typeof tables)[number] }).table;
-        if (table?.table_name) tables.push(table);
-        Object.values(node).forEach(walk);
-      };
-      walk(analyzed);
-      const outer = tables.find((t) => t.table_name === 'm');
-      expect(outer?.key).toBe('transition_outbox_pending');
-      // The primary key's read examined (and locked) 3,050 rows here.
-      expect(outer!.r_rows * outer!.r_loops).toBeLessThanOrEqual(2 * BATCH);
-    } finally {
-      await connection.query('ROLLBACK');
-    }
   });
 });

@@ -51,20 +51,22 @@ export class OutboxStatements {
     const claimable = `SELECT m.${c('id')} FROM ${t} m WHERE ${due(3, 4)} ORDER BY m.${c('id')} LIMIT ${p(5)}${lock}`;
     // The indexes on pending messages (`transition_outbox_pending` on status and id,
     // `transition_outbox_order` on resource, handler, status and id; partial where the database
-    // has partial indexes) keep a claim's reads to the messages still waiting, however many
-    // delivered ones retention keeps (test/db/outbox-claim-plan).
+    // has partial indexes) keep a claim's reads on PostgreSQL and SQLite to the messages still
+    // waiting, however many delivered ones retention keeps (test/db/outbox-claim-plan). MySQL's
+    // claim reads the primary key (below).
     // PostgreSQL: the claimed ids as an array, each then found by its key; `IN (subquery)` is
     // planned as a semi-join that scans the whole table (5 ms against 1.4 ms per claim with
     // 10,000 messages waiting).
     const among = dialect.name === 'postgres' ? `= ANY(ARRAY(${claimable}))` : `IN (${claimable})`;
     this.claim = `UPDATE ${t} ${take} WHERE ${c('id')} ${among} RETURNING *`;
-    // MySQL locks every row a locking read examines: read the pending messages in id order
-    // (`transition_outbox_pending`, on status and id), so that LIMIT stops the scan, delivered
-    // messages kept for retention are never read, and another relay skips only the rows this one
-    // claims (a sort over the due index would lock every due message; the primary key, every
-    // kept message).
+    // MySQL locks every row a locking read examines: read in id order (the primary key), so that
+    // LIMIT stops the scan, and another relay skips only the rows this one claims (a sort over
+    // the due index would lock every due message). Not through `transition_outbox_pending`:
+    // under REPEATABLE READ its next-key locks cover the gap where new pending messages go, and
+    // the commits writing them then failed (173 of 2,000 answered 503 in the benchmark app).
+    // The primary key's scan still reads the delivered messages kept for retention.
     // The NOT EXISTS subquery is a plain (consistent) read there: only the outer rows are locked.
-    this.claimIds = `SELECT m.${c('id')} FROM ${t} m FORCE INDEX (transition_outbox_pending) WHERE ${due(1, 2)} ORDER BY m.${c('id')} LIMIT ${p(3)}${lock}`;
+    this.claimIds = `SELECT m.${c('id')} FROM ${t} m FORCE INDEX (PRIMARY) WHERE ${due(1, 2)} ORDER BY m.${c('id')} LIMIT ${p(3)}${lock}`;
     this.claimed = `SELECT * FROM ${t} WHERE ${c('claim')} = ${p(1)}`;
     const mine = (a: number, b: number) => `${c('id')} = ${p(a)} AND ${c('claim')} = ${p(b)}`;
     this.fail = `UPDATE ${t} SET ${c('status')} = ${p(1)}, ${c('availableAtMs')} = ${p(2)}, ${c('lastError')} = ${p(3)}, ${c('claim')} = NULL, ${c('lockedUntilMs')} = 0 WHERE ${mine(4, 5)}`;
