@@ -168,13 +168,19 @@ export class HandWritten {
 
   private sqliteQueue: Promise<unknown> = Promise.resolve();
 
-  async d3Pay(id: number, { amount }: Pay) {
+  /** (d3)'s read and check: the pending order's row, or the 404 or 409. */
+  private async pendingOrder(id: number) {
     const [row] = (await this.db.query(
       this.sql(`SELECT status, paid, version FROM orders WHERE id = $1`),
       [id],
     )) as { status: string; paid: number; version: number }[];
     if (!row) throw new NotFoundException();
     if (row.status !== 'pending') throw new ConflictException(`order ${id} is ${row.status}`);
+    return row;
+  }
+
+  async d3Pay(id: number, { amount }: Pay) {
+    const row = await this.pendingOrder(id);
     const version = await this.writtenVersion(
       `UPDATE orders SET paid = paid + $1, version = version + 1 WHERE id = $2 AND version = $3 RETURNING version`,
       [amount, id, row.version],
@@ -185,12 +191,7 @@ export class HandWritten {
 
   /** (d3o): (d3), its compare-and-set writing one outbox message (see the class). */
   async d3oPay(id: number, { amount }: Pay) {
-    const [row] = (await this.db.query(
-      this.sql(`SELECT status, paid, version FROM orders WHERE id = $1`),
-      [id],
-    )) as { status: string; paid: number; version: number }[];
-    if (!row) throw new NotFoundException();
-    if (row.status !== 'pending') throw new ConflictException(`order ${id} is ${row.status}`);
+    const row = await this.pendingOrder(id);
     const cas = `UPDATE orders SET paid = paid + $1, version = version + 1 WHERE id = $2 AND version = $3 RETURNING version`;
     const message = (version: number) =>
       JSON.stringify({ type: 'order.paid', id, amount, version, at: new Date().toISOString() });
