@@ -335,6 +335,60 @@ export function describeOutboxStore(
       ]);
     });
 
+    it('lets commits write messages while a relay on another connection claims: none fails, none lost', async () => {
+      const other = await o.another();
+      try {
+        const ids = await Promise.all(Array.from({ length: 40 }, () => o.insertParcel()));
+        let delivered = 0;
+        const relay = new OutboxRelay(
+          other.outbox,
+          new Map([
+            [
+              'Mailer.sent',
+              () => {
+                delivered++;
+              },
+            ],
+          ]),
+          relayOptions,
+          quiet,
+        );
+        let writing = true;
+        const relaying = (async () => {
+          while (writing) {
+            await relay.drain();
+            await new Promise((r) => setTimeout(r, 1));
+          }
+        })();
+        // All at once, as concurrent requests would commit (MySQL: a claim reading through a
+        // secondary index held next-key locks where these messages go, and commits failed).
+        const commits = await Promise.allSettled(
+          ids.map((id, n) =>
+            o.parcels.compareAndSet(
+              id,
+              { state: 'ready', version: 0 },
+              { state: 'sent' },
+              {
+                record: outboxRecord(id, n),
+                beforeCommit: (tx) =>
+                  o.outbox.enqueue(tx, [
+                    { handler: 'Mailer.sent', record: outboxRecord(id, n), payload: { n } },
+                  ]),
+              },
+            ),
+          ),
+        );
+        writing = false;
+        await relaying;
+        await relay.drain();
+        expect(commits.filter((c) => c.status === 'rejected')).toEqual([]);
+        expect(delivered).toBe(ids.length);
+        expect(await o.messageCount()).toBe(0);
+      } finally {
+        await other.close();
+      }
+    });
+
     it('never hands one message to two relays at once, and keeps each resource in order (two connections, as two processes)', async () => {
       const other = await o.another();
       try {
