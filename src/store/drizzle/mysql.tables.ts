@@ -75,7 +75,8 @@ export const mysqlTransitionOutbox = mysqlTable(
   },
   (t) => [
     index('transition_outbox_due').on(t.status, t.availableAtMs),
-    // MySQL has no partial index: `status` in the columns keeps a claim to the pending messages.
+    // MySQL has no partial index: whole, with `status` in the columns. The claim reads the primary
+    // key there (see OutboxStatements); `transition_outbox_pending` serves `list()`.
     index('transition_outbox_pending').on(t.status, t.id),
     index('transition_outbox_order').on(t.resourceKey, t.handler, t.status, t.id),
   ],

@@ -41,7 +41,7 @@ export const sqliteTransitionOutbox = sqliteTable(
     index('transition_outbox_due').on(t.status, t.availableAtMs),
     // Partial: a claim reads only the messages still waiting (see OutboxStatements).
     index('transition_outbox_pending')
-      .on(t.id)
+      .on(t.status, t.id)
       .where(sql`${t.status} = 'pending'`),
     index('transition_outbox_order')
       .on(t.resourceKey, t.handler, t.status, t.id)
@@ -87,7 +87,7 @@ export const pgTransitionOutbox = pgTable(
   (t) => [
     pgIndex('transition_outbox_due').on(t.status, t.availableAtMs),
     pgIndex('transition_outbox_pending')
-      .on(t.id)
+      .on(t.status, t.id)
       .where(sql`${t.status} = 'pending'`),
     pgIndex('transition_outbox_order')
       .on(t.resourceKey, t.handler, t.status, t.id)

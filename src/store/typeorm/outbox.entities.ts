@@ -10,9 +10,10 @@ import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'ty
  */
 @Entity({ name: 'transition_outbox' })
 @Index(['status', 'availableAtMs'])
-// A claim reads only the messages still waiting through these, however many delivered ones
+// Through these a claim reads only the messages still waiting, however many delivered ones
 // retention keeps (see OutboxStatements). Partial on PostgreSQL and SQLite; TypeORM leaves
-// `where` out on MySQL, where `status` in the columns does the same.
+// `where` out on MySQL, where the claim reads the primary key and `transition_outbox_pending`
+// serves `list()`.
 @Index('transition_outbox_pending', ['status', 'id'], { where: "status = 'pending'" })
 @Index('transition_outbox_order', ['resourceKey', 'handler', 'status', 'id'], {
   where: "status = 'pending'",
