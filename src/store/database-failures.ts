@@ -293,22 +293,35 @@ const CONFLICT_ATTEMPTS = 3;
  * the app's transaction (`retryConflicts: false`), a conflict rolled back more than this call:
  * it is answered at once.
  */
-export async function callDatabase<T>(
+export function callDatabase<T>(
   store: string,
   call: () => Promise<T>,
   options: { readonly retryConflicts?: boolean } = {},
 ): Promise<T> {
-  const attempts = options.retryConflicts === false ? 1 : CONFLICT_ATTEMPTS;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      const failure = classifyDatabaseError(err);
-      if (failure === 'conflict' && attempt < attempts) continue;
-      if (failure === 'unavailable' || failure === 'conflict') {
-        throw new StoreUnavailableError(store, { cause: err });
-      }
-      throw err;
-    }
+  return attempted(store, call, options.retryConflicts === false ? 1 : CONFLICT_ATTEMPTS, 1);
+}
+
+/** One attempt of `callDatabase` (no async frame: every store call goes through it). */
+function attempted<T>(
+  store: string,
+  call: () => Promise<T>,
+  attempts: number,
+  attempt: number,
+): Promise<T> {
+  let running: Promise<T>;
+  try {
+    running = Promise.resolve(call());
+  } catch (err) {
+    running = Promise.reject(err as Error);
   }
+  return running.catch((err: unknown) => {
+    const failure = classifyDatabaseError(err);
+    if (failure === 'conflict' && attempt < attempts) {
+      return attempted(store, call, attempts, attempt + 1);
+    }
+    if (failure === 'unavailable' || failure === 'conflict') {
+      throw new StoreUnavailableError(store, { cause: err });
+    }
+    throw err;
+  });
 }

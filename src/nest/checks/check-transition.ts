@@ -20,23 +20,24 @@ import type { RequestedEvent } from '../definition/guard-request.js';
  * Loads the resource through its loader (or store): 404 when there is none, 503 when the store is
  * down, 500 (cause logged) when the loader fails or returns a version that is not an integer.
  */
-export async function loadResource(
+export function loadResource(
   entry: RegisteredResource,
   id: string,
   event: string,
   request: unknown,
   logger: Logger,
 ): Promise<LoadedState> {
-  const loaded = await callStore(logger, entry.resource, `Loading ${entry.resource} ${id}`, () =>
+  return callStore(logger, entry.resource, `Loading ${entry.resource} ${id}`, () =>
     entry.loader.load(id, { resource: entry.resource, event, request }),
-  );
-  if (!loaded) throw new ResourceNotFoundException(entry.resource, id);
-  const version: unknown = loaded.version;
-  if (version !== undefined && !(Number.isSafeInteger(version) && (version as number) >= 0)) {
-    logger.error(messages.badVersion(entry.resource, id, version));
-    throw new InternalServerErrorException();
-  }
-  return loaded;
+  ).then((loaded) => {
+    if (!loaded) throw new ResourceNotFoundException(entry.resource, id);
+    const version: unknown = loaded.version;
+    if (version !== undefined && !(Number.isSafeInteger(version) && (version as number) >= 0)) {
+      logger.error(messages.badVersion(entry.resource, id, version));
+      throw new InternalServerErrorException();
+    }
+    return loaded;
+  });
 }
 
 /**

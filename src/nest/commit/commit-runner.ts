@@ -21,6 +21,9 @@ import { TransitionExchange } from './transition-exchange.js';
  * and, once written, the settlement (the exchange learns the result, the relay is nudged, the
  * afterCommit hooks run: inside the app's transaction, when that one commits).
  */
+/** A value now, or once what must follow it has run. */
+export type Settled<T> = T | Promise<T>;
+
 export class CommitRunner {
   private readonly listeners: TransitionListener[] = [];
 
@@ -65,21 +68,36 @@ export class CommitRunner {
    * After the write: the exchange learns what was committed, the outbox relay is nudged, the
    * afterCommit hooks run; inside the app's transaction, when that one commits.
    */
-  async settle(
+  settle(
     attempt: CommitAttempt,
     done: Committed,
     joined: JoinedTransaction | undefined,
-  ): Promise<CommitResult & { readonly row?: unknown }> {
+  ): Settled<CommitResult & { readonly row?: unknown }> {
     const { exchange } = attempt;
     const result = done.row === undefined ? done.committed : { ...done.committed, row: done.row };
-    const settle = async () => {
+    const settle = (): Promise<void> | undefined => {
       if (exchange) exchange.committed = result;
       if (attempt.wroteMessages || done.messages?.length) this.outbox.nudge();
-      for (const l of attempt.listeners) await this.runAfter(l, done.record);
+      return attempt.listeners.length
+        ? this.runAllAfter(attempt.listeners, done.record)
+        : undefined;
     };
-    if (joined) joined.afterCommit(settle);
-    else await settle();
-    return result;
+    if (joined) {
+      joined.afterCommit(async () => {
+        await settle();
+      });
+      return result;
+    }
+    // Without hooks (most commits), settled at once: no promise of its own.
+    const after = settle();
+    return after ? after.then(() => result) : result;
+  }
+
+  private async runAllAfter(
+    listeners: readonly TransitionListener[],
+    record: TransitionRecord,
+  ): Promise<void> {
+    for (const l of listeners) await this.runAfter(l, record);
   }
 
   private hooksFor(t: CheckedTransition<unknown, unknown, object>): TransitionListener[] {

@@ -67,7 +67,7 @@ export async function commitOptimistic(
  * statement every optimistic commit sends. Undefined when the row no longer matched `base` (a
  * lost race, or no row).
  */
-export async function compareAndSet(
+export function compareAndSet(
   store: TransitionStore,
   attempt: CommitAttempt,
   base: CommitBase,
@@ -76,23 +76,8 @@ export async function compareAndSet(
   how: Pick<CommitWays, 'logger'>,
 ): Promise<Committed | undefined> {
   const { t } = attempt;
-  let written: WriteResult;
-  try {
-    written = await store.compareAndSet(
-      t.id,
-      { state: base.state, version: base.version },
-      { state: next.committed.to, changes: next.changes },
-      {
-        record: next.record,
-        beforeCommit: next.beforeCommit,
-        messages: next.messages,
-        timers: next.timers,
-        fired: next.fired,
-        returning: options.returning,
-      },
-    );
-  } catch (err) {
-    // One frame for the write, its failure classified here (the label built only then).
+  // One frame for the write, its failure classified here (the label built only then).
+  const failed = (err: unknown): never => {
     throw failedWrite(how.logger, t.resource, `Committing ${t.event}`, err, () => ({
       resource: t.resource,
       id: t.id,
@@ -100,8 +85,32 @@ export async function compareAndSet(
       from: base.state,
       to: next.committed.to,
     }));
+  };
+  let writing: Promise<WriteResult>;
+  try {
+    writing = Promise.resolve(
+      store.compareAndSet(
+        t.id,
+        { state: base.state, version: base.version },
+        { state: next.committed.to, changes: next.changes },
+        {
+          record: next.record,
+          beforeCommit: next.beforeCommit,
+          messages: next.messages,
+          timers: next.timers,
+          fired: next.fired,
+          returning: options.returning,
+        },
+      ),
+    );
+  } catch (err) {
+    writing = Promise.reject(err as Error);
   }
-  return written.written ? { ...asWritten(next, written), row: written.row } : undefined;
+  return writing.then((written) => {
+    if (!written.written) return undefined;
+    const done = asWritten(next, written);
+    return written.row === undefined ? done : { ...done, row: written.row };
+  }, failed);
 }
 
 /** The move a write was making, for the 409 when the database's trigger refuses it. */

@@ -42,15 +42,20 @@ export function storeFailure(
 }
 
 /** Runs a store call; a failure is thrown as {@link storeFailure} maps it. */
-export async function callStore<T>(
+export function callStore<T>(
   logger: Logger,
   resource: string,
   action: string,
   call: () => Promise<T>,
 ): Promise<T> {
+  let running: Promise<T>;
   try {
-    return await call();
+    // A value as well as a promise (a store written without async), as `await` took it.
+    running = Promise.resolve(call());
   } catch (err) {
-    throw storeFailure(logger, resource, action, err);
+    running = Promise.reject(err as Error);
   }
+  return running.catch((err: unknown) => {
+    throw storeFailure(logger, resource, action, err);
+  });
 }

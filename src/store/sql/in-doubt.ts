@@ -23,24 +23,34 @@ export type InDoubtFinding<T> = { readonly committed: T } | { readonly outcome: 
  * database could not be asked in time). A failure that is not an outage, or a write inside the
  * app's transaction (whose commit is the app's), is rethrown as it was.
  */
-export async function writeResolvingDoubt<T>(
+export function writeResolvingDoubt<T>(
   connection: SqlConnection,
   call: (mode: RunMode, work: (q: SqlQueries) => Promise<T>) => Promise<T>,
   mode: RunMode,
   work: (q: SqlQueries) => Promise<T>,
   check: (q: SqlQueries) => Promise<InDoubtFinding<T>>,
 ): Promise<T> {
-  // Whether the commit may have been sent: a statement run alone commits itself; a transaction
-  // commits once the work is done.
+  // Whether the commit may have been sent: a statement run alone commits itself once it starts;
+  // a transaction commits once the work is done. (No async frames: this is on every write.)
   const progress = { sent: false };
+  const tracked =
+    mode === 'plain'
+      ? (q: SqlQueries) => {
+          progress.sent = true;
+          return work(q);
+        }
+      : (q: SqlQueries) =>
+          work(q).then((result) => {
+            progress.sent = true;
+            return result;
+          });
+  let running: Promise<T>;
   try {
-    return await call(mode, async (q) => {
-      progress.sent = mode === 'plain';
-      const result = await work(q);
-      progress.sent = true;
-      return result;
-    });
+    running = call(mode, tracked);
   } catch (err) {
+    running = Promise.reject(err as Error);
+  }
+  return running.catch(async (err: unknown) => {
     if (
       !(err instanceof StoreUnavailableError) ||
       !progress.sent ||
@@ -53,7 +63,7 @@ export async function writeResolvingDoubt<T>(
     const found = await checkUntil(connection, check, Date.now() + IN_DOUBT_CHECK_MS);
     if ('committed' in found) return found.committed;
     throw new StoreUnavailableError(err.store, { cause: err.cause, outcome: found.outcome });
-  }
+  });
 }
 
 async function checkUntil<T>(

@@ -259,7 +259,7 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     });
   }
 
-  async compareAndSet(
+  compareAndSet(
     id: string,
     expected: ExpectedState,
     next: { state: StoredState; changes?: Partial<TRow> },
@@ -561,17 +561,27 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
     withVersion: boolean,
     back: 'row' | 'key',
   ): { sql: string; params: unknown[] } {
-    const { id: idProperty, state, version } = this.properties;
-    assertChangesAllowed(next.changes, [state, idProperty, ...(version ? [version] : [])]);
-    const changes = Object.entries(next.changes ?? {}).filter(([, v]) => v !== undefined);
+    const owned = (this.owned ??= [
+      this.properties.state,
+      this.properties.id,
+      ...(this.properties.version ? [this.properties.version] : []),
+    ]);
+    const given = next.changes as Record<string, unknown> | undefined;
+    assertChangesAllowed(given, owned);
     const table = this.table;
+    const columns: string[] = [];
+    const params: unknown[] = [encodeState(next.state)];
+    for (const property in given) {
+      const value = given[property];
+      if (value === undefined || !Object.hasOwn(given, property)) continue;
+      columns.push(table.columnOf(property));
+      params.push(table.toColumn(property, value));
+    }
     const sql = this.sql.update(
-      changes.map(([property]) => table.columnOf(property)),
+      columns,
       withVersion,
       this.connection.dialect.returning ? back : 'none',
     );
-    const params: unknown[] = [encodeState(next.state)];
-    for (const [property, value] of changes) params.push(table.toColumn(property, value));
     params.push(this.idValue(id), encodeState(expected.state));
     if (withVersion) params.push(expected.version);
     return { sql, params };
@@ -640,6 +650,8 @@ export class SqlTransitionStore<TRow extends object, TContext = TRow> implements
   }
 
   private contextOf: ((row: TRow) => TContext) | undefined;
+  /** The properties a commit's changes may not name: the store writes them itself. */
+  private owned: readonly string[] | undefined;
 
   /** `context`, or the row's `contextProperties` alone, or the row (undefined) by default. */
   private contextOfOptions(): ((row: TRow) => TContext) | undefined {

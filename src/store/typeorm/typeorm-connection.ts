@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DataSource, EntityManager, EntityTarget, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, EntityTarget, QueryResult, QueryRunner } from 'typeorm';
 import {
   ambientTransaction,
   joinedTransaction,
@@ -112,15 +112,28 @@ export class TypeOrmConnection implements SqlConnection {
     return tx;
   }
 
-  private async runNow<T>(mode: RunMode, work: (q: SqlQueries) => Promise<T>): Promise<T> {
+  private runNow<T>(mode: RunMode, work: (q: SqlQueries) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
+    // A statement alone (most calls): no transaction, and no async frame of its own.
+    if (mode === 'plain') {
+      return settled(() => work(new RunnerQueries(runner, this.dialect === POSTGRES))).finally(() =>
+        runner.release(),
+      );
+    }
+    return this.inTransaction(runner, mode, work);
+  }
+
+  private async inTransaction<T>(
+    runner: QueryRunner,
+    mode: RunMode,
+    work: (q: SqlQueries) => Promise<T>,
+  ): Promise<T> {
     try {
-      if (mode === 'plain') return await work(this.queries(runner));
       const immediate = mode === 'locked' && this.dialect === SQLITE;
       if (immediate) await runner.query('BEGIN IMMEDIATE');
       else await runner.startTransaction();
       try {
-        const result = await work(this.queries(runner));
+        const result = await work(new RunnerQueries(runner, this.dialect === POSTGRES));
         if (immediate) await runner.query('COMMIT');
         else await runner.commitTransaction();
         return result;
@@ -136,20 +149,51 @@ export class TypeOrmConnection implements SqlConnection {
   }
 
   private queries(runner: QueryRunner): SqlQueries {
-    const named = this.dialect === POSTGRES;
-    const run = (sql: string, params: readonly unknown[]) =>
-      named && params.length
-        ? runPrepared(runner, sql, params)
-        : runner.query(sql, [...params], true);
-    return {
-      query: async (sql, params) => (await run(sql, params)).records as SqlRow[],
-      execute: async (sql, params) => (await run(sql, params)).affected ?? 0,
-      handle: runner.manager,
-    };
+    return new RunnerQueries(runner, this.dialect === POSTGRES);
   }
 }
 
-/** Statements given a name, by text: at most this many (texts beyond go unnamed). */
+/** `work()`'s promise, or its synchronous throw as a rejection (what an async function gives). */
+function settled<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return work();
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+/**
+ * The statements of one query runner: one object per call, its methods shared (no closures per
+ * call); PostgreSQL's statements with parameters named, so that the server prepares them once.
+ */
+class RunnerQueries implements SqlQueries {
+  readonly handle: unknown;
+
+  constructor(
+    private readonly runner: QueryRunner,
+    private readonly named: boolean,
+  ) {
+    this.handle = runner.manager;
+  }
+
+  query(sql: string, params: readonly unknown[]): Promise<SqlRow[]> {
+    return this.run(sql, params).then(recordsOf);
+  }
+
+  execute(sql: string, params: readonly unknown[]): Promise<number> {
+    return this.run(sql, params).then(affectedOf);
+  }
+
+  private run(sql: string, params: readonly unknown[]): Promise<QueryResult> {
+    return this.named && params.length
+      ? runPrepared(this.runner, sql, params)
+      : (this.runner.query(sql, [...params], true) as Promise<QueryResult>);
+  }
+}
+
+const recordsOf = (result: QueryResult) => result.records as SqlRow[];
+const affectedOf = (result: QueryResult) => result.affected ?? 0;
+
 const MAX_PREPARED = 1000;
 /** Each named text's query config, made once: the same object at every call. */
 const configs = new Map<string, string>();
@@ -190,7 +234,11 @@ function prepared(sql: string, name?: string): string {
  * text then gets a new name, which every connection prepares afresh, and the call runs again when
  * no transaction of it was aborted by the refusal.
  */
-async function runPrepared(runner: QueryRunner, sql: string, params: readonly unknown[]) {
+async function runPrepared(
+  runner: QueryRunner,
+  sql: string,
+  params: readonly unknown[],
+): Promise<QueryResult> {
   try {
     return await runner.query(prepared(sql), [...params], true);
   } catch (err) {
