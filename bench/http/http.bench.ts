@@ -22,6 +22,7 @@ import {
 } from '../../test/support/processes.js';
 import { mysqlServer, postgres } from '../servers.js';
 import type { Impl } from './bench-app.js';
+import { benchServerArgs } from './compiled-app.js';
 import { generatedClient } from '../../test/support/prisma-client.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -220,8 +221,7 @@ export function cpuMicros(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
-const serve = (env: Record<string, string>) =>
-  startDemoProcess(env, ['--import', 'tsx', 'bench/http/serve.ts']);
+const serve = (env: Record<string, string>) => startDemoProcess(env, benchServerArgs());
 
 /** The HTTP table: every implementation, interleaved, per database and platform. */
 export async function httpBench(): Promise<{ rows: HttpRow[]; skipped?: string }> {

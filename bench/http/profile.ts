@@ -4,7 +4,8 @@
  * and per package, heaviest first. What the layer rows of `npm run bench` point at, found here:
  *   npm run bench:profile -- a            (route (a), Fastify, 8 s)
  *   PLATFORM=express SECONDS=5 npm run bench:profile -- a ah
- * The .cpuprofile files stay in .data/profiles/ for Chrome DevTools.
+ * The app runs compiled (see `compiled-app.ts`), as an installed library does. The .cpuprofile
+ * files stay in .data/profiles/ for Chrome DevTools.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { cannon, insertOrders } from './http.bench.js';
 import { DataSource } from 'typeorm';
 import { root, startDemoProcess, stopDemoProcess } from '../../test/support/processes.js';
 import { IMPLS, type Impl } from './bench-app.js';
+import { benchServerArgs } from './compiled-app.js';
 
 interface ProfileNode {
   id: number;
@@ -46,9 +48,7 @@ for (const impl of impls) {
   const app = await startDemoProcess({ ...env, PLATFORM: platform }, [
     '--cpu-prof',
     `--cpu-prof-dir=${dir}`,
-    '--import',
-    'tsx',
-    'bench/http/serve.ts',
+    ...benchServerArgs(),
   ]);
   const db = new DataSource(
     process.env.DATABASE_URL
@@ -107,7 +107,8 @@ function report(profile: Profile, from: number, to: number, requests: number): v
     const hits = hitsOf.get(node.id) ?? 0;
     if (!hits) continue;
     const { functionName, url, lineNumber } = node.callFrame;
-    const where = url.replace(`file://${root}/`, '');
+    // The compiled app's files, named as their sources (src/..., bench/...).
+    const where = url.replace(`file://${root}/`, '').replace(/^\.data\/bench-build\//, '');
     const key = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
     const pkg = packageOf(where, functionName);
