@@ -58,8 +58,45 @@ export function coreTable(rows: readonly CoreRow[]): string {
 
 /** The HTTP, contention, growth and stores tables of one run, as Markdown sections. */
 export function benchTables(results: BenchResults): string {
+  // A run without HTTP rows (the rest of a run whose HTTP tables came from another) has none.
+  const { rows, skipped } = results.http;
+  const out: string[] = rows.length || skipped ? httpTables(results.http) : [];
+  const { contention, growth, stores, trigger } = results;
+  if (contention) {
+    out.push(
+      '\n### Contention: one hot order, PostgreSQL, 4 app processes (2 Express, 2 Fastify)\n',
+    );
+    if (contention.skipped) out.push(`skipped: ${contention.skipped}`);
+    else {
+      out.push(
+        '| implementation | connections | req/s | p99 ms | 409 rate | lost updates | req/s vs (d2) |',
+        '|---|---:|---:|---:|---:|---:|---:|',
+      );
+      for (const c of contention.rows) {
+        const d2 = contention.rows.find((x) => x.impl === 'd2' && x.connections === c.connections);
+        out.push(
+          `| ${name(c.impl)} | ${c.connections} | ${f(c.rps)} | ${c.p99} | ${(c.conflictRate * 100).toFixed(1)}% | ${c.lostUpdates} | ${pct(c.rps, d2?.rps)} |`,
+        );
+      }
+    }
+  }
+  if (growth) {
+    out.push(
+      '\n### Growth: the guard alone (canActivate, in-memory loader, no HTTP)\n',
+      '| dimension | size | µs per check |',
+      '|---|---:|---:|',
+      ...growth.map((g) => `| ${g.dimension} | ${g.size} | ${(g.nsPerCheck / 1000).toFixed(2)} |`),
+    );
+  }
+  if (stores) out.push('', storesTable(stores));
+  if (trigger) out.push('', triggerCostTable(trigger));
+  return out.join('\n');
+}
+
+/** The HTTP tables of one run: every route, then the layers, TRACK, the outbox, the stores, 409s. */
+function httpTables(http: BenchResults['http']): string[] {
   const out: string[] = [];
-  const rows = results.http.rows;
+  const rows = http.rows;
   const find = (r: HttpRow, impl: Impl, scenario = r.scenario) =>
     rows.find(
       (h) =>
@@ -133,37 +170,8 @@ export function benchTables(results: BenchResults): string {
       `| ${r.database} | ${r.platform} | ${r.impl === 'a' ? '(a) @Transition, full 409 body' : '(b) hand-written conditional UPDATE, bare 409'} | ${f(r.rps)} | ${r.p99} | ${pct(r.rps, find(r, 'b')?.rps)} |`,
     );
   }
-  if (results.http.skipped) out.push(`\n${results.http.skipped}`);
-  const { contention, growth, stores, trigger } = results;
-  if (contention) {
-    out.push(
-      '\n### Contention: one hot order, PostgreSQL, 4 app processes (2 Express, 2 Fastify)\n',
-    );
-    if (contention.skipped) out.push(`skipped: ${contention.skipped}`);
-    else {
-      out.push(
-        '| implementation | connections | req/s | p99 ms | 409 rate | lost updates | req/s vs (d2) |',
-        '|---|---:|---:|---:|---:|---:|---:|',
-      );
-      for (const c of contention.rows) {
-        const d2 = contention.rows.find((x) => x.impl === 'd2' && x.connections === c.connections);
-        out.push(
-          `| ${name(c.impl)} | ${c.connections} | ${f(c.rps)} | ${c.p99} | ${(c.conflictRate * 100).toFixed(1)}% | ${c.lostUpdates} | ${pct(c.rps, d2?.rps)} |`,
-        );
-      }
-    }
-  }
-  if (growth) {
-    out.push(
-      '\n### Growth: the guard alone (canActivate, in-memory loader, no HTTP)\n',
-      '| dimension | size | µs per check |',
-      '|---|---:|---:|',
-      ...growth.map((g) => `| ${g.dimension} | ${g.size} | ${(g.nsPerCheck / 1000).toFixed(2)} |`),
-    );
-  }
-  if (stores) out.push('', storesTable(stores));
-  if (trigger) out.push('', triggerCostTable(trigger));
-  return out.join('\n');
+  if (http.skipped) out.push(`\n${http.skipped}`);
+  return out;
 }
 
 /**

@@ -32,9 +32,18 @@ console.log(`\n${benchTables({ meta, http })}`);
 
 if (ONLY_HTTP) {
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  // A run narrowed to some routes, databases or platforms says so: `npm run docs` renders only a
+  // complete one.
+  const narrowed = ['BENCH_IMPLS', 'BENCH_DATABASES', 'BENCH_PLATFORMS'].filter(
+    (name) => process.env[name],
+  );
   writeFileSync(
     new URL(`./results/bench.http${QUICK ? '.quick' : ''}.json`, import.meta.url),
-    JSON.stringify({ meta, http }, null, 2) + '\n',
+    JSON.stringify(
+      { meta: narrowed.length ? { ...meta, narrowed: narrowed.join(', ') } : meta, http },
+      null,
+      2,
+    ) + '\n',
   );
   process.exit(0);
 }

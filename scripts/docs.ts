@@ -46,6 +46,7 @@ export function benchSection(): string {
   const results = JSON.parse(
     readFileSync(`${root}bench/results/bench.json`, 'utf8'),
   ) as BenchResults;
+  const http = newerHttpRun(results);
   const relay = JSON.parse(readFileSync(`${root}bench/results/relay.json`, 'utf8')) as {
     meta: Record<string, unknown>;
     rows: RelayRow[];
@@ -70,9 +71,21 @@ export function benchSection(): string {
     '',
     coreTable(core.rows),
     '',
-    `${describeMeta('HTTP, stores, contention and growth measured', results.meta)}.`,
-    '',
-    benchTables(results),
+    ...(http
+      ? [
+          `${describeMeta('HTTP measured (`BENCH_ONLY=http npm run bench`)', http.meta)}.`,
+          '',
+          benchTables(http),
+          '',
+          `${describeMeta('Stores, contention and growth measured', results.meta)}.`,
+          '',
+          benchTables({ ...results, http: { rows: [] } }),
+        ]
+      : [
+          `${describeMeta('HTTP, stores, contention and growth measured', results.meta)}.`,
+          '',
+          benchTables(results),
+        ]),
     '',
     `${describeMeta('The outbox relay (`npm run bench:relay`) measured', relay.meta)}.`,
     '',
@@ -84,6 +97,20 @@ export function benchSection(): string {
     '',
     BENCH_END,
   ].join('\n');
+}
+
+/**
+ * The HTTP tables of a later run of their own (`BENCH_ONLY=http`, bench/results/bench.http.json),
+ * when it measured every route, database and platform: one run's tables, newer than the full
+ * run's. A run narrowed by `BENCH_IMPLS`, `BENCH_DATABASES` or `BENCH_PLATFORMS` (work on one
+ * layer) or a quick one is left out.
+ */
+function newerHttpRun(full: BenchResults): BenchResults | undefined {
+  const file = `${root}bench/results/bench.http.json`;
+  if (!existsSync(file)) return undefined;
+  const run = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+  const complete = run.meta.narrowed === undefined && run.meta.quick !== true;
+  return complete && String(run.meta.date) > String(full.meta.date) ? run : undefined;
 }
 
 /** A page with the text between its markers replaced. */
