@@ -1,3 +1,4 @@
+import { settled } from './settled.js';
 import { StoreUnavailableError } from './store-errors.js';
 
 /**
@@ -308,13 +309,7 @@ function attempted<T>(
   attempts: number,
   attempt: number,
 ): Promise<T> {
-  let running: Promise<T>;
-  try {
-    running = Promise.resolve(call());
-  } catch (err) {
-    running = Promise.reject(err as Error);
-  }
-  return running.catch((err: unknown) => {
+  return settled(call).catch((err: unknown) => {
     const failure = classifyDatabaseError(err);
     if (failure === 'conflict' && attempt < attempts) {
       return attempted(store, call, attempts, attempt + 1);

@@ -1,11 +1,12 @@
 import type { Logger } from '@nestjs/common';
 import type { StoredState } from '../../core/index.js';
-import type { StoredResource, TransitionStore, WriteResult } from '../../store/index.js';
+import type { StoredResource, TransitionStore } from '../../store/index.js';
 import { messages } from '../errors/messages.js';
 import { IllegalTransitionException } from '../errors/illegal-transition.exception.js';
 import { triggerRefusal } from '../../store/database-failures.js';
 import { ResourceNotFoundException } from '../errors/request.exceptions.js';
 import { callStore, storeFailure } from '../errors/store-failure.js';
+import { settled } from '../../store/settled.js';
 import type { ResolvedTransitionGuardOptions } from '../definition/options.js';
 import type { RegisteredResource } from '../definition/transition-registry.js';
 import type { TransitionOutbox } from '../outbox/transition-outbox.js';
@@ -86,26 +87,21 @@ export function compareAndSet(
       to: next.committed.to,
     }));
   };
-  let writing: Promise<WriteResult>;
-  try {
-    writing = Promise.resolve(
-      store.compareAndSet(
-        t.id,
-        { state: base.state, version: base.version },
-        { state: next.committed.to, changes: next.changes },
-        {
-          record: next.record,
-          beforeCommit: next.beforeCommit,
-          messages: next.messages,
-          timers: next.timers,
-          fired: next.fired,
-          returning: options.returning,
-        },
-      ),
-    );
-  } catch (err) {
-    writing = Promise.reject(err as Error);
-  }
+  const writing = settled(() =>
+    store.compareAndSet(
+      t.id,
+      { state: base.state, version: base.version },
+      { state: next.committed.to, changes: next.changes },
+      {
+        record: next.record,
+        beforeCommit: next.beforeCommit,
+        messages: next.messages,
+        timers: next.timers,
+        fired: next.fired,
+        returning: options.returning,
+      },
+    ),
+  );
   return writing.then((written) => {
     if (!written.written) return undefined;
     const done = asWritten(next, written);

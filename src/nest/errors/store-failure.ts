@@ -5,6 +5,7 @@ import {
   StoreUnavailableError,
   TimerGoneError,
 } from '../../store/index.js';
+import { settled } from '../../store/settled.js';
 import { IdempotencyKeyLostException } from './idempotency.exceptions.js';
 import { messages } from './messages.js';
 import { StoreUnavailableException } from './store-unavailable.exception.js';
@@ -48,14 +49,7 @@ export function callStore<T>(
   action: string,
   call: () => Promise<T>,
 ): Promise<T> {
-  let running: Promise<T>;
-  try {
-    // A value as well as a promise (a store written without async), as `await` took it.
-    running = Promise.resolve(call());
-  } catch (err) {
-    running = Promise.reject(err as Error);
-  }
-  return running.catch((err: unknown) => {
+  return settled(call).catch((err: unknown) => {
     throw storeFailure(logger, resource, action, err);
   });
 }

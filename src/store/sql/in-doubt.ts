@@ -1,4 +1,5 @@
 import { classifyDatabaseError, neverSent, refusedByServer } from '../database-failures.js';
+import { settled } from '../settled.js';
 import { StoreUnavailableError, type WriteOutcome } from '../store-errors.js';
 import type { RunMode, SqlConnection, SqlQueries } from './sql-connection.js';
 
@@ -44,13 +45,7 @@ export function writeResolvingDoubt<T>(
             progress.sent = true;
             return result;
           });
-  let running: Promise<T>;
-  try {
-    running = call(mode, tracked);
-  } catch (err) {
-    running = Promise.reject(err as Error);
-  }
-  return running.catch(async (err: unknown) => {
+  return settled(() => call(mode, tracked)).catch(async (err: unknown) => {
     if (
       !(err instanceof StoreUnavailableError) ||
       !progress.sent ||

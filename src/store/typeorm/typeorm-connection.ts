@@ -15,6 +15,7 @@ import type {
   SqlRow,
   TableNames,
 } from '../sql/sql-connection.js';
+import { settled } from '../settled.js';
 import { onConnection } from './connection-queue.js';
 import { TransitionTimerEntry } from './timer.entity.js';
 import { HandledTransitionEntry, TransitionOutboxEntry } from './outbox.entities.js';
@@ -150,15 +151,6 @@ export class TypeOrmConnection implements SqlConnection {
 
   private queries(runner: QueryRunner): SqlQueries {
     return new RunnerQueries(runner, this.dialect === POSTGRES);
-  }
-}
-
-/** `work()`'s promise, or its synchronous throw as a rejection (what an async function gives). */
-function settled<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return work();
-  } catch (err) {
-    return Promise.reject(err as Error);
   }
 }
 
