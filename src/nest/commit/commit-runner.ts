@@ -15,15 +15,15 @@ import type { TransitionTimers } from '../timers/transition-timers.js';
 import { CommitAttempt, type Committed } from './commit-attempt.js';
 import { TransitionExchange } from './transition-exchange.js';
 
+/** A value now, or once what must follow it has run. */
+export type NowOrLater<T> = T | Promise<T>;
+
 /**
  * What every commit of `TransitionService` runs around its statement, whatever the strategy: an
  * attempt per call (the transition not yet committed, its hooks, its audit, its outbox messages),
  * and, once written, the settlement (the exchange learns the result, the relay is nudged, the
  * afterCommit hooks run: inside the app's transaction, when that one commits).
  */
-/** A value now, or once what must follow it has run. */
-export type Settled<T> = T | Promise<T>;
-
 export class CommitRunner {
   private readonly listeners: TransitionListener[] = [];
 
@@ -66,13 +66,14 @@ export class CommitRunner {
 
   /**
    * After the write: the exchange learns what was committed, the outbox relay is nudged, the
-   * afterCommit hooks run; inside the app's transaction, when that one commits.
+   * afterCommit hooks run; inside the app's transaction, when that one commits. The result comes
+   * at once when no hook runs now, else once they have run.
    */
   settle(
     attempt: CommitAttempt,
     done: Committed,
     joined: JoinedTransaction | undefined,
-  ): Settled<CommitResult & { readonly row?: unknown }> {
+  ): NowOrLater<CommitResult & { readonly row?: unknown }> {
     const { exchange } = attempt;
     const result = done.row === undefined ? done.committed : { ...done.committed, row: done.row };
     const settle = (): Promise<void> | undefined => {

@@ -186,6 +186,7 @@ class RunnerQueries implements SqlQueries {
 const recordsOf = (result: QueryResult) => result.records as SqlRow[];
 const affectedOf = (result: QueryResult) => result.affected ?? 0;
 
+/** Statements given a name, by text: at most this many (texts beyond go unnamed). */
 const MAX_PREPARED = 1000;
 /** Each named text's query config, made once: the same object at every call. */
 const configs = new Map<string, string>();
