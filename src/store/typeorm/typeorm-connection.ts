@@ -117,9 +117,7 @@ export class TypeOrmConnection implements SqlConnection {
     const runner = this.dataSource.createQueryRunner();
     // A statement alone (most calls): no transaction, and no async frame of its own.
     if (mode === 'plain') {
-      return settled(() => work(new RunnerQueries(runner, this.dialect === POSTGRES))).finally(() =>
-        runner.release(),
-      );
+      return settled(() => work(this.queries(runner))).finally(() => runner.release());
     }
     return this.inTransaction(runner, mode, work);
   }
@@ -134,7 +132,7 @@ export class TypeOrmConnection implements SqlConnection {
       if (immediate) await runner.query('BEGIN IMMEDIATE');
       else await runner.startTransaction();
       try {
-        const result = await work(new RunnerQueries(runner, this.dialect === POSTGRES));
+        const result = await work(this.queries(runner));
         if (immediate) await runner.query('COMMIT');
         else await runner.commitTransaction();
         return result;
